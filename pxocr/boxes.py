@@ -1,0 +1,82 @@
+"""Box maths: pure functions on ``[x0, y0, x1, y1]`` boxes.
+
+Convention (DESIGN.md 1.1): continuous pixel coordinates, origin at the image's
+top-left corner, pixel column ``i`` covers ``[i, i+1)``. Arrays are ``(N, 4)`` float.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def area(b: np.ndarray) -> np.ndarray:
+    """(N, 4) -> (N,) area, zero for degenerate boxes."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    return np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4), (M, 4) -> (N, M) intersection over union."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    ix0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    union = area(a)[:, None] + area(b)[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def union_box(b: np.ndarray) -> np.ndarray:
+    """(N, 4) -> (4,) smallest box holding all boxes. N must be > 0."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
+def contains(outer: np.ndarray, inner: np.ndarray, tol: float = 1e-6) -> bool:
+    """True when box ``inner`` lies inside box ``outer`` (4,) within ``tol``."""
+    return bool(
+        inner[0] >= outer[0] - tol
+        and inner[1] >= outer[1] - tol
+        and inner[2] <= outer[2] + tol
+        and inner[3] <= outer[3] + tol
+    )
+
+
+def clip(b: np.ndarray, width: float, height: float) -> np.ndarray:
+    """Clip (N, 4) boxes to the image ``[0, width] x [0, height]``."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4).copy()
+    b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
+    b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
+    return b
+
+
+def scale(b: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Scale (N, 4) boxes by ``sx`` in x and ``sy`` in y (a resize of the image)."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    return b * np.array([sx, sy, sx, sy])
+
+
+def translate(b: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    return b + np.array([dx, dy, dx, dy])
+
+
+def edge_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """(N, 4), (N, 4) -> (N, 4) absolute edge differences |dx0|, |dy0|, |dx1|, |dy1|."""
+    return np.abs(np.asarray(pred, np.float64).reshape(-1, 4) - np.asarray(gt, np.float64).reshape(-1, 4))
+
+
+def nms(b: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Greedy non-maximum suppression; returns kept indices in descending score order."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    if len(order) == 0:
+        return order
+    iou = iou_matrix(b[order], b[order])
+    keep = np.ones(len(order), dtype=bool)
+    for i in range(len(order)):
+        if keep[i]:
+            keep[i + 1 :] &= iou[i, i + 1 :] <= iou_threshold
+    return order[keep]

@@ -1,0 +1,143 @@
+"""The document tree: page -> lines -> chars, in the input image's pixels.
+
+One structure for predictions and synthetic ground truth (DESIGN.md 1.2). Boxes follow
+DESIGN.md 1.1: ``[x0, y0, x1, y1]`` floats, pixel column ``i`` covers ``[i, i+1)``.
+``Line.text`` includes spaces; ``Line.chars`` holds the non-space characters in order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+Box = tuple[float, float, float, float]
+
+
+def _box(b: Iterable[float]) -> Box:
+    x0, y0, x1, y1 = (float(v) for v in b)
+    if not (x1 >= x0 and y1 >= y0):
+        raise ValueError(f"box {[x0, y0, x1, y1]} has x1 < x0 or y1 < y0")
+    return (x0, y0, x1, y1)
+
+
+def _round(b: Box, nd: int = 3) -> list[float]:
+    return [round(v, nd) for v in b]
+
+
+@dataclass
+class Char:
+    char: str
+    bbox: Box
+    score: Optional[float] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.char) != 1 or self.char == " ":
+            raise ValueError(f"a Char holds one non-space character, got {self.char!r}")
+        self.bbox = _box(self.bbox)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"char": self.char, "bbox": _round(self.bbox)}
+        if self.score is not None:
+            d["score"] = round(float(self.score), 4)
+        d.update(self.extra)
+        return d
+
+
+@dataclass
+class Line:
+    text: str
+    bbox: Box
+    chars: list[Char]
+    score: Optional[float] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.bbox = _box(self.bbox)
+        if self.text.replace(" ", "") != "".join(c.char for c in self.chars):
+            raise ValueError(f"line text {self.text!r} does not match its chars")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text, "bbox": _round(self.bbox)}
+        if self.score is not None:
+            d["score"] = round(float(self.score), 4)
+        d.update(self.extra)
+        d["chars"] = [c.to_dict() for c in self.chars]
+        return d
+
+
+@dataclass
+class Page:
+    width: int
+    height: int
+    lines: list[Line]
+    image: str = ""
+
+    @property
+    def text(self) -> str:
+        """Page text: lines joined by newlines (the CER/WER reference, DESIGN.md 1.3)."""
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def chars(self) -> list[Char]:
+        return [c for line in self.lines for c in line.chars]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.image,
+            "width": int(self.width),
+            "height": int(self.height),
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+    def to_json(self, indent: Optional[int] = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Page":
+        lines = []
+        for ld in d.get("lines", []):
+            chars = [
+                Char(cd["char"], cd["bbox"], cd.get("score"),
+                     {k: v for k, v in cd.items() if k not in ("char", "bbox", "score")})
+                for cd in ld.get("chars", [])
+            ]
+            extra = {k: v for k, v in ld.items() if k not in ("text", "bbox", "score", "chars")}
+            lines.append(Line(ld["text"], ld["bbox"], chars, ld.get("score"), extra))
+        return cls(int(d.get("width", 0)), int(d.get("height", 0)), lines, str(d.get("image", "")))
+
+
+def load_pages(path: str) -> list[Page]:
+    """Read a result/ground-truth JSON file: one page, or ``{"pages": [...]}``."""
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    if "pages" in d:
+        return [Page.from_dict(p) for p in d["pages"]]
+    return [Page.from_dict(d)]
+
+
+def reading_order(boxes: list[Box]) -> list[int]:
+    """Indices of line boxes in reading order: top to bottom, then left to right.
+
+    Lines whose vertical extents overlap by more than half the smaller height form one
+    row (for example the same line in two columns); rows go top to bottom, lines within
+    a row left to right.
+    """
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
+    rows: list[list[int]] = []
+    for i in order:
+        b = boxes[i]
+        placed = False
+        if rows:
+            row = rows[-1]
+            for j in row:
+                c = boxes[j]
+                overlap = min(b[3], c[3]) - max(b[1], c[1])
+                if overlap > 0.5 * min(b[3] - b[1], c[3] - c[1]):
+                    row.append(i)
+                    placed = True
+                    break
+        if not placed:
+            rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda k: boxes[k][0])]
