@@ -1,0 +1,1 @@
+"""Inference: load images, run the model, decode to the document tree."""

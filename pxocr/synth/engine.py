@@ -1,0 +1,213 @@
+"""The synthetic page engine: layout, rendering, degradation, ground truth.
+
+``render_page(cfg, seed, index)`` draws page ``index`` of the stream seeded by ``seed``;
+the same (config, seed, index) always gives the same pixels and the same ground truth.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Iterator, Optional
+
+import numpy as np
+
+from ..document import Char, Line, Page, reading_order
+from ..errors import UsageError
+from . import text as textgen
+from .degrade import CLEAN, DEGRADED, HARD, Degradations
+from .fonts import resolve_font
+from .glyphs import GlyphRenderer
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """What pages look like. Sizes in px; ``size_step`` quantises font sizes (em)."""
+
+    width: int = 640
+    height: int = 640
+    font: Optional[str] = None  # path of an OTF/TTF; None = OCR-B
+    size_min: float = 16.0
+    size_max: float = 48.0
+    size_step: float = 0.5
+    max_blocks: int = 16  # text blocks tried per page
+    p_mrz: float = 0.1  # chance that a page gets a passport MRZ block
+    margin: float = 4.0
+    degrade: Degradations = field(default_factory=Degradations)
+
+    def __post_init__(self) -> None:
+        if self.width < 32 or self.height < 32:
+            raise UsageError(f"page size {self.width}x{self.height} is too small (32x32 at least)")
+        if self.width * self.height > 40_000_000:
+            raise UsageError(f"page size {self.width}x{self.height} is too large (40 megapixels at most)")
+        if not 4 <= self.size_min <= self.size_max <= 400:
+            raise UsageError(f"font sizes {self.size_min}-{self.size_max} must satisfy 4 <= min <= max <= 400")
+        if self.size_step <= 0 or self.max_blocks < 1:
+            raise UsageError("size_step must be > 0 and max_blocks >= 1")
+
+
+PRESETS: dict[str, Degradations] = {"clean": CLEAN, "degraded": DEGRADED, "hard": HARD}
+
+
+def preset(name: str, **overrides) -> SynthConfig:
+    """A named preset (clean, degraded, hard) with optional field overrides."""
+    if name not in PRESETS:
+        raise UsageError(f"unknown preset {name!r}: choose from {', '.join(PRESETS)}")
+    return replace(SynthConfig(degrade=PRESETS[name]), **overrides)
+
+
+@lru_cache(maxsize=4)
+def _renderer(font: Optional[str]) -> GlyphRenderer:
+    r = GlyphRenderer(resolve_font(font))
+    missing = r.missing("".join(chr(c) for c in range(0x21, 0x7F)))
+    if missing:
+        raise UsageError(f"{r.font_path}: font lacks characters {missing!r}")
+    return r
+
+
+@dataclass(frozen=True)
+class _LineSpec:
+    text: str
+    size: float
+    x: float  # pen x of the first character
+    baseline: float
+
+
+def _overlaps(r, rects) -> bool:
+    return any(r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3] for q in rects)
+
+
+def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> list[_LineSpec]:
+    """Blocks of lines (single lines, paragraphs, columns, MRZ) at free positions."""
+    W, H, m = cfg.width, cfg.height, cfg.margin
+    adv = rend.advance("M")  # OCR-B is monospaced; other fonts get an upper-bound pitch
+    pitch_em = max(adv, max(rend.advance(c) for c in textgen.CHARSET))
+    taken: list[tuple[float, float, float, float]] = []
+    specs: list[_LineSpec] = []
+    n_steps = int((cfg.size_max - cfg.size_min) / cfg.size_step)
+    blocks = int(rng.integers(max(1, cfg.max_blocks // 4), cfg.max_blocks + 1))
+    mrz = rng.random() < cfg.p_mrz
+    for b in range(blocks + int(mrz)):
+        kind = "mrz" if (mrz and b == 0) else ["line", "line", "para", "para", "columns"][int(rng.integers(5))]
+        size = cfg.size_min + cfg.size_step * int(rng.integers(0, n_steps + 1))
+        if kind == "mrz":
+            size = min(size, (W - 2 * m) / (44 * pitch_em + 0.5))
+            size = max(cfg.size_min, np.floor(size / cfg.size_step) * cfg.size_step)
+        pitch = pitch_em * size
+        max_cols = int((W - 2 * m) / pitch) - 1
+        if max_cols < 1:
+            continue
+        line_h = (rend.ink_top + rend.ink_bottom) * size
+        spacing = line_h * float(rng.uniform(1.08, 1.7))
+        n_lines = {"line": 1, "para": int(rng.integers(2, 13)), "columns": int(rng.integers(2, 7)),
+                   "mrz": 2}[kind]
+        n_cols = int(rng.integers(2, 4)) if kind == "columns" else 1
+        gutter = pitch * float(rng.uniform(2, 5))
+        col_chars = (44 if kind == "mrz"
+                     else int(rng.integers(max(1, min(4, max_cols)), max_cols + 1)) // n_cols - 2)
+        col_chars = max(1, min(col_chars, int((max_cols - (n_cols - 1) * gutter / pitch) / n_cols)))
+        if kind == "mrz" and col_chars < 44:
+            continue
+        rect = None
+        for attempt in range(40):
+            if attempt and attempt % 10 == 0 and kind != "mrz":  # shrink the block and try again
+                n_lines = max(1, n_lines // 2)
+                col_chars = max(1, col_chars * 2 // 3)
+            block_w = n_cols * col_chars * pitch + (n_cols - 1) * gutter
+            block_h = (n_lines - 1) * spacing + line_h
+            pad = 0.35 * size
+            x = float(rng.uniform(m, max(m, W - m - block_w)))
+            y = float(rng.uniform(m, max(m, H - m - block_h)))
+            cand = (x - pad, y - pad, x + block_w + pad, y + block_h + pad)
+            if x + block_w <= W - m and y + block_h <= H - m and not _overlaps(cand, taken):
+                rect = cand
+                break
+        if rect is None:
+            continue
+        taken.append(rect)
+        if kind == "mrz":
+            texts = [list(textgen.mrz_td3(rng))]
+        else:
+            texts = [[textgen.line_text(rng, col_chars) for _ in range(n_lines)] for _ in range(n_cols)]
+        align = ["left", "left", "right", "centre"][int(rng.integers(4))]
+        for c, column in enumerate(texts):
+            cx = x + c * (col_chars * pitch + gutter)
+            for i, t in enumerate(column):
+                slack = (col_chars - len(t)) * pitch
+                off = {"left": 0.0, "right": slack, "centre": slack / 2}[align]
+                baseline = y + i * spacing + rend.ink_top * size
+                specs.append(_LineSpec(t, size, cx + off, baseline))
+    return specs
+
+
+def _render_lines(specs: list[_LineSpec], cfg: SynthConfig, rend: GlyphRenderer):
+    """Ink coverage (H, W) float32 and the ground-truth lines (unordered)."""
+    cov = np.zeros((cfg.height, cfg.width), np.float32)
+    lines: list[Line] = []
+    for s in specs:
+        chars: list[Char] = []
+        pen = s.x
+        for ch in s.text:
+            if ch != " ":
+                g, gx, gy, ink = rend.place(ch, s.size, pen, s.baseline)
+                h, w = g.coverage.shape
+                y0, x0 = max(gy, 0), max(gx, 0)
+                y1, x1 = min(gy + h, cfg.height), min(gx + w, cfg.width)
+                if y1 > y0 and x1 > x0:
+                    region = cov[y0:y1, x0:x1]
+                    np.maximum(region, g.coverage[y0 - gy:y1 - gy, x0 - gx:x1 - gx], out=region)
+                chars.append(Char(ch, ink))
+            pen += rend.advance(ch) * s.size
+        if not chars:
+            continue
+        boxes = np.array([c.bbox for c in chars])
+        bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        lines.append(Line(s.text, bbox, chars,
+                          extra={"baseline": round(s.baseline, 4), "font_size": s.size}))
+    return cov, lines
+
+
+def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tuple[np.ndarray, Page]:
+    """Page ``index`` of stream ``seed``: (uint8 (H, W) image, ground-truth Page)."""
+    rng = np.random.default_rng([seed, index])
+    rend = _renderer(cfg.font)
+    specs = _layout(rng, cfg, rend)
+    cov, lines = _render_lines(specs, cfg, rend)
+    order = reading_order([ln.bbox for ln in lines])
+    image = _degrade(cov, cfg.degrade, rng)
+    return image, Page(cfg.width, cfg.height, [lines[i] for i in order], name)
+
+
+def _degrade(cov: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
+    from .degrade import compose
+
+    return compose(cov, d, rng)
+
+
+def iter_pages(cfg: SynthConfig, seed: int, count: int, start: int = 0) -> Iterator[tuple[np.ndarray, Page]]:
+    """Pages ``start .. start+count-1`` of stream ``seed``, in memory."""
+    for i in range(start, start + count):
+        yield render_page(cfg, seed, i, f"{i:06d}.png")
+
+
+def write_dataset(out_dir: str, cfg: SynthConfig, seed: int, count: int, progress: bool = True) -> list[str]:
+    """Write ``count`` PNG + JSON pairs to ``out_dir`` (atomically, file by file)."""
+    from PIL import Image
+    from tqdm import tqdm
+
+    from ..writers.atomic import write_atomic
+
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for i in tqdm(range(count), desc="synth", unit="page", disable=not progress):
+        image, page = render_page(cfg, seed, i, f"{i:06d}.png")
+        png = os.path.join(out_dir, f"{i:06d}.png")
+        import io
+
+        buf = io.BytesIO()
+        Image.fromarray(image).save(buf, format="PNG")
+        write_atomic(png, buf.getvalue())
+        write_atomic(os.path.join(out_dir, f"{i:06d}.json"), page.to_json(indent=1))
+        paths.append(png)
+    return paths

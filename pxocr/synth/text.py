@@ -1,0 +1,158 @@
+"""Text like documents hold: words, numbers, dates, amounts, codes, MRZ lines, symbols.
+
+Every function takes a ``numpy.random.Generator``; the same generator state gives the
+same text. All output is printable ASCII (0x20..0x7E).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from ..charset import CHARSET
+
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+PUNCT = "".join(c for c in CHARSET if not c.isalnum())
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+CURRENCIES = ["USD", "EUR", "GBP", "CHF", "JPY", "SEK", "$", "EUR ", "$ "]
+
+
+@lru_cache(maxsize=1)
+def words() -> tuple[str, ...]:
+    text = resources.files("pxocr.synth").joinpath("words.txt").read_text(encoding="ascii")
+    return tuple(w for w in text.split() if w)
+
+
+def _pick(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+def _chars(rng: np.random.Generator, alphabet: str, n: int) -> str:
+    return "".join(alphabet[i] for i in rng.integers(0, len(alphabet), n))
+
+
+def word(rng: np.random.Generator) -> str:
+    w = _pick(rng, words())
+    r = rng.random()
+    if r < 0.25:
+        return w.upper()
+    if r < 0.55:
+        return w.capitalize()
+    return w
+
+
+def pseudo_word(rng: np.random.Generator) -> str:
+    """Random letters: text no language model has seen."""
+    n = int(rng.integers(1, 11))
+    alpha = _pick(rng, [UPPER, UPPER.lower(), UPPER + UPPER.lower()])
+    return _chars(rng, alpha, n)
+
+
+def number(rng: np.random.Generator) -> str:
+    r = rng.random()
+    if r < 0.4:
+        return str(int(rng.integers(0, 10 ** int(rng.integers(1, 8)))))
+    if r < 0.7:
+        v = rng.integers(0, 10**7) / 100
+        return f"{v:,.2f}" if rng.random() < 0.5 else f"{v:.2f}"
+    if r < 0.85:
+        return f"{rng.integers(0, 1000) / 10:.1f}%"
+    return f"{'+-'[int(rng.integers(2))]}{rng.integers(0, 10**4)}"
+
+
+def date(rng: np.random.Generator) -> str:
+    y, m, d = int(rng.integers(1950, 2040)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    fmt = int(rng.integers(6))
+    return [f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d:02d}.{m:02d}.{y}",
+            f"{MONTHS[m - 1]} {d}, {y}", f"{d} {MONTHS[m - 1].upper()} {y % 100:02d}",
+            f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}"][fmt]
+
+
+def amount(rng: np.random.Generator) -> str:
+    v = rng.integers(0, 10**8) / 100 if rng.random() < 0.5 else rng.integers(0, 10**5) / 100
+    cur = _pick(rng, CURRENCIES)
+    s = f"{v:,.2f}"
+    if rng.random() < 0.3:  # continental style 1.234,56
+        s = s.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{cur}{s}" if rng.random() < 0.6 else f"{s} {cur.strip()}"
+
+
+def code(rng: np.random.Generator) -> str:
+    kind = int(rng.integers(6))
+    if kind == 0:  # serial number
+        return f"{_chars(rng, UPPER, 2)}-{_chars(rng, DIGITS, 4)}-{_chars(rng, UPPER + DIGITS, 3)}"
+    if kind == 1:  # IBAN-like groups
+        body = _chars(rng, DIGITS + UPPER, 4 * int(rng.integers(3, 6)))
+        groups = [body[i:i + 4] for i in range(0, len(body), 4)]
+        return f"{_chars(rng, UPPER, 2)}{_chars(rng, DIGITS, 2)} " + " ".join(groups)
+    if kind == 2:  # e-mail
+        return f"{pseudo_word(rng).lower()}{_pick(rng, ['.', '_', '-', ''])}{word(rng).lower()}@" \
+               f"{word(rng).lower()}.{_pick(rng, ['com', 'org', 'net', 'de', 'io'])}"
+    if kind == 3:  # URL or path
+        sep = _pick(rng, ["/", "\\"])
+        parts = sep.join(word(rng).lower() for _ in range(int(rng.integers(1, 4))))
+        return _pick(rng, [f"https://www.{word(rng).lower()}.com/{parts}", f"C:\\{parts}", f"~/{parts}",
+                           f"{parts}?id={rng.integers(1000)}&q={word(rng)}"])
+    if kind == 4:  # code-like expression
+        a, b = word(rng).lower(), word(rng).lower()
+        return _pick(rng, [f"{a}[{rng.integers(10)}]={{{b}}}", f"<{a}>", f"{a}({b});", f"`{a}`", f"'{a}'",
+                           f'"{a}"', f"{a}|{b}", f"{a}^{rng.integers(9)}", f"#{rng.integers(999)}",
+                           f"{a}_{b}", f"*{a}*", f"{a}~{b}", f"{a}+{b}", f"{a}!", f"{a}?"])
+    return f"{_chars(rng, UPPER, 3)}{_chars(rng, DIGITS, 6)}"
+
+
+def symbols(rng: np.random.Generator) -> str:
+    """A run of random printable characters, weighted towards punctuation."""
+    n = int(rng.integers(1, 7))
+    return _chars(rng, PUNCT if rng.random() < 0.6 else CHARSET, n)
+
+
+_TOKENS = (word, pseudo_word, number, date, amount, code, symbols)
+_TOKEN_P = np.array([0.40, 0.10, 0.12, 0.08, 0.08, 0.10, 0.12])
+
+
+def token(rng: np.random.Generator) -> str:
+    return _TOKENS[int(rng.choice(len(_TOKENS), p=_TOKEN_P))](rng)
+
+
+def line_text(rng: np.random.Generator, max_chars: int) -> str:
+    """A line of whitespace-separated tokens, 1..max_chars long (no leading/trailing space)."""
+    target = int(rng.integers(max(1, max_chars // 4), max_chars + 1))
+    out = ""
+    for _ in range(200):
+        t = token(rng)
+        cand = f"{out} {t}" if out else t
+        if len(cand) > max_chars:
+            if not out:
+                out = t[:max_chars]
+            break
+        out = cand
+        if len(out) >= target:
+            break
+    return out.strip() or _pick(rng, CHARSET)
+
+
+def _mrz_check(s: str) -> str:
+    vals = {c: i for i, c in enumerate(DIGITS)} | {c: i + 10 for i, c in enumerate(UPPER)} | {"<": 0}
+    return str(sum(vals[c] * w for c, w in zip(s, [7, 3, 1] * 20)) % 10)
+
+
+def mrz_td3(rng: np.random.Generator) -> tuple[str, str]:
+    """A passport (ICAO 9303 TD3) machine-readable zone: two lines of 44, valid check digits."""
+    country = _chars(rng, UPPER, 3)
+    names = f"{word(rng).upper()}<<{word(rng).upper()}<{pseudo_word(rng).upper()}"
+    line1 = f"P<{country}{names}"[:44].ljust(44, "<")
+    doc = _chars(rng, UPPER + DIGITS, 9)
+    birth = f"{int(rng.integers(0, 100)):02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+    expiry = f"{int(rng.integers(0, 100)):02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+    personal = _chars(rng, UPPER + DIGITS + "<", 14)
+    sex = _pick(rng, "MF<")
+    body = (f"{doc}{_mrz_check(doc)}{_chars(rng, UPPER, 3)}{birth}{_mrz_check(birth)}{sex}"
+            f"{expiry}{_mrz_check(expiry)}{personal}{_mrz_check(personal)}")
+    composite = doc + _mrz_check(doc) + birth + _mrz_check(birth) + expiry + _mrz_check(expiry) + personal \
+        + _mrz_check(personal)
+    line2 = body + _mrz_check(composite)
+    return line1, line2
