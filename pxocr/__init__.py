@@ -1,0 +1,15 @@
+"""pxocr: pixel-accurate OCR. ``pxocr.read(image)`` -> text and sub-pixel character boxes."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def read(source, model=None, threads: int = 0):
+    """Read an image (path, PIL image or numpy array); see ``pxocr.infer.read``."""
+    from .infer import read as _read
+
+    return _read(source, model=model, threads=threads)
+
+
+__all__ = ["read", "__version__"]

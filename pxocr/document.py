@@ -21,7 +21,7 @@ def _box(b: Iterable[float]) -> Box:
     return (x0, y0, x1, y1)
 
 
-def _round(b: Box, nd: int = 3) -> list[float]:
+def _round(b: Box, nd: int = 4) -> list[float]:
     return [round(v, nd) for v in b]
 
 

@@ -1,1 +1,31 @@
 """Inference: load images, run the model, decode to the document tree."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from .image_io import ImageSource, iter_images
+from .predictor import Predictor, TileConfig
+from .result import Result
+
+
+@lru_cache(maxsize=4)
+def _predictor(model: Optional[str], threads: int) -> Predictor:
+    return Predictor(model, threads=threads)
+
+
+def read(source: ImageSource, model: Optional[str] = None, threads: int = 0) -> Result:
+    """Read a path, PIL image or numpy array: every page's text and character boxes.
+
+    The model loads once per (model, threads) and is reused by later calls.
+    """
+    pred = _predictor(model, threads)
+    pages = [pred.predict(gray, name) for name, gray in iter_images(source)]
+    name = pages[0].image if len(pages) == 1 else str(getattr(source, "filename", source))[:200]
+    if not isinstance(source, (str,)) and not hasattr(source, "__fspath__"):
+        name = pages[0].image if pages else "<image>"
+    return Result(name, pages)
+
+
+__all__ = ["Predictor", "Result", "TileConfig", "read"]

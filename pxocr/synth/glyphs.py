@@ -8,7 +8,6 @@ within 1/64 px whatever the rasteriser does with the edges.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,7 +121,3 @@ class GlyphRenderer:
         ink = (ix + g.ink[0], iy + g.ink[1], ix + g.ink[2], iy + g.ink[3])
         return g, ix + g.left, iy + g.top, ink
 
-
-def quantise(v: float) -> float:
-    """A coordinate rounded to the renderer's 1/8 px grid."""
-    return math.floor(v * PHASES + 0.5) / PHASES

@@ -1,0 +1,259 @@
+"""The ``pxocr`` command: parses arguments and calls the API. Errors are one line on
+stderr and map to ``ExitCode``s."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import __version__
+from .errors import ExitCode, InputError, PxocrError, UsageError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 640x640") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
+    return w, h
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be >= 1")
+    return v
+
+
+# --- subcommands -------------------------------------------------------------------------
+
+def cmd_synth(a: argparse.Namespace) -> int:
+    from .synth import preset, write_dataset
+
+    kw = {"font": a.font}
+    if a.size:
+        kw["width"], kw["height"] = a.size
+    if a.font_sizes:
+        kw["size_min"], kw["size_max"] = a.font_sizes
+    cfg = preset(a.preset, **kw)
+    from .synth.engine import _renderer
+
+    _renderer(cfg.font)  # fail early on a bad font
+    write_dataset(a.out, cfg, a.seed, a.count, progress=not a.quiet)
+    print(f"wrote {a.count} pages (PNG + JSON) to {a.out}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _load_page_json(path: Optional[str]):
+    if path is None:
+        return None
+    import json
+
+    from .document import load_pages
+
+    try:
+        return load_pages(path)[0]
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise InputError(f"{path}: not a pxocr result JSON ({e})") from None
+
+
+def cmd_show(a: argparse.Namespace) -> int:
+    from .infer.image_io import load_images
+    from .writers.atomic import save_png_atomic
+    from .writers.overlay import draw_boxes
+
+    gray = load_images(a.image)[0][1]
+    img = draw_boxes(gray, gt=_load_page_json(a.gt), pred=_load_page_json(a.pred), zoom=a.zoom)
+    save_png_atomic(a.out, img)
+    print(f"wrote {a.out}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def cmd_read(a: argparse.Namespace) -> int:
+    from .infer import Predictor, Result
+    from .infer.image_io import iter_images
+    from .writers.atomic import save_png_atomic, write_atomic
+    from .writers.hocr import to_hocr
+    from .writers.overlay import draw_boxes
+
+    if a.format in ("json", "hocr", "overlay") and a.out is None and a.format == "overlay":
+        raise UsageError("--format overlay writes PNG files: give --out DIR")
+    pred = Predictor(a.model, threads=a.threads)
+    failed = 0
+    for path in a.images:
+        try:
+            pages, grays = [], []
+            for name, gray in iter_images(path):
+                pages.append(pred.predict(gray, os.path.basename(name)))
+                grays.append(gray)
+            res = Result(os.path.basename(str(path)), pages)
+            stem = Path(str(path)).stem
+            if a.format == "text":
+                if a.out:
+                    write_atomic(os.path.join(a.out, stem + ".txt"), res.text + "\n")
+                else:
+                    print(res.text)
+            elif a.format == "json":
+                if a.out:
+                    write_atomic(os.path.join(a.out, stem + ".json"), res.to_json(indent=1))
+                else:
+                    print(res.to_json())
+            elif a.format == "hocr":
+                if a.out:
+                    write_atomic(os.path.join(a.out, stem + ".hocr"), to_hocr(pages))
+                else:
+                    print(to_hocr(pages))
+            if a.format == "overlay" or a.overlay:
+                for k, (page, gray) in enumerate(zip(pages, grays)):
+                    suffix = f"-{k + 1}" if len(pages) > 1 else ""
+                    out = os.path.join(a.out or ".", f"{stem}{suffix}.overlay.png")
+                    save_png_atomic(out, draw_boxes(gray, pred=page, zoom=a.zoom))
+                    print(f"wrote {out}", file=sys.stderr)
+        except InputError as e:
+            print(f"pxocr: error: {e}", file=sys.stderr)
+            failed += 1
+    if failed:
+        return ExitCode.INPUT if failed == len(a.images) else ExitCode.PARTIAL
+    return ExitCode.OK
+
+
+def cmd_eval(a: argparse.Namespace) -> int:
+    from .eval import eval_dirs
+    from .eval.report import render_markdown
+
+    if (a.pred is None) == (a.data is None):
+        raise UsageError("give either --pred DIR (with --gt DIR) or --data DIR")
+    out = a.out
+    if a.data is not None:
+        from .eval.run import predict_dir
+
+        pred_dir = os.path.join(out or a.data + "-eval", "pred")
+        predict_dir(a.data, pred_dir, a.model, threads=a.threads)
+        gt_dir = a.data
+        out = out or a.data + "-eval"
+    else:
+        if a.gt is None:
+            raise UsageError("--pred needs --gt DIR")
+        pred_dir, gt_dir = a.pred, a.gt
+    result = eval_dirs(pred_dir, gt_dir, out)
+    print(render_markdown(result))
+    if out:
+        print(f"report written to {out}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    from .errors import require
+
+    require("torch", "train")
+    from .train.config import load_config
+    from .train.loop import train
+
+    cfg = load_config(a.config, a.preset)
+    metrics = train(a.out, cfg, resume=a.resume, progress=not a.quiet)
+    print(" ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    return ExitCode.OK
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from .errors import require
+
+    require("torch", "train")
+    require("onnx", "train")
+    from .train.export import export_onnx
+
+    out = export_onnx(a.run_dir, a.out)
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB)", file=sys.stderr)
+    return ExitCode.OK
+
+
+# --- parser ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pxocr", description="Pixel-accurate OCR: text and sub-pixel "
+                                "character boxes from one compact model.")
+    p.add_argument("--version", action="version", version=f"pxocr {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    r = sub.add_parser("read", help="read images: text, JSON, hOCR or box overlays")
+    r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF)")
+    r.add_argument("--format", choices=["text", "json", "hocr", "overlay"], default="text")
+    r.add_argument("--out", help="write one file per image into this directory instead of stdout")
+    r.add_argument("--overlay", action="store_true", help="also write a box overlay PNG per page")
+    r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
+    r.add_argument("--model", help="ONNX model (default: the shipped OCR-B model)")
+    r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
+    r.set_defaults(func=cmd_read)
+
+    s = sub.add_parser("synth", help="write synthetic pages with exact ground truth")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--count", type=_positive_int, required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--preset", default="clean", help="clean, degraded or hard")
+    s.add_argument("--size", type=_size, help="page WIDTHxHEIGHT (default 640x640)")
+    s.add_argument("--font", help="OTF/TTF file (default OCR-B)")
+    s.add_argument("--font-sizes", type=float, nargs=2, metavar=("MIN", "MAX"), help="em range, px")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_synth)
+
+    sh = sub.add_parser("show", help="draw ground-truth (green) and predicted (red) boxes on an image")
+    sh.add_argument("image")
+    sh.add_argument("--gt", help="ground-truth JSON")
+    sh.add_argument("--pred", help="prediction JSON")
+    sh.add_argument("--zoom", type=_positive_int, default=4)
+    sh.add_argument("--out", required=True, help="output PNG")
+    sh.set_defaults(func=cmd_show)
+
+    e = sub.add_parser("eval", help="score predictions against ground truth (CER, F1, AP, edges)")
+    e.add_argument("--pred", help="directory of prediction JSONs")
+    e.add_argument("--gt", help="directory of ground-truth JSONs")
+    e.add_argument("--data", help="directory of images + ground truth: run the model, then score")
+    e.add_argument("--model", help="ONNX model for --data (default: the shipped model)")
+    e.add_argument("--threads", type=int, default=0)
+    e.add_argument("--out", help="report directory (report.md, metrics.json, worst_errors.png)")
+    e.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("train", help="train a model on synthetic pages (needs pxocr[train])")
+    t.add_argument("--out", required=True, help="run directory (checkpoints, logs, plots)")
+    t.add_argument("--config", help="JSON training config (default: the 'default' preset)")
+    t.add_argument("--preset", default="default", help="named config: default or tiny")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    x = sub.add_parser("export", help="export a trained run to ONNX (needs pxocr[train])")
+    x.add_argument("run_dir")
+    x.add_argument("--out", required=True, help="ONNX file to write")
+    x.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = a.func
+    try:
+        return int(func(a))
+    except PxocrError as e:
+        print(f"pxocr: error: {e}", file=sys.stderr)
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        print("pxocr: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Decoding the raw stride-4 map (see ``pxocr.model.net``) into a Page.
+
+Peaks of the centre heatmap (3x3 maximum, score threshold) give glyphs; each glyph's box
+is its cell centre plus the predicted edge distances, averaged over the peak's 3x3
+neighbourhood weighted by the heatmap (sub-pixel refinement); its class is the argmax
+of the class logits; its line geometry (baseline, font size) groups glyphs into lines.
+All coordinates are in the pixels of the map's input image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..boxes import nms
+from ..charset import CHARSET
+from ..document import Char, Line, Page, reading_order
+
+STRIDE = 4
+CLS_START = 7
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    threshold: float = 0.3  # minimum centre score for a glyph
+    nms_iou: float = 0.5
+    refine: bool = True  # heat-weighted average of the 3x3 neighbourhood's boxes
+    advance_em: float = 0.723  # glyph pitch in em (OCR-B is monospaced)
+    split_spaces: int = 2  # this many spaces or more start a new line (columns)
+    baseline_tol: float = 0.3  # baselines within this many em join one line
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("DecodeConfig.threshold must be in (0, 1)")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _maxpool3(a: np.ndarray) -> np.ndarray:
+    p = np.pad(a, 1, constant_values=-np.inf)
+    h, w = a.shape
+    m = p[0:h, 0:w]
+    for di in range(3):
+        for dj in range(3):
+            m = np.maximum(m, p[di:di + h, dj:dj + w])
+    return m
+
+
+@dataclass
+class Glyphs:
+    """N detected glyphs: boxes (N, 4) px, scores (N,), classes (N,) int, baseline (N,) px,
+    size (N,) px em."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    baseline: np.ndarray
+    size: np.ndarray
+
+    def take(self, idx: np.ndarray) -> "Glyphs":
+        return Glyphs(self.boxes[idx], self.scores[idx], self.classes[idx], self.baseline[idx], self.size[idx])
+
+
+def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0)) -> Glyphs:
+    """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px."""
+    heat = _sigmoid(raw[0].astype(np.float32))
+    h, w = heat.shape
+    peak = (heat >= cfg.threshold) & (heat == _maxpool3(heat))
+    ii, jj = np.nonzero(peak)
+    n = len(ii)
+    if n == 0:
+        z = np.zeros((0,), np.float32)
+        return Glyphs(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z)
+    cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
+    if cfg.refine:
+        acc = np.zeros((n, 4))
+        wsum = np.zeros(n)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)
+                wt = heat[i2, j2] * ((ii + di >= 0) & (ii + di < h) & (jj + dj >= 0) & (jj + dj < w))
+                ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
+                d = raw[1:5, i2, j2]  # (4, n)
+                b = np.stack([ncx - d[0], ncy - d[1], ncx + d[2], ncy + d[3]], 1)
+                acc += b * wt[:, None]
+                wsum += wt
+        boxes = acc / wsum[:, None]
+    else:
+        d = raw[1:5, ii, jj]
+        boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)
+    logits = raw[CLS_START:, ii, jj].T  # (n, K)
+    logits = logits - logits.max(1, keepdims=True)
+    prob = np.exp(logits)
+    prob /= prob.sum(1, keepdims=True)
+    classes = prob.argmax(1)
+    scores = heat[ii, jj] * prob[np.arange(n), classes]
+    baseline = cy + raw[5, ii, jj] * 16.0
+    size = 32.0 * np.exp(raw[6, ii, jj])
+    boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
+    g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size)
+    return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
+
+
+def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
+    """Glyphs -> lines: same baseline (within ``baseline_tol`` em) and size, split at wide gaps,
+    spaces from the gap over the line's pitch. Lines come in reading order."""
+    rows: list[list[int]] = []
+    row_base: list[float] = []
+    row_size: list[float] = []
+    for k in np.argsort(g.baseline, kind="stable"):
+        b, s = g.baseline[k], g.size[k]
+        best = -1
+        for r in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
+            if abs(b - row_base[r]) <= cfg.baseline_tol * max(s, row_size[r]) and \
+                    max(s, row_size[r]) <= 1.35 * min(s, row_size[r]):
+                best = r
+                break
+        if best < 0:
+            rows.append([k])
+            row_base.append(b)
+            row_size.append(s)
+        else:
+            rows[best].append(k)
+            m = rows[best]
+            row_base[best] = float(np.median(g.baseline[m]))
+            row_size[best] = float(np.median(g.size[m]))
+    lines: list[Line] = []
+    for members in rows:
+        idx = np.array(members)
+        cxs = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+        idx = idx[np.argsort(cxs, kind="stable")]
+        cxs = np.sort(cxs)
+        pitch = cfg.advance_em * float(np.median(g.size[idx]))
+        gaps = np.rint(np.diff(cxs) / max(pitch, 1e-6)).astype(int) - 1 if len(idx) > 1 else np.zeros(0, int)
+        start = 0
+        for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
+            seg = idx[start:cut]
+            seg_gaps = gaps[start:cut - 1]
+            lines.append(_make_line(g, seg, seg_gaps))
+            start = cut
+    order = reading_order([ln.bbox for ln in lines])
+    return [lines[i] for i in order]
+
+
+def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
+    chars = [Char(CHARSET[int(g.classes[k])], tuple(g.boxes[k]), float(g.scores[k])) for k in idx]
+    text = chars[0].char + "".join(" " * max(0, int(n)) + c.char for n, c in zip(gaps, chars[1:]))
+    b = g.boxes[idx]
+    bbox = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+    extra = {"baseline": round(float(np.median(g.baseline[idx])), 3),
+             "font_size": round(float(np.median(g.size[idx])), 2)}
+    return Line(text, bbox, chars, float(np.mean(g.scores[idx])), extra)
+
+
+def decode(raw: np.ndarray, width: int, height: int, cfg: DecodeConfig = DecodeConfig(),
+           image: str = "") -> Page:
+    """raw (7 + K, h, w) for an image of (height, width) px (before padding) -> Page."""
+    g = find_glyphs(raw, cfg)
+    inside = (g.boxes[:, 0] < width) & (g.boxes[:, 1] < height)
+    return Page(width, height, group_lines(g.take(np.nonzero(inside)[0]), cfg), image)

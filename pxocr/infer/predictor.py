@@ -1,0 +1,117 @@
+"""The predictor: preprocess -> onnxruntime -> NumPy decoding, tiled for large images.
+
+Images up to ``TileConfig.max_whole`` px on each side run in one pass (padded to the
+network's stride). Larger ones are cut into ``tile`` px tiles overlapping by
+``overlap`` px; a tile keeps the glyphs whose box centre lies in its core (the tile less
+half the overlap on each inner side), so each glyph is kept by exactly one tile, and
+the lines are grouped once over the whole page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Optional
+
+import numpy as np
+
+from ..decode import DecodeConfig, find_glyphs, group_lines
+from ..decode.postprocess import Glyphs
+from ..document import Page
+from ..errors import ModelError
+from ..preprocess import to_input
+
+
+@dataclass(frozen=True)
+class TileConfig:
+    max_whole: int = 1024
+    tile: int = 640
+    overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
+
+    def __post_init__(self) -> None:
+        if not 0 < 2 * self.overlap < self.tile or self.tile % 16:
+            raise ValueError("TileConfig needs 0 < 2 * overlap < tile and tile a multiple of 16")
+
+
+def default_model_path() -> str:
+    return str(resources.files("pxocr").joinpath("models", "pxocr-ocrb.onnx"))
+
+
+def _spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]]:
+    """Tiles along one axis: (start, end, core_start, core_end) in px."""
+    if n <= tile:
+        return [(0, n, -np.inf, np.inf)]
+    step = tile - overlap
+    starts = list(range(0, n - tile, step)) + [n - tile]
+    out = []
+    for k, s in enumerate(starts):
+        lo = -np.inf if k == 0 else (s + (starts[k - 1] + tile)) / 2
+        hi = np.inf if k == len(starts) - 1 else (starts[k + 1] + s + tile) / 2
+        out.append((s, s + tile, lo, hi))
+    return out
+
+
+class Predictor:
+    """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly."""
+
+    def __init__(self, model_path: Optional[str] = None, threads: int = 0,
+                 decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig()) -> None:
+        import onnxruntime as ort
+
+        path = model_path or default_model_path()
+        if not os.path.isfile(path):
+            raise ModelError(f"{path}: model file not found")
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelError(f"{path}: not a valid ONNX model ({str(e).splitlines()[0]})") from None
+        meta = self.session.get_modelmeta().custom_metadata_map.get("pxocr")
+        if meta is None:
+            raise ModelError(f"{path}: not a pxocr model (no 'pxocr' metadata)")
+        self.meta = json.loads(meta)
+        base = DecodeConfig(**self.meta.get("decode", {}))
+        self.decode_cfg = decode or base
+        self.tiles = tiles
+        self.model_path = path
+
+    def raw(self, gray: np.ndarray) -> np.ndarray:
+        """uint8 (H, W) -> raw map (7 + K, ceil(H/16)*4, ceil(W/16)*4)."""
+        return self.session.run(None, {"image": to_input(gray)})[0][0]
+
+    def glyphs(self, gray: np.ndarray) -> Glyphs:
+        h, w = gray.shape
+        t = self.tiles
+        if max(h, w) <= t.max_whole:
+            g = find_glyphs(self.raw(gray), self.decode_cfg)
+            inside = (g.boxes[:, 0] < w) & (g.boxes[:, 1] < h)
+            return g.take(np.nonzero(inside)[0])
+        parts = []
+        for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
+            for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):
+                g = find_glyphs(self.raw(gray[y0:y1, x0:x1]), self.decode_cfg, offset=(x0, y0))
+                cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
+                cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
+                keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)
+                parts.append(g.take(np.nonzero(keep)[0]))
+        return Glyphs(*(np.concatenate([getattr(p, f) for p in parts])
+                        for f in ("boxes", "scores", "classes", "baseline", "size")))
+
+    def predict(self, gray: np.ndarray, name: str = "") -> Page:
+        """uint8 (H, W) page -> Page in the image's own pixels."""
+        if gray.ndim != 2 or gray.dtype != np.uint8:
+            raise ValueError("Predictor.predict takes a 2-D uint8 array")
+        h, w = gray.shape
+        return Page(w, h, group_lines(self.glyphs(gray), self.decode_cfg), name)
+
+    def with_decode(self, **changes) -> "Predictor":
+        other = object.__new__(Predictor)
+        other.__dict__.update(self.__dict__)
+        other.decode_cfg = replace(self.decode_cfg, **changes)
+        return other

@@ -1,0 +1,39 @@
+"""Model configuration: one frozen dataclass, validated when built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..charset import NUM_CLASSES
+
+STRIDE = 4  # output map stride, px
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Channels per stage (strides 2, 4, 8, 16) and of the stride-4 head."""
+
+    stem: int = 8
+    c4: int = 16
+    c8: int = 32
+    c16: int = 64
+    blocks: tuple[int, int, int] = (1, 2, 2)  # extra blocks at strides 4, 8, 16
+    head: int = 24
+    num_classes: int = NUM_CLASSES
+    expand: int = 2  # inverted-residual expansion
+
+    def __post_init__(self) -> None:
+        for name in ("stem", "c4", "c8", "c16", "head", "num_classes", "expand"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ModelConfig.{name} must be >= 1")
+        if len(self.blocks) != 3 or min(self.blocks) < 0:
+            raise ValueError("ModelConfig.blocks is three non-negative counts")
+
+
+# Output channels of the raw map, in order (see net.py).
+HEAT, BOX, LINE = 0, slice(1, 5), slice(5, 7)
+CLS_START = 7
+PRESETS = {
+    "default": ModelConfig(),
+    "tiny": ModelConfig(stem=8, c4=16, c8=24, c16=32, blocks=(0, 1, 1), head=16),
+}

@@ -1,0 +1,95 @@
+"""The network: MobileNet-style backbone, top-down merge to stride 4, one fused head.
+
+``forward(image)`` takes (B, 1, H, W) float in [0, 1] with ink = 1 (inverted grey) and
+returns the raw map (B, 7 + K, H/4, W/4); H and W must be multiples of 16. Channels:
+0 glyph-centre logit; 1..4 distances (px) from the cell centre to the ink box's left, top,
+right, bottom edges; 5 baseline offset from the cell centre (px / 16); 6 log(font size /
+32 px); 7.. class logits (K = 94). Decoding is in ``pxocr.decode`` (NumPy).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+
+
+def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+                               nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """1x1 expand -> 3x3 depthwise (stride s) -> 1x1 project, residual when shapes match."""
+
+    def __init__(self, cin: int, cout: int, stride: int, expand: int, dilation: int = 1) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.use_res = stride == 1 and cin == cout
+        self.block = nn.Sequential(
+            conv_bn(cin, mid, 1),
+            nn.Sequential(nn.Conv2d(mid, mid, 3, stride, dilation, dilation=dilation, groups=mid, bias=False),
+                          nn.BatchNorm2d(mid), nn.ReLU(inplace=True)),
+            conv_bn(mid, cout, 1, act=False),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.block(x)
+        return x + y if self.use_res else y
+
+
+def _stage(cin: int, cout: int, extra: int, expand: int, dilations=(1,)) -> nn.Sequential:
+    layers = [InvertedResidual(cin, cout, 2, expand)]
+    for i in range(extra):
+        layers.append(InvertedResidual(cout, cout, 1, expand, dilations[i % len(dilations)]))
+    return nn.Sequential(*layers)
+
+
+class PxNet(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        e = cfg.expand
+        self.stem = conv_bn(1, cfg.stem, 3, 2)  # (B, stem, H/2, W/2)
+        self.s4 = _stage(cfg.stem, cfg.c4, cfg.blocks[0], e)
+        self.s8 = _stage(cfg.c4, cfg.c8, cfg.blocks[1], e)
+        self.s16 = _stage(cfg.c8, cfg.c16, cfg.blocks[2], e, dilations=(1, 2))
+        self.lat16 = conv_bn(cfg.c16, cfg.c8, 1)
+        self.lat8 = conv_bn(cfg.c8, cfg.head, 1)
+        self.lat4 = conv_bn(cfg.c4, cfg.head, 1)
+        self.pix4 = conv_bn(16, cfg.head, 1)  # the raw 4x4 pixels of each cell, for sub-pixel edges
+        self.fuse = nn.Sequential(
+            conv_bn(cfg.head, cfg.head, 3, groups=cfg.head), conv_bn(cfg.head, cfg.head, 1),
+            conv_bn(cfg.head, cfg.head, 3, groups=cfg.head), conv_bn(cfg.head, cfg.head, 1),
+        )
+        self.out = nn.Conv2d(cfg.head, 7 + cfg.num_classes, 1)
+        nn.init.constant_(self.out.bias, 0.0)
+        with torch.no_grad():
+            self.out.bias[0] = -4.0  # centre prior: most cells are background
+            self.out.bias[1:5] = 6.0  # distances start near a typical half-glyph
+
+    def forward_features(self, image: torch.Tensor) -> torch.Tensor:
+        x2 = self.stem(image)  # (B, stem, H/2, W/2)
+        x4 = self.s4(x2)  # (B, c4, H/4, W/4)
+        x8 = self.s8(x4)  # (B, c8, H/8, W/8)
+        x16 = self.s16(x8)  # (B, c16, H/16, W/16)
+        m8 = x8 + F.interpolate(self.lat16(x16), scale_factor=2.0, mode="nearest")  # (B, c8, H/8, W/8)
+        m4 = self.lat4(x4) + F.interpolate(self.lat8(m8), scale_factor=2.0, mode="nearest")  # (B, head, H/4, W/4)
+        m4 = m4 + self.pix4(F.pixel_unshuffle(image, 4))  # (B, head, H/4, W/4)
+        return self.fuse(m4)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
+        return self.out(self.forward_features(image))
+
+
+def build(cfg: ModelConfig):
+    """The model, its loss and its post-processor's config (DETR-style ``build``)."""
+    from .loss import PxLoss
+
+    return PxNet(cfg), PxLoss()

@@ -1,0 +1,40 @@
+"""Training data: synthetic crops and their targets, item i seeded from (seed, i)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..model.targets import encode
+from ..preprocess import to_input
+from ..synth.engine import preset, render_page
+from .config import Stage
+
+
+class SynthCrops(Dataset):
+    """Item i: a ``stage.crop`` square synthetic page from a preset drawn by the stage's mix."""
+
+    def __init__(self, stage: Stage, seed: int, length: int) -> None:
+        self.names = list(stage.mix)
+        p = np.array([stage.mix[n] for n in self.names], np.float64)
+        self.p = p / p.sum()
+        self.cfgs = {n: replace(preset(n), width=stage.crop, height=stage.crop,
+                                max_blocks=max(4, stage.crop // 40)) for n in self.names}
+        self.seed = seed
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, i, 7])
+        name = self.names[int(rng.choice(len(self.names), p=self.p))]
+        cfg = self.cfgs[name]
+        image, page = render_page(cfg, self.seed, i)
+        t = encode(page, cfg.height, cfg.width)
+        out = {k: torch.from_numpy(v) for k, v in t.items()}
+        out["image"] = torch.from_numpy(to_input(image)[0])  # (1, H, W)
+        return out

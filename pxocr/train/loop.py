@@ -1,0 +1,204 @@
+"""``pxocr train``: AdamW, warmup + cosine, stages, validation, checkpoints, resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from ..decode import DecodeConfig, decode
+from ..errors import UsageError
+from ..model.config import PRESETS as MODEL_PRESETS
+from ..model.loss import PxLoss
+from ..model.net import PxNet
+from ..preprocess import to_input
+from ..synth.engine import preset, render_page
+from .config import TrainConfig
+from .data import SynthCrops
+
+CKPT = "last.pt"
+LOG = "metrics.jsonl"
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup, then cosine decay to 2% of the peak."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.total_steps - cfg.warmup)
+    return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+@torch.no_grad()
+def predict_torch(model: PxNet, gray: np.ndarray, dcfg: DecodeConfig = DecodeConfig()):
+    model.eval()
+    raw = model(torch.from_numpy(to_input(gray)))[0].numpy()
+    return decode(raw, gray.shape[1], gray.shape[0], dcfg)
+
+
+def validate(model: PxNet, cfg: TrainConfig) -> dict[str, float]:
+    """CER, F1 at IoU 0.75 and mean edge error on fixed seeded 640x640 pages, per preset."""
+    from ..eval.metrics import evaluate
+
+    out: dict[str, float] = {}
+    for name in cfg.val_presets:
+        pcfg = preset(name)
+        preds, gts = [], []
+        for i in range(cfg.val_pages):
+            image, gt = render_page(pcfg, cfg.val_seed, i)
+            preds.append(predict_torch(model, image))
+            gts.append(gt)
+        r = evaluate(preds, gts, ap=False)
+        out[f"{name}/cer"] = r["cer"] if r["cer"] is not None else float("nan")
+        out[f"{name}/f1_75"] = r["f1"]["0.75"]
+        out[f"{name}/f1_90"] = r["f1"]["0.9"]
+        out[f"{name}/edge"] = r["edge_mean"] if r["edge_mean"] is not None else float("nan")
+    model.train()
+    return out
+
+
+def _stage_at(step: int, cfg: TrainConfig) -> tuple[int, int]:
+    """(stage index, first step of that stage)."""
+    start = 0
+    for k, s in enumerate(cfg.stages):
+        if step < start + s.steps:
+            return k, start
+        start += s.steps
+    return len(cfg.stages) - 1, start - cfg.stages[-1].steps
+
+
+def _save(path: str, obj: dict) -> None:
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def plot_log(run_dir: str) -> str:
+    """Plot metrics.jsonl to metrics.png (loss and validation curves)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in open(os.path.join(run_dir, LOG), encoding="utf-8")]
+    train = [r for r in rows if "loss" in r]
+    val = [r for r in rows if any("/" in k for k in r)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    if train:
+        steps = [r["step"] for r in train]
+        for k in ("loss", "heat", "l1", "giou", "cls", "line"):
+            axes[0].plot(steps, [r[k] for r in train], label=k)
+        axes[0].set_yscale("log")
+        axes[0].set_title("training loss")
+        axes[0].legend()
+    for k in sorted({k for r in val for k in r if "/" in k}):
+        ax = axes[1] if k.endswith(("cer", "edge")) else axes[2]
+        ax.plot([r["step"] for r in val], [r[k] for r in val], marker="o", label=k)
+    axes[1].set_title("validation CER / mean edge error (px)")
+    axes[1].set_yscale("log")
+    axes[2].set_title("validation F1")
+    for ax in axes:
+        ax.set_xlabel("step")
+    axes[1].legend()
+    axes[2].legend()
+    fig.tight_layout()
+    out = os.path.join(run_dir, "metrics.png")
+    fig.savefig(out + ".tmp.png", dpi=80)
+    os.replace(out + ".tmp.png", out)
+    plt.close(fig)
+    return out
+
+
+def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+    """Train into ``run_dir``; returns the last validation metrics."""
+    os.makedirs(run_dir, exist_ok=True)
+    ckpt_path = os.path.join(run_dir, CKPT)
+    if os.path.exists(ckpt_path) and not resume:
+        raise UsageError(f"{run_dir} already holds a run: pass --resume to continue it or pick another --out")
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    if cfg.model not in MODEL_PRESETS:
+        raise UsageError(f"unknown model preset {cfg.model!r}")
+    model = PxNet(MODEL_PRESETS[cfg.model])
+    loss_fn = PxLoss(cfg.loss)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, elapsed = 0, 0.0
+    if resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck.get("elapsed", 0.0)
+        cfg = TrainConfig.from_dict(json.loads(ck["config"]))
+    with open(os.path.join(run_dir, "config.json"), "w", encoding="utf-8") as f:
+        f.write(cfg.to_json())
+    log = open(os.path.join(run_dir, LOG), "a", encoding="utf-8")
+    bar = tqdm(total=cfg.total_steps, initial=step, desc="train", unit="step", disable=not progress,
+               dynamic_ncols=True)
+    metrics: dict[str, float] = {}
+    model.train()
+    t_last = time.time()
+    while step < cfg.total_steps:
+        k, start = _stage_at(step, cfg)
+        stage = cfg.stages[k]
+        # Item ids are global (step * batch + b), so no two steps see the same page.
+        ds = SynthCrops(stage, cfg.seed, (start + stage.steps) * stage.batch)
+        sampler = range(step * stage.batch, (start + stage.steps) * stage.batch)
+        dl = DataLoader(ds, batch_size=stage.batch, sampler=sampler, num_workers=cfg.workers,
+                        persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
+        for batch in dl:
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, cfg)
+            out = model(batch["image"])
+            parts = loss_fn(out, batch)
+            opt.zero_grad(set_to_none=True)
+            parts["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step += 1
+            now = time.time()
+            elapsed += now - t_last
+            t_last = now
+            row = {"step": step, "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1),
+                   **{k2: round(float(v.detach()), 5) for k2, v in parts.items()}}
+            if step % 10 == 0 or step == cfg.total_steps:
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+            bar.update(1)
+            bar.set_postfix(loss=f"{row['loss']:.3f}", pages_s=f"{stage.batch * step / max(elapsed, 1e-6):.1f}",
+                            stage=k + 1)
+            last = step == cfg.total_steps
+            if step % cfg.ckpt_every == 0 or last:
+                _save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                                  "elapsed": elapsed, "config": cfg.to_json(), "model_preset": cfg.model})
+            if step % cfg.val_every == 0 or last:
+                metrics = validate(model, cfg)
+                log.write(json.dumps({"step": step, "elapsed_s": round(elapsed, 1), **metrics}) + "\n")
+                log.flush()
+                bar.write(f"step {step}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in metrics.items()))
+                t_last = time.time()
+            if step >= start + stage.steps:
+                break
+    bar.close()
+    log.close()
+    plot_log(run_dir)
+    with open(os.path.join(run_dir, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump({"steps": step, "train_seconds": round(elapsed, 1), "metrics": metrics,
+                   "config": asdict(cfg)}, f, indent=1)
+    return metrics
+
+
+def load_model(run_dir: str) -> PxNet:
+    """The model of a run's last checkpoint, in eval mode."""
+    path = os.path.join(run_dir, CKPT)
+    if not os.path.exists(path):
+        raise UsageError(f"{run_dir}: no checkpoint ({CKPT}) found")
+    ck = torch.load(path, weights_only=False, map_location="cpu")
+    model = PxNet(MODEL_PRESETS[ck["model_preset"]])
+    model.load_state_dict(ck["model"])
+    return model.eval()
