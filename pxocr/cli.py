@@ -86,7 +86,7 @@ def cmd_read(a: argparse.Namespace) -> int:
     from .writers.hocr import to_hocr
     from .writers.overlay import draw_boxes
 
-    if a.format in ("json", "hocr", "overlay") and a.out is None and a.format == "overlay":
+    if a.format == "overlay" and a.out is None and a.overlay is None:
         raise UsageError("--format overlay writes PNG files: give --out DIR")
     pred = Predictor(a.model, threads=a.threads)
     failed = 0
@@ -116,7 +116,7 @@ def cmd_read(a: argparse.Namespace) -> int:
             if a.format == "overlay" or a.overlay:
                 for k, (page, gray) in enumerate(zip(pages, grays)):
                     suffix = f"-{k + 1}" if len(pages) > 1 else ""
-                    out = os.path.join(a.out or ".", f"{stem}{suffix}.overlay.png")
+                    out = os.path.join(a.overlay or a.out, f"{stem}{suffix}.overlay.png")
                     save_png_atomic(out, draw_boxes(gray, pred=page, zoom=a.zoom))
                     print(f"wrote {out}", file=sys.stderr)
         except InputError as e:
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF)")
     r.add_argument("--format", choices=["text", "json", "hocr", "overlay"], default="text")
     r.add_argument("--out", help="write one file per image into this directory instead of stdout")
-    r.add_argument("--overlay", action="store_true", help="also write a box overlay PNG per page")
+    r.add_argument("--overlay", metavar="DIR", help="also write a box overlay PNG per page into DIR")
     r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
     r.add_argument("--model", help="ONNX model (default: the shipped OCR-B model)")
     r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")

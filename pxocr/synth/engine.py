@@ -116,10 +116,10 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
                 col_chars = max(1, col_chars * 2 // 3)
             block_w = n_cols * col_chars * pitch + (n_cols - 1) * gutter
             block_h = (n_lines - 1) * spacing + line_h
-            pad = 0.35 * size
+            pad, pad_x = 0.35 * size, 1.5 * pitch  # blocks side by side stay >= 3 pitches apart
             x = float(rng.uniform(m, max(m, W - m - block_w)))
             y = float(rng.uniform(m, max(m, H - m - block_h)))
-            cand = (x - pad, y - pad, x + block_w + pad, y + block_h + pad)
+            cand = (x - pad_x, y - pad, x + block_w + pad_x, y + block_h + pad)
             if x + block_w <= W - m and y + block_h <= H - m and not _overlaps(cand, taken):
                 rect = cand
                 break

@@ -1,0 +1,204 @@
+"""Reading speed and peak memory, pxocr vs Tesseract 5, on the same seeded synthetic pages.
+
+    python bench/speed.py [--pages 20] [--warmup 3] [--threads 1 2] [--psm 3] [--seed 8100001]
+
+Writes ``pages`` clean 640x640 synthetic pages as PNG files, then runs each engine and thread
+count in a fresh subprocess and prints a Markdown table:
+
+- pxocr: one ``Predictor(threads=n)`` per process; the time of a page covers decoding the PNG
+  file from disk, preprocessing, the network and decoding to lines and character boxes.
+- Tesseract: one ``tesseract PAGE.png stdout --psm P`` call per page with
+  ``OMP_THREAD_LIMIT=n`` (what pytesseract does); the time of a page is the call's wall time,
+  so it includes loading the image and Tesseract's start-up (reading its model). The
+  ``batch`` row runs every page through one ``tesseract`` call (a file list) and reports
+  ``(T(all pages) - T(first page)) / (pages - 1)``: the per-page cost without start-up (a mean,
+  not a median).
+
+Times are medians over all ``pages`` pages after ``warmup`` untimed ones. Peak RSS is
+``ru_maxrss`` of the process that did the reading: the pxocr worker itself, the largest
+``tesseract`` process for Tesseract (``RUSAGE_CHILDREN`` of its driver). The ratio is
+Tesseract's median over pxocr's at the same thread count, measured in the same run (in
+brackets: Tesseract's batch per-page time over pxocr's median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def write_pages(folder: Path, pages: int, seed: int) -> list[dict]:
+    """``pages`` clean 640x640 pages as PNG: [{"path", "chars"}] (chars = ground-truth glyphs)."""
+    from PIL import Image
+
+    from pxocr.synth import preset, render_page
+
+    cfg = preset("clean", width=640, height=640)
+    out = []
+    for i in range(pages):
+        gray, gt = render_page(cfg, seed, i)
+        path = folder / f"{i:04d}.png"
+        Image.fromarray(gray).save(path)
+        out.append({"path": str(path), "chars": len(gt.chars)})
+    return out
+
+
+# ---------------------------------------------------------------------------- workers
+
+
+def worker_pxocr(files: list[str], threads: int, warmup: int) -> dict:
+    from pxocr.infer import Predictor
+    from pxocr.infer.image_io import load_images
+
+    t0 = time.perf_counter()
+    pred = Predictor(threads=threads)
+    startup = time.perf_counter() - t0
+
+    def one(path: str) -> int:
+        gray = load_images(path)[0][1]
+        return len(pred.predict(gray).chars)
+
+    for path in files[:warmup]:
+        one(path)
+    times, chars = [], []
+    for path in files:
+        t = time.perf_counter()
+        chars.append(one(path))
+        times.append(time.perf_counter() - t)
+    return {"times": times, "chars": chars, "startup": startup,
+            "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _tesseract(args: list[str], threads: int) -> str:
+    env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
+    run = subprocess.run(["tesseract", *args], env=env, capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"tesseract {' '.join(args)} failed: {run.stderr.strip()[-500:]}")
+    return run.stdout
+
+
+def worker_tesseract(files: list[str], threads: int, warmup: int, psm: int) -> dict:
+    opts = ["--psm", str(psm), "-l", "eng"]
+    for path in files[:warmup]:
+        _tesseract([path, "stdout", *opts], threads)
+    times, chars = [], []
+    for path in files:
+        t = time.perf_counter()
+        text = _tesseract([path, "stdout", *opts], threads)
+        times.append(time.perf_counter() - t)
+        chars.append(len("".join(text.split())))
+    # batch: one process reads every page (start-up paid once)
+    with tempfile.TemporaryDirectory() as tmp:
+        lists = {}
+        for k in (1, len(files)):
+            lists[k] = Path(tmp) / f"list{k}.txt"
+            lists[k].write_text("\n".join(files[:k]) + "\n")
+        batch = {}
+        for k in (1, len(files)):
+            t = time.perf_counter()
+            _tesseract([str(lists[k]), "stdout", *opts], threads)
+            batch[k] = time.perf_counter() - t
+    per_page = (batch[len(files)] - batch[1]) / max(1, len(files) - 1)
+    return {"times": times, "chars": chars, "batch_per_page": per_page,
+            "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
+
+
+# ---------------------------------------------------------------------------- driver
+
+
+def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: int) -> dict:
+    """Run one engine in a fresh Python process; its result dict."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "files.json"
+        spec.write_text(json.dumps(files))
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, __file__, "--worker", engine, "--files", str(spec), "--result", str(out),
+               "--threads", str(threads), "--warmup", str(warmup), "--psm", str(psm)]
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        subprocess.run(cmd, check=True, env=env)
+        return json.loads(out.read_text())
+
+
+def _ms(seconds: float) -> str:
+    return f"{1000 * seconds:.1f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=20, help="timed pages per engine")
+    ap.add_argument("--warmup", type=int, default=3, help="untimed pages first (the first ones again)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--psm", type=int, default=3, help="Tesseract page segmentation mode (3 or 11)")
+    ap.add_argument("--seed", type=int, default=8_100_001, help="synthetic page stream")
+    ap.add_argument("--no-tesseract", action="store_true", help="time pxocr only")
+    # internal: one engine in this process
+    ap.add_argument("--worker", choices=["pxocr", "tesseract"], help=argparse.SUPPRESS)
+    ap.add_argument("--files", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        files = json.loads(Path(args.files).read_text())
+        if args.worker == "pxocr":
+            res = worker_pxocr(files, args.threads[0], args.warmup)
+        else:
+            res = worker_tesseract(files, args.threads[0], args.warmup, args.psm)
+        Path(args.result).write_text(json.dumps(res))
+        return
+
+    tess = not args.no_tesseract
+    if tess and shutil.which("tesseract") is None:
+        sys.exit("tesseract is not on PATH (apt install tesseract-ocr), or use --no-tesseract")
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = write_pages(Path(tmp), args.pages, args.seed)
+        files = [p["path"] for p in pages]
+        gt_chars = statistics.fmean(p["chars"] for p in pages)
+        rows = []
+        for n in args.threads:
+            px = run_worker("pxocr", files, n, args.warmup, args.psm)
+            rows.append(("pxocr", n, px, None))
+            if tess:
+                ts = run_worker("tesseract", files, n, args.warmup, args.psm)
+                rows.append((f"tesseract --psm {args.psm}", n, ts, statistics.median(px["times"])))
+
+    tver = ""
+    if tess:
+        ver = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
+        tver = ver.stdout.split("\n")[0]
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"`{' '.join(shlex.quote(a) for a in [sys.executable.rsplit('/', 1)[-1]] + sys.argv)}`\n")
+    print(f"{args.pages} clean 640x640 synthetic pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
+          f"median after {args.warmup} warm-up pages; {os.cpu_count()} CPUs "
+          f"({platform.processor() or platform.machine()}), load average {load}; "
+          f"Python {platform.python_version()}{'; ' + tver if tver else ''}\n")
+    print("| engine | threads | median ms/page | min-max ms | batch ms/page | peak RSS MiB | "
+          "chars/page | tesseract / pxocr |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, n, r, px_median in rows:
+        t = r["times"]
+        med = statistics.median(t)
+        batch = _ms(r["batch_per_page"]) if "batch_per_page" in r else "-"
+        ratio = "-"
+        if px_median:
+            ratio = f"{med / px_median:.1f}x (batch {r['batch_per_page'] / px_median:.1f}x)"
+        print(f"| {name} | {n} | {_ms(med)} | {_ms(min(t))}-{_ms(max(t))} | {batch} | "
+              f"{r['rss_kb'] / 1024:.0f} | {statistics.fmean(r['chars']):.0f} | {ratio} |")
+    print("\npxocr: PNG decode + preprocessing + network + decoding, model loaded once "
+          f"(load: {', '.join(_ms(r['startup']) + ' ms' for name, _, r, _ in rows if name == 'pxocr')}). "
+          "Tesseract: one CLI call per page (image load and start-up included); batch = one call "
+          "for all pages, start-up excluded. chars/page: non-space characters output.")
+
+
+if __name__ == "__main__":
+    main()

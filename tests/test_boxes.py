@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from pxocr import boxes
+
+
+def test_area_and_degenerate():
+    assert boxes.area(np.array([[0, 0, 2, 3], [5, 5, 4, 9]])).tolist() == [6.0, 0.0]
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    ([0, 0, 10, 10], [0, 0, 10, 10], 1.0),
+    ([0, 0, 10, 10], [5, 0, 15, 10], 50 / 150),
+    ([0, 0, 10, 10], [10, 0, 20, 10], 0.0),  # touching edges share no area
+    ([0, 0, 2, 2], [0.5, 0.5, 1.5, 1.5], 0.25),
+])
+def test_iou_table(a, b, expected):
+    assert boxes.iou_matrix(np.array([a]), np.array([b]))[0, 0] == pytest.approx(expected)
+
+
+def test_iou_shape_and_empty():
+    assert boxes.iou_matrix(np.zeros((3, 4)), np.zeros((0, 4))).shape == (3, 0)
+
+
+def test_scale_translate_round_trip():
+    b = np.array([[1.25, 2.5, 7.75, 9.0]])
+    back = boxes.translate(boxes.scale(boxes.translate(b, 3, -2), 2, 0.5), -6, 1)
+    np.testing.assert_allclose(boxes.scale(back, 0.5, 2), b)
+
+
+def test_clip_and_union_and_contains():
+    b = np.array([[-3, 2, 5, 700], [10, -1, 700, 5]])
+    np.testing.assert_array_equal(boxes.clip(b, 640, 480), [[0, 2, 5, 480], [10, 0, 640, 5]])
+    np.testing.assert_array_equal(boxes.union_box(b), [-3, -1, 700, 700])
+    assert boxes.contains(np.array([0, 0, 10, 10]), np.array([0, 2, 10, 3]))
+    assert not boxes.contains(np.array([0, 0, 10, 10]), np.array([0, 2, 10.5, 3]))
+
+
+def test_edge_errors():
+    np.testing.assert_allclose(boxes.edge_errors([[0, 0, 10, 10]], [[0.5, 0, 10.5, 9.75]]), [[0.5, 0, 0.5, 0.25]])
+
+
+def test_nms_keeps_best_of_overlapping():
+    b = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10], [20, 0, 30, 10]])
+    keep = boxes.nms(b, np.array([0.6, 0.9, 0.5]), 0.5)
+    assert keep.tolist() == [1, 2]

@@ -1,0 +1,49 @@
+import pytest
+
+from pxocr import __version__
+from pxocr.cli import build_parser, main
+
+COMMANDS = ["read", "synth", "show", "eval", "train", "export"]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_subcommand_has_help(cmd, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([cmd, "--help"])
+    assert e.value.code == 0
+    assert "usage: pxocr " + cmd in capsys.readouterr().out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"pxocr {__version__}"
+
+
+def test_all_commands_registered():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert sorted(sub.choices) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["synth", "--out", "x", "--count", "1", "--preset", "nope"], 2, "unknown preset 'nope'"),
+    (["synth", "--out", "x", "--count", "0"], 2, "must be >= 1"),
+    (["synth", "--out", "x", "--count", "1", "--size", "0x640"], 2, "must be positive"),
+    (["show", "missing.png", "--out", "o.png"], 3, "missing.png"),
+    (["eval", "--pred", "nodir", "--gt", "nodir2"], 3, "nodir"),
+    (["eval"], 2, "either --pred"),
+    (["train", "--out", "r", "--config", "nofile.json"], 2, "nofile.json"),
+    (["export", "norun", "--out", "m.onnx"], 2, "norun"),
+    (["read", "x.png", "--model", "nomodel.onnx"], 5, "nomodel.onnx"),
+])
+def test_errors_are_one_line(argv, code, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    try:
+        rc = main(argv)
+    except SystemExit as e:  # argparse errors
+        rc = e.code
+    err = capsys.readouterr().err.strip()
+    assert rc == code
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()[-1]) > 0

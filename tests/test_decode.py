@@ -1,0 +1,71 @@
+"""Decoding on hand-built raw maps: exact boxes, classes, lines, spaces, reading order."""
+
+import numpy as np
+
+from pxocr.charset import NUM_CLASSES, char_to_index
+from pxocr.decode import DecodeConfig, decode
+from pxocr.model.targets import encode
+from pxocr.synth import preset, render_page
+
+H = W = 32  # cells -> a 128x128 px image
+CLS = 7
+
+
+def _raw(glyphs):
+    """glyphs: (cell_i, cell_j, char, (l, t, r, b), baseline_px, size_px)."""
+    raw = np.zeros((7 + NUM_CLASSES, H, W), np.float32)
+    raw[0] = -8.0
+    raw[CLS:] = -5.0
+    for i, j, ch, d, base, size in glyphs:
+        raw[0, i, j] = 5.0
+        raw[1:5, i, j] = d
+        raw[5, i, j] = (base - (i + 0.5) * 4) / 16
+        raw[6, i, j] = np.log(size / 32)
+        raw[CLS + char_to_index(ch), i, j] = 5.0
+    return raw
+
+
+def test_exact_boxes_without_refinement():
+    raw = _raw([(5, 3, "A", (2.25, 5.5, 3.0, 6.125), 30.0, 16.0)])
+    page = decode(raw, 128, 128, DecodeConfig(refine=False))
+    (c,) = page.chars
+    assert c.char == "A"
+    # cell (5, 3) has its centre at (14, 22) px
+    np.testing.assert_allclose(c.bbox, [14 - 2.25, 22 - 5.5, 14 + 3.0, 22 + 6.125])
+    assert page.lines[0].extra["font_size"] == 16.0
+
+
+def test_spaces_lines_and_order():
+    size = 16.0
+    pitch = 0.723 * size  # 11.568 px
+    d = (3, 5, 3, 5)
+    # line 1 at baseline 30: "AB  C" would split (2 spaces); here "AB C": one space
+    xs = [10, 10 + pitch, 10 + 3 * pitch]
+    g = [(7, int(x // 4), ch, d, 30.0, size) for x, ch in zip(xs, "ABC")]
+    g += [(20, 2, "x", d, 84.0, size), (20, 5, "y", d, 84.0, size)]  # line 2, adjacent
+    page = decode(_raw(g), 128, 128, DecodeConfig(refine=False))
+    assert page.text == "AB C\nxy"
+
+
+def test_wide_gap_splits_columns():
+    size = 16.0
+    d = (3, 5, 3, 5)
+    g = [(7, 2, "A", d, 30.0, size), (7, 5, "B", d, 30.0, size), (7, 20, "C", d, 30.0, size)]
+    page = decode(_raw(g), 128, 128, DecodeConfig(refine=False))
+    assert [ln.text for ln in page.lines] == ["AB", "C"]
+
+
+def test_perfect_map_reproduces_ground_truth():
+    image, gt = render_page(preset("clean"), 5, 0)
+    t = encode(gt, 640, 640)
+    raw = np.full((7 + NUM_CLASSES, 160, 160), -9.0, np.float32)
+    heat = np.clip(t["heat"], 1e-6, 1 - 1e-6)
+    raw[0] = np.log(heat / (1 - heat))
+    raw[1:5], raw[5:7] = t["box"], t["line"]
+    ii, jj = np.nonzero(t["weight"] > 0)
+    raw[7 + t["cls"][ii, jj], ii, jj] = 9.0
+    page = decode(raw, 640, 640, DecodeConfig(refine=False))
+    assert page.text == gt.text
+    got = np.array([c.bbox for c in page.chars])
+    want = np.array([c.bbox for c in gt.chars])
+    np.testing.assert_allclose(got, want, atol=1e-4)

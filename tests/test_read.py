@@ -1,0 +1,575 @@
+"""Reading end to end: the API, the ``pxocr read`` CLI, bad inputs, EXIF orientation, tiling
+seams and memory on a large page.
+
+Two kinds of test: *mechanics* (sources agree, schema, files written atomically, error lines,
+exit codes, tiled and untiled glyphs agree) hold for any model, trained or not; *accuracy*
+tests (``test_accuracy_*``) compare with the synthetic ground truth at thresholds the shipped
+model meets with a wide margin, or need a trained model's stable line geometry
+(``pytest -k "not accuracy"`` runs the mechanics alone). Every page comes from the synthetic
+engine with seeds used nowhere else. ``PXOCR_TEST_MODEL=/path/model.onnx`` runs the file
+against another model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+import pxocr
+import pxocr.infer
+import pxocr.infer.predictor as predictor_mod
+from pxocr.boxes import iou_matrix
+from pxocr.cli import main
+from pxocr.document import Page, reading_order
+from pxocr.errors import ExitCode
+from pxocr.eval import evaluate
+from pxocr.infer import Predictor, TileConfig
+from pxocr.infer.predictor import _spans
+from pxocr.synth import preset, render_page
+
+MODEL = os.environ.get("PXOCR_TEST_MODEL") or None  # None: the shipped model
+THREADS = 1  # the tests share the machine; one inference thread each
+
+SEED_API = 7_310_001
+SEED_ACC = 7_310_002
+SEED_TIFF = 7_310_003
+SEED_BAD = 7_310_004
+SEED_EXIF = 7_310_005
+SEED_SEAM = 7_310_006
+SEED_MEM = 7_310_007
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _model():
+    """Point the default model (API and CLI) at ``PXOCR_TEST_MODEL`` when it is set."""
+    with pytest.MonkeyPatch.context() as mp:
+        if MODEL:
+            mp.setattr(predictor_mod, "default_model_path", lambda: MODEL)
+        pxocr.infer._predictor.cache_clear()
+        yield
+    pxocr.infer._predictor.cache_clear()
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _cli(*args: str) -> int:
+    return main(["read", *args, "--threads", str(THREADS)])
+
+
+def _err_lines(err: str) -> list[str]:
+    return [ln for ln in err.splitlines() if ln.strip()]
+
+
+def _boxes(page: Page) -> np.ndarray:
+    return np.array([c.bbox for c in page.chars], dtype=np.float64).reshape(-1, 4)
+
+
+def _read(source) -> pxocr.infer.Result:
+    return pxocr.read(source, threads=THREADS)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """A clean 640x640 synthetic page on disk: (path, gray, ground truth)."""
+    gray, gt = render_page(preset("clean"), SEED_API, 0)
+    path = tmp_path_factory.mktemp("page") / "invoice.png"
+    Image.fromarray(gray).save(path)
+    return path, gray, gt
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small clean page (320x200) for the calls that read many files."""
+    gray, gt = render_page(preset("clean", width=320, height=200), SEED_BAD, 0)
+    path = tmp_path_factory.mktemp("small") / "good.png"
+    Image.fromarray(gray).save(path)
+    return path, gray, gt
+
+
+def _check_page_dict(d: dict) -> None:
+    """DESIGN.md 1.2: image/width/height/lines; text/bbox/score/chars per line; char/bbox/score."""
+    assert isinstance(d["image"], str)
+    assert isinstance(d["width"], int) and isinstance(d["height"], int)
+    assert isinstance(d["lines"], list)
+    for line in d["lines"]:
+        assert {"text", "bbox", "score", "chars"} <= line.keys()
+        assert isinstance(line["text"], str) and line["text"] == line["text"].strip(" ")
+        assert 0.0 <= line["score"] <= 1.0
+        _check_box(line["bbox"])
+        assert line["text"].replace(" ", "") == "".join(c["char"] for c in line["chars"])
+        for c in line["chars"]:
+            assert {"char", "bbox", "score"} <= c.keys()
+            assert len(c["char"]) == 1 and c["char"] != " "
+            assert 0.0 <= c["score"] <= 1.0
+            _check_box(c["bbox"])
+            # the line box holds its characters (both rounded to 4 decimals)
+            lb = line["bbox"]
+            assert lb[0] - 1e-3 <= c["bbox"][0] and c["bbox"][2] <= lb[2] + 1e-3
+            assert lb[1] - 1e-3 <= c["bbox"][1] and c["bbox"][3] <= lb[3] + 1e-3
+    # lines in reading order (top to bottom, then left to right)
+    boxes = [tuple(ln["bbox"]) for ln in d["lines"]]
+    assert reading_order(boxes) == list(range(len(boxes)))
+
+
+def _check_box(b) -> None:
+    assert len(b) == 4 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in b)
+    assert b[0] <= b[2] and b[1] <= b[3]
+
+
+# ---------------------------------------------------------------------------- API
+
+
+def test_read_path_array_and_pil_agree(page):
+    path, gray, _ = page
+    by_path = _read(path)
+    by_str = _read(str(path))
+    by_array = _read(gray)
+    with Image.open(path) as im:
+        by_pil = _read(im)
+    by_pil_rgb = _read(Image.fromarray(np.stack([gray] * 3, -1), "RGB"))
+    assert by_path.text, "the page has text; the model found none"
+    for other in (by_str, by_array, by_pil, by_pil_rgb):
+        assert other.text == by_path.text
+        np.testing.assert_array_equal(_boxes(other.pages[0]), _boxes(by_path.pages[0]))
+    assert by_path.name == "invoice.png" or by_path.name.endswith("invoice.png")
+
+
+def test_result_text_lines_chars_and_json(page):
+    path, gray, _ = page
+    res = _read(path)
+    assert len(res.pages) == 1
+    assert res.text == "\n".join(ln.text for ln in res.lines) == res.pages[0].text
+    assert res.chars == [c for ln in res.lines for c in ln.chars]
+    assert len(res.chars) == len(res.text.replace(" ", "").replace("\n", ""))
+    d = json.loads(res.to_json())
+    assert d["width"] == 640 and d["height"] == 640
+    assert "invoice.png" in d["image"]
+    _check_page_dict(d)
+    assert [ln["text"] for ln in d["lines"]] == [ln.text for ln in res.lines]
+    got = np.array([c["bbox"] for ln in d["lines"] for c in ln["chars"]])
+    np.testing.assert_allclose(got, _boxes(res.pages[0]), atol=5e-5)
+    # the same JSON, pretty-printed
+    assert json.loads(res.to_json(indent=2)) == d
+
+
+def test_accuracy_clean_pages():
+    cfg = preset("clean")
+    preds, gts = [], []
+    for i in range(3):
+        gray, gt = render_page(cfg, SEED_ACC, i)
+        preds.append(_read(gray).pages[0])
+        gts.append(gt)
+    m = evaluate(preds, gts, ap=False)
+    assert m["chars_gt"] > 200
+    assert m["cer"] < 0.02, f"CER {m['cer']:.4f} on clean pages"
+    assert m["f1"]["0.5"] >= 0.95, f"F1@0.5 {m['f1']['0.5']:.4f} on clean pages"
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_cli_text_to_stdout(page, capsys):
+    path, _, _ = page
+    assert _cli(str(path)) == ExitCode.OK
+    out, err = capsys.readouterr()
+    assert out == _read(path).text + "\n"
+    assert "Traceback" not in err
+
+
+def test_cli_json_out_dir_is_atomic(page, tmp_path, capsys, monkeypatch):
+    path, _, _ = page
+    out_dir = tmp_path / "out"
+    replaced = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        replaced.append((Path(src), Path(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    assert _cli(str(path), "--format", "json", "--out", str(out_dir)) == ExitCode.OK
+    monkeypatch.undo()
+    target = out_dir / "invoice.json"
+    # written under a temporary name in the same folder, then renamed over the target
+    assert [dst for _, dst in replaced] == [target]
+    src = replaced[0][0]
+    assert src.parent == target.parent and src.name != target.name
+    assert sorted(p.name for p in out_dir.iterdir()) == ["invoice.json"]  # no temp leftovers
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    d = json.loads(target.read_text(encoding="utf-8"))
+    _check_page_dict(d)
+    assert d["image"] == "invoice.png"
+    assert (d["width"], d["height"]) == (640, 640)
+    assert "\n".join(ln["text"] for ln in d["lines"]) == _read(path).text
+
+
+def _title(el: ET.Element) -> dict[str, str]:
+    props = {}
+    for part in (el.get("title") or "").split(";"):
+        key, _, value = part.strip().partition(" ")
+        props[key] = value
+    return props
+
+
+def test_cli_hocr_boxes_match_json(page, capsys):
+    path, _, _ = page
+    assert _cli(str(path), "--format", "json") == ExitCode.OK
+    d = json.loads(capsys.readouterr().out)
+    assert _cli(str(path), "--format", "hocr") == ExitCode.OK
+    root = ET.fromstring(capsys.readouterr().out)
+    by_class: dict[str, list[ET.Element]] = {}
+    for el in root.iter():
+        for c in (el.get("class") or "").split():
+            by_class.setdefault(c, []).append(el)
+    (page_el,) = by_class["ocr_page"]
+    assert _title(page_el)["bbox"] == "0 0 640 640"
+    json_lines = d["lines"]
+    hocr_lines = by_class.get("ocr_line", [])
+    assert len(hocr_lines) == len(json_lines)
+    json_chars = [c for ln in json_lines for c in ln["chars"]]
+    cinfos = by_class.get("ocrx_cinfo", [])
+    assert len(cinfos) == len(json_chars) > 0
+    for el, c in zip(cinfos, json_chars):
+        assert "".join(el.itertext()) == c["char"]
+        props = _title(el)
+        ints = [int(v) for v in props["x_bboxes"].split()]
+        floats = [float(v) for v in props["x_fbboxes"].split()]
+        # x_fbboxes: the float box (3 decimals in hOCR, 4 in the JSON)
+        np.testing.assert_allclose(floats, c["bbox"], atol=6e-4)
+        # x_bboxes: floor of x0, y0 and ceil of x1, y1 of the float box; the JSON value is the
+        # exact one rounded to 4 decimals, so bound the exact one by the rounding interval
+        x0, y0, x1, y1 = c["bbox"]
+        e = 5e-5
+        for got, v, f in ((ints[0], x0, math.floor), (ints[1], y0, math.floor),
+                          (ints[2], x1, math.ceil), (ints[3], y1, math.ceil)):
+            assert f(v - e) <= got <= f(v + e), (c, ints)
+    for el, ln in zip(hocr_lines, json_lines):
+        np.testing.assert_allclose([float(v) for v in _title(el)["x_fbbox"].split()], ln["bbox"], atol=6e-4)
+
+
+def test_cli_overlay_writes_png(page, tmp_path, capsys):
+    path, _, _ = page
+    out_dir = tmp_path / "ov"
+    assert _cli(str(path), "--format", "overlay", "--out", str(out_dir)) == ExitCode.OK
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert files == ["invoice.overlay.png"]
+    with Image.open(out_dir / files[0]) as im:
+        assert im.format == "PNG"
+        assert im.size == (2 * 640, 2 * 640)  # default zoom 2
+        assert im.mode == "RGB"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_multipage_tiff_json_has_pages(tmp_path, capsys):
+    cfg = preset("clean", width=320, height=200)
+    grays = [render_page(cfg, SEED_TIFF, i)[0] for i in range(2)]
+    path = tmp_path / "scan.tif"
+    ims = [Image.fromarray(g) for g in grays]
+    ims[0].save(path, save_all=True, append_images=ims[1:], compression="tiff_deflate")
+    assert _cli(str(path), "--format", "json") == ExitCode.OK
+    d = json.loads(capsys.readouterr().out)
+    assert "pages" in d and "lines" not in d
+    assert d["image"] == "scan.tif"
+    assert len(d["pages"]) == 2
+    for p, g in zip(d["pages"], grays):
+        _check_page_dict(p)
+        assert (p["width"], p["height"]) == (320, 200)
+        assert "\n".join(ln["text"] for ln in p["lines"]) == _read(g).text
+    assert d["pages"][0]["image"].endswith("#1") and d["pages"][1]["image"].endswith("#2")
+
+
+# ---------------------------------------------------------------------------- bad inputs
+
+
+def _patch_ihdr(png: bytes, width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims ``width`` x ``height`` (with a valid CRC), pixel data unchanged."""
+    assert png[12:16] == b"IHDR"
+    ihdr = bytearray(png[8:33])  # length, type, 13 data bytes, CRC
+    ihdr[8:16] = struct.pack(">II", width, height)
+    ihdr[21:25] = struct.pack(">I", zlib.crc32(bytes(ihdr[4:21])))
+    return png[:8] + bytes(ihdr) + png[33:]
+
+
+BAD_KINDS = ["missing", "text", "truncated", "empty", "bomb", "directory"]
+
+
+def _make_bad(kind: str, folder: Path, good_png: bytes) -> Path:
+    if kind == "missing":
+        return folder / "missing.png"
+    if kind == "text":
+        p = folder / "notes.png"
+        p.write_text("this is a text file, not a PNG\n")
+    elif kind == "truncated":
+        p = folder / "truncated.png"
+        p.write_bytes(good_png[: len(good_png) // 2])
+    elif kind == "empty":
+        p = folder / "empty.png"
+        p.write_bytes(b"")
+    elif kind == "bomb":
+        p = folder / "bomb.png"
+        p.write_bytes(_patch_ihdr(good_png, 100_000, 100_000))
+    elif kind == "directory":
+        p = folder / "folder.png"
+        p.mkdir()
+    else:
+        raise AssertionError(kind)
+    return p
+
+
+def _check_error_lines(err: str, bads: list[Path]) -> None:
+    assert "Traceback" not in err
+    lines = _err_lines(err)
+    assert len(lines) == len(bads), err
+    for line, bad in zip(lines, bads):
+        assert line.startswith("pxocr: error: ") and str(bad) in line, line
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_cli_bad_input_is_one_line_and_others_are_read(kind, small, tmp_path, capsys):
+    good, _, _ = small
+    bad = _make_bad(kind, tmp_path, good.read_bytes())
+    out_dir = tmp_path / "out"
+    rc = _cli(str(bad), str(good), "--format", "json", "--out", str(out_dir))
+    out, err = capsys.readouterr()
+    assert rc == ExitCode.PARTIAL
+    _check_error_lines(err, [bad])
+    assert sorted(p.name for p in out_dir.iterdir()) == ["good.json"]
+    assert json.loads((out_dir / "good.json").read_text())["width"] == 320
+
+
+def test_cli_all_bad_inputs_in_one_call(small, tmp_path, capsys):
+    good, _, _ = small
+    data = good.read_bytes()
+    bads = [_make_bad(kind, tmp_path, data) for kind in BAD_KINDS]
+    # good file in the middle: read and printed, every bad one named once, in order
+    args = [str(p) for p in bads[:3]] + [str(good)] + [str(p) for p in bads[3:]]
+    rc = _cli(*args)
+    out, err = capsys.readouterr()
+    assert rc == ExitCode.PARTIAL
+    _check_error_lines(err, bads)
+    assert out == _read(good).text + "\n"
+    # nothing readable at all: the input error code
+    rc = _cli(*[str(p) for p in bads])
+    out, err = capsys.readouterr()
+    assert rc == ExitCode.INPUT
+    assert out == ""
+    _check_error_lines(err, bads)
+
+
+def test_cli_bad_flag_is_usage_error(small, capsys):
+    good, _, _ = small
+    with pytest.raises(SystemExit) as info:
+        main(["read", str(good), "--format", "nope"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "invalid choice" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- EXIF orientation
+
+# Orientation tag -> the transpose that makes the stored image upright (PIL's exif_transpose)
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+_INVERSE = {Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
+            Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90}
+
+
+@pytest.fixture(scope="module")
+def exif_page():
+    """A non-square (400x240) upright page and its ground truth."""
+    return render_page(preset("clean", width=400, height=240), SEED_EXIF, 0)
+
+
+def _save_with_orientation(upright: np.ndarray, orientation: int, path: Path) -> Path:
+    t = _UPRIGHT[orientation]
+    stored = Image.fromarray(upright).transpose(_INVERSE.get(t, t))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(path, exif=exif)
+    with Image.open(path) as im:  # the file shows the upright page once its EXIF is applied
+        assert im.getexif().get(0x0112) == orientation
+        np.testing.assert_array_equal(np.asarray(ImageOps.exif_transpose(im)), upright)
+    return path
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_exif_orientation_gives_upright_pixels(orientation, exif_page, tmp_path):
+    upright, _ = exif_page
+    path = _save_with_orientation(upright, orientation, tmp_path / f"o{orientation}.png")
+    res = _read(path)
+    d = json.loads(res.to_json())
+    assert (d["width"], d["height"]) == (400, 240)
+    ref = _read(upright)
+    assert res.text == ref.text
+    np.testing.assert_allclose(_boxes(res.pages[0]), _boxes(ref.pages[0]), atol=1e-9)
+
+
+def test_cli_json_of_rotated_jpeg_is_upright(exif_page, tmp_path, capsys):
+    upright, _ = exif_page
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # 240 wide, 400 tall
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "photo.jpg"
+    stored.save(path, quality=95, exif=exif)
+    assert _cli(str(path), "--format", "json") == ExitCode.OK
+    d = json.loads(capsys.readouterr().out)
+    assert (d["width"], d["height"]) == (400, 240)
+    for c in (c for ln in d["lines"] for c in ln["chars"]):
+        assert -2 <= c["bbox"][0] and c["bbox"][2] <= 402 and -2 <= c["bbox"][1] and c["bbox"][3] <= 242
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_accuracy_exif_boxes_match_upright_ground_truth(orientation, exif_page, tmp_path):
+    upright, gt = exif_page
+    path = _save_with_orientation(upright, orientation, tmp_path / "rot.png")
+    m = evaluate([_read(path).pages[0]], [gt], ap=False)
+    assert m["chars_gt"] > 30
+    assert m["f1"]["0.5"] >= 0.9, f"F1@0.5 {m['f1']['0.5']:.3f}"
+
+
+# ---------------------------------------------------------------------------- tiling
+
+
+def _seams(n: int, t: TileConfig) -> list[float]:
+    return [s[3] for s in _spans(n, t.tile, t.overlap)[:-1]]
+
+
+def test_spans_cover_the_axis_on_the_stride_grid():
+    for n in (641, 655, 656, 700, 1024, 1400, 760, 4000, 6000, 6007):
+        for tile, overlap in ((640, 128), (512, 100), (1024, 256)):
+            spans = _spans(n, tile, overlap)
+            if n <= tile:
+                assert spans == [(0, n, -np.inf, np.inf)]
+                continue
+            assert spans[0][0] == 0 and spans[-1][1] == n and spans[0][2] == -np.inf
+            assert spans[-1][3] == np.inf
+            for k, (s, e, lo, hi) in enumerate(spans):
+                assert s % 16 == 0 and tile <= e - s < tile + 16
+                assert s < lo or k == 0
+                assert hi < e or k == len(spans) - 1
+                if k:
+                    ps, pe, plo, phi = spans[k - 1]
+                    assert pe - s >= overlap and phi == lo  # overlap kept; cores meet
+                    assert lo - s >= overlap / 2 - 8 and pe - lo >= overlap / 2 - 8
+
+
+@pytest.fixture(scope="module")
+def seam_page():
+    """A 1400x760 page (tiled by default) with text on the seams: the densest of 3 renders."""
+    t = TileConfig()
+    w, h = 1400, 760
+    assert max(w, h) > t.max_whole
+    sx, sy = _seams(w, t), _seams(h, t)
+    cfg = preset("clean", width=w, height=h, max_blocks=40)
+    best = None
+    for i in range(3):
+        gray, gt = render_page(cfg, SEED_SEAM, i)
+        b = _boxes(gt)
+        n = int(sum(((b[:, 0] < s) & (s < b[:, 2])).sum() for s in sx)
+                + sum(((b[:, 1] < s) & (s < b[:, 3])).sum() for s in sy))
+        if best is None or n > best[0]:
+            best = (n, gray, gt)
+    n, gray, gt = best
+    assert n >= 8, "the fixture page should put glyphs across the tile seams"
+    return gray, gt, sx, sy
+
+
+@pytest.fixture(scope="module")
+def tiled_and_whole(seam_page):
+    gray = seam_page[0]
+    tiled = Predictor(MODEL, threads=THREADS)
+    whole = Predictor(MODEL, threads=THREADS, tiles=TileConfig(max_whole=4096))
+    return tiled.predict(gray), whole.predict(gray)
+
+
+def test_tiled_equals_untiled(tiled_and_whole):
+    """Same glyphs with and without tiling: count, characters, boxes within 0.05 px."""
+    a, b = tiled_and_whole
+    assert (a.width, a.height) == (b.width, b.height) == (1400, 760)
+    pa, pb = _boxes(a), _boxes(b)
+    assert len(pa) == len(pb) > 0
+    iou = iou_matrix(pa, pb)
+    j = iou.argmax(1)
+    assert sorted(j.tolist()) == list(range(len(pb)))  # one-to-one
+    assert iou.max(1).min() > 0.9
+    assert [c.char for c in a.chars] == [b.chars[k].char for k in j]
+    np.testing.assert_allclose(pa, pb[j], atol=0.05)
+
+
+def test_accuracy_tiled_text_equals_untiled(tiled_and_whole):
+    """The same text, lines and spaces: needs a trained model, whose line geometry (baseline,
+    size) is stable enough that hundredths of a pixel do not regroup glyphs into other lines."""
+    a, b = tiled_and_whole
+    assert a.text == b.text
+    assert [c.char for c in a.chars] == [c.char for c in b.chars]
+    np.testing.assert_allclose(_boxes(a), _boxes(b), atol=0.05)
+
+
+def test_accuracy_no_lost_or_duplicated_chars_at_seams(seam_page):
+    gray, gt, sx, sy = seam_page
+    pred = Predictor(MODEL, threads=THREADS).predict(gray)
+    p, g = _boxes(pred), _boxes(gt)
+    assert len(p) == len(g), f"{len(p)} characters found, {len(g)} on the page"
+
+    def near(b: np.ndarray) -> np.ndarray:  # centre within 32 px of a seam
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        dx = np.min([np.abs(cx - s) for s in sx], 0)
+        dy = np.min([np.abs(cy - s) for s in sy], 0)
+        return (dx < 32) | (dy < 32)
+
+    gn, pn = near(g), near(p)
+    assert gn.sum() >= 8
+    assert pn.sum() == gn.sum()
+    # class-agnostic: each glyph near a seam is found exactly once, each detection there is one glyph
+    assert ((iou_matrix(g[gn], p) >= 0.5).sum(1) == 1).all()
+    assert ((iou_matrix(p[pn], g) >= 0.5).sum(1) == 1).all()
+    m = evaluate([pred], [gt], ap=False)
+    assert m["cer"] < 0.02, f"CER {m['cer']:.4f}"
+
+
+# ---------------------------------------------------------------------------- memory
+
+_RSS_SCRIPT = """
+import json, resource, sys
+import pxocr
+res = pxocr.read(sys.argv[1], model=sys.argv[2] or None, threads=1)
+p = res.pages[0]
+print(json.dumps({"w": p.width, "h": p.height, "chars": len(p.chars),
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def test_large_page_peak_rss_under_1gb(tmp_path):
+    w, h = 6000, 4000
+    canvas = np.full((h, w), 255, np.uint8)
+    n_gt = 0
+    for k, (x, y) in enumerate([(100, 100), (2900, 1700), (5300, 3300), (3000, 100)]):
+        gray, gt = render_page(preset("clean"), SEED_MEM, k)
+        canvas[y:y + 640, x:x + 640] = gray
+        n_gt += len(gt.chars)
+    path = tmp_path / "big.png"
+    Image.fromarray(canvas).save(path, compress_level=1)
+    del canvas
+    run = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, str(path), MODEL or ""],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    r = json.loads(run.stdout.strip().splitlines()[-1])
+    mib = r["rss_kb"] / 1024
+    print(f"\n6000x4000 page: peak RSS {mib:.0f} MiB, {r['chars']} chars (ground truth {n_gt})")
+    assert (r["w"], r["h"]) == (w, h)
+    assert r["rss_kb"] * 1024 < 1e9
+    assert abs(r["chars"] - n_gt) <= 0.1 * n_gt  # every pasted page was read, nothing twice

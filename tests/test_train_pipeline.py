@@ -1,0 +1,75 @@
+"""synth -> train (tiny config, about a minute) -> export -> read, end to end."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pxocr.cli import main
+from pxocr.train.config import PRESETS, Stage, TrainConfig
+from pxocr.train.export import torch_raw
+from pxocr.train.loop import train
+
+TINY = PRESETS["tiny"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("run")
+    train(str(d), TINY, progress=False)
+    return d
+
+
+def _losses(run_dir):
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return [r["loss"] for r in rows if "loss" in r]
+
+
+def test_loss_falls(run_dir):
+    losses = _losses(run_dir)
+    assert len(losses) >= 5
+    assert np.mean(losses[-2:]) < 0.8 * losses[0]
+    assert (run_dir / "metrics.png").stat().st_size > 1000
+    assert json.loads((run_dir / "summary.json").read_text())["steps"] == TINY.total_steps
+
+
+def test_refuses_to_overwrite_and_resumes(run_dir, capsys):
+    assert main(["train", "--out", str(run_dir), "--preset", "tiny", "--quiet"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    # resuming a finished run is a no-op that keeps the step count
+    train(str(run_dir), TINY, resume=True, progress=False)
+    assert json.loads((run_dir / "summary.json").read_text())["steps"] == TINY.total_steps
+
+
+def test_resume_continues_from_checkpoint(tmp_path):
+    cfg = TrainConfig(model="tiny", stages=(Stage(steps=20, crop=96, batch=4),), warmup=2, val_every=100,
+                      val_pages=1, val_presets=("clean",), ckpt_every=10, workers=0)
+    short = TrainConfig(**{**cfg.__dict__, "stages": (Stage(steps=10, crop=96, batch=4),)})
+    train(str(tmp_path), short, progress=False)  # as if killed after step 10
+    import torch
+
+    ck = torch.load(tmp_path / "last.pt", weights_only=False)
+    assert ck["step"] == 10
+    ck["config"] = cfg.to_json()  # the full run's config, as the killed run had it
+    torch.save(ck, tmp_path / "last.pt")
+    train(str(tmp_path), cfg, resume=True, progress=False)
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 20
+
+
+def test_export_matches_pytorch_and_reads(run_dir, tmp_path, capsys):
+    import onnxruntime as ort
+
+    onnx_path = tmp_path / "m.onnx"
+    assert main(["export", str(run_dir), "--out", str(onnx_path)]) == 0
+    x = np.random.default_rng(0).random((1, 1, 224, 352), dtype=np.float32)
+    got = ort.InferenceSession(str(onnx_path)).run(None, {"image": x})[0]
+    want = torch_raw(str(run_dir), x)
+    np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-4)
+
+    data = tmp_path / "data"
+    assert main(["synth", "--out", str(data), "--count", "2", "--seed", "3", "--quiet"]) == 0
+    assert main(["read", str(data / "000000.png"), "--model", str(onnx_path), "--format", "json"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert (page["width"], page["height"]) == (640, 640)
+    assert main(["eval", "--data", str(data), "--model", str(onnx_path), "--out", str(tmp_path / "ev")]) == 0
+    assert (tmp_path / "ev" / "report.md").exists()
