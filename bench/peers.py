@@ -355,7 +355,7 @@ class RapidOcrEngine(Engine):
                 items = []
                 for c, cell, s in zip(text, cells, confs):
                     q = np.asarray(cell, dtype=np.float64)
-                    box = (q[:, 0].min(), q[:, 1].min(), max(q[:, 0].max(), q[:, 0].min()), q[:, 1].max())
+                    box = (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max())
                     items.append((c, box, float(s)))
             else:
                 self.even_lines += 1
@@ -419,6 +419,10 @@ def _f(v: Optional[float], fmt: str) -> str:
     return "n/a" if v is None else format(v, fmt)
 
 
+def _pct(v: Optional[float]) -> str:
+    return "n/a" if v is None else f"{100 * v:.2f} %"
+
+
 def render_table(set_name: str, runs: list[Run], samples: list[Sample]) -> str:
     gts = [gt for _, gt in samples]
     mrz = set_name == "mrz"
@@ -435,8 +439,7 @@ def render_table(set_name: str, runs: list[Run], samples: list[Sample]) -> str:
                 note += f"; {len(r.failures)} pages failed (scored as empty): {r.failures[0]}"
             if isinstance(r.engine, RapidOcrEngine) and r.engine.even_lines:
                 note += f"; {r.engine.even_lines} lines split evenly (no char cells)"
-            cells = [r.engine.name, _f(100 * m["cer"] if m["cer"] is not None else None, ".2f") + " %",
-                     _f(100 * m["wer"] if m["wer"] is not None else None, ".2f") + " %",
+            cells = [r.engine.name, _pct(m["cer"]), _pct(m["wer"]),
                      *(_f(m["f1"][k], ".3f") for k in ("0.5", "0.75", "0.9")),
                      _f(m["ap"], ".3f"), _f(m["edge_mean"], ".2f"),
                      _f(statistics.median(r.seconds), ".3f")]
@@ -445,7 +448,12 @@ def render_table(set_name: str, runs: list[Run], samples: list[Sample]) -> str:
             cells.append(note.replace("|", "\\|"))
         out.append("| " + " | ".join(cells) + " |")
     n_chars = sum(len(gt.chars) for gt in gts)
-    return "\n".join(out) + f"\n\n{len(gts)} pages, {n_chars} ground-truth characters.\n"
+    foot = f"\n\n{len(gts)} pages, {n_chars} ground-truth characters."
+    if mrz:
+        foot += (" Each MRZ line is one word, so WER counts every split of a line as insertions;"
+                 " \"MRZ lines exact\" = ground-truth lines read exactly by some predicted line"
+                 " (spaces ignored).")
+    return "\n".join(out) + foot + "\n"
 
 
 def show_page(set_name: str, index: int, runs: list[Run], samples: list[Sample]) -> str:

@@ -122,6 +122,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     if os.path.exists(ckpt_path) and not resume:
         raise UsageError(f"{run_dir} already holds a run: pass --resume to continue it or pick another --out")
     torch.set_num_threads(cfg.threads)
+    torch.set_flush_denormal(True)  # tiny gradients late in training are slow denormals on CPU
     torch.manual_seed(cfg.seed)
     if cfg.model not in MODEL_PRESETS:
         raise UsageError(f"unknown model preset {cfg.model!r}")
