@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from pxocr.document import Page, reading_order
-from pxocr.synth.engine import _LineSpec, _renderer, _render_lines, preset
+from pxocr.synth.engine import _LineSpec, _render_lines, _renderer, preset
 from pxocr.synth.text import mrz_td3
 from pxocr.writers.atomic import write_atomic
 
