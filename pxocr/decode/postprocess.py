@@ -107,26 +107,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
     """Glyphs -> lines: same baseline (within ``baseline_tol`` em) and size, split at wide gaps,
     spaces from the gap over the line's pitch. Lines come in reading order."""
-    rows: list[list[int]] = []
-    row_base: list[float] = []
-    row_size: list[float] = []
-    for k in np.argsort(g.baseline, kind="stable"):
-        b, s = g.baseline[k], g.size[k]
-        best = -1
-        for r in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
-            if abs(b - row_base[r]) <= cfg.baseline_tol * max(s, row_size[r]) and \
-                    max(s, row_size[r]) <= 1.35 * min(s, row_size[r]):
-                best = r
-                break
-        if best < 0:
-            rows.append([k])
-            row_base.append(b)
-            row_size.append(s)
-        else:
-            rows[best].append(k)
-            m = rows[best]
-            row_base[best] = float(np.median(g.baseline[m]))
-            row_size[best] = float(np.median(g.size[m]))
+    rows = _rows(g, cfg)
     lines: list[Line] = []
     for members in rows:
         idx = np.array(members)
@@ -143,6 +124,62 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
             start = cut
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
+
+
+_ANCHOR = np.array([c.isalnum() for c in CHARSET])  # glyphs whose predicted baseline is reliable
+
+
+def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
+    """Glyph indices per text row.
+
+    Letters and digits (anchors) form rows greedily by predicted baseline and font size.
+    Punctuation joins the row whose text band (0.8 em above to 0.3 em below the baseline)
+    holds its box centre and whose anchors lie within 3 pitches of it, the nearest baseline
+    first; punctuation with no such row forms rows of its own the same greedy way.
+    """
+    rows: list[list[int]] = []
+    base: list[float] = []
+    size: list[float] = []
+
+    def add_greedy(order: np.ndarray) -> None:
+        for k in order:
+            b, s = g.baseline[k], g.size[k]
+            best = -1
+            for r in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
+                if abs(b - base[r]) <= cfg.baseline_tol * max(s, size[r]) and max(s, size[r]) <= 1.35 * min(s, size[r]):
+                    best = r
+                    break
+            if best < 0:
+                rows.append([k])
+                base.append(b)
+                size.append(s)
+            else:
+                rows[best].append(k)
+                m = rows[best]
+                base[best] = float(np.median(g.baseline[m]))
+                size[best] = float(np.median(g.size[m]))
+
+    anchor = _ANCHOR[g.classes]
+    by_base = np.argsort(g.baseline, kind="stable")
+    add_greedy(by_base[anchor[by_base]])
+    others = by_base[~anchor[by_base]]
+    if len(rows) and len(others):
+        rb, rs = np.array(base), np.array(size)
+        x0 = np.array([g.boxes[m, 0].min() for m in rows])
+        x1 = np.array([g.boxes[m, 2].max() for m in rows])
+        cy = (g.boxes[others, 1] + g.boxes[others, 3]) / 2  # (n,)
+        cx = (g.boxes[others, 0] + g.boxes[others, 2]) / 2
+        reach = 3 * cfg.advance_em * rs  # (r,)
+        ok = ((cy[:, None] >= rb - 0.8 * rs) & (cy[:, None] <= rb + 0.3 * rs)
+              & (cx[:, None] >= x0 - reach) & (cx[:, None] <= x1 + reach))  # (n, r)
+        cost = np.where(ok, np.abs(g.baseline[others][:, None] - rb), np.inf)
+        pick = cost.argmin(1)
+        placed = np.isfinite(cost[np.arange(len(others)), pick])
+        for k, r in zip(others[placed], pick[placed]):
+            rows[r].append(int(k))
+        others = others[~placed]
+    add_greedy(others)
+    return rows
 
 
 def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
