@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 
-import numpy as np
-
 from ..preprocess import to_input
 from ..synth.engine import preset, render_page
 from ..writers.atomic import write_atomic
