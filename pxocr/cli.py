@@ -160,7 +160,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .train.loop import train
 
     cfg = load_config(a.config, a.preset)
-    metrics = train(a.out, cfg, resume=a.resume, progress=not a.quiet)
+    metrics = train(a.out, cfg, resume=a.resume, progress=not a.quiet, init=a.init)
     print(" ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
     return ExitCode.OK
 
@@ -227,8 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model on synthetic pages (needs pxocr[train])")
     t.add_argument("--out", required=True, help="run directory (checkpoints, logs, plots)")
     t.add_argument("--config", help="JSON training config (default: the 'default' preset)")
-    t.add_argument("--preset", default="default", help="named config: default or tiny")
+    t.add_argument("--preset", default="default", help="named config: default, finetune or tiny")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
 

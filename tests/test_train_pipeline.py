@@ -73,3 +73,12 @@ def test_export_matches_pytorch_and_reads(run_dir, tmp_path, capsys):
     assert (page["width"], page["height"]) == (640, 640)
     assert main(["eval", "--data", str(data), "--model", str(onnx_path), "--out", str(tmp_path / "ev")]) == 0
     assert (tmp_path / "ev" / "report.md").exists()
+
+
+def test_init_starts_from_trained_weights(run_dir, tmp_path):
+    cfg = TrainConfig(model="tiny", stages=(Stage(steps=10, crop=128, batch=8),), warmup=2, lr=1e-4,
+                      val_every=100, val_pages=1, val_presets=("clean",), ckpt_every=10, workers=0)
+    train(str(tmp_path / "fresh"), cfg, progress=False)
+    train(str(tmp_path / "tuned"), cfg, progress=False, init=str(run_dir))
+    fresh, tuned = _losses(tmp_path / "fresh"), _losses(tmp_path / "tuned")
+    assert tuned[0] < 0.8 * fresh[0]

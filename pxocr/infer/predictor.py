@@ -59,6 +59,29 @@ def _spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float
     return out
 
 
+INK_MARGIN = 48  # px of paper kept around the ink, so the network sees each glyph's surroundings
+INK_CONTRAST = 24  # grey levels below the paper that count as ink
+
+
+def ink_window(gray: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1): the part of the page the network must see.
+
+    The bounding box of everything darker than the paper (its median) by ``INK_CONTRAST``,
+    grown by ``INK_MARGIN`` and with its origin on the network's 16 px grid, so every glyph
+    lands on the same cells as in a whole-page pass. Returns y1 <= y0 for a blank page.
+    """
+    h, w = gray.shape
+    paper = float(np.median(gray[::4, ::4]))
+    ink = gray < paper - INK_CONTRAST
+    rows = np.flatnonzero(ink.any(1))
+    if len(rows) == 0:
+        return 0, 0, 0, 0
+    cols = np.flatnonzero(ink[rows[0]:rows[-1] + 1].any(0))
+    y0 = max(0, rows[0] - INK_MARGIN) // MULTIPLE * MULTIPLE
+    x0 = max(0, cols[0] - INK_MARGIN) // MULTIPLE * MULTIPLE
+    return y0, min(h, rows[-1] + 1 + INK_MARGIN), x0, min(w, cols[-1] + 1 + INK_MARGIN)
+
+
 class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly."""
 
@@ -95,8 +118,11 @@ class Predictor:
         h, w = gray.shape
         t = self.tiles
         if max(h, w) <= t.max_whole:
-            g = find_glyphs(self.raw(gray), self.decode_cfg)
-            inside = (g.boxes[:, 0] < w) & (g.boxes[:, 1] < h)
+            y0, y1, x0, x1 = ink_window(gray)
+            if y1 <= y0:
+                return find_glyphs(np.zeros((8, 1, 1), np.float32) - 9.0, self.decode_cfg)  # blank page
+            g = find_glyphs(self.raw(gray[y0:y1, x0:x1]), self.decode_cfg, offset=(x0, y0))
+            inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
             return g.take(np.nonzero(inside)[0])
         parts = []
         for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):

@@ -93,6 +93,11 @@ PRESETS: dict[str, TrainConfig] = {
                 Stage(steps=5000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2})),
         val_every=1000, val_pages=24,
     ),
+    # Continue a trained run (``pxocr train --init RUN``) at a lower rate on the stage-2 mix.
+    "finetune": TrainConfig(
+        stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}),),
+        lr=1e-3, warmup=100, seed=2, val_every=1000, val_pages=24,
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),

@@ -115,8 +115,13 @@ def plot_log(run_dir: str) -> str:
     return out
 
 
-def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
-    """Train into ``run_dir``; returns the last validation metrics."""
+def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True,
+          init: str | None = None) -> dict:
+    """Train into ``run_dir``; returns the last validation metrics.
+
+    ``init``: a run directory (or checkpoint file) whose weights start this run (fine-tuning);
+    the optimiser and schedule start fresh from ``cfg``.
+    """
     os.makedirs(run_dir, exist_ok=True)
     ckpt_path = os.path.join(run_dir, CKPT)
     if os.path.exists(ckpt_path) and not resume:
@@ -130,6 +135,11 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     loss_fn = PxLoss(cfg.loss)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed = 0, 0.0
+    if init is not None and not (resume and os.path.exists(ckpt_path)):
+        src = os.path.join(init, CKPT) if os.path.isdir(init) else init
+        if not os.path.isfile(src):
+            raise UsageError(f"{init}: no checkpoint to start from")
+        model.load_state_dict(torch.load(src, weights_only=False, map_location="cpu")["model"])
     if resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])

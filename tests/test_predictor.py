@@ -1,0 +1,20 @@
+import numpy as np
+
+from pxocr.infer import Predictor
+from pxocr.infer.predictor import INK_MARGIN, ink_window
+
+
+def test_ink_window_blank_and_dot():
+    page = np.full((640, 480), 250, np.uint8)
+    y0, y1, x0, x1 = ink_window(page)
+    assert y1 <= y0
+    page[300:303, 200:204] = 20
+    y0, y1, x0, x1 = ink_window(page)
+    assert (y0 % 16, x0 % 16) == (0, 0)
+    assert y0 <= 300 - INK_MARGIN < y0 + 16 and x0 <= 200 - INK_MARGIN < x0 + 16
+    assert (y1, x1) == (303 + INK_MARGIN, 204 + INK_MARGIN)
+
+
+def test_blank_page_reads_empty():
+    page = Predictor().predict(np.full((200, 300), 255, np.uint8))
+    assert (page.width, page.height, page.lines) == (300, 200, [])
