@@ -168,8 +168,13 @@ def _crop_window(tile: _Tile, width: int, height: int) -> tuple[int, int, int, i
     return wx0, wy0, max(wx1, wx0 + 1), max(wy1, wy0 + 1)
 
 
-def render_gallery(tiles: list[_Tile], images: dict[int, np.ndarray]) -> bytes:
+def render_gallery(tiles: list[_Tile], images: dict[int, np.ndarray],
+                   context: Optional[dict[int, tuple[np.ndarray, np.ndarray]]] = None) -> bytes:
     """PNG bytes: enlarged crops, ground truth box green, prediction red, a label per tile.
+
+    ``context`` maps a page to its (ground-truth, predicted) char boxes, (N, 4) each; those
+    inside a crop are drawn thin and dashed, so a neighbouring box that explains the error
+    shows too.
 
     Crops are drawn with ``extent`` in image pixels (pixel column i covers [i, i+1), DESIGN.md
     1.1), so the float boxes land exactly where they are on the page.
@@ -189,6 +194,11 @@ def render_gallery(tiles: list[_Tile], images: dict[int, np.ndarray]) -> bytes:
         x0, y0, x1, y1 = _crop_window(tile, img.shape[1], img.shape[0])
         ax.imshow(img[y0:y1, x0:x1], cmap="gray", vmin=0, vmax=255, interpolation="nearest",
                   extent=(x0, x1, y1, y0))
+        for boxes, colour in zip((context or {}).get(tile.page, ()), ("lime", "red")):
+            near = boxes[(boxes[:, 2] > x0) & (boxes[:, 0] < x1) & (boxes[:, 3] > y0) & (boxes[:, 1] < y1)]
+            for box in near:
+                ax.add_patch(Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1],
+                                       fill=False, edgecolor=colour, linewidth=0.6, linestyle="--"))
         for box, colour in ((tile.gt_box, "lime"), (tile.pred_box, "red")):
             if box is not None:
                 ax.add_patch(Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1],
@@ -235,9 +245,12 @@ def write_report(
                  for t in _page_tiles(i, p, g)]
         tiles = _worst_tiles(tiles, GALLERY_TILES)
         if tiles:
-            loaded = {i: _load_image(images[i]) for i in sorted({t.page for t in tiles})}
+            pages = sorted({t.page for t in tiles})
+            loaded = {i: _load_image(images[i]) for i in pages}
+            context = {i: tuple(np.array([c.bbox for c in pg.chars]).reshape(-1, 4) for pg in (gts[i], preds[i]))
+                       for i in pages}
             written.append(out / "worst_errors.png")
-            write_atomic(written[-1], render_gallery(tiles, loaded))
+            write_atomic(written[-1], render_gallery(tiles, loaded, context))
     return written
 
 
