@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import struct
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from imagefiles import patch_ihdr
 from PIL import Image
 
 from pxocr.errors import InputError
@@ -23,15 +22,6 @@ def _png(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(a).save(buf, "PNG")
     return buf.getvalue()
-
-
-def _patch_ihdr(png: bytes, width: int, height: int) -> bytes:
-    """Rewrite the IHDR size of a PNG (and its CRC) without touching the pixel data."""
-    assert png[12:16] == b"IHDR"
-    ihdr = bytearray(png[8:33])  # length, type, 13 data bytes, CRC
-    ihdr[8:16] = struct.pack(">II", width, height)
-    ihdr[21:25] = struct.pack(">I", zlib.crc32(bytes(ihdr[4:21])))
-    return png[:8] + bytes(ihdr) + png[33:]
 
 
 def _save(tmp_path: Path, name: str, im: Image.Image, **kw) -> Path:
@@ -104,7 +94,7 @@ def test_corrupt_png_data(tmp_path):
 
 def test_zero_size_png(tmp_path):
     path = tmp_path / "zero.png"
-    path.write_bytes(_patch_ihdr(_png(np.zeros((4, 4), np.uint8)), 0, 4))
+    path.write_bytes(patch_ihdr(_png(np.zeros((4, 4), np.uint8)), 0, 4))
     assert str(path) in _error(path)
 
 
@@ -117,7 +107,7 @@ def test_zero_size_in_memory(source):
 def test_decompression_bomb(tmp_path):
     """A 100000 x 100000 header over a few bytes of data: refused before any allocation."""
     path = tmp_path / "bomb.png"
-    path.write_bytes(_patch_ihdr(_png(np.zeros((8, 8), np.uint8)), 100_000, 100_000))
+    path.write_bytes(patch_ihdr(_png(np.zeros((8, 8), np.uint8)), 100_000, 100_000))
     msg = _error(path)
     assert str(path) in msg and "too large" in msg
 
@@ -125,7 +115,7 @@ def test_decompression_bomb(tmp_path):
 def test_over_explicit_limit_no_warning(tmp_path):
     """120 MP: under Pillow's hard limit (it only warns), over MAX_PIXELS: our error, no warning."""
     path = tmp_path / "big.png"
-    path.write_bytes(_patch_ihdr(_png(np.zeros((8, 8), np.uint8)), 12_000, 10_000))
+    path.write_bytes(patch_ihdr(_png(np.zeros((8, 8), np.uint8)), 12_000, 10_000))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         msg = _error(path)

@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from imagefiles import patch_ihdr
 from PIL import Image, ImageOps
 
 import pxocr
@@ -298,15 +297,6 @@ def test_cli_multipage_tiff_json_has_pages(tmp_path, capsys):
 # ---------------------------------------------------------------------------- bad inputs
 
 
-def _patch_ihdr(png: bytes, width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims ``width`` x ``height`` (with a valid CRC), pixel data unchanged."""
-    assert png[12:16] == b"IHDR"
-    ihdr = bytearray(png[8:33])  # length, type, 13 data bytes, CRC
-    ihdr[8:16] = struct.pack(">II", width, height)
-    ihdr[21:25] = struct.pack(">I", zlib.crc32(bytes(ihdr[4:21])))
-    return png[:8] + bytes(ihdr) + png[33:]
-
-
 BAD_KINDS = ["missing", "text", "truncated", "empty", "bomb", "directory"]
 
 
@@ -324,7 +314,7 @@ def _make_bad(kind: str, folder: Path, good_png: bytes) -> Path:
         p.write_bytes(b"")
     elif kind == "bomb":
         p = folder / "bomb.png"
-        p.write_bytes(_patch_ihdr(good_png, 100_000, 100_000))
+        p.write_bytes(patch_ihdr(good_png, 100_000, 100_000))
     elif kind == "directory":
         p = folder / "folder.png"
         p.mkdir()
