@@ -60,6 +60,11 @@ class Glyphs:
     baseline: np.ndarray
     size: np.ndarray
 
+    @classmethod
+    def empty(cls) -> "Glyphs":
+        z = np.zeros((0,), np.float64)
+        return cls(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z)
+
     def take(self, idx: np.ndarray) -> "Glyphs":
         return Glyphs(self.boxes[idx], self.scores[idx], self.classes[idx], self.baseline[idx], self.size[idx])
 
@@ -72,8 +77,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     ii, jj = np.nonzero(peak)
     n = len(ii)
     if n == 0:
-        z = np.zeros((0,), np.float32)
-        return Glyphs(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z)
+        return Glyphs.empty()
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
     if cfg.refine:
         acc = np.zeros((n, 4))

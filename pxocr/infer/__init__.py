@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Optional
 
@@ -22,10 +23,9 @@ def read(source: ImageSource, model: Optional[str] = None, threads: int = 0) -> 
     """
     pred = _predictor(model, threads)
     pages = [pred.predict(gray, name) for name, gray in iter_images(source)]
-    name = pages[0].image if len(pages) == 1 else str(getattr(source, "filename", source))[:200]
-    if not isinstance(source, (str,)) and not hasattr(source, "__fspath__"):
-        name = pages[0].image if pages else "<image>"
-    return Result(name, pages)
+    if isinstance(source, (str, os.PathLike)):
+        return Result(os.fspath(source), pages)
+    return Result(pages[0].image if pages else "<image>", pages)
 
 
 __all__ = ["Predictor", "Result", "TileConfig", "read"]

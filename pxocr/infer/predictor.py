@@ -120,7 +120,7 @@ class Predictor:
         if max(h, w) <= t.max_whole:
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
-                return find_glyphs(np.zeros((8, 1, 1), np.float32) - 9.0, self.decode_cfg)  # blank page
+                return Glyphs.empty()  # blank page
             g = find_glyphs(self.raw(gray[y0:y1, x0:x1]), self.decode_cfg, offset=(x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
             return g.take(np.nonzero(inside)[0])

@@ -6,6 +6,7 @@ the same (config, seed, index) always gives the same pixels and the same ground 
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -16,7 +17,7 @@ import numpy as np
 from ..document import Char, Line, Page, reading_order
 from ..errors import UsageError
 from . import text as textgen
-from .degrade import CLEAN, DEGRADED, HARD, Degradations
+from .degrade import CLEAN, DEGRADED, HARD, Degradations, compose
 from .fonts import resolve_font
 from .glyphs import GlyphRenderer
 
@@ -175,14 +176,8 @@ def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tupl
     specs = _layout(rng, cfg, rend)
     cov, lines = _render_lines(specs, cfg, rend)
     order = reading_order([ln.bbox for ln in lines])
-    image = _degrade(cov, cfg.degrade, rng)
+    image = compose(cov, cfg.degrade, rng)
     return image, Page(cfg.width, cfg.height, [lines[i] for i in order], name)
-
-
-def _degrade(cov: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
-    from .degrade import compose
-
-    return compose(cov, d, rng)
 
 
 def iter_pages(cfg: SynthConfig, seed: int, count: int, start: int = 0) -> Iterator[tuple[np.ndarray, Page]]:
@@ -203,8 +198,6 @@ def write_dataset(out_dir: str, cfg: SynthConfig, seed: int, count: int, progres
     for i in tqdm(range(count), desc="synth", unit="page", disable=not progress):
         image, page = render_page(cfg, seed, i, f"{i:06d}.png")
         png = os.path.join(out_dir, f"{i:06d}.png")
-        import io
-
         buf = io.BytesIO()
         Image.fromarray(image).save(buf, format="PNG")
         write_atomic(png, buf.getvalue())
