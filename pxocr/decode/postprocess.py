@@ -79,22 +79,26 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     if n == 0:
         return Glyphs.empty()
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
+    d = raw[1:5, ii, jj]
+    boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)  # (n, 4) from the peak cell
     if cfg.refine:
+        # Average with the neighbours that were trained on this glyph: cells whose centre lies
+        # in the middle half of the peak's box (at least +-2 px), as in model.targets.
+        bcx, bcy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        rx = np.maximum((boxes[:, 2] - boxes[:, 0]) / 4, STRIDE / 2)
+        ry = np.maximum((boxes[:, 3] - boxes[:, 1]) / 4, STRIDE / 2)
         acc = np.zeros((n, 4))
         wsum = np.zeros(n)
         for di in (-1, 0, 1):
             for dj in (-1, 0, 1):
                 i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)
-                wt = heat[i2, j2] * ((ii + di >= 0) & (ii + di < h) & (jj + dj >= 0) & (jj + dj < w))
                 ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
-                d = raw[1:5, i2, j2]  # (4, n)
-                b = np.stack([ncx - d[0], ncy - d[1], ncx + d[2], ncy + d[3]], 1)
-                acc += b * wt[:, None]
+                trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
+                wt = heat[i2, j2] * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
+                dn = raw[1:5, i2, j2]  # (4, n)
+                acc += np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 1) * wt[:, None]
                 wsum += wt
         boxes = acc / wsum[:, None]
-    else:
-        d = raw[1:5, ii, jj]
-        boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)
     logits = raw[CLS_START:, ii, jj].T  # (n, K)
     logits = logits - logits.max(1, keepdims=True)
     prob = np.exp(logits)
