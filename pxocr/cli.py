@@ -88,9 +88,14 @@ def cmd_read(a: argparse.Namespace) -> int:
 
     if a.format == "overlay" and a.out is None and a.overlay is None:
         raise UsageError("--format overlay writes PNG files: give --out DIR")
+    from tqdm import tqdm
+
     pred = Predictor(a.model, threads=a.threads)
     failed = 0
-    for path in a.images:
+    # A progress bar on a terminal when results go to files and there is more than one image.
+    bar = tqdm(a.images, desc="read", unit="image",
+               disable=a.out is None or len(a.images) < 2 or not sys.stderr.isatty())
+    for path in bar:
         try:
             pages, grays = [], []
             for name, gray in iter_images(path):
@@ -120,7 +125,7 @@ def cmd_read(a: argparse.Namespace) -> int:
                     save_png_atomic(out, draw_boxes(gray, pred=page, zoom=a.zoom))
                     print(f"wrote {out}", file=sys.stderr)
         except InputError as e:
-            print(f"pxocr: error: {e}", file=sys.stderr)
+            bar.write(f"pxocr: error: {e}", file=sys.stderr)
             failed += 1
     if failed:
         return ExitCode.INPUT if failed == len(a.images) else ExitCode.PARTIAL
