@@ -140,7 +140,8 @@ _ANCHOR = np.array([c.isalnum() for c in CHARSET])  # glyphs whose predicted bas
 def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     """Glyph indices per text row.
 
-    Letters and digits (anchors) form rows greedily by predicted baseline and font size.
+    Letters and digits (anchors) form rows greedily by predicted baseline and font size (a
+    row's baseline and size are the running means of its members).
     Punctuation joins the row whose text band (0.8 em above to 0.3 em below the baseline)
     holds its box centre and whose anchors lie within 3 pitches of it, the nearest baseline
     first; punctuation with no such row forms rows of its own the same greedy way.
@@ -161,11 +162,11 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
                 rows.append([k])
                 base.append(b)
                 size.append(s)
-            else:
+            else:  # running means of the row's baseline and size
                 rows[best].append(k)
-                m = rows[best]
-                base[best] = float(np.median(g.baseline[m]))
-                size[best] = float(np.median(g.size[m]))
+                n = len(rows[best])
+                base[best] += (b - base[best]) / n
+                size[best] += (s - size[best]) / n
 
     anchor = _ANCHOR[g.classes]
     by_base = np.argsort(g.baseline, kind="stable")
