@@ -265,3 +265,16 @@ def test_unreadable_font(tmp_path):
     assert str(bad) in str(e.value) and "\n" not in str(e.value)
     with pytest.raises(InputError, match="not found"):
         render_page(SynthConfig(font=str(tmp_path / "missing.otf")), 0, 0)
+
+
+def test_dense_pages_fill_the_page_without_overlaps():
+    from pxocr.synth import preset, render_page
+
+    cfg = preset("clean", width=256, height=256, p_dense=1.0)
+    for i in range(3):
+        _, page = render_page(cfg, 4, i)
+        assert len(page.lines) >= 4
+        boxes = [ln.bbox for ln in page.lines]
+        for a, b in zip(boxes, boxes[1:]):
+            assert a[3] <= b[1]  # one paragraph: each line below the previous one
+        assert page.lines[-1].bbox[3] <= 256 and page.lines[0].bbox[1] >= 0

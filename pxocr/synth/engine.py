@@ -34,6 +34,7 @@ class SynthConfig:
     size_step: float = 0.5
     max_blocks: int = 16  # text blocks tried per page
     p_mrz: float = 0.1  # chance that a page gets a passport MRZ block
+    p_dense: float = 0.0  # chance that a page is one paragraph filling it (dense training crops)
     margin: float = 4.0
     degrade: Degradations = field(default_factory=Degradations)
 
@@ -87,6 +88,8 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
     taken: list[tuple[float, float, float, float]] = []
     specs: list[_LineSpec] = []
     n_steps = int((cfg.size_max - cfg.size_min) / cfg.size_step)
+    if cfg.p_dense > 0 and rng.random() < cfg.p_dense:  # no draw at all when off: pages stay as they were
+        return _dense_layout(rng, cfg, rend, pitch_em, n_steps)
     blocks = int(rng.integers(max(1, cfg.max_blocks // 4), cfg.max_blocks + 1))
     mrz = rng.random() < cfg.p_mrz
     for b in range(blocks + int(mrz)):
@@ -140,6 +143,24 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
                 baseline = y + i * spacing + rend.ink_top * size
                 specs.append(_LineSpec(t, size, cx + off, baseline))
     return specs
+
+
+def _dense_layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer, pitch_em: float,
+                  n_steps: int) -> list[_LineSpec]:
+    """One paragraph of near-full lines filling the page: many glyphs per pixel for training."""
+    W, H, m = cfg.width, cfg.height, cfg.margin
+    size = cfg.size_min + cfg.size_step * int(rng.integers(0, n_steps + 1))
+    pitch = pitch_em * size
+    line_h = (rend.ink_top + rend.ink_bottom) * size
+    spacing = line_h * float(rng.uniform(1.08, 1.4))
+    max_cols = int((W - 2 * m) / pitch) - 1
+    if max_cols < 1 or H - 2 * m < line_h:
+        return []
+    n_lines = int((H - 2 * m - line_h) / spacing) + 1
+    x = float(rng.uniform(m, m + pitch))
+    y = float(rng.uniform(m, max(m, H - m - (n_lines - 1) * spacing - line_h)))
+    return [_LineSpec(textgen.line_text(rng, max_cols), size, x, y + i * spacing + rend.ink_top * size)
+            for i in range(n_lines)]
 
 
 def _render_lines(specs: list[_LineSpec], cfg: SynthConfig, rend: GlyphRenderer):

@@ -22,6 +22,8 @@ class Stage:
     mix: dict[str, float] = field(default_factory=lambda: {"clean": 1.0})
     crop: int = 256
     batch: int = 16
+    max_blocks: int = 0  # text blocks tried per crop; 0 = crop // 40 (at least 4)
+    p_dense: float = 0.0  # share of crops that are one paragraph filling the crop
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch < 1 or self.crop < 64 or self.crop % 16:
