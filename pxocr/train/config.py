@@ -95,6 +95,14 @@ PRESETS: dict[str, TrainConfig] = {
                 Stage(steps=5000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2})),
         val_every=1000, val_pages=24,
     ),
+    # The default recipe on denser crops (70 % one-paragraph crops, about 35 glyphs per crop
+    # instead of 16). Measured at step 2000: clean CER 6.6 % vs 11.7 %, F1@0.75 0.871 vs 0.798,
+    # edge error 0.38 vs 0.51 px. Not yet trained to the end.
+    "dense": TrainConfig(
+        stages=(Stage(steps=4000, mix={"clean": 0.6, "degraded": 0.4}, p_dense=0.7),
+                Stage(steps=5000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7)),
+        val_every=1000, val_pages=24,
+    ),
     # Continue a trained run (``pxocr train --init RUN``) at a lower rate on the stage-2 mix.
     "finetune": TrainConfig(
         stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}),),
