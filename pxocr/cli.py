@@ -103,21 +103,14 @@ def cmd_read(a: argparse.Namespace) -> int:
                 grays.append(gray)
             res = Result(os.path.basename(str(path)), pages)
             stem = Path(str(path)).stem
-            if a.format == "text":
+            if a.format != "overlay":
+                body = {"text": lambda: res.text, "json": lambda: res.to_json(indent=1 if a.out else None),
+                        "hocr": lambda: to_hocr(pages)}[a.format]()
                 if a.out:
-                    write_atomic(os.path.join(a.out, stem + ".txt"), res.text + "\n")
+                    ext = {"text": ".txt", "json": ".json", "hocr": ".hocr"}[a.format]
+                    write_atomic(os.path.join(a.out, stem + ext), body + "\n" if a.format == "text" else body)
                 else:
-                    print(res.text)
-            elif a.format == "json":
-                if a.out:
-                    write_atomic(os.path.join(a.out, stem + ".json"), res.to_json(indent=1))
-                else:
-                    print(res.to_json())
-            elif a.format == "hocr":
-                if a.out:
-                    write_atomic(os.path.join(a.out, stem + ".hocr"), to_hocr(pages))
-                else:
-                    print(to_hocr(pages))
+                    print(body)
             if a.format == "overlay" or a.overlay:
                 for k, (page, gray) in enumerate(zip(pages, grays)):
                     suffix = f"-{k + 1}" if len(pages) > 1 else ""
