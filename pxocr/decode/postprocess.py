@@ -9,16 +9,18 @@ All coordinates are in the pixels of the map's input image.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ..boxes import nms
 from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
+from .geometry import rescore
 
 STRIDE = 4
 CLS_START = 7
+TOPK = 4  # candidate classes kept per glyph for the shape check
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,20 @@ class DecodeConfig:
     advance_em: float = 0.723  # glyph pitch in em (OCR-B is monospaced)
     split_spaces: int = 2  # this many spaces or more start a new line (columns)
     baseline_tol: float = 0.3  # baselines within this many em join one line
+    # Per-class ink box (width, top, bottom) in em, y up from the baseline, from the font the
+    # model was trained on (model metadata); empty: classes from the class head alone.
+    geometry: tuple = ()
+    geometry_weight: float = 0.5  # weight of the shape log-likelihood (pxocr.decode.geometry)
+    geometry_sigma_px: float = 0.3  # box edge noise: this many px ...
+    geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError("DecodeConfig.threshold must be in (0, 1)")
+        geo = tuple(tuple(float(v) for v in row) for row in self.geometry)
+        if geo and (len(geo) != len(CHARSET) or any(len(row) != 3 for row in geo)):
+            raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom)")
+        object.__setattr__(self, "geometry", geo)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -52,21 +64,28 @@ def _maxpool3(a: np.ndarray) -> np.ndarray:
 @dataclass
 class Glyphs:
     """N detected glyphs: boxes (N, 4) px, scores (N,), classes (N,) int, baseline (N,) px,
-    size (N,) px em."""
+    size (N,) px em, the TOPK candidate classes (N, TOPK) best first and their log-probabilities."""
 
     boxes: np.ndarray
     scores: np.ndarray
     classes: np.ndarray
     baseline: np.ndarray
     size: np.ndarray
+    cands: np.ndarray
+    logp: np.ndarray
 
     @classmethod
     def empty(cls) -> "Glyphs":
         z = np.zeros((0,), np.float64)
-        return cls(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z)
+        return cls(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z, np.zeros((0, TOPK), np.int64),
+                   np.zeros((0, TOPK)))
 
     def take(self, idx: np.ndarray) -> "Glyphs":
-        return Glyphs(self.boxes[idx], self.scores[idx], self.classes[idx], self.baseline[idx], self.size[idx])
+        return Glyphs(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+    @classmethod
+    def concat(cls, parts: list["Glyphs"]) -> "Glyphs":
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
 def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0)) -> Glyphs:
@@ -103,18 +122,23 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     logits = logits - logits.max(1, keepdims=True)
     prob = np.exp(logits)
     prob /= prob.sum(1, keepdims=True)
-    classes = prob.argmax(1)
+    cands = np.argsort(-prob, 1)[:, :TOPK]
+    logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
+    classes = cands[:, 0]
     scores = heat[ii, jj] * prob[np.arange(n), classes]
     baseline = cy + raw[5, ii, jj] * 16.0
     size = 32.0 * np.exp(raw[6, ii, jj])
     boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
-    g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size)
+    g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
+               cands, logp.astype(np.float64))
     return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
 
 
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
     """Glyphs -> lines: same baseline (within ``baseline_tol`` em) and size, split at wide gaps,
     spaces from the gap over the line's pitch. Lines come in reading order."""
+    if cfg.geometry:
+        g = g.take(np.arange(len(g.scores)))  # a copy: the shape check re-reads classes in place
     rows = _rows(g, cfg)
     lines: list[Line] = []
     for members in rows:
@@ -127,8 +151,9 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
         start = 0
         for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
             seg = idx[start:cut]
-            seg_gaps = gaps[start:cut - 1]
-            lines.append(_make_line(g, seg, seg_gaps))
+            if cfg.geometry:
+                _shape_check(g, seg, cfg)
+            lines.append(_make_line(g, seg, gaps[start:cut - 1]))
             start = cut
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
@@ -189,6 +214,27 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
         others = others[~placed]
     add_greedy(others)
     return rows
+
+
+def _shape_check(g: Glyphs, idx: np.ndarray, cfg: DecodeConfig) -> None:
+    """Re-read the classes of one line's glyphs ``idx`` with the font's shapes (in place)."""
+    anchors = idx[_ANCHOR[g.classes[idx]]]
+    ref = anchors if len(anchors) else idx
+    pick = rescore(g.boxes[idx], g.cands[idx], g.logp[idx], _table(cfg.geometry), float(np.median(g.baseline[ref])),
+                   float(np.median(g.size[ref])), cfg.geometry_weight, cfg.geometry_sigma_px, cfg.geometry_sigma_em)
+    rows = np.arange(len(idx))
+    g.scores[idx] *= np.exp(g.logp[idx][rows, pick] - g.logp[idx][:, 0])
+    g.classes[idx] = g.cands[idx][rows, pick]
+
+
+_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _table(geometry: tuple) -> np.ndarray:
+    t = _TABLES.get(geometry)
+    if t is None:
+        t = _TABLES.setdefault(geometry, np.array(geometry, np.float64))
+    return t
 
 
 def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:

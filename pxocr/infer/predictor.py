@@ -132,8 +132,7 @@ class Predictor:
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
                 keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)
                 parts.append(g.take(np.nonzero(keep)[0]))
-        return Glyphs(*(np.concatenate([getattr(p, f) for p in parts])
-                        for f in ("boxes", "scores", "classes", "baseline", "size")))
+        return Glyphs.concat(parts)
 
     def predict(self, gray: np.ndarray, name: str = "") -> Page:
         """uint8 (H, W) page -> Page in the image's own pixels."""

@@ -8,17 +8,25 @@ import os
 import numpy as np
 import torch
 
+from ..charset import CHARSET
 from ..decode import DecodeConfig
+from ..synth.engine import _renderer
 from ..writers.atomic import write_atomic
 from .loop import load_model
 
 OPSET = 17
 
 
-def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig()) -> str:
-    """Export the run's model with dynamic height and width; the decode config and model
-    facts go into the ONNX metadata (``pxocr``)."""
+def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), font: str | None = None) -> str:
+    """Export the run's model with dynamic height and width; the decode config (with the
+    training font's glyph shapes, see ``pxocr.decode.geometry``) and model facts go into the
+    ONNX metadata (``pxocr``)."""
+    import dataclasses
+
     import onnx
+
+    if not dcfg.geometry:
+        dcfg = dataclasses.replace(dcfg, geometry=tuple(_renderer(font).geometry(CHARSET)))
 
     model = load_model(run_dir)
     x = torch.zeros(1, 1, 640, 640)

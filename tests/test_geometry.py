@@ -1,0 +1,70 @@
+"""The shape check (pxocr.decode.geometry): line fit and class rescoring on hand-built boxes."""
+
+import numpy as np
+import pytest
+from test_decode import _raw
+
+from pxocr.charset import CHARSET, char_to_index
+from pxocr.decode import DecodeConfig, decode
+from pxocr.decode.geometry import fit_line, rescore
+from pxocr.synth.engine import _renderer
+
+
+@pytest.fixture(scope="module")
+def table():
+    return np.array(_renderer(None).geometry(CHARSET))
+
+
+def _box(table, ch, x0, base, size, grow=0.0):
+    w, top, bottom = table[char_to_index(ch)]
+    return [x0 - grow, base - top * size - grow, x0 + w * size + grow, base - bottom * size + grow]
+
+
+def test_font_table_facts(table):
+    # OCR-B: O is shorter than 0; '-' sits above the baseline and '_' below it
+    o, zero = table[char_to_index("O")], table[char_to_index("0")]
+    assert zero[1] - o[1] == pytest.approx(0.052, abs=0.002)
+    assert table[char_to_index("-")][2] > 0.3 > 0 > table[char_to_index("_")][1]
+
+
+def test_fit_recovers_baseline_size_and_growth(table):
+    text, base, size, grow = "Hello, World_42", 100.25, 23.5, 0.4
+    cls = np.array([char_to_index(c) for c in text if c != " "])
+    boxes = np.array([_box(table, CHARSET[c], 10 + 17 * k, base, size, grow) for k, c in enumerate(cls)])
+    # the network's own estimates are off by 1 px and 5 %; the boxes pull the fit to the truth
+    b, s, g = fit_line(boxes, cls, table, base + 1.0, size * 1.05, sigma=0.3)
+    assert (b, s, g) == pytest.approx((base, size, grow), abs=0.1)
+
+
+def test_rescore_reads_shapes(table):
+    base, size = 60.0, 20.0
+    truth = "H0O_-n"
+    wrong = "HO0-_n"  # what the class head says first ...
+    boxes = np.array([_box(table, c, 10 + 15 * k, base, size) for k, c in enumerate(truth)])
+    cands = np.array([[char_to_index(w), char_to_index(t)] for w, t in zip(wrong, truth)])
+    logp = np.log(np.array([[0.6, 0.4]] * len(truth)))  # ... but not by much
+    pick = rescore(boxes, cands, logp, table, base, size, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == truth
+    # a confident head keeps O/0 (0.05 em apart) but not -/_ (0.55 em apart)
+    sure = np.log(np.array([[0.999, 0.001]] * len(truth)))
+    pick = rescore(boxes, cands, sure, table, base, size, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == "HO0_-n"
+
+
+def test_decode_uses_the_model_geometry(table):
+    # one line: "A_B" where the head reads '_' as '-' (logit 5 vs 4.5); its box says '_'
+    size, base = 16.0, 62.0
+    glyphs = []
+    for k, ch in enumerate("A_B"):
+        x0 = 8 + k * 0.723 * size
+        x0, t, x1, b = _box(table, ch, x0, base, size)
+        i, j = int(((t + b) / 2) // 4), int(((x0 + x1) / 2) // 4)
+        cx, cy = (j + 0.5) * 4, (i + 0.5) * 4
+        glyphs.append((i, j, ch, (cx - x0, cy - t, x1 - cx, b - cy), base, size))
+    raw = _raw(glyphs)
+    i, j = glyphs[1][:2]
+    raw[7 + char_to_index("-"), i, j] = 5.5  # the head prefers '-'
+    plain = decode(raw, 128, 128, DecodeConfig(refine=False))
+    shaped = decode(raw, 128, 128, DecodeConfig(refine=False, geometry=tuple(map(tuple, table))))
+    assert plain.text == "A-B"
+    assert shaped.text == "A_B"
