@@ -16,7 +16,7 @@ def table():
 
 
 def _box(table, ch, x0, base, size, grow=0.0):
-    w, top, bottom = table[char_to_index(ch)]
+    w, top, bottom, _ = table[char_to_index(ch)]
     return [x0 - grow, base - top * size - grow, x0 + w * size + grow, base - bottom * size + grow]
 
 

@@ -82,3 +82,48 @@ def test_init_starts_from_trained_weights(run_dir, tmp_path):
     train(str(tmp_path / "tuned"), cfg, progress=False, init=str(run_dir))
     fresh, tuned = _losses(tmp_path / "fresh"), _losses(tmp_path / "tuned")
     assert tuned[0] < 0.8 * fresh[0]
+
+
+def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
+    """A tiny model with a CTC line head, started from the tiny detector (--init): the CTC
+    loss falls, the ONNX graph matches PyTorch on both inputs, and reading uses the head."""
+    import onnxruntime as ort
+    import torch
+
+    from pxocr.decode.ctc import LINE_ROWS
+    from pxocr.infer import Predictor
+    from pxocr.synth import preset, render_page
+    from pxocr.train.export import export_onnx
+    from pxocr.train.loop import load_model
+
+    cfg = TrainConfig(model="tiny-ctc", stages=(Stage(steps=40, crop=128, batch=8),), warmup=5,
+                      val_every=100, val_pages=1, val_presets=("clean",), ckpt_every=40, workers=0)
+    train(str(tmp_path / "ctc"), cfg, progress=False, init=str(run_dir))
+    rows = [json.loads(x) for x in (tmp_path / "ctc" / "metrics.jsonl").read_text().splitlines()]
+    ctc = [r["ctc"] for r in rows if "ctc" in r]
+    assert len(ctc) >= 3 and np.mean(ctc[-2:]) < 0.8 * ctc[0]
+
+    onnx_path = export_onnx(str(tmp_path / "ctc"), str(tmp_path / "ctc.onnx"))
+    sess = ort.InferenceSession(onnx_path)
+    rng = np.random.default_rng(1)
+    image = rng.random((1, 1, 96, 160), dtype=np.float32)
+    lines = rng.standard_normal((3, 16, LINE_ROWS, 29)).astype(np.float32)
+    raw, feats, logits = sess.run(None, {"image": image, "lines": lines})
+    model = load_model(str(tmp_path / "ctc"))
+    with torch.no_grad():
+        want_feats = model.forward_features(torch.from_numpy(image))
+        np.testing.assert_allclose(raw, model.out(want_feats).numpy(), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(feats, want_feats.numpy(), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(logits, model.line_head(torch.from_numpy(lines)).numpy(), atol=1e-4, rtol=1e-4)
+
+    pred = Predictor(onnx_path, threads=1)
+    assert pred.reads_lines
+    calls = []
+    gray, _ = render_page(preset("clean"), 5, 0)
+    g, reader = pred._detect(gray)
+    assert reader is not None
+    lines_geo = [(40.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0)]
+    readings = reader(lines_geo)
+    calls.append(len(readings))
+    assert calls == [2] and all(r.logp.shape[1] == 96 for r in readings)
+    assert pred.predict(gray).width == 640

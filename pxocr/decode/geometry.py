@@ -32,7 +32,7 @@ def fit_line(boxes: np.ndarray, classes: np.ndarray, table: np.ndarray, base0: f
              sigma: float, iters: int = 3) -> tuple[float, float, float]:
     """(B, S, g) of one line from its glyph boxes (n, 4) and classes (n,); see the module doc."""
     n = len(classes)
-    t = table[classes]  # (n, 3): width, top, bottom in em
+    t = table[classes]  # (n, 4): width, top, bottom in em (and the centre offset)
     a = np.zeros((3 * n + 3, 3))
     y = np.zeros(3 * n + 3)
     a[0:n] = np.stack([np.ones(n), -t[:, 1], -np.ones(n)], 1)
@@ -59,7 +59,7 @@ def shape_loglik(boxes: np.ndarray, cands: np.ndarray, table: np.ndarray, theta:
                  sigma: float) -> np.ndarray:
     """Gaussian log-likelihood (n, k) of each glyph's box under each candidate class."""
     b, s, g = theta
-    t = table[cands]  # (n, k, 3)
+    t = table[cands]  # (n, k, 4)
     top = b - t[..., 1] * s - g
     bottom = b - t[..., 2] * s + g
     width = t[..., 0] * s + 2 * g
@@ -72,7 +72,8 @@ def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, table: np.nd
             size0: float, weight: float, sigma_px: float, sigma_em: float) -> np.ndarray:
     """Index (n,) into each glyph's candidates (n, k) of the class that best fits pixels and shape."""
     sigma = sigma_px + sigma_em * size0
-    theta = fit_line(boxes, cands[:, 0], table, base0, size0, sigma)
+    first = np.take_along_axis(cands, logp.argmax(1)[:, None], 1)[:, 0]
+    theta = fit_line(boxes, first, table, base0, size0, sigma)
     if not 0.5 * size0 < theta[1] < 2.0 * size0:
-        return np.zeros(len(cands), np.int64)  # degenerate fit: keep the class head's reading
+        return logp.argmax(1)  # degenerate fit: keep the pixels' reading
     return np.argmax(logp + weight * shape_loglik(boxes, cands, table, theta, sigma), 1)

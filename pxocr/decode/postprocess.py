@@ -10,12 +10,15 @@ All coordinates are in the pixels of the map's input image.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..boxes import nms
 from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
+from .ctc import Reading
+from .fusion import fuse, recover
 from .geometry import rescore
 
 STRIDE = 4
@@ -31,19 +34,22 @@ class DecodeConfig:
     advance_em: float = 0.723  # glyph pitch in em (OCR-B is monospaced)
     split_spaces: int = 2  # this many spaces or more start a new line (columns)
     baseline_tol: float = 0.3  # baselines within this many em join one line
-    # Per-class ink box (width, top, bottom) in em, y up from the baseline, from the font the
-    # model was trained on (model metadata); empty: classes from the class head alone.
+    # Per-class ink box (width, top, bottom, centre offset) in em, y up from the baseline, from
+    # the font the model was trained on (model metadata); empty: classes from the class head
+    # alone, and no glyphs recovered from the line head's reading.
     geometry: tuple = ()
     geometry_weight: float = 0.5  # weight of the shape log-likelihood (pxocr.decode.geometry)
     geometry_sigma_px: float = 0.3  # box edge noise: this many px ...
     geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
+    ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
+    recover_prob: float = 0.9  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError("DecodeConfig.threshold must be in (0, 1)")
         geo = tuple(tuple(float(v) for v in row) for row in self.geometry)
-        if geo and (len(geo) != len(CHARSET) or any(len(row) != 3 for row in geo)):
-            raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom)")
+        if geo and (len(geo) != len(CHARSET) or any(len(row) != 4 for row in geo)):
+            raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom, offset)")
         object.__setattr__(self, "geometry", geo)
 
 
@@ -134,14 +140,21 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
 
 
-def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
+LineReader = Callable[[list[tuple[float, float, float, float]]], list[Reading]]
+
+
+def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
     """Glyphs -> lines: same baseline (within ``baseline_tol`` em) and size, split at wide gaps,
-    spaces from the gap over the line's pitch. Lines come in reading order."""
-    if cfg.geometry:
-        g = g.take(np.arange(len(g.scores)))  # a copy: the shape check re-reads classes in place
-    rows = _rows(g, cfg)
-    lines: list[Line] = []
-    for members in rows:
+    spaces from the gap over the line's pitch. Lines come in reading order.
+
+    Each line's classes are then settled from the class head's candidates, with the line
+    head's reading when ``reader`` is given (it maps each line's (x0, x1, baseline, size) to
+    a CTC ``Reading``; see ``pxocr.decode.fusion``) and the font's shapes when the config has
+    them (``pxocr.decode.geometry``).
+    """
+    g = g.take(np.arange(len(g.scores)))  # a copy: classes are settled in place
+    segs: list[tuple[np.ndarray, np.ndarray]] = []
+    for members in _rows(g, cfg):
         idx = np.array(members)
         cxs = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
         idx = idx[np.argsort(cxs, kind="stable")]
@@ -150,11 +163,18 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
         gaps = np.rint(np.diff(cxs) / max(pitch, 1e-6)).astype(int) - 1 if len(idx) > 1 else np.zeros(0, int)
         start = 0
         for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
-            seg = idx[start:cut]
-            if cfg.geometry:
-                _shape_check(g, seg, cfg)
-            lines.append(_make_line(g, seg, gaps[start:cut - 1]))
+            segs.append((idx[start:cut], gaps[start:cut - 1]))
             start = cut
+    geo = [_line_geometry(g, seg) for seg, _ in segs]
+    readings: list[Optional[Reading]] = [None] * len(segs)
+    if reader is not None and cfg.ctc_weight > 0 and segs:
+        readings = list(reader(geo))
+    lines = []
+    for (seg, gaps), (_, _, base, size), reading in zip(segs, geo, readings):
+        if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
+            g, seg, gaps = _recover(g, seg, gaps, reading, base, size, cfg)
+        _settle_classes(g, seg, cfg, base, size, reading)
+        lines.append(_make_line(g, seg, gaps))
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
 
@@ -216,15 +236,56 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     return rows
 
 
-def _shape_check(g: Glyphs, idx: np.ndarray, cfg: DecodeConfig) -> None:
-    """Re-read the classes of one line's glyphs ``idx`` with the font's shapes (in place)."""
+def _line_geometry(g: Glyphs, idx: np.ndarray) -> tuple[float, float, float, float]:
+    """(x0, x1, baseline, size) of one line: its ink extent and the medians of its letters'
+    and digits' baseline and size predictions (of all its glyphs if it has none)."""
     anchors = idx[_ANCHOR[g.classes[idx]]]
     ref = anchors if len(anchors) else idx
-    pick = rescore(g.boxes[idx], g.cands[idx], g.logp[idx], _table(cfg.geometry), float(np.median(g.baseline[ref])),
-                   float(np.median(g.size[ref])), cfg.geometry_weight, cfg.geometry_sigma_px, cfg.geometry_sigma_em)
+    return (float(g.boxes[idx, 0].min()), float(g.boxes[idx, 2].max()), float(np.median(g.baseline[ref])),
+            float(np.median(g.size[ref])))
+
+
+def _recover(g: Glyphs, idx: np.ndarray, gaps: np.ndarray, reading: Reading, base: float, size: float,
+             cfg: DecodeConfig) -> tuple[Glyphs, np.ndarray, np.ndarray]:
+    """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``)
+    to one line ``idx``; returns the glyphs, the line's indices and its gaps, updated. A
+    recovered glyph scores half its line-head probability."""
+    pitch = cfg.advance_em * size
+    cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+    boxes, classes, prob = recover(cx, g.classes[idx], reading, _table(cfg.geometry), base, size, pitch,
+                                   cfg.recover_prob)
+    k = len(classes)
+    if k == 0:
+        return g, idx, gaps
+    logp = np.full((k, TOPK), -30.0)
+    logp[:, 0] = np.log(prob)
+    new = Glyphs(boxes, 0.5 * prob, classes, np.full(k, base), np.full(k, size),
+                 np.repeat(classes[:, None], TOPK, 1), logp)
+    idx = np.concatenate([idx, np.arange(len(g.scores), len(g.scores) + k)])
+    g = Glyphs.concat([g, new])
+    cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+    order = np.argsort(cx, kind="stable")
+    idx, cx = idx[order], cx[order]
+    return g, idx, np.maximum(np.rint(np.diff(cx) / pitch).astype(int) - 1, 0)
+
+
+def _settle_classes(g: Glyphs, idx: np.ndarray, cfg: DecodeConfig, base: float, size: float,
+                    reading: Optional[Reading]) -> None:
+    """Each glyph's class among its candidates: class head, plus line head, plus shapes."""
+    cands, det = g.cands[idx], g.logp[idx]
+    score = det
+    if reading is not None:
+        cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+        cands, score = fuse(cx, cands, det, reading, cfg.advance_em * size, cfg.ctc_weight)
+    if cfg.geometry:
+        pick = rescore(g.boxes[idx], cands, score, _table(cfg.geometry), base, size, cfg.geometry_weight,
+                       cfg.geometry_sigma_px, cfg.geometry_sigma_em)
+    else:
+        pick = score.argmax(1)
     rows = np.arange(len(idx))
-    g.scores[idx] *= np.exp(g.logp[idx][rows, pick] - g.logp[idx][:, 0])
-    g.classes[idx] = g.cands[idx][rows, pick]
+    g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
+    g.classes[idx] = cands[rows, pick]
+    g.cands[idx] = cands
 
 
 _TABLES: dict[tuple, np.ndarray] = {}
@@ -248,8 +309,8 @@ def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
 
 
 def decode(raw: np.ndarray, width: int, height: int, cfg: DecodeConfig = DecodeConfig(),
-           image: str = "") -> Page:
+           image: str = "", reader: Optional[LineReader] = None) -> Page:
     """raw (7 + K, h, w) for an image of (height, width) px (before padding) -> Page."""
     g = find_glyphs(raw, cfg)
     inside = (g.boxes[:, 0] < width) & (g.boxes[:, 1] < height)
-    return Page(width, height, group_lines(g.take(np.nonzero(inside)[0]), cfg), image)
+    return Page(width, height, group_lines(g.take(np.nonzero(inside)[0]), cfg, reader), image)

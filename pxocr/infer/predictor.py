@@ -20,7 +20,8 @@ from typing import Optional
 import numpy as np
 
 from ..decode import DecodeConfig, find_glyphs, group_lines
-from ..decode.postprocess import Glyphs
+from ..decode.ctc import LINE_ROWS, read_lines
+from ..decode.postprocess import Glyphs, LineReader
 from ..document import Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
@@ -107,23 +108,49 @@ class Predictor:
         self.meta = json.loads(meta)
         base = DecodeConfig(**self.meta.get("decode", {}))
         self.decode_cfg = decode or base
+        inputs = {i.name: i for i in self.session.get_inputs()}
+        self.reads_lines = "lines" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
+        if self.reads_lines:
+            self._no_lines = np.zeros((1, inputs["lines"].shape[1], LINE_ROWS, 1), np.float32)
+            self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
         self.model_path = path
 
     def raw(self, gray: np.ndarray) -> np.ndarray:
         """uint8 (H, W) -> raw map (7 + K, ceil(H/16)*4, ceil(W/16)*4)."""
-        return self.session.run(None, {"image": to_input(gray)})[0][0]
+        return self._run(gray)[0]
+
+    def _run(self, gray: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """(raw map, stride-4 features or None without a line head) of one image."""
+        if not self.reads_lines:
+            return self.session.run(["raw"], {"image": to_input(gray)})[0][0], None
+        raw, feats = self.session.run(["raw", "features"], {"image": to_input(gray), "lines": self._no_lines})
+        return raw[0], feats[0]
+
+    def _line_reader(self, feats: np.ndarray, x0: int, y0: int) -> LineReader:
+        """Reads lines given as (x0, x1, baseline, size) page px from one window's features."""
+
+        def head(batch: np.ndarray) -> np.ndarray:
+            return self.session.run(["line_logits"], {"image": self._no_image, "lines": batch})[0]
+
+        return lambda lines: read_lines(feats, lines, head, (x0, y0))
 
     def glyphs(self, gray: np.ndarray) -> Glyphs:
+        return self._detect(gray)[0]
+
+    def _detect(self, gray: np.ndarray) -> tuple[Glyphs, Optional[LineReader]]:
+        """The page's glyphs, and a line reader on its features (whole pages of a model with a
+        line head; tiled pages are read by the detector alone)."""
         h, w = gray.shape
         t = self.tiles
         if max(h, w) <= t.max_whole:
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
-                return Glyphs.empty()  # blank page
-            g = find_glyphs(self.raw(gray[y0:y1, x0:x1]), self.decode_cfg, offset=(x0, y0))
+                return Glyphs.empty(), None  # blank page
+            raw, feats = self._run(gray[y0:y1, x0:x1])
+            g = find_glyphs(raw, self.decode_cfg, offset=(x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
-            return g.take(np.nonzero(inside)[0])
+            return g.take(np.nonzero(inside)[0]), None if feats is None else self._line_reader(feats, x0, y0)
         parts = []
         for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):
@@ -132,14 +159,15 @@ class Predictor:
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
                 keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)
                 parts.append(g.take(np.nonzero(keep)[0]))
-        return Glyphs.concat(parts)
+        return Glyphs.concat(parts), None
 
     def predict(self, gray: np.ndarray, name: str = "") -> Page:
         """uint8 (H, W) page -> Page in the image's own pixels."""
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
         h, w = gray.shape
-        return Page(w, h, group_lines(self.glyphs(gray), self.decode_cfg), name)
+        g, reader = self._detect(gray)
+        return Page(w, h, group_lines(g, self.decode_cfg, reader), name)
 
     def with_decode(self, **changes) -> "Predictor":
         other = object.__new__(Predictor)

@@ -21,8 +21,11 @@ class ModelConfig:
     head: int = 24
     num_classes: int = NUM_CLASSES
     expand: int = 2  # inverted-residual expansion
+    line_head: int = 0  # channels of the CTC line head (pxocr.decode.ctc); 0 = no line head
 
     def __post_init__(self) -> None:
+        if self.line_head < 0:
+            raise ValueError("ModelConfig.line_head must be >= 0")
         for name in ("stem", "c4", "c8", "c16", "head", "num_classes", "expand"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ModelConfig.{name} must be >= 1")
@@ -35,5 +38,7 @@ HEAT, BOX, LINE = 0, slice(1, 5), slice(5, 7)
 CLS_START = 7
 PRESETS = {
     "default": ModelConfig(),
+    "ctc": ModelConfig(line_head=64),
     "tiny": ModelConfig(stem=8, c4=16, c8=24, c16=32, blocks=(0, 1, 1), head=16),
+    "tiny-ctc": ModelConfig(stem=8, c4=16, c8=24, c16=32, blocks=(0, 1, 1), head=16, line_head=16),
 }

@@ -1,5 +1,5 @@
 """The loss: focal loss on centres, L1 + GIoU on edges, cross-entropy on classes,
-L1 on line geometry. Weights live in ``LossConfig``."""
+L1 on line geometry, CTC on the line head's readings. Weights live in ``LossConfig``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class LossConfig:
     giou: float = 2.0
     cls: float = 1.0
     line: float = 1.0
+    ctc: float = 0.5  # the line head's CTC loss (models with a line head only)
 
 
 def focal_heat(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -73,3 +74,11 @@ class PxLoss(nn.Module):
                  "line": line * c.line}
         parts["loss"] = sum(parts.values())
         return parts
+
+
+def ctc_loss(logits: torch.Tensor, frames: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """CTC of line logits (L, C, T) with ``frames`` (L,) valid frames against ``labels``
+    (L, S) padded, ``lengths`` (L,) labels per line; mean over lines of the per-label loss."""
+    logp = F.log_softmax(logits.float(), 1).permute(2, 0, 1)  # (T, L, C)
+    targets = torch.cat([labels[i, :n] for i, n in enumerate(lengths.tolist())])
+    return F.ctc_loss(logp, targets, frames, lengths, blank=0, reduction="mean", zero_infinity=True)

@@ -5,6 +5,9 @@ returns the raw map (B, 7 + K, H/4, W/4); H and W must be multiples of 16. Chann
 0 glyph-centre logit; 1..4 distances (px) from the cell centre to the ink box's left, top,
 right, bottom edges; 5 baseline offset from the cell centre (px / 16); 6 log(font size /
 32 px); 7.. class logits (K = 94). Decoding is in ``pxocr.decode`` (NumPy).
+
+With ``ModelConfig.line_head``, a line head reads whole text lines from the same stride-4
+features, sampled along each line (``pxocr.decode.ctc``), and is trained with CTC.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..decode.ctc import LINE_ROWS, NUM_LINE_CLASSES
 from .config import ModelConfig
 
 
@@ -50,6 +54,28 @@ def _stage(cin: int, cout: int, extra: int, expand: int, dilations=(1,)) -> nn.S
     return nn.Sequential(*layers)
 
 
+class LineHead(nn.Module):
+    """Sampled line features (L, C, LINE_ROWS, T) -> per-frame logits (L, NUM_LINE_CLASSES, T):
+    a 1x1 projection of each frame's column, then three residual 1-D convolutions (dilation 1,
+    2, 4: each frame sees about two characters either side)."""
+
+    def __init__(self, cin: int, hidden: int) -> None:
+        super().__init__()
+        self.proj = nn.Sequential(nn.Conv1d(cin * LINE_ROWS, hidden, 1, bias=False), nn.BatchNorm1d(hidden),
+                                  nn.ReLU(inplace=True))
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d, bias=False), nn.BatchNorm1d(hidden),
+                          nn.ReLU(inplace=True)) for d in (1, 2, 4))
+        self.out = nn.Conv1d(hidden, NUM_LINE_CLASSES, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, r, t = x.shape
+        h = self.proj(x.reshape(n, c * r, t))
+        for block in self.blocks:
+            h = h + block(h)
+        return self.out(h)
+
+
 class PxNet(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -68,6 +94,7 @@ class PxNet(nn.Module):
             conv_bn(cfg.head, cfg.head, 3, groups=cfg.head), conv_bn(cfg.head, cfg.head, 1),
         )
         self.out = nn.Conv2d(cfg.head, 7 + cfg.num_classes, 1)
+        self.line_head = LineHead(cfg.head, cfg.line_head) if cfg.line_head else None
         nn.init.constant_(self.out.bias, 0.0)
         with torch.no_grad():
             self.out.bias[0] = -4.0  # centre prior: most cells are background
@@ -86,6 +113,20 @@ class PxNet(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
         return self.out(self.forward_features(image))
+
+
+class ExportNet(nn.Module):
+    """The graph that ships: (image, sampled line features) -> (raw map, features, line logits).
+    The two inputs are independent: run it once for the image (with a dummy line input) and
+    once for the lines (with a dummy image)."""
+
+    def __init__(self, net: PxNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, image: torch.Tensor, lines: torch.Tensor):
+        feats = self.net.forward_features(image)
+        return self.net.out(feats), feats, self.net.line_head(lines)
 
 
 def build(cfg: ModelConfig):

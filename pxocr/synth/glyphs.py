@@ -78,16 +78,18 @@ class GlyphRenderer:
             top, bottom = max(top, bb.yMax), min(bottom, bb.yMin)
         return top / self.units_per_em, -bottom / self.units_per_em
 
-    def geometry(self, chars: str) -> list[tuple[float, float, float]]:
-        """Per character, its ink box (width, top, bottom) in em, y up from the baseline
-        (what ``pxocr.decode.geometry`` checks detected boxes against)."""
+    def geometry(self, chars: str) -> list[tuple[float, float, float, float]]:
+        """Per character, its ink box (width, top, bottom) in em, y up from the baseline, and
+        the ink centre's offset from the middle of the advance (what ``pxocr.decode.geometry``
+        checks detected boxes against)."""
         ft = self._ft
         out = []
         for ch in chars:
             self.face.load_char(ch, ft.FT_LOAD_NO_SCALE | ft.FT_LOAD_NO_HINTING)
             bb = self.face.glyph.outline.get_bbox()
             u = self.units_per_em
-            out.append(((bb.xMax - bb.xMin) / u, bb.yMax / u, bb.yMin / u))
+            mid = self.face.glyph.advance.x / 2
+            out.append(((bb.xMax - bb.xMin) / u, bb.yMax / u, bb.yMin / u, ((bb.xMin + bb.xMax) / 2 - mid) / u))
         return out
 
     def glyph(self, ch: str, size: float, phase_x: int, phase_y: int) -> Glyph:

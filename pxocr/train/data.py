@@ -8,10 +8,33 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..decode.ctc import encode_text
+from ..document import Page
 from ..model.targets import encode
 from ..preprocess import to_input
 from ..synth.engine import preset, render_page
 from .config import Stage
+
+MAX_LINES = 24  # line-head targets per crop
+MAX_LABELS = 64  # labels per line; longer lines are not used for the line head
+
+
+def line_targets(page: Page) -> dict[str, np.ndarray]:
+    """The line head's targets: per line (x0, x1, baseline, size) px, its CTC labels padded
+    with 0 and their count (0: no line in this slot)."""
+    geo = np.zeros((MAX_LINES, 4), np.float32)
+    labels = np.zeros((MAX_LINES, MAX_LABELS), np.int64)
+    count = np.zeros((MAX_LINES,), np.int64)
+    k = 0
+    for ln in page.lines:
+        lab = encode_text(ln.text)
+        if k == MAX_LINES or not lab or len(lab) > MAX_LABELS:
+            continue
+        geo[k] = (ln.bbox[0], ln.bbox[2], ln.extra["baseline"], ln.extra["font_size"])
+        labels[k, :len(lab)] = lab
+        count[k] = len(lab)
+        k += 1
+    return {"line_geo": geo, "line_labels": labels, "line_count": count}
 
 
 class SynthCrops(Dataset):
@@ -35,7 +58,7 @@ class SynthCrops(Dataset):
         name = self.names[int(rng.choice(len(self.names), p=self.p))]
         cfg = self.cfgs[name]
         image, page = render_page(cfg, self.seed, i)
-        t = encode(page, cfg.height, cfg.width)
+        t = encode(page, cfg.height, cfg.width) | line_targets(page)
         out = {k: torch.from_numpy(v) for k, v in t.items()}
         out["image"] = torch.from_numpy(to_input(image)[0])  # (1, H, W)
         return out

@@ -10,6 +10,8 @@ import torch
 
 from ..charset import CHARSET
 from ..decode import DecodeConfig
+from ..decode.ctc import LINE_ROWS
+from ..model.net import ExportNet
 from ..synth.engine import _renderer
 from ..writers.atomic import write_atomic
 from .loop import load_model
@@ -31,9 +33,16 @@ def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), fon
     model = load_model(run_dir)
     x = torch.zeros(1, 1, 640, 640)
     tmp = out + ".tmp.onnx"
-    torch.onnx.export(model, (x,), tmp, input_names=["image"], output_names=["raw"], opset_version=OPSET,
-                      dynamic_axes={"image": {2: "height", 3: "width"}, "raw": {2: "h4", 3: "w4"}},
-                      dynamo=False)
+    axes = {"image": {2: "height", 3: "width"}, "raw": {2: "h4", 3: "w4"}}
+    if model.line_head is None:
+        torch.onnx.export(model, (x,), tmp, input_names=["image"], output_names=["raw"], opset_version=OPSET,
+                          dynamic_axes=axes, dynamo=False)
+    else:  # two independent inputs: the page, and line features sampled from its "features"
+        lines = torch.zeros(2, model.cfg.head, LINE_ROWS, 50)
+        axes |= {"features": {2: "h4", 3: "w4"}, "lines": {0: "n", 3: "frames"}, "line_logits": {0: "n", 2: "frames"}}
+        torch.onnx.export(ExportNet(model).eval(), (x, lines), tmp, input_names=["image", "lines"],
+                          output_names=["raw", "features", "line_logits"], opset_version=OPSET, dynamic_axes=axes,
+                          dynamo=False)
     m = onnx.load(tmp)
     os.remove(tmp)
     meta = {"decode": dcfg.__dict__, "model": model.cfg.__dict__, "stride": 4,

@@ -14,9 +14,10 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from ..decode import DecodeConfig, decode
+from ..decode.ctc import line_grid, read_lines
 from ..errors import UsageError
 from ..model.config import PRESETS as MODEL_PRESETS
-from ..model.loss import PxLoss
+from ..model.loss import PxLoss, ctc_loss
 from ..model.net import PxNet
 from ..preprocess import to_input
 from ..synth.engine import preset, render_page
@@ -37,9 +38,21 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 @torch.no_grad()
 def predict_torch(model: PxNet, gray: np.ndarray, dcfg: DecodeConfig = DecodeConfig()):
+    """A page read by the PyTorch model (with its line head, if it has one)."""
     model.eval()
-    raw = model(torch.from_numpy(to_input(gray)))[0].numpy()
-    return decode(raw, gray.shape[1], gray.shape[0], dcfg)
+    feats = model.forward_features(torch.from_numpy(to_input(gray)))
+    raw = model.out(feats)[0].numpy()
+    reader = None
+    if model.line_head is not None:
+        f = feats[0].numpy()
+
+        def head(batch: np.ndarray) -> np.ndarray:
+            return model.line_head(torch.from_numpy(batch)).numpy()
+
+        def reader(lines):
+            return read_lines(f, lines, head)
+
+    return decode(raw, gray.shape[1], gray.shape[0], dcfg, reader=reader)
 
 
 def validate(model: PxNet, cfg: TrainConfig) -> dict[str, float]:
@@ -61,6 +74,40 @@ def validate(model: PxNet, cfg: TrainConfig) -> dict[str, float]:
         out[f"{name}/edge"] = r["edge_mean"] if r["edge_mean"] is not None else float("nan")
     model.train()
     return out
+
+
+def line_batch(batch: dict[str, torch.Tensor], height: int, width: int):
+    """The batch's lines as (image index (L,), grid (L, LINE_ROWS, T, 2) for grid_sample,
+    valid frames (L,), labels (L, S), label counts (L,)); None without lines."""
+    count = batch["line_count"]
+    bi, li = torch.nonzero(count > 0, as_tuple=True)
+    if len(bi) == 0:
+        return None
+    grids = [line_grid(*(float(v) for v in batch["line_geo"][b, k])) for b, k in zip(bi.tolist(), li.tolist())]
+    t_max = max(len(xs) for xs, _ in grids)
+    grid = np.full((len(grids), len(grids[0][1]), t_max, 2), -2.0, np.float32)  # -2: outside, reads zeros
+    for n, (xs, ys) in enumerate(grids):
+        grid[n, :, :len(xs), 0] = xs / width * 2 - 1
+        grid[n, :, :len(xs), 1] = (ys / height * 2 - 1)[:, None]
+    frames = torch.tensor([len(xs) for xs, _ in grids])
+    return bi, torch.from_numpy(grid), frames, batch["line_labels"][bi, li], count[bi, li]
+
+
+def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    image = batch["image"]
+    if model.line_head is None:
+        return loss_fn(model(image), batch)
+    feats = model.forward_features(image)
+    parts = loss_fn(model.out(feats), batch)
+    lines = line_batch(batch, image.shape[2], image.shape[3])
+    if lines is not None:
+        bi, grid, frames, labels, counts = lines
+        sampled = torch.nn.functional.grid_sample(feats[bi], grid, mode="bilinear", padding_mode="zeros",
+                                                  align_corners=False)
+        ctc = ctc_loss(model.line_head(sampled), frames, labels, counts) * loss_fn.cfg.ctc
+        parts["ctc"] = ctc
+        parts["loss"] = parts["loss"] + ctc
+    return parts
 
 
 def _stage_at(step: int, cfg: TrainConfig) -> tuple[int, int]:
@@ -92,8 +139,9 @@ def plot_log(run_dir: str) -> str:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     if train:
         steps = [r["step"] for r in train]
-        for k in ("loss", "heat", "l1", "giou", "cls", "line"):
-            axes[0].plot(steps, [r[k] for r in train], label=k)
+        for k in ("loss", "heat", "l1", "giou", "cls", "line", "ctc"):
+            if k in train[-1]:
+                axes[0].plot(steps, [r.get(k, np.nan) for r in train], label=k)
         axes[0].set_yscale("log")
         axes[0].set_title("training loss")
         axes[0].legend()
@@ -139,7 +187,10 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
         src = os.path.join(init, CKPT) if os.path.isdir(init) else init
         if not os.path.isfile(src):
             raise UsageError(f"{init}: no checkpoint to start from")
-        model.load_state_dict(torch.load(src, weights_only=False, map_location="cpu")["model"])
+        missing, unexpected = model.load_state_dict(torch.load(src, weights_only=False, map_location="cpu")["model"],
+                                                    strict=False)
+        if unexpected or any(not k.startswith("line_head.") for k in missing):
+            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r}")
     if resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
@@ -165,8 +216,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
         for batch in dl:
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, cfg)
-            out = model(batch["image"])
-            parts = loss_fn(out, batch)
+            parts = _forward_loss(model, loss_fn, batch)
             opt.zero_grad(set_to_none=True)
             parts["loss"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

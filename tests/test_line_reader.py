@@ -1,0 +1,96 @@
+"""The line reader (pxocr.decode.ctc, pxocr.decode.fusion): sampling, CTC decoding, fusion."""
+
+import numpy as np
+import pytest
+
+from pxocr.charset import CHARSET, char_to_index
+from pxocr.decode.ctc import BLANK, LINE_ROWS, NUM_LINE_CLASSES, SPACE, Reading, encode_text, greedy, line_grid, sample
+from pxocr.decode.fusion import fuse, pair
+
+
+def lab(ch):
+    return SPACE if ch == " " else char_to_index(ch) + 1
+
+
+def test_encode_text_collapses_space_runs():
+    assert encode_text("AB  C") == [lab("A"), lab("B"), SPACE, lab("C")]
+    assert NUM_LINE_CLASSES == len(CHARSET) + 2
+
+
+def test_line_grid_scale():
+    xs, ys = line_grid(10.0, 110.0, 50.0, 20.0)
+    step = 0.24 * 20.0
+    assert xs[1] - xs[0] == pytest.approx(step)
+    assert xs[0] == pytest.approx(10.0 - 0.3 * 20 + step / 2)
+    assert xs[-1] >= 110.0 + 0.3 * 20 - step
+    assert len(ys) == LINE_ROWS and ys[0] == pytest.approx(30.0) and ys[-1] == pytest.approx(57.0)
+
+
+def test_greedy_decodes_runs_with_positions():
+    seq = [BLANK, lab("A"), lab("A"), BLANK, lab("B"), BLANK, SPACE, lab("A")]
+    logits = np.full((len(seq), NUM_LINE_CLASSES), -10.0)
+    logits[np.arange(len(seq)), seq] = 10.0
+    xs = np.arange(len(seq)) * 4.0
+    r = greedy(logits, xs)
+    assert r.text == "AB A"
+    np.testing.assert_allclose(r.xs, [6.0, 16.0, 24.0, 28.0])  # a run sits at its frames' mean
+    assert r.logp.shape == (4, NUM_LINE_CLASSES)
+
+
+def test_sample_matches_torch_grid_sample():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((5, 20, 30)).astype(np.float32)
+    xs, ys = line_grid(-3.0, 130.0, 50.3, 17.0)  # reaches past the map's left edge
+    h, w = 4 * f.shape[1], 4 * f.shape[2]
+    grid = np.zeros((1, len(ys), len(xs), 2), np.float32)
+    grid[0, :, :, 0] = xs / w * 2 - 1
+    grid[0, :, :, 1] = (ys / h * 2 - 1)[:, None]
+    want = torch.nn.functional.grid_sample(torch.from_numpy(f)[None], torch.from_numpy(grid),
+                                           align_corners=False)[0].numpy()
+    np.testing.assert_allclose(sample(f, xs, ys), want, atol=1e-5)
+
+
+def _reading(chars_xs, strength=8.0):
+    labels = np.array([lab(c) for c, _ in chars_xs])
+    logits = np.zeros((len(labels), NUM_LINE_CLASSES))
+    logits[np.arange(len(labels)), labels] = strength
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    return Reading(labels, np.array([x for _, x in chars_xs], float), logp)
+
+
+def test_pair_is_mutual_and_within_half_pitch():
+    gi, ei = pair(np.array([10.0, 22.0, 60.0]), np.array([11.0, 21.0, 40.0]), pitch=12.0)
+    assert gi.tolist() == [0, 1] and ei.tolist() == [0, 1]  # 60 and 40 are too far apart
+
+
+def test_fuse_corrects_and_adds_candidates():
+    idx = [char_to_index(c) for c in "O0Q8"]
+    cands = np.array([idx, idx, idx])
+    det = np.log(np.array([[0.6, 0.3, 0.05, 0.05]] * 3))
+    cx = np.array([10.0, 22.0, 34.0])
+    reading = _reading([("0", 10.5), ("D", 22.0), (" ", 28.0), ("0", 50.0)])
+    new_cands, score = fuse(cx, cands, det, reading, pitch=12.0, weight=1.0)
+    picked = [CHARSET[new_cands[k, score[k].argmax()]] for k in range(3)]
+    # glyph 0: the line head says 0; glyph 1: 'D' was not a candidate and now wins;
+    # glyph 2: no emission within half a pitch (the space does not count), the head's O stays
+    assert picked == ["0", "D", "O"]
+    assert CHARSET[new_cands[1, -1]] == "D" and (new_cands[0] == idx).all()
+
+
+def test_recover_places_missed_glyph_on_the_pitch_grid():
+    from pxocr.decode.fusion import recover
+
+    table = np.zeros((len(CHARSET), 4))
+    table[:, 0], table[:, 1], table[:, 2] = 0.5, 0.7, 0.0  # every glyph 0.5 x 0.7 em on the baseline
+    table[char_to_index("."), :] = (0.25, 0.2, 0.0, 0.05)  # a small one, its ink right of centre
+    size, base, pitch = 20.0, 100.0, 14.46
+    cx = 30.0 + pitch * np.array([0, 1, 3])  # cell 2 was missed ...
+    classes = np.array([char_to_index(c) for c in "ABD"])
+    reading = _reading([("A", 30.5), ("B", 45.0), (".", 30 + 2 * pitch + 3.0), ("D", 73.0)])
+    boxes, got, prob = recover(cx, classes, reading, table, base, size, pitch, min_prob=0.9)
+    assert [CHARSET[k] for k in got] == ["."] and prob[0] > 0.95
+    centre = 30 + 2 * pitch + 0.05 * size  # ... the CTC's x (3 px off) snaps to the grid
+    np.testing.assert_allclose(boxes[0], [centre - 2.5, base - 4.0, centre + 2.5, base])
+    unsure = _reading([(".", 30 + 2 * pitch)], strength=5.0)  # p = 0.6
+    assert len(recover(cx, classes, unsure, table, base, size, pitch, min_prob=0.9)[1]) == 0
