@@ -6,7 +6,7 @@ from test_decode import _raw
 
 from pxocr.charset import CHARSET, char_to_index
 from pxocr.decode import DecodeConfig, decode
-from pxocr.decode.geometry import fit_line, rescore
+from pxocr.decode.geometry import fit_lines, rescore
 from pxocr.synth.engine import _renderer
 
 
@@ -32,8 +32,15 @@ def test_fit_recovers_baseline_size_and_growth(table):
     cls = np.array([char_to_index(c) for c in text if c != " "])
     boxes = np.array([_box(table, CHARSET[c], 10 + 17 * k, base, size, grow) for k, c in enumerate(cls)])
     # the network's own estimates are off by 1 px and 5 %; the boxes pull the fit to the truth
-    b, s, g = fit_line(boxes, cls, table, base + 1.0, size * 1.05, sigma=0.3)
+    line = np.zeros(len(cls), np.int64)
+    (b, s, g), = fit_lines(boxes, cls, line, table, np.array([base + 1.0]), np.array([size * 1.05]), np.array([0.3]))
     assert (b, s, g) == pytest.approx((base, size, grow), abs=0.1)
+    # two lines at once, the second 10 px lower and twice as big: each gets its own fit
+    boxes2 = np.array([_box(table, CHARSET[c], 10 + 34 * k, base + 10, 2 * size) for k, c in enumerate(cls)])
+    theta = fit_lines(np.concatenate([boxes, boxes2]), np.concatenate([cls, cls]),
+                      np.repeat([0, 1], len(cls)), table, np.array([base, base + 10]), np.array([size, 2 * size]),
+                      np.array([0.3, 0.3]))
+    np.testing.assert_allclose(theta, [[base, size, grow], [base + 10, 2 * size, 0.0]], atol=0.1)
 
 
 def test_rescore_reads_shapes(table):
@@ -43,11 +50,12 @@ def test_rescore_reads_shapes(table):
     boxes = np.array([_box(table, c, 10 + 15 * k, base, size) for k, c in enumerate(truth)])
     cands = np.array([[char_to_index(w), char_to_index(t)] for w, t in zip(wrong, truth)])
     logp = np.log(np.array([[0.6, 0.4]] * len(truth)))  # ... but not by much
-    pick = rescore(boxes, cands, logp, table, base, size, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    one = np.zeros(len(truth), np.int64), table, np.array([base]), np.array([size])
+    pick = rescore(boxes, cands, logp, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02)
     assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == truth
     # a confident head keeps O/0 (0.05 em apart) but not -/_ (0.55 em apart)
     sure = np.log(np.array([[0.999, 0.001]] * len(truth)))
-    pick = rescore(boxes, cands, sure, table, base, size, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    pick = rescore(boxes, cands, sure, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02)
     assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == "HO0_-n"
 
 

@@ -18,3 +18,23 @@ def test_ink_window_blank_and_dot():
 def test_blank_page_reads_empty():
     page = Predictor().predict(np.full((200, 300), 255, np.uint8))
     assert (page.width, page.height, page.lines) == (300, 200, [])
+
+
+def test_model_with_unusable_decode_settings_is_a_model_error(tmp_path):
+    import json
+
+    import onnx
+    import pytest
+
+    from pxocr.errors import ModelError
+    from pxocr.infer.predictor import default_model_path
+
+    m = onnx.load(default_model_path())
+    meta = next(p for p in m.metadata_props if p.key == "pxocr")
+    settings = json.loads(meta.value)
+    settings["decode"]["geometry"] = [[0.5, 0.7, 0.0]]  # one row of three, not 94 of four
+    meta.value = json.dumps(settings)
+    path = tmp_path / "bad.onnx"
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match="decode settings"):
+        Predictor(str(path))

@@ -28,52 +28,63 @@ PRIOR_SIZE_REL = 0.05  # prior relative std of the line's em around the network'
 PRIOR_GROWTH_PX = 1.0  # prior std of the ink growth g, px
 
 
-def fit_line(boxes: np.ndarray, classes: np.ndarray, table: np.ndarray, base0: float, size0: float,
-             sigma: float, iters: int = 3) -> tuple[float, float, float]:
-    """(B, S, g) of one line from its glyph boxes (n, 4) and classes (n,); see the module doc."""
-    n = len(classes)
-    t = table[classes]  # (n, 4): width, top, bottom in em (and the centre offset)
-    a = np.zeros((3 * n + 3, 3))
-    y = np.zeros(3 * n + 3)
-    a[0:n] = np.stack([np.ones(n), -t[:, 1], -np.ones(n)], 1)
-    y[0:n] = boxes[:, 1]
-    a[n:2 * n] = np.stack([np.ones(n), -t[:, 2], np.ones(n)], 1)
-    y[n:2 * n] = boxes[:, 3]
-    a[2 * n:3 * n] = np.stack([np.zeros(n), t[:, 0], 2 * np.ones(n)], 1)
-    y[2 * n:3 * n] = boxes[:, 2] - boxes[:, 0]
-    a[3 * n:] = np.eye(3)
-    y[3 * n:] = (base0, size0, 0.0)
-    prior_w = 1.0 / np.array([PRIOR_BASE_EM * size0, PRIOR_SIZE_REL * size0, PRIOR_GROWTH_PX])
-    w = np.concatenate([np.full(3 * n, 1.0 / sigma), prior_w])
-    theta = np.array([base0, size0, 0.0])
+def _rows(t: np.ndarray) -> np.ndarray:
+    """Design rows (n, 3 observations, 3 unknowns B, S, g) for glyphs with table rows t (n, 4)."""
+    n = len(t)
+    one, zero = np.ones(n), np.zeros(n)
+    return np.stack([np.stack([one, -t[:, 1], -one], 1),  # top = B - T S - g
+                     np.stack([one, -t[:, 2], one], 1),  # bottom = B - D S + g
+                     np.stack([zero, t[:, 0], 2 * one], 1)], 1)  # width = W S + 2 g
+
+
+def fit_lines(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: np.ndarray, base0: np.ndarray,
+              size0: np.ndarray, sigma: np.ndarray, iters: int = 3) -> np.ndarray:
+    """(B, S, g) per line (L, 3) from glyph boxes (n, 4), classes (n,) and line ids (n,) in
+    0..L-1, with the network's baseline and em per line (L,) as priors; see the module doc."""
+    nl = len(base0)
+    a = _rows(table[classes])  # (n, 3, 3)
+    y = np.stack([boxes[:, 1], boxes[:, 3], boxes[:, 2] - boxes[:, 0]], 1)  # (n, 3)
+    prior = np.stack([1 / (PRIOR_BASE_EM * size0) ** 2, 1 / (PRIOR_SIZE_REL * size0) ** 2,
+                      np.full(nl, 1 / PRIOR_GROWTH_PX ** 2)], 1)  # (L, 3) inverse variances
+    mean0 = np.stack([base0, size0, np.zeros(nl)], 1)
+    w = 1 / sigma[line] ** 2  # (n,) per-glyph weight, all three rows alike
+    theta = mean0
     for _ in range(iters):
-        theta = np.linalg.lstsq(a * w[:, None], y * w, rcond=None)[0]
-        r = (y[:3 * n] - a[:3 * n] @ theta).reshape(3, n)
-        # Cauchy weights per glyph (all three rows of a glyph together)
-        glyph_r = np.sqrt((r ** 2).sum(0)) / (2 * sigma)
-        w[:3 * n] = np.tile(1.0 / (sigma * np.sqrt(1 + glyph_r ** 2)), 3)
-    return float(theta[0]), float(theta[1]), float(theta[2])
+        ata = np.einsum("n,nri,nrj->nij", w, a, a)
+        aty = np.einsum("n,nri,nr->ni", w, a, y)
+        lhs = np.zeros((nl, 3, 3))
+        rhs = prior * mean0
+        np.add.at(lhs, line, ata)
+        np.add.at(rhs, line, aty)
+        lhs[:, [0, 1, 2], [0, 1, 2]] += prior
+        theta = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
+        r = y - np.einsum("nri,ni->nr", a, theta[line])
+        # Cauchy weights per glyph: a misread glyph's box barely moves its line
+        w = 1 / (sigma[line] ** 2 * (1 + (r ** 2).sum(1) / (2 * sigma[line]) ** 2))
+    return theta
 
 
-def shape_loglik(boxes: np.ndarray, cands: np.ndarray, table: np.ndarray, theta: tuple[float, float, float],
-                 sigma: float) -> np.ndarray:
-    """Gaussian log-likelihood (n, k) of each glyph's box under each candidate class."""
-    b, s, g = theta
+def shape_loglik(boxes: np.ndarray, cands: np.ndarray, table: np.ndarray, theta: np.ndarray,
+                 sigma: np.ndarray) -> np.ndarray:
+    """Gaussian log-likelihood (n, k) of each glyph's box under each candidate class, given
+    its line's (B, S, g) (n, 3) and sigma (n,)."""
+    b, s, g = (theta[:, i, None] for i in range(3))
     t = table[cands]  # (n, k, 4)
     top = b - t[..., 1] * s - g
     bottom = b - t[..., 2] * s + g
     width = t[..., 0] * s + 2 * g
     r2 = ((boxes[:, None, 1] - top) ** 2 + (boxes[:, None, 3] - bottom) ** 2
           + (boxes[:, None, 2] - boxes[:, None, 0] - width) ** 2)
-    return -0.5 * r2 / sigma ** 2
+    return -0.5 * r2 / sigma[:, None] ** 2
 
 
-def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, table: np.ndarray, base0: float,
-            size0: float, weight: float, sigma_px: float, sigma_em: float) -> np.ndarray:
-    """Index (n,) into each glyph's candidates (n, k) of the class that best fits pixels and shape."""
-    sigma = sigma_px + sigma_em * size0
+def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, line: np.ndarray, table: np.ndarray,
+            base0: np.ndarray, size0: np.ndarray, weight: float, sigma_px: float, sigma_em: float) -> np.ndarray:
+    """Index (n,) into each glyph's candidates (n, k) of the class that best fits pixels and
+    shape; glyphs belong to lines ``line`` (n,) with the network's baseline and em (L,)."""
+    sigma = sigma_px + sigma_em * size0  # (L,)
     first = np.take_along_axis(cands, logp.argmax(1)[:, None], 1)[:, 0]
-    theta = fit_line(boxes, first, table, base0, size0, sigma)
-    if not 0.5 * size0 < theta[1] < 2.0 * size0:
-        return logp.argmax(1)  # degenerate fit: keep the pixels' reading
-    return np.argmax(logp + weight * shape_loglik(boxes, cands, table, theta, sigma), 1)
+    theta = fit_lines(boxes, first, line, table, base0, size0, sigma)
+    ok = (theta[:, 1] > 0.5 * size0) & (theta[:, 1] < 2.0 * size0)  # else keep the pixels' reading
+    score = logp + weight * shape_loglik(boxes, cands, table, theta[line], sigma[line]) * ok[line, None]
+    return score.argmax(1)

@@ -169,12 +169,13 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     readings: list[Optional[Reading]] = [None] * len(segs)
     if reader is not None and cfg.ctc_weight > 0 and segs:
         readings = list(reader(geo))
-    lines = []
-    for (seg, gaps), (_, _, base, size), reading in zip(segs, geo, readings):
-        if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
-            g, seg, gaps = _recover(g, seg, gaps, reading, base, size, cfg)
-        _settle_classes(g, seg, cfg, base, size, reading)
-        lines.append(_make_line(g, seg, gaps))
+    if cfg.geometry and cfg.recover_prob <= 1:
+        for k, ((seg, gaps), (_, _, base, size), reading) in enumerate(zip(segs, geo, readings)):
+            if reading is not None:
+                g, seg, gaps = _recover(g, seg, gaps, reading, base, size, cfg)
+                segs[k] = seg, gaps
+    _settle_classes(g, [seg for seg, _ in segs], geo, readings, cfg)
+    lines = [_make_line(g, seg, gaps) for seg, gaps in segs]
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
 
@@ -269,20 +270,29 @@ def _recover(g: Glyphs, idx: np.ndarray, gaps: np.ndarray, reading: Reading, bas
     return g, idx, np.maximum(np.rint(np.diff(cx) / pitch).astype(int) - 1, 0)
 
 
-def _settle_classes(g: Glyphs, idx: np.ndarray, cfg: DecodeConfig, base: float, size: float,
-                    reading: Optional[Reading]) -> None:
-    """Each glyph's class among its candidates: class head, plus line head, plus shapes."""
-    cands, det = g.cands[idx], g.logp[idx]
-    score = det
-    if reading is not None:
-        cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
-        cands, score = fuse(cx, cands, det, reading, cfg.advance_em * size, cfg.ctc_weight)
+def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, float, float, float]],
+                    readings: list[Optional[Reading]], cfg: DecodeConfig) -> None:
+    """Each glyph's class among its candidates (in place): class head, plus the line head's
+    reading of its line, plus the font's shapes (all lines at once)."""
+    if not segs:
+        return
+    idx = np.concatenate(segs)
+    cands, score = g.cands.copy(), g.logp.copy()
+    for seg, (_, _, _, size), reading in zip(segs, geo, readings):
+        if reading is not None:
+            cx = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
+            cands[seg], score[seg] = fuse(cx, g.cands[seg], g.logp[seg], reading, cfg.advance_em * size,
+                                          cfg.ctc_weight)
+    cands, score = cands[idx], score[idx]
     if cfg.geometry:
-        pick = rescore(g.boxes[idx], cands, score, _table(cfg.geometry), base, size, cfg.geometry_weight,
+        line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
+        base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+        pick = rescore(g.boxes[idx], cands, score, line, _table(cfg.geometry), base, size, cfg.geometry_weight,
                        cfg.geometry_sigma_px, cfg.geometry_sigma_em)
     else:
         pick = score.argmax(1)
     rows = np.arange(len(idx))
+    det = g.logp[idx]
     g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
     g.classes[idx] = cands[rows, pick]
     g.cands[idx] = cands

@@ -106,7 +106,10 @@ class Predictor:
         if meta is None:
             raise ModelError(f"{path}: not a pxocr model (no 'pxocr' metadata)")
         self.meta = json.loads(meta)
-        base = DecodeConfig(**self.meta.get("decode", {}))
+        try:
+            base = DecodeConfig(**self.meta.get("decode", {}))
+        except (TypeError, ValueError) as e:
+            raise ModelError(f"{path}: its decode settings do not fit this pxocr ({e})") from None
         self.decode_cfg = decode or base
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.reads_lines = "lines" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
