@@ -2,7 +2,8 @@
 
 Glyph boxes always come from the detection head. Each CTC emission (a character, with its
 x position from the frames that emitted it) is paired with the detected glyph whose centre
-is nearest, when each is the other's nearest and they lie within half a pitch; a paired
+is nearest, when each is the other's nearest and they lie within half a pitch (pairing in
+order when the counts agree measured worse: 1.85 % clean CER against 1.69 %); a paired
 glyph's candidate classes are rescored as ``log p_det(c) + weight * log p_ctc(c)``, and the
 CTC's own best class joins the candidates when the detector did not list it.
 """
@@ -46,10 +47,12 @@ def recover(cx: np.ndarray, classes: np.ndarray, reading: Reading, table: np.nda
     """Glyphs the line head read where the detector found none: (boxes (k, 4), classes (k,),
     probabilities (k,)).
 
-    An emission counts when no detected glyph lies within half a pitch of it and its
-    probability is at least ``min_prob``. Its cell is the line's pitch grid, anchored at the
-    nearest detected glyph (OCR-B is monospaced); its box is the font's ink box for its class
-    on the line's baseline and em (``table`` rows: width, top, bottom, centre offset in em).
+    An emission counts when it lies between two detected glyphs of the line, its cell on the
+    line's pitch grid (anchored at the nearest detected glyph: OCR-B is monospaced) holds no
+    detected glyph, and its probability is at least ``min_prob``. Emissions beyond the line's
+    ends do not count: CTC places a line's last emission late, often past the last glyph.
+    The box is the font's ink box for the class on the line's baseline and em (``table``
+    rows: width, top, bottom, centre offset in em).
     """
     chars = reading.labels != SPACE
     ex, labels, lp = reading.xs[chars], reading.labels[chars] - 1, reading.logp[chars]
@@ -58,12 +61,17 @@ def recover(cx: np.ndarray, classes: np.ndarray, reading: Reading, table: np.nda
         return np.zeros((0, 4)), np.zeros(0, np.int64), np.zeros(0)
     d = np.abs(ex[:, None] - cx[None, :])
     near = d.argmin(1)
-    new = (d[np.arange(len(ex)), near] >= 0.5 * pitch) & (prob >= min_prob)
+    new = (d[np.arange(len(ex)), near] >= 0.5 * pitch) & (prob >= min_prob) & (ex > cx.min()) & (ex < cx.max())
     if not new.any():
         return np.zeros((0, 4)), np.zeros(0, np.int64), np.zeros(0)
     ex, labels, prob, near = ex[new], labels[new], prob[new], near[new]
     anchor = cx[near] - table[classes[near], 3] * size  # the neighbour's cell centre
-    centre = anchor + np.rint((ex - anchor) / pitch) * pitch + table[labels, 3] * size
+    cell = anchor + np.rint((ex - anchor) / pitch) * pitch
+    free = np.abs(cell[:, None] - cx[None, :]).min(1) >= 0.5 * pitch
+    if not free.any():
+        return np.zeros((0, 4)), np.zeros(0, np.int64), np.zeros(0)
+    ex, labels, prob, near, anchor, cell = ex[free], labels[free], prob[free], near[free], anchor[free], cell[free]
+    centre = cell + table[labels, 3] * size
     w, top, bottom = table[labels, 0] * size, table[labels, 1] * size, table[labels, 2] * size
     boxes = np.stack([centre - w / 2, base - top, centre + w / 2, base - bottom], 1)
     keep = np.unique(np.rint((centre - anchor) / pitch).astype(np.int64) * 100000 + near, return_index=True)[1]

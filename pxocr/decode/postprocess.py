@@ -42,7 +42,7 @@ class DecodeConfig:
     geometry_sigma_px: float = 0.3  # box edge noise: this many px ...
     geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
-    recover_prob: float = 0.9  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:

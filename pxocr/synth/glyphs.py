@@ -83,6 +83,7 @@ class GlyphRenderer:
         the ink centre's offset from the middle of the advance (what ``pxocr.decode.geometry``
         checks detected boxes against)."""
         ft = self._ft
+        self.face.set_transform(ft.Matrix(65536, 0, 0, 65536), ft.Vector(0, 0))  # glyph() leaves a pen offset
         out = []
         for ch in chars:
             self.face.load_char(ch, ft.FT_LOAD_NO_SCALE | ft.FT_LOAD_NO_HINTING)
