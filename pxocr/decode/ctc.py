@@ -51,24 +51,27 @@ def encode_text(text: str) -> list[int]:
 
 
 def sample(features: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Bilinear samples (C, len(ys), len(xs)) of features (C, h, w) at image px, zero outside
-    (the same as torch's grid_sample with align_corners=False and zero padding)."""
+    """Bilinear samples of features (C, h, w) at image px, zero outside (the same as torch's
+    grid_sample with align_corners=False and zero padding). ``xs`` (T,) and ``ys`` (R,) give a
+    (C, R, T) grid; ``xs`` and ``ys`` both (R, T) give any points."""
     c, h, w = features.shape
+    if xs.ndim == 1:
+        xs, ys = np.broadcast_to(xs[None, :], (len(ys), len(xs))), np.broadcast_to(ys[:, None], (len(ys), len(xs)))
     fx = xs / FEATURE_STRIDE - 0.5
     fy = ys / FEATURE_STRIDE - 0.5
     x0 = np.floor(fx).astype(np.int64)
     y0 = np.floor(fy).astype(np.int64)
     wx = (fx - x0).astype(np.float32)
     wy = (fy - y0).astype(np.float32)
-    out = np.zeros((c, len(ys), len(xs)), np.float32)
-    for dy, wyk in ((0, 1 - wy), (1, wy)):
+    out = np.zeros((c,) + xs.shape, np.float32)
+    flat = features.reshape(c, h * w)
+    for dy in (0, 1):
         yy = y0 + dy
-        vy = (yy >= 0) & (yy < h)
-        for dx, wxk in ((0, 1 - wx), (1, wx)):
+        wyk = np.where((yy >= 0) & (yy < h), wy if dy else 1 - wy, 0)
+        for dx in (0, 1):
             xx = x0 + dx
-            vx = (xx >= 0) & (xx < w)
-            vals = features[:, np.clip(yy, 0, h - 1)[:, None], np.clip(xx, 0, w - 1)[None, :]]
-            out += vals * ((wyk * vy)[:, None] * (wxk * vx)[None, :])[None]
+            wk = wyk * np.where((xx >= 0) & (xx < w), wx if dx else 1 - wx, 0)
+            out += flat[:, np.minimum(np.maximum(yy, 0), h - 1) * w + np.minimum(np.maximum(xx, 0), w - 1)] * wk
     return out
 
 
@@ -87,40 +90,57 @@ class Reading:
 
 
 def greedy(logits: np.ndarray, xs: np.ndarray) -> Reading:
-    """Best-path CTC decoding of (T, NUM_LINE_CLASSES) logits whose frames sit at ``xs`` px.
+    """Best-path CTC decoding of (T, NUM_LINE_CLASSES) logits whose frames sit at ``xs`` px."""
+    return greedy_lines(logits, xs, np.zeros(len(xs), np.int64), 1)[0]
 
-    An emission is a run of one non-blank label; its position is the probability-weighted
-    mean x of the run's frames, and its distribution the run's best frame's.
+
+def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray, n_lines: int) -> list[Reading]:
+    """Best-path CTC decoding of the frames (T, NUM_LINE_CLASSES) of ``n_lines`` lines at once;
+    frame t belongs to line ``line[t]`` (-1: between lines) and sits at ``xs[t]`` px.
+
+    An emission is a run of one non-blank label within a line; its position is the
+    probability-weighted mean x of the run's frames, and its distribution the run's best
+    frame's.
     """
     z = logits - logits.max(1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(1, keepdims=True))
     best = logp.argmax(1)
-    labels, pos, dist = [], [], []
-    t, n = 0, len(best)
-    while t < n:
-        k = best[t]
-        end = t + 1
-        while end < n and best[end] == k:
-            end += 1
-        if k != BLANK:
-            p = np.exp(logp[t:end, k])
-            labels.append(k)
-            pos.append(float((p * xs[t:end]).sum() / p.sum()))
-            dist.append(logp[t + int(np.argmax(p))])
-        t = end
-    if not labels:
-        return Reading(np.zeros(0, np.int64), np.zeros(0), np.zeros((0, NUM_LINE_CLASSES)))
-    return Reading(np.array(labels), np.array(pos), np.stack(dist))
+    change = np.ones(len(best), bool)
+    change[1:] = (best[1:] != best[:-1]) | (line[1:] != line[:-1])
+    run = np.cumsum(change) - 1  # run index per frame
+    starts = np.flatnonzero(change)
+    p = np.exp(logp[np.arange(len(best)), best])
+    pos = np.bincount(run, p * xs) / np.bincount(run, p)
+    order = np.lexsort((-p, run))  # per run, its most probable frame first
+    top = order[np.flatnonzero(np.diff(run[order], prepend=-1))]  # (runs,)
+    keep = (best[starts] != BLANK) & (line[starts] >= 0)
+    owner = line[starts]
+    out = []
+    for k in range(n_lines):
+        m = keep & (owner == k)
+        out.append(Reading(best[starts][m], pos[m], logp[top[m]]))
+    return out
+
+
+GAP_FRAMES = 8  # zero frames between lines read as one sequence: more than the head's reach (7)
 
 
 def read_lines(features: np.ndarray, lines: list[tuple[float, float, float, float]],
                head: Callable[[np.ndarray], np.ndarray], offset: tuple[float, float] = (0.0, 0.0)) -> list[Reading]:
     """Read lines given as (x0, x1, baseline, size) px from one image's features (C, h, w)
-    whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps the batch of sampled lines
-    (n, C, LINE_ROWS, T), zero-padded, to logits (n, NUM_LINE_CLASSES, T)."""
+    whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps sampled lines (n, C,
+    LINE_ROWS, T) to logits (n, NUM_LINE_CLASSES, T); all lines go in as one sequence, with
+    ``GAP_FRAMES`` zero frames between them (one call, and no padding to the longest line)."""
     grids = [line_grid(*ln) for ln in lines]
-    batch = np.zeros((len(grids), features.shape[0], LINE_ROWS, max(len(xs) for xs, _ in grids)), np.float32)
-    for n, (xs, ys) in enumerate(grids):
-        batch[n, :, :, :len(xs)] = sample(features, xs - offset[0], ys - offset[1])
-    logits = head(batch)
-    return [greedy(logits[n, :, :len(xs)].T, xs) for n, (xs, _) in enumerate(grids)]
+    n = sum(len(xs) for xs, _ in grids) + GAP_FRAMES * (len(grids) - 1)
+    gx = np.full((LINE_ROWS, n), -1e6)  # gap frames sample far outside: zeros
+    gy = np.full((LINE_ROWS, n), -1e6)
+    line = np.full(n, -1, np.int64)
+    s0 = 0
+    for k, (xs, ys) in enumerate(grids):
+        gx[:, s0:s0 + len(xs)] = xs - offset[0]
+        gy[:, s0:s0 + len(xs)] = (ys - offset[1])[:, None]
+        line[s0:s0 + len(xs)] = k
+        s0 += len(xs) + GAP_FRAMES
+    logits = head(sample(features, gx, gy)[None])[0].T  # (n, NUM_LINE_CLASSES)
+    return greedy_lines(logits, gx[0] + offset[0], line, len(grids))

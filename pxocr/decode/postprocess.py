@@ -53,6 +53,13 @@ class DecodeConfig:
         object.__setattr__(self, "geometry", geo)
 
 
+def _median(a: np.ndarray) -> float:
+    """np.median of a small 1-D array, without its per-call overhead (it ran 2,000 times a page)."""
+    s = np.sort(a)
+    n = len(s)
+    return float((s[(n - 1) // 2] + s[n // 2]) / 2)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -159,7 +166,7 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
         cxs = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
         idx = idx[np.argsort(cxs, kind="stable")]
         cxs = np.sort(cxs)
-        pitch = cfg.advance_em * float(np.median(g.size[idx]))
+        pitch = cfg.advance_em * float(_median(g.size[idx]))
         gaps = np.rint(np.diff(cxs) / max(pitch, 1e-6)).astype(int) - 1 if len(idx) > 1 else np.zeros(0, int)
         start = 0
         for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
@@ -242,8 +249,8 @@ def _line_geometry(g: Glyphs, idx: np.ndarray) -> tuple[float, float, float, flo
     and digits' baseline and size predictions (of all its glyphs if it has none)."""
     anchors = idx[_ANCHOR[g.classes[idx]]]
     ref = anchors if len(anchors) else idx
-    return (float(g.boxes[idx, 0].min()), float(g.boxes[idx, 2].max()), float(np.median(g.baseline[ref])),
-            float(np.median(g.size[ref])))
+    return (float(g.boxes[idx, 0].min()), float(g.boxes[idx, 2].max()), float(_median(g.baseline[ref])),
+            float(_median(g.size[ref])))
 
 
 def _recover(g: Glyphs, idx: np.ndarray, gaps: np.ndarray, reading: Reading, base: float, size: float,
@@ -313,8 +320,8 @@ def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
     text = chars[0].char + "".join(" " * max(0, int(n)) + c.char for n, c in zip(gaps, chars[1:]))
     b = g.boxes[idx]
     bbox = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
-    extra = {"baseline": round(float(np.median(g.baseline[idx])), 3),
-             "font_size": round(float(np.median(g.size[idx])), 2)}
+    extra = {"baseline": round(float(_median(g.baseline[idx])), 3),
+             "font_size": round(float(_median(g.size[idx])), 2)}
     return Line(text, bbox, chars, float(np.mean(g.scores[idx])), extra)
 
 
