@@ -65,13 +65,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _maxpool3(a: np.ndarray) -> np.ndarray:
+    """3x3 maximum (separable), -inf outside."""
     p = np.pad(a, 1, constant_values=-np.inf)
-    h, w = a.shape
-    m = p[0:h, 0:w]
-    for di in range(3):
-        for dj in range(3):
-            m = np.maximum(m, p[di:di + h, dj:dj + w])
-    return m
+    rows = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
+    return np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
 
 
 @dataclass
@@ -103,9 +100,9 @@ class Glyphs:
 
 def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0)) -> Glyphs:
     """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px."""
-    heat = _sigmoid(raw[0].astype(np.float32))
-    h, w = heat.shape
-    peak = (heat >= cfg.threshold) & (heat == _maxpool3(heat))
+    logit = raw[0].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
+    h, w = logit.shape
+    peak = (logit >= np.log(cfg.threshold / (1 - cfg.threshold))) & (logit == _maxpool3(logit))
     ii, jj = np.nonzero(peak)
     n = len(ii)
     if n == 0:
@@ -126,7 +123,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
                 i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)
                 ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
                 trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
-                wt = heat[i2, j2] * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
+                wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
                 dn = raw[1:5, i2, j2]  # (4, n)
                 acc += np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 1) * wt[:, None]
                 wsum += wt
@@ -138,7 +135,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     cands = np.argsort(-prob, 1)[:, :TOPK]
     logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
     classes = cands[:, 0]
-    scores = heat[ii, jj] * prob[np.arange(n), classes]
+    scores = _sigmoid(logit[ii, jj]) * prob[np.arange(n), classes]
     baseline = cy + raw[5, ii, jj] * 16.0
     size = 32.0 * np.exp(raw[6, ii, jj])
     boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
@@ -316,12 +313,12 @@ def _table(geometry: tuple) -> np.ndarray:
 
 
 def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
-    chars = [Char(CHARSET[int(g.classes[k])], tuple(g.boxes[k]), float(g.scores[k])) for k in idx]
-    text = chars[0].char + "".join(" " * max(0, int(n)) + c.char for n, c in zip(gaps, chars[1:]))
+    boxes, scores = g.boxes[idx].tolist(), g.scores[idx].tolist()
+    chars = [Char(CHARSET[k], tuple(b), s) for k, b, s in zip(g.classes[idx].tolist(), boxes, scores)]
+    text = chars[0].char + "".join(" " * max(0, n) + c.char for n, c in zip(gaps.tolist(), chars[1:]))
     b = g.boxes[idx]
     bbox = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
-    extra = {"baseline": round(float(_median(g.baseline[idx])), 3),
-             "font_size": round(float(_median(g.size[idx])), 2)}
+    extra = {"baseline": round(_median(g.baseline[idx]), 3), "font_size": round(_median(g.size[idx]), 2)}
     return Line(text, bbox, chars, float(np.mean(g.scores[idx])), extra)
 
 
