@@ -56,12 +56,15 @@ def _reading(chars_xs, strength=8.0):
     logits = np.zeros((len(labels), NUM_LINE_CLASSES))
     logits[np.arange(len(labels)), labels] = strength
     logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
-    return Reading(labels, np.array([x for _, x in chars_xs], float), logp)
+    return Reading(labels, np.array([x for _, x in chars_xs], float), logp, np.zeros(len(labels), np.int64))
 
 
-def test_pair_is_mutual_and_within_half_pitch():
-    gi, ei = pair(np.array([10.0, 22.0, 60.0]), np.array([11.0, 21.0, 40.0]), pitch=12.0)
-    assert gi.tolist() == [0, 1] and ei.tolist() == [0, 1]  # 60 and 40 are too far apart
+def test_pair_is_mutual_within_half_pitch_and_line():
+    cx, gline = np.array([10.0, 22.0, 60.0, 10.0]), np.array([0, 0, 0, 1])
+    ex, eline = np.array([11.0, 21.0, 40.0, 10.5, 10.1]), np.array([0, 0, 0, 1, 2])
+    gi, ei = pair(cx, gline, ex, eline, np.full(4, 12.0))
+    # 60 and 40 are too far apart; emissions pair only on their own line (line 2 has no glyph)
+    assert gi.tolist() == [0, 1, 3] and ei.tolist() == [0, 1, 3]
 
 
 def test_fuse_corrects_and_adds_candidates():
@@ -70,7 +73,7 @@ def test_fuse_corrects_and_adds_candidates():
     det = np.log(np.array([[0.6, 0.3, 0.05, 0.05]] * 3))
     cx = np.array([10.0, 22.0, 34.0])
     reading = _reading([("0", 10.5), ("D", 22.0), (" ", 28.0), ("0", 50.0)])
-    new_cands, score = fuse(cx, cands, det, reading, pitch=12.0, weight=1.0)
+    new_cands, score = fuse(cx, np.zeros(3, np.int64), cands, det, reading, np.full(3, 12.0), weight=1.0)
     picked = [CHARSET[new_cands[k, score[k].argmax()]] for k in range(3)]
     # glyph 0: the line head says 0; glyph 1: 'D' was not a candidate and now wins;
     # glyph 2: no emission within half a pitch (the space does not count), the head's O stays
@@ -88,9 +91,13 @@ def test_recover_places_missed_glyph_on_the_pitch_grid():
     cx = 30.0 + pitch * np.array([0, 1, 3])  # cell 2 was missed ...
     classes = np.array([char_to_index(c) for c in "ABD"])
     reading = _reading([("A", 30.5), ("B", 45.0), (".", 30 + 2 * pitch + 3.0), ("D", 73.0)])
-    boxes, got, prob = recover(cx, classes, reading, table, base, size, pitch, min_prob=0.9)
+    one = np.zeros(3, np.int64)
+    boxes, got, prob, line = recover(cx, one, classes, reading, table, np.array([base]), np.array([size]),
+                                     np.array([pitch]), min_prob=0.9)
+    assert line.tolist() == [0]
     assert [CHARSET[k] for k in got] == ["."] and prob[0] > 0.95
     centre = 30 + 2 * pitch + 0.05 * size  # ... the CTC's x (3 px off) snaps to the grid
     np.testing.assert_allclose(boxes[0], [centre - 2.5, base - 4.0, centre + 2.5, base])
     unsure = _reading([(".", 30 + 2 * pitch)], strength=5.0)  # p = 0.6
-    assert len(recover(cx, classes, unsure, table, base, size, pitch, min_prob=0.9)[1]) == 0
+    assert len(recover(cx, one, classes, unsure, table, np.array([base]), np.array([size]), np.array([pitch]),
+                       min_prob=0.9)[1]) == 0

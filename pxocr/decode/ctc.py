@@ -77,25 +77,32 @@ def sample(features: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Reading:
-    """A line's CTC reading: emitted labels (n,) (1..94 characters, SPACE), their x in px
-    (n,), and per emission the log-probabilities over the line classes (n, NUM_LINE_CLASSES)."""
+    """The CTC reading of one or more lines: emitted labels (n,) (1..94 characters, SPACE),
+    their x in px (n,), per emission the log-probabilities over the line classes (n,
+    NUM_LINE_CLASSES), and the line each belongs to (n,), in reading order within a line."""
 
     labels: np.ndarray
     xs: np.ndarray
     logp: np.ndarray
+    line: np.ndarray
 
     @property
     def text(self) -> str:
         return "".join(" " if k == SPACE else CHARSET[k - 1] for k in self.labels)
 
+    def chars(self) -> "Reading":
+        """The emissions that are characters (no spaces)."""
+        m = self.labels != SPACE
+        return Reading(self.labels[m], self.xs[m], self.logp[m], self.line[m])
+
 
 def greedy(logits: np.ndarray, xs: np.ndarray) -> Reading:
     """Best-path CTC decoding of (T, NUM_LINE_CLASSES) logits whose frames sit at ``xs`` px."""
-    return greedy_lines(logits, xs, np.zeros(len(xs), np.int64), 1)[0]
+    return greedy_lines(logits, xs, np.zeros(len(xs), np.int64))
 
 
-def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray, n_lines: int) -> list[Reading]:
-    """Best-path CTC decoding of the frames (T, NUM_LINE_CLASSES) of ``n_lines`` lines at once;
+def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:
+    """Best-path CTC decoding of the frames (T, NUM_LINE_CLASSES) of several lines at once;
     frame t belongs to line ``line[t]`` (-1: between lines) and sits at ``xs[t]`` px.
 
     An emission is a run of one non-blank label within a line; its position is the
@@ -114,23 +121,19 @@ def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray, n_lines: 
     order = np.lexsort((-p, run))  # per run, its most probable frame first
     top = order[np.flatnonzero(np.diff(run[order], prepend=-1))]  # (runs,)
     keep = (best[starts] != BLANK) & (line[starts] >= 0)
-    owner = line[starts]
-    out = []
-    for k in range(n_lines):
-        m = keep & (owner == k)
-        out.append(Reading(best[starts][m], pos[m], logp[top[m]]))
-    return out
+    return Reading(best[starts][keep], pos[keep], logp[top[keep]], line[starts][keep])
 
 
 GAP_FRAMES = 8  # zero frames between lines read as one sequence: more than the head's reach (7)
 
 
 def read_lines(features: np.ndarray, lines: list[tuple[float, float, float, float]],
-               head: Callable[[np.ndarray], np.ndarray], offset: tuple[float, float] = (0.0, 0.0)) -> list[Reading]:
+               head: Callable[[np.ndarray], np.ndarray], offset: tuple[float, float] = (0.0, 0.0)) -> Reading:
     """Read lines given as (x0, x1, baseline, size) px from one image's features (C, h, w)
     whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps sampled lines (n, C,
     LINE_ROWS, T) to logits (n, NUM_LINE_CLASSES, T); all lines go in as one sequence, with
-    ``GAP_FRAMES`` zero frames between them (one call, and no padding to the longest line)."""
+    ``GAP_FRAMES`` zero frames between them (one call, and no padding to the longest line).
+    Returns one Reading for all lines (``Reading.line`` indexes ``lines``)."""
     grids = [line_grid(*ln) for ln in lines]
     n = sum(len(xs) for xs, _ in grids) + GAP_FRAMES * (len(grids) - 1)
     gx = np.full((LINE_ROWS, n), -1e6)  # gap frames sample far outside: zeros
@@ -143,4 +146,4 @@ def read_lines(features: np.ndarray, lines: list[tuple[float, float, float, floa
         line[s0:s0 + len(xs)] = k
         s0 += len(xs) + GAP_FRAMES
     logits = head(sample(features, gx, gy)[None])[0].T  # (n, NUM_LINE_CLASSES)
-    return greedy_lines(logits, gx[0] + offset[0], line, len(grids))
+    return greedy_lines(logits, gx[0] + offset[0], line)

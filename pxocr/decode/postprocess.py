@@ -144,7 +144,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
 
 
-LineReader = Callable[[list[tuple[float, float, float, float]]], list[Reading]]
+LineReader = Callable[[list[tuple[float, float, float, float]]], Reading]
 
 
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
@@ -170,15 +170,10 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
             segs.append((idx[start:cut], gaps[start:cut - 1]))
             start = cut
     geo = [_line_geometry(g, seg) for seg, _ in segs]
-    readings: list[Optional[Reading]] = [None] * len(segs)
-    if reader is not None and cfg.ctc_weight > 0 and segs:
-        readings = list(reader(geo))
-    if cfg.geometry and cfg.recover_prob <= 1:
-        for k, ((seg, gaps), (_, _, base, size), reading) in enumerate(zip(segs, geo, readings)):
-            if reading is not None:
-                g, seg, gaps = _recover(g, seg, gaps, reading, base, size, cfg)
-                segs[k] = seg, gaps
-    _settle_classes(g, [seg for seg, _ in segs], geo, readings, cfg)
+    reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 and segs else None
+    if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
+        g, segs = _recover(g, segs, reading, geo, cfg)
+    _settle_classes(g, [seg for seg, _ in segs], geo, reading, cfg)
     lines = [_make_line(g, seg, gaps) for seg, gaps in segs]
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
@@ -250,47 +245,49 @@ def _line_geometry(g: Glyphs, idx: np.ndarray) -> tuple[float, float, float, flo
             float(_median(g.size[ref])))
 
 
-def _recover(g: Glyphs, idx: np.ndarray, gaps: np.ndarray, reading: Reading, base: float, size: float,
-             cfg: DecodeConfig) -> tuple[Glyphs, np.ndarray, np.ndarray]:
-    """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``)
-    to one line ``idx``; returns the glyphs, the line's indices and its gaps, updated. A
-    recovered glyph scores half its line-head probability."""
+def _recover(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]], reading: Reading,
+             geo: list[tuple[float, float, float, float]], cfg: DecodeConfig):
+    """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``);
+    returns the glyphs and the lines (indices, gaps), updated. A recovered glyph scores half
+    its line-head probability."""
+    idx = np.concatenate([seg for seg, _ in segs])
+    gline = np.repeat(np.arange(len(segs)), [len(seg) for seg, _ in segs])
+    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
     pitch = cfg.advance_em * size
     cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
-    boxes, classes, prob = recover(cx, g.classes[idx], reading, _table(cfg.geometry), base, size, pitch,
-                                   cfg.recover_prob)
+    boxes, classes, prob, line = recover(cx, gline, g.classes[idx], reading, _table(cfg.geometry), base, size,
+                                         pitch, cfg.recover_prob)
     k = len(classes)
     if k == 0:
-        return g, idx, gaps
+        return g, segs
     logp = np.full((k, TOPK), -30.0)
     logp[:, 0] = np.log(prob)
-    new = Glyphs(boxes, 0.5 * prob, classes, np.full(k, base), np.full(k, size),
-                 np.repeat(classes[:, None], TOPK, 1), logp)
-    idx = np.concatenate([idx, np.arange(len(g.scores), len(g.scores) + k)])
-    g = Glyphs.concat([g, new])
-    cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
-    order = np.argsort(cx, kind="stable")
-    idx, cx = idx[order], cx[order]
-    return g, idx, np.maximum(np.rint(np.diff(cx) / pitch).astype(int) - 1, 0)
+    first = len(g.scores)
+    g = Glyphs.concat([g, Glyphs(boxes, 0.5 * prob, classes, base[line], size[line],
+                                 np.repeat(classes[:, None], TOPK, 1), logp)])
+    segs = list(segs)
+    for ln in np.unique(line):
+        seg = np.concatenate([segs[ln][0], first + np.flatnonzero(line == ln)])
+        cxs = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
+        order = np.argsort(cxs, kind="stable")
+        segs[ln] = seg[order], np.maximum(np.rint(np.diff(cxs[order]) / pitch[ln]).astype(int) - 1, 0)
+    return g, segs
 
 
 def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, float, float, float]],
-                    readings: list[Optional[Reading]], cfg: DecodeConfig) -> None:
+                    reading: Optional[Reading], cfg: DecodeConfig) -> None:
     """Each glyph's class among its candidates (in place): class head, plus the line head's
     reading of its line, plus the font's shapes (all lines at once)."""
     if not segs:
         return
     idx = np.concatenate(segs)
-    cands, score = g.cands.copy(), g.logp.copy()
-    for seg, (_, _, _, size), reading in zip(segs, geo, readings):
-        if reading is not None:
-            cx = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
-            cands[seg], score[seg] = fuse(cx, g.cands[seg], g.logp[seg], reading, cfg.advance_em * size,
-                                          cfg.ctc_weight)
-    cands, score = cands[idx], score[idx]
+    line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
+    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+    cands, score = g.cands[idx], g.logp[idx]
+    if reading is not None:
+        cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+        cands, score = fuse(cx, line, cands, score, reading, cfg.advance_em * size[line], cfg.ctc_weight)
     if cfg.geometry:
-        line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
-        base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
         pick = rescore(g.boxes[idx], cands, score, line, _table(cfg.geometry), base, size, cfg.geometry_weight,
                        cfg.geometry_sigma_px, cfg.geometry_sigma_em)
     else:
