@@ -115,6 +115,12 @@ PRESETS: dict[str, TrainConfig] = {
         stages=(Stage(steps=3000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7),),
         lr=1e-3, warmup=100, seed=3, val_every=1000, val_pages=24,
     ),
+    # A second, gentler round of the same (``--init`` a ``ctc`` run): new pages, half the rate.
+    "ctc-finetune": TrainConfig(
+        model="ctc",
+        stages=(Stage(steps=3000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7),),
+        lr=5e-4, warmup=100, seed=4, val_every=1000, val_pages=24,
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),
