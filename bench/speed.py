@@ -57,12 +57,12 @@ def write_pages(folder: Path, pages: int, seed: int) -> list[dict]:
 # ---------------------------------------------------------------------------- workers
 
 
-def worker_pxocr(files: list[str], threads: int, warmup: int) -> dict:
+def worker_pxocr(files: list[str], threads: int, warmup: int, model: str | None = None) -> dict:
     from pxocr.infer import Predictor
     from pxocr.infer.image_io import load_images
 
     t0 = time.perf_counter()
-    pred = Predictor(threads=threads)
+    pred = Predictor(model, threads=threads)
     startup = time.perf_counter() - t0
 
     def one(path: str) -> int:
@@ -117,7 +117,7 @@ def worker_tesseract(files: list[str], threads: int, warmup: int, psm: int) -> d
 # ---------------------------------------------------------------------------- driver
 
 
-def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: int) -> dict:
+def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: int, model: str | None = None) -> dict:
     """Run one engine in a fresh Python process; its result dict."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "files.json"
@@ -125,6 +125,8 @@ def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: in
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--worker", engine, "--files", str(spec), "--result", str(out),
                "--threads", str(threads), "--warmup", str(warmup), "--psm", str(psm)]
+        if model:
+            cmd += ["--model", model]
         env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
         subprocess.run(cmd, check=True, env=env)
         return json.loads(out.read_text())
@@ -142,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--psm", type=int, default=3, help="Tesseract page segmentation mode (3 or 11)")
     ap.add_argument("--seed", type=int, default=8_100_001, help="synthetic page stream")
     ap.add_argument("--no-tesseract", action="store_true", help="time pxocr only")
+    ap.add_argument("--int8", metavar="MODEL", help="also time this int8 model (pxocr export --int8)")
+    ap.add_argument("--model", help=argparse.SUPPRESS)
     # internal: one engine in this process
     ap.add_argument("--worker", choices=["pxocr", "tesseract"], help=argparse.SUPPRESS)
     ap.add_argument("--files", help=argparse.SUPPRESS)
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         files = json.loads(Path(args.files).read_text())
         if args.worker == "pxocr":
-            res = worker_pxocr(files, args.threads[0], args.warmup)
+            res = worker_pxocr(files, args.threads[0], args.warmup, args.model)
         else:
             res = worker_tesseract(files, args.threads[0], args.warmup, args.psm)
         Path(args.result).write_text(json.dumps(res))
@@ -168,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.threads:
             px = run_worker("pxocr", files, n, args.warmup, args.psm)
             rows.append(("pxocr", n, px, None))
+            if args.int8:
+                rows.append(("pxocr int8", n, run_worker("pxocr", files, n, args.warmup, args.psm, args.int8), None))
             if tess:
                 ts = run_worker("tesseract", files, n, args.warmup, args.psm)
                 rows.append((f"tesseract --psm {args.psm}", n, ts, statistics.median(px["times"])))

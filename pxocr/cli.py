@@ -158,6 +158,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .train.loop import train
 
     cfg = load_config(a.config, a.preset)
+    if a.seed is not None:
+        from dataclasses import replace
+
+        cfg = replace(cfg, seed=a.seed)
     metrics = train(a.out, cfg, resume=a.resume, progress=not a.quiet, init=a.init)
     print(" ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
     return ExitCode.OK
@@ -170,7 +174,15 @@ def cmd_export(a: argparse.Namespace) -> int:
     require("onnx", "train")
     from .train.export import export_onnx
 
-    out = export_onnx(a.run_dir, a.out)
+    if a.int8:
+        import tempfile
+
+        from .train.quantize import quantize_int8
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = quantize_int8(export_onnx(a.run_dir, os.path.join(tmp, "float.onnx")), a.out, fmt=a.int8_format)
+    else:
+        out = export_onnx(a.run_dir, a.out)
     print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB)", file=sys.stderr)
     return ExitCode.OK
 
@@ -229,12 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="named config: default, dense, ctc, ctc-finetune, finetune, tiny or tiny-ctc")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")
+    t.add_argument("--seed", type=int, help="the config's data seed instead (new pages for another round)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
 
     x = sub.add_parser("export", help="export a trained run to ONNX (needs pxocr[train])")
     x.add_argument("run_dir")
     x.add_argument("--out", required=True, help="ONNX file to write")
+    x.add_argument("--int8", action="store_true", help="static int8 quantisation, calibrated on synthetic pages")
+    x.add_argument("--int8-format", choices=["qdq", "qop"], default="qdq", help="QDQ or QOperator (default qdq)")
     x.set_defaults(func=cmd_export)
     return p
 

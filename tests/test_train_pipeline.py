@@ -127,3 +127,26 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     calls.append(len(reading.labels))
     assert set(reading.line.tolist()) <= {0, 1} and reading.logp.shape == (len(reading.labels), 96)
     assert pred.predict(gray).width == 640
+
+
+def test_int8_export_of_a_line_head_model(tmp_path):
+    """`pxocr export --int8` calibrates both inputs (page and sampled lines) and keeps the
+    metadata; the int8 model reads."""
+    import onnxruntime as ort
+
+    from pxocr.infer import Predictor
+    from pxocr.synth import preset, render_page
+    from pxocr.train.export import export_onnx
+    from pxocr.train.quantize import quantize_int8
+
+    cfg = TrainConfig(model="tiny-ctc", stages=(Stage(steps=5, crop=128, batch=4),), warmup=2,
+                      val_every=100, val_pages=1, val_presets=("clean",), ckpt_every=5, workers=0)
+    train(str(tmp_path / "run"), cfg, progress=False)
+    fp = export_onnx(str(tmp_path / "run"), str(tmp_path / "f.onnx"))
+    q = quantize_int8(fp, str(tmp_path / "q.onnx"), pages=2)
+    ops = {n.op_type for n in __import__("onnx").load(q).graph.node}
+    assert "QuantizeLinear" in ops and "DequantizeLinear" in ops
+    assert ort.InferenceSession(q).get_modelmeta().custom_metadata_map["pxocr"] == \
+        ort.InferenceSession(fp).get_modelmeta().custom_metadata_map["pxocr"]
+    pred = Predictor(q, threads=1)
+    assert pred.reads_lines and pred.predict(render_page(preset("clean"), 5, 0)[0]).width == 640

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import numpy as np
+
 from ..preprocess import to_input
 from ..synth.engine import preset, render_page
 from ..writers.atomic import write_atomic
@@ -12,13 +14,41 @@ from ..writers.atomic import write_atomic
 CALIB_SEED = 31337
 
 
-class _Pages:
-    """onnxruntime CalibrationDataReader over seeded synthetic pages of mixed presets."""
+def _calibration_items(float_model: str, count: int):
+    """Inputs for calibration: seeded synthetic pages of mixed presets (their inked window, as
+    ``Predictor`` feeds them) and, for a model with a line head, the page's lines as the float
+    model samples them."""
+    from ..decode import find_glyphs, group_lines
+    from ..decode.ctc import read_lines
+    from ..infer import Predictor
+    from ..infer.predictor import ink_window
 
-    def __init__(self, count: int) -> None:
-        names = ["clean", "degraded", "hard"]
-        self._items = iter(
-            {"image": to_input(render_page(preset(names[i % 3]), CALIB_SEED, i)[0])} for i in range(count))
+    pred = Predictor(float_model, threads=1)
+    names = ["clean", "degraded", "hard"]
+    for i in range(count):
+        gray = render_page(preset(names[i % 3]), CALIB_SEED, i)[0]
+        y0, y1, x0, x1 = ink_window(gray)
+        window = gray[y0:y1, x0:x1]
+        item = {"image": to_input(window)}
+        if pred.reads_lines:
+            raw, feats = pred._run(window)
+            seqs: list[np.ndarray] = []
+
+            def head(seq: np.ndarray) -> np.ndarray:
+                seqs.append(seq)
+                return pred.session.run(["line_logits"], {"image": pred._no_image, "lines": seq})[0]
+
+            g = find_glyphs(raw, pred.decode_cfg, offset=(x0, y0))
+            group_lines(g, pred.decode_cfg, lambda lines: read_lines(feats, lines, head, (x0, y0)))
+            item["lines"] = seqs[0] if seqs else pred._no_lines
+        yield item
+
+
+class _Pages:
+    """onnxruntime CalibrationDataReader over ``_calibration_items``."""
+
+    def __init__(self, float_model: str, count: int) -> None:
+        self._items = _calibration_items(float_model, count)
 
     def get_next(self):
         return next(self._items, None)
@@ -38,7 +68,7 @@ def quantize_int8(float_model: str, out: str, pages: int = 24, fmt: str = "qdq")
         pre = os.path.join(tmp, "pre.onnx")
         quant_pre_process(float_model, pre, skip_symbolic_shape=True)
         q = os.path.join(tmp, "q.onnx")
-        quantize_static(pre, q, _Pages(pages),
+        quantize_static(pre, q, _Pages(float_model, pages),
                         quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
                         calibrate_method=CalibrationMethod.MinMax)
