@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-import numpy as np
+from accuracy import timed_eval  # bench/accuracy.py, beside this script
 from tqdm import tqdm
 
-from pxocr.eval import evaluate
 from pxocr.infer import Predictor
 from pxocr.synth import preset, render_page
 from pxocr.writers.atomic import write_atomic
@@ -53,14 +51,9 @@ def main() -> None:
         pages = [render_page(preset(name), SEED, i) for i in tqdm(range(a.pages), desc=f"render {name}",
                                                                    file=sys.stderr)]
         for label, p in rows.items():
-            preds, times = [], []
-            for image, _ in tqdm(pages, desc=f"{name}: {label}", file=sys.stderr):
-                t = time.perf_counter()
-                preds.append(p.predict(image))
-                times.append(time.perf_counter() - t)
-            r = evaluate(preds, [gt for _, gt in pages], ap=False)
+            r = timed_eval(p, pages, f"{name}: {label}", ap=False)
             lines.append(f"| {name} | {label} | {100 * r['cer']:.2f} % | {100 * r['f1']['0.75']:.2f} % | "
-                         f"{r['edge_mean']:.3f} | {1000 * float(np.median(times)):.1f} |")
+                         f"{r['edge_mean']:.3f} | {r['ms_per_page']:.1f} |")
     text = "\n".join(lines)
     print(text)
     if a.out:

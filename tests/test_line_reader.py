@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 
 from pxocr.charset import CHARSET, char_to_index
-from pxocr.decode.ctc import BLANK, LINE_ROWS, NUM_LINE_CLASSES, SPACE, Reading, encode_text, greedy, line_grid, sample
+from pxocr.decode.ctc import (
+    BLANK,
+    LINE_ROWS,
+    NUM_LINE_CLASSES,
+    SPACE,
+    Reading,
+    encode_text,
+    greedy_lines,
+    line_grid,
+    sample,
+)
 from pxocr.decode.fusion import fuse, pair
 
 
@@ -31,7 +41,7 @@ def test_greedy_decodes_runs_with_positions():
     logits = np.full((len(seq), NUM_LINE_CLASSES), -10.0)
     logits[np.arange(len(seq)), seq] = 10.0
     xs = np.arange(len(seq)) * 4.0
-    r = greedy(logits, xs)
+    r = greedy_lines(logits, xs, np.zeros(len(seq), np.int64))
     assert r.text == "AB A"
     np.testing.assert_allclose(r.xs, [6.0, 16.0, 24.0, 28.0])  # a run sits at its frames' mean
     assert r.logp.shape == (4, NUM_LINE_CLASSES)

@@ -5,7 +5,7 @@ stride-4 features sampled on a grid that follows the line: ``LINE_ROWS`` rows fr
 ``BAND[0]`` to ``BAND[1]`` em about the baseline, and one frame every ``FRAME_EM`` em along
 it (about three frames per OCR-B character), so every line reaches the line head at the
 same scale whatever its font size. The head (``pxocr.model.net.LineHead``) gives per-frame
-logits over ``blank + 94 characters + space``; ``greedy`` decodes them CTC-style into
+logits over ``blank + 94 characters + space``; ``greedy_lines`` decodes them CTC-style into
 characters with their frame positions and probabilities.
 """
 
@@ -94,11 +94,6 @@ class Reading:
         """The emissions that are characters (no spaces)."""
         m = self.labels != SPACE
         return Reading(self.labels[m], self.xs[m], self.logp[m], self.line[m])
-
-
-def greedy(logits: np.ndarray, xs: np.ndarray) -> Reading:
-    """Best-path CTC decoding of (T, NUM_LINE_CLASSES) logits whose frames sit at ``xs`` px."""
-    return greedy_lines(logits, xs, np.zeros(len(xs), np.int64))
 
 
 def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:
