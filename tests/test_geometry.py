@@ -76,3 +76,24 @@ def test_decode_uses_the_model_geometry(table):
     shaped = decode(raw, 128, 128, DecodeConfig(refine=False, geometry=tuple(map(tuple, table))))
     assert plain.text == "A-B"
     assert shaped.text == "A_B"
+
+
+def _glyph(table, ch, x0, base, size, base_error=0.0):
+    """One glyph for test_decode._raw: its exact ink box from the font table, on the cell that
+    holds its centre; the network's baseline prediction off by ``base_error`` px."""
+    b = _box(table, ch, x0, base, size)
+    i, j = int((b[1] + b[3]) / 8), int((b[0] + b[2]) / 8)
+    cx, cy = (j + 0.5) * 4, (i + 0.5) * 4
+    return i, j, ch, (cx - b[0], cy - b[1], b[2] - cx, b[3] - cy), base + base_error, size
+
+
+def test_punctuation_chains_join_their_line(table):
+    # "=\@;:" lies up to 6 pitches from the nearest digit, and the network puts the baselines
+    # of punctuation 0.4 em off; the font's ink boxes place them on the line.
+    size, pitch = 16.0, 0.723 * 16.0
+    line1 = [_glyph(table, c, 4 + pitch * k, 40.0, size, 6.4 * (-1) ** k if not c.isalnum() else 0.0)
+             for k, c in enumerate("=\\@;: 1994") if c != " "]
+    line2 = [_glyph(table, c, 30 + pitch * k, 90.0, size, -6.4 if c == "_" else 0.0) for k, c in enumerate("x_y")]
+    geo = tuple(tuple(r) for r in table.tolist())
+    page = decode(_raw(line1 + line2), 128, 128, DecodeConfig(refine=False, geometry=geo))
+    assert [ln.text for ln in page.lines] == ["=\\@;: 1994", "x_y"]
