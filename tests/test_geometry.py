@@ -6,7 +6,7 @@ from test_decode import _raw
 
 from pxocr.charset import CHARSET, char_to_index
 from pxocr.decode import DecodeConfig, decode
-from pxocr.decode.geometry import fit_lines, rescore
+from pxocr.decode.geometry import fit_lines, font_boxes, grid_x, rescore
 from pxocr.synth.engine import _renderer
 
 
@@ -97,3 +97,41 @@ def test_punctuation_chains_join_their_line(table):
     geo = tuple(tuple(r) for r in table.tolist())
     page = decode(_raw(line1 + line2), 128, 128, DecodeConfig(refine=False, geometry=geo))
     assert [ln.text for ln in page.lines] == ["=\\@;: 1994", "x_y"]
+
+
+def test_grid_x_fits_each_line_pitch():
+    rng = np.random.default_rng(0)
+    # two lines: cells 0..11 with two spaces skipped, pitch 11.57 and 21.69 px (~1 % off the
+    # expected), measured with 0.15 px noise and one glyph 2 px off (a misread one)
+    cells = np.array([0, 1, 2, 4, 5, 6, 7, 9, 10, 11], float)
+    truth = np.concatenate([20.3 + 11.57 * cells, 50.1 + 21.69 * cells])
+    meas = truth + rng.normal(0, 0.15, len(truth))
+    meas[3] += 2.0
+    line = np.repeat([0, 1], len(cells))
+    pitch = np.repeat([0.723 * 16.16, 0.723 * 30.3], len(cells))
+    order = rng.permutation(len(truth))  # any order in, same order out
+    got = np.empty(len(truth))
+    got[order] = grid_x(meas[order], line[order], pitch[order])
+    err, noise = np.abs(got - truth), np.abs(meas - truth)
+    assert err.max() < 0.25 and err.mean() < 0.6 * np.delete(noise, 3).mean()
+    assert noise[3] > 1.5 and err[3] < 0.15  # the misread glyph goes back on the grid
+
+
+def test_font_boxes_redraw_boxes_on_the_line_fit(table):
+    rng = np.random.default_rng(1)
+    text, base, size, pitch = "Hx,_'0O-gy", 100.25, 23.5, 0.723 * 23.5
+    cls = np.array([char_to_index(c) for c in text])
+    centre = 12.0 + pitch * (np.arange(len(text)) + 0.5) + table[cls, 3] * size
+    truth = np.array([_box(table, c, x - table[k, 0] * size / 2, base, size) for c, k, x in zip(text, cls, centre)])
+    noisy = truth + rng.normal(0, 0.25, truth.shape)
+    line = np.zeros(len(text), np.int64)
+    sigma = np.array([0.3 + 0.02 * size])
+    theta = fit_lines(noisy, cls, line, table, np.array([base + 0.5]), np.array([size * 1.02]), sigma)
+    got = font_boxes(noisy, cls, line, table, theta, 0.723, 1.0, 0.1)
+    assert np.abs(got - truth).mean() < 0.5 * np.abs(noisy - truth).mean()
+    # boxes that do not fit the font (here 15 % wider glyphs) keep the detector's edges
+    wide = noisy.copy()
+    wide[:, 0] -= 0.075 * (truth[:, 2] - truth[:, 0]) + 1.0
+    wide[:, 2] += 0.075 * (truth[:, 2] - truth[:, 0]) + 1.0
+    theta = fit_lines(wide, cls, line, table, np.array([base]), np.array([size]), sigma)
+    np.testing.assert_array_equal(font_boxes(wide, cls, line, table, theta, 0.723, 1.0, 0.1), wide)

@@ -544,8 +544,14 @@ def test_accuracy_no_lost_or_duplicated_chars_at_seams(seam_page, tiled_and_whol
     for j in np.nonzero(near)[0]:
         (i,) = np.nonzero(hits[:, j])[0]
         assert hits[i].sum() == 1
-    m = evaluate([pred], [gt], ap=False)
-    assert m["cer"] < MAX_CER, f"CER {m['cer']:.4f}"
+    # the text, lines compared as a sorted list: on a page this wide, lines in neighbouring
+    # columns whose heights overlap by about half can come in either order (the rule in
+    # pxocr.document.reading_order decides it by hundredths of a pixel), and this test is about
+    # what the tiles lose or duplicate, not about that order
+    from rapidfuzz.distance import Levenshtein as lev
+    got, want = ("\n".join(sorted(ln.text for ln in page.lines)) for page in (pred, gt))
+    cer = lev.distance(got, want) / len(want)
+    assert cer < MAX_CER, f"CER {cer:.4f} (lines in sorted order)"
 
 
 # ---------------------------------------------------------------------------- memory

@@ -88,3 +88,74 @@ def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, line: np.nda
     ok = (theta[:, 1] > 0.5 * size0) & (theta[:, 1] < 2.0 * size0)  # else keep the pixels' reading
     score = logp + weight * shape_loglik(boxes, cands, table, theta[line], sigma[line]) * ok[line, None]
     return score.argmax(1)
+
+
+GRID_SIGMA_PX = 0.3  # scale of a glyph's distance from its line's pitch grid (Cauchy weights)
+PRIOR_PITCH_REL = 0.01
+LINE_FIT_SHARE = 0.35  # see font_boxes
+
+
+def grid_x(cell: np.ndarray, line: np.ndarray, pitch: np.ndarray, iters: int = 3) -> np.ndarray:
+    """Each glyph's cell centre (n,) on its line's fitted pitch grid ``X0 + k P``.
+
+    ``cell`` are the measured cell centres (the ink centre less the class's offset), ``pitch``
+    (n,) the expected pitch of each glyph's line (OCR-B is monospaced: advance x em). Cell
+    indices k count whole pitches between neighbours, so an error in the pitch does not add up
+    along a line; X0 and P are a robust least-squares fit per line, P with a 1 % prior.
+    """
+    n = len(cell)
+    if n == 0:
+        return cell.copy()
+    order = np.lexsort((cell, line))
+    c, ln, p = cell[order], line[order], pitch[order]
+    new_line = np.ones(n, bool)
+    new_line[1:] = ln[1:] != ln[:-1]
+    step = np.zeros(n)
+    step[1:] = np.where(new_line[1:], 0.0, np.rint(np.diff(c) / p[1:]))
+    k = np.cumsum(step)
+    k -= k[np.maximum.accumulate(np.where(new_line, np.arange(n), 0))]  # 0 at each line's first glyph
+    nl = int(ln.max()) + 1
+    p0 = np.bincount(ln, p, nl) / np.maximum(np.bincount(ln, None, nl), 1)
+    lam = (GRID_SIGMA_PX / (PRIOR_PITCH_REL * p0)) ** 2
+    w = np.ones(n)
+    fit = c
+    for _ in range(iters):
+        sw, swk, swkk = (np.bincount(ln, w * k ** e, nl) for e in (0, 1, 2))
+        swc, swkc = np.bincount(ln, w * c, nl), np.bincount(ln, w * k * c, nl)
+        a, b, d = sw, swk, swkk + lam  # [[a, b], [b, d]] [X0, P] = [swc, swkc + lam p0]
+        e = swkc + lam * p0
+        det = a * d - b * b
+        x0, pp = (d * swc - b * e) / det, (a * e - b * swc) / det
+        fit = x0[ln] + k * pp[ln]
+        w = 1 / (1 + ((c - fit) / GRID_SIGMA_PX) ** 2)
+    out = np.empty(n)
+    out[order] = fit
+    return out
+
+
+def font_boxes(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: np.ndarray, theta: np.ndarray,
+               advance_em: float, tol_px: float, tol_em: float) -> np.ndarray:
+    """Boxes (n, 4) redrawn from the font: each glyph's class's ink box on its line's fitted
+    baseline, em and ink growth (``theta`` (L, 3) from ``fit_lines``), centred on the line's
+    pitch grid (``grid_x``). An edge moves only when it lands within ``tol_px + tol_em x em``
+    of the detected one (a misread glyph, another font or uneven spacing keep the detector's).
+
+    One line's fit pools every glyph's edges, so its baseline and em are known far better than
+    any single glyph's; on clean 640x640 tuning pages this halves the mean edge error.
+    """
+    b, s, g = (theta[line, i] for i in range(3))
+    t = table[classes]
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    x = grid_x(cx - t[:, 3] * s, line, advance_em * s) + t[:, 3] * s
+    half = (t[:, 0] * s + 2 * g) / 2
+    model = np.stack([x - half, b - t[:, 1] * s - g, x + half, b - t[:, 2] * s + g], 1)
+    tol = tol_px + tol_em * s
+    miss = np.abs(model - boxes).max(1)
+    # a line whose typical glyph misses its font box by more than LINE_FIT_SHARE of the tolerance
+    # does not have this font's geometry (another font, uneven spacing, skew): it keeps the
+    # detector's boxes (the typical miss on clean pages: 0.3 px, 99th percentile 1.7 px)
+    typical = np.zeros(int(line.max()) + 1 if len(line) else 0)
+    for ln in np.unique(line):
+        typical[ln] = np.median(miss[line == ln])
+    fits = (typical[line] <= LINE_FIT_SHARE * tol)[:, None]
+    return np.where(fits & (np.abs(model - boxes) <= tol[:, None]), model, boxes)

@@ -19,7 +19,7 @@ from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
 from .ctc import Reading
 from .fusion import fuse, recover
-from .geometry import rescore
+from .geometry import fit_lines, font_boxes, rescore
 
 STRIDE = 4
 CLS_START = 7
@@ -43,6 +43,10 @@ class DecodeConfig:
     geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    # Boxes redrawn from the font on each line's fitted geometry (pxocr.decode.geometry.font_boxes)
+    # where they lie within this many px plus em fraction of the detected edges; 0 = off.
+    font_box_tol_px: float = 1.0
+    font_box_tol_em: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -174,6 +178,8 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
         g, segs = _recover(g, segs, reading, geo, cfg)
     _settle_classes(g, [seg for seg, _ in segs], geo, reading, cfg)
+    if cfg.geometry and cfg.font_box_tol_px + cfg.font_box_tol_em > 0:
+        _redraw_boxes(g, [seg for seg, _ in segs], geo, cfg)
     lines = [_make_line(g, seg, gaps) for seg, gaps in segs]
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
@@ -330,6 +336,23 @@ def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, fl
     g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
     g.classes[idx] = cands[rows, pick]
     g.cands[idx] = cands
+
+
+def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, float, float, float]],
+                  cfg: DecodeConfig) -> None:
+    """Each glyph's box from the font on its line's fit, with its settled class (in place)."""
+    if not segs:
+        return
+    idx = np.concatenate(segs)
+    line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
+    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+    table = _table(cfg.geometry)
+    theta = fit_lines(g.boxes[idx], g.classes[idx], line, table, base, size,
+                      cfg.geometry_sigma_px + cfg.geometry_sigma_em * size)
+    ok = ((theta[:, 1] > 0.5 * size) & (theta[:, 1] < 2.0 * size))[line]  # else keep the detector's boxes
+    boxes = font_boxes(g.boxes[idx], g.classes[idx], line, table, theta, cfg.advance_em, cfg.font_box_tol_px,
+                       cfg.font_box_tol_em)
+    g.boxes[idx] = np.where(ok[:, None], boxes, g.boxes[idx])
 
 
 _TABLES: dict[tuple, np.ndarray] = {}
