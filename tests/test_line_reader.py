@@ -83,12 +83,24 @@ def test_fuse_corrects_and_adds_candidates():
     det = np.log(np.array([[0.6, 0.3, 0.05, 0.05]] * 3))
     cx = np.array([10.0, 22.0, 34.0])
     reading = _reading([("0", 10.5), ("D", 22.0), (" ", 28.0), ("0", 50.0)])
-    new_cands, score = fuse(cx, np.zeros(3, np.int64), cands, det, reading, np.full(3, 12.0), weight=1.0)
+    new_cands, score = fuse(cx, np.zeros(3, np.int64), cands, det, reading, np.full(3, 12.0), weight=1.0,
+                            floor=0.01)
     picked = [CHARSET[new_cands[k, score[k].argmax()]] for k in range(3)]
     # glyph 0: the line head says 0; glyph 1: 'D' was not a candidate and now wins;
     # glyph 2: no emission within half a pitch (the space does not count), the head's O stays
     assert picked == ["0", "D", "O"]
     assert CHARSET[new_cands[1, -1]] == "D" and (new_cands[0] == idx).all()
+
+
+def test_fuse_floor_keeps_a_sure_detector():
+    # the detector is sure of 'g'; the line head is surer of '@' (it paired with a neighbour's emission)
+    cands = np.array([[char_to_index(c) for c in "g9q@"]])
+    det = np.log(np.array([[0.999, 0.0005, 0.0004, 0.0001]]))
+    reading = _reading([("@", 10.0)], strength=14.0)
+    one = np.array([10.0]), np.zeros(1, np.int64), cands, det, reading, np.full(1, 12.0)
+    for floor, want in ((1e-9, "@"), (0.01, "g")):
+        new_cands, score = fuse(*one, weight=1.0, floor=floor)
+        assert CHARSET[new_cands[0, score[0].argmax()]] == want
 
 
 def test_recover_places_missed_glyph_on_the_pitch_grid():

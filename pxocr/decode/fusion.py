@@ -4,7 +4,8 @@ Glyph boxes always come from the detection head. Each CTC emission (a character,
 x position from the frames that emitted it) is paired with the detected glyph of its line
 whose centre is nearest, when each is the other's nearest and they lie within half a pitch
 (pairing in order when the counts agree measured worse: 1.85 % clean CER against 1.69 %);
-a paired glyph's candidate classes are rescored as ``log p_det(c) + weight * log p_ctc(c)``,
+a paired glyph's candidate classes are rescored as
+``log p_det(c) + weight * log max(p_ctc(c), floor)``,
 and the CTC's own best class joins the candidates when the detector did not list it.
 
 Every function works on all the lines of a page at once: glyphs and emissions carry line
@@ -37,8 +38,10 @@ def pair(cx: np.ndarray, gline: np.ndarray, ex: np.ndarray, eline: np.ndarray,
 
 
 def fuse(cx: np.ndarray, gline: np.ndarray, cands: np.ndarray, logp: np.ndarray, reading: Reading,
-         pitch: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """New (cands, logp) (n, k) for glyphs with centres ``cx`` (n,) on lines ``gline`` (n,)."""
+         pitch: np.ndarray, weight: float, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """New (cands, logp) (n, k) for glyphs with centres ``cx`` (n,) on lines ``gline`` (n,).
+    The line head's probabilities count no lower than ``floor``: it is sure of a wrong class
+    when it paired with a neighbour's emission, and must not then outvote a sure detector."""
     cands, logp = cands.copy(), logp.copy()
     r = reading.chars()
     gi, ei = pair(cx, gline, r.xs, r.line, pitch)
@@ -48,7 +51,7 @@ def fuse(cx: np.ndarray, gline: np.ndarray, cands: np.ndarray, logp: np.ndarray,
     best = el.argmax(1)
     absent = ~(cands[gi] == best[:, None]).any(1)
     cands[gi[absent], -1] = best[absent]  # its detector log-probability stays the 4th's: an upper bound
-    logp[gi] += weight * np.take_along_axis(el, cands[gi], 1)
+    logp[gi] += weight * np.maximum(np.take_along_axis(el, cands[gi], 1), np.log(floor))
     return cands, logp
 
 

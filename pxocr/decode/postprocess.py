@@ -42,6 +42,7 @@ class DecodeConfig:
     geometry_sigma_px: float = 0.3  # box edge noise: this many px ...
     geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
+    ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
     # Boxes redrawn from the font on each line's fitted geometry (pxocr.decode.geometry.font_boxes)
     # where they lie within this many px plus em fraction of the detected edges; 0 = off.
@@ -325,7 +326,8 @@ def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, fl
     cands, score = g.cands[idx], g.logp[idx]
     if reading is not None:
         cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
-        cands, score = fuse(cx, line, cands, score, reading, cfg.advance_em * size[line], cfg.ctc_weight)
+        cands, score = fuse(cx, line, cands, score, reading, cfg.advance_em * size[line], cfg.ctc_weight,
+                            cfg.ctc_floor)
     if cfg.geometry:
         pick = rescore(g.boxes[idx], cands, score, line, _table(cfg.geometry), base, size, cfg.geometry_weight,
                        cfg.geometry_sigma_px, cfg.geometry_sigma_em)
