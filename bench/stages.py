@@ -51,12 +51,13 @@ def main() -> None:
                 y0, y1, x0, x1 = ink_window(gray)
                 x = to_input(gray[y0:y1, x0:x1])
                 t.append(time.perf_counter())
-                feeds = {"image": x, "lines": pred._no_lines} if pred.reads_lines else {"image": x}
-                out = pred.session.run(["raw", "features"] if pred.reads_lines else ["raw"], feeds)
+                feeds = {"image": x} | (pred._no_lines if pred.reads_lines else {})
+                dense, feats = pred.session.run(["dense", "features"], feeds)
                 t.append(time.perf_counter())
-                g = find_glyphs(out[0][0], pred.decode_cfg, offset=(x0, y0))
+                f, w, b = feats[0], pred._cls_w, pred._cls_b
+                g = find_glyphs(dense[0], pred.decode_cfg, (x0, y0), lambda ii, jj: f[:, ii, jj].T @ w.T + b)
                 t.append(time.perf_counter())
-                reader = pred._line_reader(out[1][0], x0, y0) if pred.reads_lines else None
+                reader = pred._line_reader(feats, x0, y0) if pred.reads_lines else None
                 lines = group_lines(g, pred.decode_cfg, reader)
                 t.append(time.perf_counter())
                 Result(os.path.basename(path), [Page(gray.shape[1], gray.shape[0], lines)]).to_json()

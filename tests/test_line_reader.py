@@ -6,6 +6,7 @@ import pytest
 from pxocr.charset import CHARSET, char_to_index
 from pxocr.decode.ctc import (
     BLANK,
+    GAP_FRAMES,
     LINE_ROWS,
     NUM_LINE_CLASSES,
     SPACE,
@@ -13,7 +14,7 @@ from pxocr.decode.ctc import (
     encode_text,
     greedy_lines,
     line_grid,
-    sample,
+    read_lines,
 )
 from pxocr.decode.fusion import fuse, pair
 
@@ -47,18 +48,36 @@ def test_greedy_decodes_runs_with_positions():
     assert r.logp.shape == (4, NUM_LINE_CLASSES)
 
 
-def test_sample_matches_torch_grid_sample():
+def test_read_lines_samples_every_line_on_its_grid():
+    """All lines go to the head as one sequence: each line's frames on its line_grid, gaps
+    between lines outside the image; grid_sample on a map holding each cell's own page x (y)
+    returns the frames' page x (y)."""
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(0)
-    f = rng.standard_normal((5, 20, 30)).astype(np.float32)
-    xs, ys = line_grid(-3.0, 130.0, 50.3, 17.0)  # reaches past the map's left edge
-    h, w = 4 * f.shape[1], 4 * f.shape[2]
-    grid = np.zeros((1, len(ys), len(xs), 2), np.float32)
-    grid[0, :, :, 0] = xs / w * 2 - 1
-    grid[0, :, :, 1] = (ys / h * 2 - 1)[:, None]
-    want = torch.nn.functional.grid_sample(torch.from_numpy(f)[None], torch.from_numpy(grid),
-                                           align_corners=False)[0].numpy()
-    np.testing.assert_allclose(sample(f, xs, ys), want, atol=1e-5)
+    lines = np.array([(20.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0), (5.0, 6.0, 30.0, 20.0)])
+    offset, h, w = (48.0, 16.0), 256, 384  # the window's origin on the page, its size
+    jj, ii = np.meshgrid(np.arange(w // 4), np.arange(h // 4))
+    coords = np.stack([(jj + 0.5) * 4 + offset[0], (ii + 0.5) * 4 + offset[1]])[None].astype(np.float32)
+    seen = {}
+
+    def head(grid):
+        seen["xy"] = torch.nn.functional.grid_sample(torch.from_numpy(coords), torch.from_numpy(grid),
+                                                     align_corners=False)[0].numpy()  # (2, R, T)
+        return np.zeros((1, NUM_LINE_CLASSES, grid.shape[2]), np.float32)
+
+    read_lines(lines, head, (h, w), offset)
+    xy, s0 = seen["xy"], 0
+    for k, ln in enumerate(lines):
+        xs, ys = line_grid(*ln)
+        inside = (xs > offset[0] + 2) & (xs < offset[0] + w - 2)  # bilinear is exact away from the border
+        got_x, got_y = xy[0, :, s0:s0 + len(xs)], xy[1, :, s0:s0 + len(xs)]
+        np.testing.assert_allclose(got_x[:, inside], np.tile(xs[inside], (LINE_ROWS, 1)), atol=1e-3)
+        rows = ys > offset[1] + 2
+        np.testing.assert_allclose(got_y[rows][:, inside], np.tile(ys[rows, None], (1, inside.sum())), atol=1e-3)
+        s0 += len(xs)
+        if k < len(lines) - 1:
+            assert (xy[:, :, s0:s0 + GAP_FRAMES] == 0).all()  # between lines: zeros
+            s0 += GAP_FRAMES
+    assert s0 == xy.shape[2]
 
 
 def _reading(chars_xs, strength=8.0):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pxocr.cli import main
+from pxocr.model.config import CLS_START
 from pxocr.train.config import PRESETS, Stage, TrainConfig
 from pxocr.train.export import torch_raw
 from pxocr.train.loop import train
@@ -62,9 +63,14 @@ def test_export_matches_pytorch_and_reads(run_dir, tmp_path, capsys):
     onnx_path = tmp_path / "m.onnx"
     assert main(["export", str(run_dir), "--out", str(onnx_path)]) == 0
     x = np.random.default_rng(0).random((1, 1, 224, 352), dtype=np.float32)
-    got = ort.InferenceSession(str(onnx_path)).run(None, {"image": x})[0]
+    sess = ort.InferenceSession(str(onnx_path))
+    dense, feats = sess.run(["dense", "features"], {"image": x})
     want = torch_raw(str(run_dir), x)
-    np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(dense, want[:, :CLS_START], atol=1e-4, rtol=1e-4)
+    # the class logits: the graph's features times the class weights kept in the metadata
+    cls = json.loads(sess.get_modelmeta().custom_metadata_map["pxocr"])["classifier"]
+    logits = np.einsum("kc,bchw->bkhw", np.array(cls["weight"]), feats) + np.array(cls["bias"])[:, None, None]
+    np.testing.assert_allclose(logits, want[:, CLS_START:], atol=1e-4, rtol=1e-4)
 
     data = tmp_path / "data"
     assert main(["synth", "--out", str(data), "--count", "2", "--seed", "3", "--quiet"]) == 0
@@ -107,14 +113,16 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     sess = ort.InferenceSession(onnx_path)
     rng = np.random.default_rng(1)
     image = rng.random((1, 1, 96, 160), dtype=np.float32)
-    lines = rng.standard_normal((3, 16, LINE_ROWS, 29)).astype(np.float32)
-    raw, feats, logits = sess.run(None, {"image": image, "lines": lines})
+    line_feats = rng.standard_normal((1, 16, 30, 50)).astype(np.float32)
+    grid = rng.uniform(-1.1, 1.1, (1, LINE_ROWS, 29, 2)).astype(np.float32)
+    dense, feats, logits = sess.run(None, {"image": image, "line_features": line_feats, "line_grid": grid})
     model = load_model(str(tmp_path / "ctc"))
     with torch.no_grad():
         want_feats = model.forward_features(torch.from_numpy(image))
-        np.testing.assert_allclose(raw, model.out(want_feats).numpy(), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(dense, model.out(want_feats).numpy()[:, :CLS_START], atol=1e-4, rtol=1e-4)
         np.testing.assert_allclose(feats, want_feats.numpy(), atol=1e-4, rtol=1e-4)
-        np.testing.assert_allclose(logits, model.line_head(torch.from_numpy(lines)).numpy(), atol=1e-4, rtol=1e-4)
+        want_logits = model.read_lines(torch.from_numpy(line_feats), torch.from_numpy(grid)).numpy()
+        np.testing.assert_allclose(logits, want_logits, atol=1e-4, rtol=1e-4)
 
     pred = Predictor(onnx_path, threads=1)
     assert pred.reads_lines
@@ -122,7 +130,7 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     gray, _ = render_page(preset("clean"), 5, 0)
     g, reader = pred._detect(gray)
     assert reader is not None
-    lines_geo = [(40.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0)]
+    lines_geo = np.array([(40.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0)])
     reading = reader(lines_geo)
     calls.append(len(reading.labels))
     assert set(reading.line.tolist()) <= {0, 1} and reading.logp.shape == (len(reading.labels), 96)

@@ -26,7 +26,6 @@ PAD_EM = 0.3  # frames before the first and after the last glyph
 MAX_FRAMES = 400
 BLANK, SPACE = 0, len(CHARSET) + 1
 NUM_LINE_CLASSES = len(CHARSET) + 2
-FEATURE_STRIDE = 4
 
 
 def line_grid(x0: float, x1: float, baseline: float, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -47,31 +46,6 @@ def encode_text(text: str) -> list[int]:
                 out.append(SPACE)
         else:
             out.append(CHARSET.index(ch) + 1)
-    return out
-
-
-def sample(features: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Bilinear samples of features (C, h, w) at image px, zero outside (the same as torch's
-    grid_sample with align_corners=False and zero padding). ``xs`` (T,) and ``ys`` (R,) give a
-    (C, R, T) grid; ``xs`` and ``ys`` both (R, T) give any points."""
-    c, h, w = features.shape
-    if xs.ndim == 1:
-        xs, ys = np.broadcast_to(xs[None, :], (len(ys), len(xs))), np.broadcast_to(ys[:, None], (len(ys), len(xs)))
-    fx = xs / FEATURE_STRIDE - 0.5
-    fy = ys / FEATURE_STRIDE - 0.5
-    x0 = np.floor(fx).astype(np.int64)
-    y0 = np.floor(fy).astype(np.int64)
-    wx = (fx - x0).astype(np.float32)
-    wy = (fy - y0).astype(np.float32)
-    out = np.zeros((c,) + xs.shape, np.float32)
-    flat = features.reshape(c, h * w)
-    for dy in (0, 1):
-        yy = y0 + dy
-        wyk = np.where((yy >= 0) & (yy < h), wy if dy else 1 - wy, 0)
-        for dx in (0, 1):
-            xx = x0 + dx
-            wk = wyk * np.where((xx >= 0) & (xx < w), wx if dx else 1 - wx, 0)
-            out += flat[:, np.minimum(np.maximum(yy, 0), h - 1) * w + np.minimum(np.maximum(xx, 0), w - 1)] * wk
     return out
 
 
@@ -122,23 +96,31 @@ def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Readin
 GAP_FRAMES = 8  # zero frames between lines read as one sequence: more than the head's reach (7)
 
 
-def read_lines(features: np.ndarray, lines: list[tuple[float, float, float, float]],
-               head: Callable[[np.ndarray], np.ndarray], offset: tuple[float, float] = (0.0, 0.0)) -> Reading:
-    """Read lines given as (x0, x1, baseline, size) px from one image's features (C, h, w)
-    whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps sampled lines (n, C,
-    LINE_ROWS, T) to logits (n, NUM_LINE_CLASSES, T); all lines go in as one sequence, with
-    ``GAP_FRAMES`` zero frames between them (one call, and no padding to the longest line).
-    Returns one Reading for all lines (``Reading.line`` indexes ``lines``)."""
-    grids = [line_grid(*ln) for ln in lines]
-    n = sum(len(xs) for xs, _ in grids) + GAP_FRAMES * (len(grids) - 1)
-    gx = np.full((LINE_ROWS, n), -1e6)  # gap frames sample far outside: zeros
-    gy = np.full((LINE_ROWS, n), -1e6)
+def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size: tuple[int, int],
+               offset: tuple[float, float] = (0.0, 0.0)) -> Reading:
+    """Read lines given as rows (x0, x1, baseline, size) page px (L, 4) from one image of ``size``
+    = (height, width) px whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps a
+    sampling grid (1, LINE_ROWS, T, 2), in ``grid_sample``'s coordinates (align_corners=False:
+    -1 and 1 are the image's outer edges), to logits (1, NUM_LINE_CLASSES, T). All lines go in
+    as one sequence on ``line_grid``'s frames, with ``GAP_FRAMES`` frames outside the image
+    (zeros) between them: one call, and no padding to the longest line. Returns one Reading for
+    all lines (``Reading.line`` indexes ``lines``)."""
+    lines = np.asarray(lines, np.float64).reshape(-1, 4)
+    x0, x1, base, em = lines.T
+    step = FRAME_EM * em
+    count = np.clip(np.ceil((x1 - x0 + 2 * PAD_EM * em) / step), 1, MAX_FRAMES).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(count + GAP_FRAMES)[:-1]])
+    n = int(start[-1] + count[-1]) if len(lines) else 0
     line = np.full(n, -1, np.int64)
-    s0 = 0
-    for k, (xs, ys) in enumerate(grids):
-        gx[:, s0:s0 + len(xs)] = xs - offset[0]
-        gy[:, s0:s0 + len(xs)] = (ys - offset[1])[:, None]
-        line[s0:s0 + len(xs)] = k
-        s0 += len(xs) + GAP_FRAMES
-    logits = head(sample(features, gx, gy)[None])[0].T  # (n, NUM_LINE_CLASSES)
-    return greedy_lines(logits, gx[0] + offset[0], line)
+    k = np.repeat(np.arange(len(lines)), count)
+    at = np.arange(len(k)) + np.repeat(start - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+    line[at] = k
+    xs = np.zeros(n)
+    xs[at] = (x0 - PAD_EM * em)[k] + (at - start[k] + 0.5) * step[k]
+    ys = base[:, None] + em[:, None] * np.linspace(BAND[0], BAND[1], LINE_ROWS)  # (L, LINE_ROWS)
+    h, w = size
+    grid = np.full((1, LINE_ROWS, n, 2), -2.0, np.float32)  # gap frames sample outside: zeros
+    grid[0, :, at, 0] = ((xs[at] - offset[0]) / w * 2 - 1)[:, None]
+    grid[0, :, at, 1] = (ys[k] - offset[1]) / h * 2 - 1
+    logits = head(grid)[0].T  # (n, NUM_LINE_CLASSES)
+    return greedy_lines(logits, xs, line)

@@ -90,6 +90,15 @@ def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, line: np.nda
     return score.argmax(1)
 
 
+def line_medians(values: np.ndarray, line: np.ndarray, n: int) -> np.ndarray:
+    """Median (n,) of ``values`` (m,) per line (``line`` (m,) in 0..n-1); nan for empty lines."""
+    v = values[np.lexsort((values, line))]
+    count = np.bincount(line, minlength=n)
+    start = np.cumsum(count) - count
+    lo, hi = np.minimum(start + (count - 1) // 2, len(v) - 1), np.minimum(start + count // 2, len(v) - 1)
+    return np.where(count > 0, (v[lo] + v[hi]) / 2, np.nan) if len(v) else np.full(n, np.nan)
+
+
 GRID_SIGMA_PX = 0.3  # scale of a glyph's distance from its line's pitch grid (Cauchy weights)
 PRIOR_PITCH_REL = 0.01
 LINE_FIT_SHARE = 0.35  # see font_boxes
@@ -154,8 +163,6 @@ def font_boxes(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: 
     # a line whose typical glyph misses its font box by more than LINE_FIT_SHARE of the tolerance
     # does not have this font's geometry (another font, uneven spacing, skew): it keeps the
     # detector's boxes (the typical miss on clean pages: 0.3 px, 99th percentile 1.7 px)
-    typical = np.zeros(int(line.max()) + 1 if len(line) else 0)
-    for ln in np.unique(line):
-        typical[ln] = np.median(miss[line == ln])
+    typical = line_medians(miss, line, len(theta))
     fits = (typical[line] <= LINE_FIT_SHARE * tol)[:, None]
     return np.where(fits & (np.abs(model - boxes) <= tol[:, None]), model, boxes)

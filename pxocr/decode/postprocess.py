@@ -19,7 +19,7 @@ from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
 from .ctc import Reading
 from .fusion import fuse, recover
-from .geometry import fit_lines, font_boxes, rescore
+from .geometry import fit_lines, font_boxes, line_medians, rescore
 
 STRIDE = 4
 CLS_START = 7
@@ -103,8 +103,14 @@ class Glyphs:
         return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
-def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0)) -> Glyphs:
-    """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px."""
+ClassLogits = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, cols) of n cells -> (n, K) logits
+
+
+def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0),
+                class_logits: Optional[ClassLogits] = None) -> Glyphs:
+    """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px. With
+    ``class_logits``, ``raw`` may hold only its first 7 channels (the shipped graph's dense
+    map): the class logits of the peak cells come from that function instead."""
     logit = raw[0].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
     h, w = logit.shape
     peak = (logit >= np.log(cfg.threshold / (1 - cfg.threshold))) & (logit == _maxpool3(logit))
@@ -133,7 +139,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
                 acc += np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 1) * wt[:, None]
                 wsum += wt
         boxes = acc / wsum[:, None]
-    logits = raw[CLS_START:, ii, jj].T  # (n, K)
+    logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)
     logits = logits - logits.max(1, keepdims=True)
     prob = np.exp(logits)
     prob /= prob.sum(1, keepdims=True)
@@ -149,7 +155,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
 
 
-LineReader = Callable[[list[tuple[float, float, float, float]]], Reading]
+LineReader = Callable[[np.ndarray], Reading]  # lines as rows (x0, x1, baseline, size) px (L, 4) -> their reading
 
 
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
@@ -157,9 +163,9 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     spaces from the gap over the line's pitch. Lines come in reading order.
 
     Each line's classes are then settled from the class head's candidates, with the line
-    head's reading when ``reader`` is given (it maps each line's (x0, x1, baseline, size) to
-    a CTC ``Reading``; see ``pxocr.decode.fusion``) and the font's shapes when the config has
-    them (``pxocr.decode.geometry``).
+    head's reading when ``reader`` is given (it maps the lines' (x0, x1, baseline, size) rows
+    to a CTC ``Reading``; see ``pxocr.decode.fusion``) and the font's shapes when the config
+    has them (``pxocr.decode.geometry``, which also redraws the boxes).
     """
     g = g.take(np.arange(len(g.scores)))  # a copy: classes are settled in place
     segs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -174,16 +180,23 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
         for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
             segs.append((idx[start:cut], gaps[start:cut - 1]))
             start = cut
-    geo = [_line_geometry(g, seg) for seg, _ in segs]
-    reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 and segs else None
+    if not segs:
+        return []
+    geo = _line_geometry(g, [seg for seg, _ in segs])
+    reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 else None
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
         g, segs = _recover(g, segs, reading, geo, cfg)
     _settle_classes(g, [seg for seg, _ in segs], geo, reading, cfg)
     if cfg.geometry and cfg.font_box_tol_px + cfg.font_box_tol_em > 0:
         _redraw_boxes(g, [seg for seg, _ in segs], geo, cfg)
-    lines = [_make_line(g, seg, gaps) for seg, gaps in segs]
+    lines = _make_lines(g, segs)
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
+
+
+def _flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The lines' glyph indices, concatenated (m,), and the line of each (m,)."""
+    return np.concatenate(segs), np.repeat(np.arange(len(segs)), [len(s) for s in segs])
 
 
 _ANCHOR = np.array([c.isalnum() for c in CHARSET])  # letters and digits: their size and baseline are reliable
@@ -276,23 +289,32 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     return rows
 
 
-def _line_geometry(g: Glyphs, idx: np.ndarray) -> tuple[float, float, float, float]:
-    """(x0, x1, baseline, size) of one line: its ink extent and the medians of its letters'
+def _line_geometry(g: Glyphs, segs: list[np.ndarray]) -> np.ndarray:
+    """(x0, x1, baseline, size) per line (L, 4): its ink extent and the medians of its letters'
     and digits' baseline and size predictions (of all its glyphs if it has none)."""
-    anchors = idx[_ANCHOR[g.classes[idx]]]
-    ref = anchors if len(anchors) else idx
-    return (float(g.boxes[idx, 0].min()), float(g.boxes[idx, 2].max()), float(_median(g.baseline[ref])),
-            float(_median(g.size[ref])))
+    idx, line = _flat(segs)
+    n = len(segs)
+    start = np.cumsum([len(s) for s in segs]) - [len(s) for s in segs]
+    x0 = np.minimum.reduceat(g.boxes[idx, 0], start)
+    x1 = np.maximum.reduceat(g.boxes[idx, 2], start)
+    base, size = line_medians(g.baseline[idx], line, n), line_medians(g.size[idx], line, n)
+    anchor = _ANCHOR[g.classes[idx]]
+    has = np.bincount(line[anchor], minlength=n) > 0
+    if has.any():
+        keep = anchor & has[line]
+        sub = np.cumsum(has) - 1  # the lines with anchors, renumbered
+        base[has] = line_medians(g.baseline[idx[keep]], sub[line[keep]], int(has.sum()))
+        size[has] = line_medians(g.size[idx[keep]], sub[line[keep]], int(has.sum()))
+    return np.stack([x0, x1, base, size], 1)
 
 
 def _recover(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]], reading: Reading,
-             geo: list[tuple[float, float, float, float]], cfg: DecodeConfig):
+             geo: np.ndarray, cfg: DecodeConfig):
     """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``);
     returns the glyphs and the lines (indices, gaps), updated. A recovered glyph scores half
     its line-head probability."""
-    idx = np.concatenate([seg for seg, _ in segs])
-    gline = np.repeat(np.arange(len(segs)), [len(seg) for seg, _ in segs])
-    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+    idx, gline = _flat([seg for seg, _ in segs])
+    base, size = geo[:, 2], geo[:, 3]
     pitch = cfg.advance_em * size
     cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
     boxes, classes, prob, line = recover(cx, gline, g.classes[idx], reading, _table(cfg.geometry), base, size,
@@ -314,15 +336,14 @@ def _recover(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]], reading: Read
     return g, segs
 
 
-def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, float, float, float]],
+def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
                     reading: Optional[Reading], cfg: DecodeConfig) -> None:
     """Each glyph's class among its candidates (in place): class head, plus the line head's
     reading of its line, plus the font's shapes (all lines at once)."""
     if not segs:
         return
-    idx = np.concatenate(segs)
-    line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
-    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+    idx, line = _flat(segs)
+    base, size = geo[:, 2], geo[:, 3]
     cands, score = g.cands[idx], g.logp[idx]
     if reading is not None:
         cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
@@ -340,14 +361,13 @@ def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, fl
     g.cands[idx] = cands
 
 
-def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: list[tuple[float, float, float, float]],
+def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
                   cfg: DecodeConfig) -> None:
     """Each glyph's box from the font on its line's fit, with its settled class (in place)."""
     if not segs:
         return
-    idx = np.concatenate(segs)
-    line = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
-    base, size = np.array([x[2] for x in geo]), np.array([x[3] for x in geo])
+    idx, line = _flat(segs)
+    base, size = geo[:, 2], geo[:, 3]
     table = _table(cfg.geometry)
     theta = fit_lines(g.boxes[idx], g.classes[idx], line, table, base, size,
                       cfg.geometry_sigma_px + cfg.geometry_sigma_em * size)
@@ -367,14 +387,26 @@ def _table(geometry: tuple) -> np.ndarray:
     return t
 
 
-def _make_line(g: Glyphs, idx: np.ndarray, gaps: np.ndarray) -> Line:
-    boxes, scores = g.boxes[idx].tolist(), g.scores[idx].tolist()
-    chars = [Char(CHARSET[k], tuple(b), s) for k, b, s in zip(g.classes[idx].tolist(), boxes, scores)]
-    text = chars[0].char + "".join(" " * max(0, n) + c.char for n, c in zip(gaps.tolist(), chars[1:]))
+def _make_lines(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]]) -> list[Line]:
+    """Line objects: the glyphs of each line in order, spaces from its gaps, its ink box, mean
+    score, median baseline and font size."""
+    idx, line = _flat([seg for seg, _ in segs])
+    n = len(segs)
+    count = np.array([len(seg) for seg, _ in segs])
+    start = np.cumsum(count) - count
     b = g.boxes[idx]
-    bbox = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
-    extra = {"baseline": round(_median(g.baseline[idx]), 3), "font_size": round(_median(g.size[idx]), 2)}
-    return Line(text, bbox, chars, float(np.mean(g.scores[idx])), extra)
+    bbox = np.stack([np.minimum.reduceat(b[:, 0], start), np.minimum.reduceat(b[:, 1], start),
+                     np.maximum.reduceat(b[:, 2], start), np.maximum.reduceat(b[:, 3], start)], 1).tolist()
+    score = (np.add.reduceat(g.scores[idx], start) / count).tolist()
+    base = np.round(line_medians(g.baseline[idx], line, n), 3).tolist()
+    size = np.round(line_medians(g.size[idx], line, n), 2).tolist()
+    chars = [Char(CHARSET[k], bx, sc) for k, bx, sc in zip(g.classes[idx].tolist(), b.tolist(), g.scores[idx].tolist())]
+    out = []
+    for k, (_, gaps) in enumerate(segs):
+        cs = chars[start[k]:start[k] + count[k]]
+        text = cs[0].char + "".join(" " * max(0, n) + c.char for n, c in zip(gaps.tolist(), cs[1:]))
+        out.append(Line(text, bbox[k], cs, score[k], {"baseline": base[k], "font_size": size[k]}))
+    return out
 
 
 def decode(raw: np.ndarray, width: int, height: int, cfg: DecodeConfig = DecodeConfig(),

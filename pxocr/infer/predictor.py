@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -112,32 +112,58 @@ class Predictor:
         except (TypeError, ValueError) as e:
             raise ModelError(f"{path}: its decode settings do not fit this pxocr ({e})") from None
         self.decode_cfg = decode or base
+        outputs = {o.name for o in self.session.get_outputs()}
+        if "dense" not in outputs or "classifier" not in self.meta:
+            raise ModelError(f"{path}: exported by an older pxocr (no 'dense' output or class weights); "
+                             "export it again with `pxocr export`")
+        try:
+            self._cls_w = np.asarray(self.meta["classifier"]["weight"], np.float32)  # (K, C)
+            self._cls_b = np.asarray(self.meta["classifier"]["bias"], np.float32)  # (K,)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelError(f"{path}: its class weights are unreadable ({e})") from None
         inputs = {i.name: i for i in self.session.get_inputs()}
-        self.reads_lines = "lines" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
+        self.reads_lines = "line_grid" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
         if self.reads_lines:
-            self._no_lines = np.zeros((1, inputs["lines"].shape[1], LINE_ROWS, 1), np.float32)
+            self._no_lines = {"line_features": np.zeros((1, inputs["line_features"].shape[1], 1, 1), np.float32),
+                              "line_grid": np.zeros((1, LINE_ROWS, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
         self.model_path = path
 
     def raw(self, gray: np.ndarray) -> np.ndarray:
-        """uint8 (H, W) -> raw map (7 + K, ceil(H/16)*4, ceil(W/16)*4)."""
-        return self._run(gray)[0]
+        """uint8 (H, W) -> raw map (7 + K, ceil(H/16)*4, ceil(W/16)*4), class logits of every cell
+        included (reading computes them at the glyph peaks only)."""
+        dense, feats = self._run(gray)
+        return np.concatenate([dense, np.einsum("kc,chw->khw", self._cls_w, feats) + self._cls_b[:, None, None]])
 
-    def _run(self, gray: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
-        """(raw map, stride-4 features or None without a line head) of one image."""
-        if not self.reads_lines:
-            return self.session.run(["raw"], {"image": to_input(gray)})[0][0], None
-        raw, feats = self.session.run(["raw", "features"], {"image": to_input(gray), "lines": self._no_lines})
-        return raw[0], feats[0]
+    def _run(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(dense map (7, h, w), stride-4 features (1, C, h, w)) of one image."""
+        feeds = {"image": to_input(gray)}
+        if self.reads_lines:
+            feeds |= self._no_lines
+        dense, feats = self.session.run(["dense", "features"], feeds)
+        return dense[0], feats
 
-    def _line_reader(self, feats: np.ndarray, x0: int, y0: int) -> LineReader:
-        """Reads lines given as (x0, x1, baseline, size) page px from one window's features."""
+    def _find(self, gray: np.ndarray, offset: tuple[int, int]) -> tuple[Glyphs, np.ndarray]:
+        """The glyphs of one window whose pixel (0, 0) is at ``offset`` page px, and its features
+        (1, C, h, w)."""
+        dense, feats = self._run(gray)
+        f, w, b = feats[0], self._cls_w, self._cls_b
+        g = find_glyphs(dense, self.decode_cfg, offset, lambda ii, jj: f[:, ii, jj].T @ w.T + b)
+        return g, feats
 
-        def head(batch: np.ndarray) -> np.ndarray:
-            return self.session.run(["line_logits"], {"image": self._no_image, "lines": batch})[0]
+    def _line_reader(self, feats: np.ndarray, x0: int, y0: int,
+                     head: Optional[Callable[[dict], np.ndarray]] = None) -> LineReader:
+        """Reads lines given as (x0, x1, baseline, size) page px from one window's features (1,
+        C, h, w) with the model's line head; ``head``, if given, runs the graph's line branch
+        on its inputs instead."""
 
-        return lambda lines: read_lines(feats, lines, head, (x0, y0))
+        def run(grid: np.ndarray) -> np.ndarray:
+            feeds = {"image": self._no_image, "line_features": feats, "line_grid": grid}
+            return head(feeds) if head else self.session.run(["line_logits"], feeds)[0]
+
+        size = (4 * feats.shape[2], 4 * feats.shape[3])
+        return lambda lines: read_lines(lines, run, size, (x0, y0))
 
     def glyphs(self, gray: np.ndarray) -> Glyphs:
         return self._detect(gray)[0]
@@ -151,14 +177,13 @@ class Predictor:
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
                 return Glyphs.empty(), None  # blank page
-            raw, feats = self._run(gray[y0:y1, x0:x1])
-            g = find_glyphs(raw, self.decode_cfg, offset=(x0, y0))
+            g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
-            return g.take(np.nonzero(inside)[0]), None if feats is None else self._line_reader(feats, x0, y0)
+            return g.take(np.nonzero(inside)[0]), self._line_reader(feats, x0, y0) if self.reads_lines else None
         parts = []
         for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):
-                g = find_glyphs(self.raw(gray[y0:y1, x0:x1]), self.decode_cfg, offset=(x0, y0))
+                g = self._find(gray[y0:y1, x0:x1], (x0, y0))[0]
                 cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
                 keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)

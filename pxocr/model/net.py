@@ -12,12 +12,15 @@ features, sampled along each line (``pxocr.decode.ctc``), and is trained with CT
 
 from __future__ import annotations
 
+from typing import Optional
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..decode.ctc import LINE_ROWS, NUM_LINE_CLASSES
-from .config import ModelConfig
+from .config import CLS_START, ModelConfig
 
 
 def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
@@ -107,26 +110,51 @@ class PxNet(nn.Module):
         x16 = self.s16(x8)  # (B, c16, H/16, W/16)
         m8 = x8 + F.interpolate(self.lat16(x16), scale_factor=2.0, mode="nearest")  # (B, c8, H/8, W/8)
         m4 = self.lat4(x4) + F.interpolate(self.lat8(m8), scale_factor=2.0, mode="nearest")  # (B, head, H/4, W/4)
-        m4 = m4 + self.pix4(F.pixel_unshuffle(image, 4))  # (B, head, H/4, W/4)
+        # the 1x1 conv of pixel_unshuffle(image, 4), as one 4x4 stride-4 conv (no transpose)
+        pix = F.conv2d(image, self.pix4[0].weight.reshape(-1, 1, 4, 4), stride=4)
+        m4 = m4 + self.pix4[1:](pix)  # (B, head, H/4, W/4)
         return self.fuse(m4)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
         return self.out(self.forward_features(image))
 
+    def read_lines(self, features: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+        """Line logits (L, NUM_LINE_CLASSES, T) of features (L, head, H/4, W/4) sampled on grids
+        (L, LINE_ROWS, T, 2) (``grid_sample`` coordinates, align_corners=False, zeros outside)."""
+        sampled = F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+        return self.line_head(sampled)
+
 
 class ExportNet(nn.Module):
-    """The graph that ships: (image, sampled line features) -> (raw map, features, line logits).
-    The two inputs are independent: run it once for the image (with a dummy line input) and
-    once for the lines (with a dummy image)."""
+    """The graph that ships: image -> (dense map, features), and for a model with a line head
+    also (features, sampling grid) -> line logits: the line head reads the features bilinearly
+    sampled along the lines (``grid_sample``, as in training; ``pxocr.decode.ctc.read_lines``
+    builds the grid). The two branches are independent: run the graph once for the image with
+    a dummy line input, once for the lines with a dummy image.
+
+    The dense map is the raw map's first ``CLS_START`` channels (centre, edges, line geometry).
+    The class logits are needed at the glyph peaks only: they come from the features there and
+    ``class_weights`` (kept in the model's metadata); for every cell they cost 2.5 ms a page.
+    """
 
     def __init__(self, net: PxNet) -> None:
         super().__init__()
         self.net = net
 
-    def forward(self, image: torch.Tensor, lines: torch.Tensor):
+    def forward(self, image: torch.Tensor, line_features: Optional[torch.Tensor] = None,
+                line_grid: Optional[torch.Tensor] = None):
         feats = self.net.forward_features(image)
-        return self.net.out(feats), feats, self.net.line_head(lines)
+        dense = F.conv2d(feats, self.net.out.weight[:CLS_START], self.net.out.bias[:CLS_START])
+        if self.net.line_head is None:
+            return dense, feats
+        return dense, feats, self.net.read_lines(line_features, line_grid)
+
+
+def class_weights(net: PxNet) -> tuple[np.ndarray, np.ndarray]:
+    """The class head as (weight (K, head), bias (K,)) float32: logits = weight @ features + bias."""
+    w = net.out.weight.detach()[CLS_START:, :, 0, 0].numpy().astype(np.float32)
+    return w, net.out.bias.detach()[CLS_START:].numpy().astype(np.float32)
 
 
 def build(cfg: ModelConfig):

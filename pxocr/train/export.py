@@ -11,7 +11,7 @@ import torch
 from ..charset import CHARSET
 from ..decode import DecodeConfig
 from ..decode.ctc import LINE_ROWS
-from ..model.net import ExportNet
+from ..model.net import ExportNet, class_weights
 from ..synth.engine import _renderer
 from ..writers.atomic import write_atomic
 from .loop import load_model
@@ -33,20 +33,25 @@ def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), fon
     model = load_model(run_dir)
     x = torch.zeros(1, 1, 640, 640)
     tmp = out + ".tmp.onnx"
-    axes = {"image": {2: "height", 3: "width"}, "raw": {2: "h4", 3: "w4"}}
+    axes = {"image": {2: "height", 3: "width"}, "dense": {2: "h4", 3: "w4"}, "features": {2: "h4", 3: "w4"}}
     if model.line_head is None:
-        torch.onnx.export(model, (x,), tmp, input_names=["image"], output_names=["raw"], opset_version=OPSET,
-                          dynamic_axes=axes, dynamo=False)
-    else:  # two independent inputs: the page, and line features sampled from its "features"
-        lines = torch.zeros(2, model.cfg.head, LINE_ROWS, 50)
-        axes |= {"features": {2: "h4", 3: "w4"}, "lines": {0: "n", 3: "frames"}, "line_logits": {0: "n", 2: "frames"}}
-        torch.onnx.export(ExportNet(model).eval(), (x, lines), tmp, input_names=["image", "lines"],
-                          output_names=["raw", "features", "line_logits"], opset_version=OPSET, dynamic_axes=axes,
+        torch.onnx.export(ExportNet(model).eval(), (x,), tmp, input_names=["image"],
+                          output_names=["dense", "features"], opset_version=OPSET, dynamic_axes=axes, dynamo=False)
+    else:  # two independent branches: the page, and its "features" sampled along its lines
+        feats = torch.zeros(1, model.cfg.head, 160, 160)
+        grid = torch.zeros(1, LINE_ROWS, 50, 2)
+        axes |= {"line_features": {2: "lh4", 3: "lw4"}, "line_grid": {2: "frames"}, "line_logits": {2: "frames"}}
+        torch.onnx.export(ExportNet(model).eval(), (x, feats, grid), tmp,
+                          input_names=["image", "line_features", "line_grid"],
+                          output_names=["dense", "features", "line_logits"], opset_version=OPSET, dynamic_axes=axes,
                           dynamo=False)
     m = onnx.load(tmp)
     os.remove(tmp)
+    w, b = class_weights(model)
     meta = {"decode": dcfg.__dict__, "model": model.cfg.__dict__, "stride": 4,
-            "params": int(sum(p.numel() for p in model.parameters()))}
+            "params": int(sum(p.numel() for p in model.parameters())),
+            "classifier": {"weight": [[float(f"{v:.9g}") for v in row] for row in w.tolist()],  # float32-exact
+                           "bias": [float(f"{v:.9g}") for v in b.tolist()]}}
     m.metadata_props.add(key="pxocr", value=json.dumps(meta))
     write_atomic(out, m.SerializeToString())
     return out

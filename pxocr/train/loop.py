@@ -44,13 +44,12 @@ def predict_torch(model: PxNet, gray: np.ndarray, dcfg: DecodeConfig = DecodeCon
     raw = model.out(feats)[0].numpy()
     reader = None
     if model.line_head is not None:
-        f = feats[0].numpy()
 
-        def head(batch: np.ndarray) -> np.ndarray:
-            return model.line_head(torch.from_numpy(batch)).numpy()
+        def head(grid: np.ndarray) -> np.ndarray:
+            return model.read_lines(feats, torch.from_numpy(grid)).numpy()
 
         def reader(lines):
-            return read_lines(f, lines, head)
+            return read_lines(lines, head, (4 * feats.shape[2], 4 * feats.shape[3]))
 
     return decode(raw, gray.shape[1], gray.shape[0], dcfg, reader=reader)
 
@@ -102,9 +101,7 @@ def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor])
     lines = line_batch(batch, image.shape[2], image.shape[3])
     if lines is not None:
         bi, grid, frames, labels, counts = lines
-        sampled = torch.nn.functional.grid_sample(feats[bi], grid, mode="bilinear", padding_mode="zeros",
-                                                  align_corners=False)
-        ctc = ctc_loss(model.line_head(sampled), frames, labels, counts) * loss_fn.cfg.ctc
+        ctc = ctc_loss(model.read_lines(feats[bi], grid), frames, labels, counts) * loss_fn.cfg.ctc
         parts["ctc"] = ctc
         parts["loss"] = parts["loss"] + ctc
     return parts

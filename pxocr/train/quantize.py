@@ -18,8 +18,7 @@ def _calibration_items(float_model: str, count: int):
     """Inputs for calibration: seeded synthetic pages of mixed presets (their inked window, as
     ``Predictor`` feeds them) and, for a model with a line head, the page's lines as the float
     model samples them."""
-    from ..decode import find_glyphs, group_lines
-    from ..decode.ctc import read_lines
+    from ..decode import group_lines
     from ..infer import Predictor
     from ..infer.predictor import ink_window
 
@@ -31,16 +30,15 @@ def _calibration_items(float_model: str, count: int):
         window = gray[y0:y1, x0:x1]
         item = {"image": to_input(window)}
         if pred.reads_lines:
-            raw, feats = pred._run(window)
-            seqs: list[np.ndarray] = []
+            feeds: list[dict] = []
 
-            def head(seq: np.ndarray) -> np.ndarray:
-                seqs.append(seq)
-                return pred.session.run(["line_logits"], {"image": pred._no_image, "lines": seq})[0]
+            def head(f: dict) -> np.ndarray:  # the float model's line branch, recording its inputs
+                feeds.append(f)
+                return pred.session.run(["line_logits"], f)[0]
 
-            g = find_glyphs(raw, pred.decode_cfg, offset=(x0, y0))
-            group_lines(g, pred.decode_cfg, lambda lines: read_lines(feats, lines, head, (x0, y0)))
-            item["lines"] = seqs[0] if seqs else pred._no_lines
+            g, feats = pred._find(window, (x0, y0))
+            group_lines(g, pred.decode_cfg, pred._line_reader(feats, x0, y0, head))
+            item |= {k: v for k, v in (feeds[0] if feeds else pred._no_lines).items() if k != "image"}
         yield item
 
 
