@@ -42,7 +42,8 @@ def test_greedy_decodes_runs_with_positions():
     logits = np.full((len(seq), NUM_LINE_CLASSES), -10.0)
     logits[np.arange(len(seq)), seq] = 10.0
     xs = np.arange(len(seq)) * 4.0
-    r = greedy_lines(logits, xs, np.zeros(len(seq), np.int64))
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    r = greedy_lines(logp, xs, np.zeros(len(seq), np.int64))
     assert r.text == "AB A"
     np.testing.assert_allclose(r.xs, [6.0, 16.0, 24.0, 28.0])  # a run sits at its frames' mean
     assert r.logp.shape == (4, NUM_LINE_CLASSES)
@@ -62,7 +63,7 @@ def test_read_lines_samples_every_line_on_its_grid():
     def head(grid):
         seen["xy"] = torch.nn.functional.grid_sample(torch.from_numpy(coords), torch.from_numpy(grid),
                                                      align_corners=False)[0].numpy()  # (2, R, T)
-        return np.zeros((1, NUM_LINE_CLASSES, grid.shape[2]), np.float32)
+        return np.full((1, grid.shape[2], NUM_LINE_CLASSES), -np.log(NUM_LINE_CLASSES), np.float32)
 
     read_lines(lines, head, (h, w), offset)
     xy, s0 = seen["xy"], 0

@@ -115,14 +115,14 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     image = rng.random((1, 1, 96, 160), dtype=np.float32)
     line_feats = rng.standard_normal((1, 16, 30, 50)).astype(np.float32)
     grid = rng.uniform(-1.1, 1.1, (1, LINE_ROWS, 29, 2)).astype(np.float32)
-    dense, feats, logits = sess.run(None, {"image": image, "line_features": line_feats, "line_grid": grid})
+    dense, feats, logp = sess.run(None, {"image": image, "line_features": line_feats, "line_grid": grid})
     model = load_model(str(tmp_path / "ctc"))
     with torch.no_grad():
         want_feats = model.forward_features(torch.from_numpy(image))
         np.testing.assert_allclose(dense, model.out(want_feats).numpy()[:, :CLS_START], atol=1e-4, rtol=1e-4)
         np.testing.assert_allclose(feats, want_feats.numpy(), atol=1e-4, rtol=1e-4)
-        want_logits = model.read_lines(torch.from_numpy(line_feats), torch.from_numpy(grid)).numpy()
-        np.testing.assert_allclose(logits, want_logits, atol=1e-4, rtol=1e-4)
+        want = model.read_lines(torch.from_numpy(line_feats), torch.from_numpy(grid), log_probs=True).numpy()
+        np.testing.assert_allclose(logp, want, atol=1e-4, rtol=1e-4)
 
     pred = Predictor(onnx_path, threads=1)
     assert pred.reads_lines

@@ -5,8 +5,9 @@ stride-4 features sampled on a grid that follows the line: ``LINE_ROWS`` rows fr
 ``BAND[0]`` to ``BAND[1]`` em about the baseline, and one frame every ``FRAME_EM`` em along
 it (about three frames per OCR-B character), so every line reaches the line head at the
 same scale whatever its font size. The head (``pxocr.model.net.LineHead``) gives per-frame
-logits over ``blank + 94 characters + space``; ``greedy_lines`` decodes them CTC-style into
-characters with their frame positions and probabilities.
+logits over ``blank + 94 characters + space`` (the shipped graph turns them into
+log-probabilities); ``greedy_lines`` decodes those CTC-style into characters with their
+frame positions and probabilities.
 """
 
 from __future__ import annotations
@@ -70,16 +71,14 @@ class Reading:
         return Reading(self.labels[m], self.xs[m], self.logp[m], self.line[m])
 
 
-def greedy_lines(logits: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:
-    """Best-path CTC decoding of the frames (T, NUM_LINE_CLASSES) of several lines at once;
-    frame t belongs to line ``line[t]`` (-1: between lines) and sits at ``xs[t]`` px.
+def greedy_lines(logp: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:
+    """Best-path CTC decoding of the frames' log-probabilities (T, NUM_LINE_CLASSES) of several
+    lines at once; frame t belongs to line ``line[t]`` (-1: between lines) and sits at ``xs[t]`` px.
 
     An emission is a run of one non-blank label within a line; its position is the
     probability-weighted mean x of the run's frames, and its distribution the run's best
     frame's.
     """
-    z = logits - logits.max(1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(1, keepdims=True))
     best = logp.argmax(1)
     change = np.ones(len(best), bool)
     change[1:] = (best[1:] != best[:-1]) | (line[1:] != line[:-1])
@@ -101,7 +100,7 @@ def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size
     """Read lines given as rows (x0, x1, baseline, size) page px (L, 4) from one image of ``size``
     = (height, width) px whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps a
     sampling grid (1, LINE_ROWS, T, 2), in ``grid_sample``'s coordinates (align_corners=False:
-    -1 and 1 are the image's outer edges), to logits (1, NUM_LINE_CLASSES, T). All lines go in
+    -1 and 1 are the image's outer edges), to log-probabilities (1, T, NUM_LINE_CLASSES). All lines go in
     as one sequence on ``line_grid``'s frames, with ``GAP_FRAMES`` frames outside the image
     (zeros) between them: one call, and no padding to the longest line. Returns one Reading for
     all lines (``Reading.line`` indexes ``lines``)."""
@@ -122,5 +121,4 @@ def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size
     grid = np.full((1, LINE_ROWS, n, 2), -2.0, np.float32)  # gap frames sample outside: zeros
     grid[0, :, at, 0] = ((xs[at] - offset[0]) / w * 2 - 1)[:, None]
     grid[0, :, at, 1] = (ys[k] - offset[1]) / h * 2 - 1
-    logits = head(grid)[0].T  # (n, NUM_LINE_CLASSES)
-    return greedy_lines(logits, xs, line)
+    return greedy_lines(head(grid)[0], xs, line)

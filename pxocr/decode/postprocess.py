@@ -58,13 +58,6 @@ class DecodeConfig:
         object.__setattr__(self, "geometry", geo)
 
 
-def _median(a: np.ndarray) -> float:
-    """np.median of a small 1-D array, without its per-call overhead (it ran 2,000 times a page)."""
-    s = np.sort(a)
-    n = len(s)
-    return float((s[(n - 1) // 2] + s[n // 2]) / 2)
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -168,20 +161,18 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     has them (``pxocr.decode.geometry``, which also redraws the boxes).
     """
     g = g.take(np.arange(len(g.scores)))  # a copy: classes are settled in place
-    segs: list[tuple[np.ndarray, np.ndarray]] = []
-    for members in _rows(g, cfg):
-        idx = np.array(members)
-        cxs = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
-        idx = idx[np.argsort(cxs, kind="stable")]
-        cxs = np.sort(cxs)
-        pitch = cfg.advance_em * float(_median(g.size[idx]))
-        gaps = np.rint(np.diff(cxs) / max(pitch, 1e-6)).astype(int) - 1 if len(idx) > 1 else np.zeros(0, int)
-        start = 0
-        for cut in [*np.nonzero(gaps >= cfg.split_spaces)[0] + 1, len(idx)]:
-            segs.append((idx[start:cut], gaps[start:cut - 1]))
-            start = cut
-    if not segs:
+    rows = _rows(g, cfg)
+    if not rows:
         return []
+    idx, row = _flat([np.array(r) for r in rows])
+    cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+    order = np.lexsort((cx, row))  # by row, then left to right
+    idx, row, cx = idx[order], row[order], cx[order]
+    pitch = np.maximum(cfg.advance_em * line_medians(g.size[idx], row, len(rows)), 1e-6)
+    gaps = np.rint(np.diff(cx) / pitch[row[1:]]).astype(int) - 1  # spaces between neighbours
+    cut = np.flatnonzero((row[1:] != row[:-1]) | (gaps >= cfg.split_spaces)) + 1  # new row, or a column
+    bounds = [0, *cut.tolist(), len(idx)]
+    segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     geo = _line_geometry(g, [seg for seg, _ in segs])
     reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 else None
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:

@@ -160,7 +160,7 @@ class Predictor:
 
         def run(grid: np.ndarray) -> np.ndarray:
             feeds = {"image": self._no_image, "line_features": feats, "line_grid": grid}
-            return head(feeds) if head else self.session.run(["line_logits"], feeds)[0]
+            return head(feeds) if head else self.session.run(["line_logp"], feeds)[0]
 
         size = (4 * feats.shape[2], 4 * feats.shape[3])
         return lambda lines: read_lines(lines, run, size, (x0, y0))

@@ -119,16 +119,18 @@ class PxNet(nn.Module):
         """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
         return self.out(self.forward_features(image))
 
-    def read_lines(self, features: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    def read_lines(self, features: torch.Tensor, grid: torch.Tensor, log_probs: bool = False) -> torch.Tensor:
         """Line logits (L, NUM_LINE_CLASSES, T) of features (L, head, H/4, W/4) sampled on grids
-        (L, LINE_ROWS, T, 2) (``grid_sample`` coordinates, align_corners=False, zeros outside)."""
+        (L, LINE_ROWS, T, 2) (``grid_sample`` coordinates, align_corners=False, zeros outside);
+        with ``log_probs``, log-probabilities (L, T, NUM_LINE_CLASSES) (what the decoder takes)."""
         sampled = F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        return self.line_head(sampled)
+        logits = self.line_head(sampled)
+        return F.log_softmax(logits, 1).transpose(1, 2) if log_probs else logits
 
 
 class ExportNet(nn.Module):
     """The graph that ships: image -> (dense map, features), and for a model with a line head
-    also (features, sampling grid) -> line logits: the line head reads the features bilinearly
+    also (features, sampling grid) -> line log-probabilities: the line head reads the features bilinearly
     sampled along the lines (``grid_sample``, as in training; ``pxocr.decode.ctc.read_lines``
     builds the grid). The two branches are independent: run the graph once for the image with
     a dummy line input, once for the lines with a dummy image.
@@ -148,7 +150,7 @@ class ExportNet(nn.Module):
         dense = F.conv2d(feats, self.net.out.weight[:CLS_START], self.net.out.bias[:CLS_START])
         if self.net.line_head is None:
             return dense, feats
-        return dense, feats, self.net.read_lines(line_features, line_grid)
+        return dense, feats, self.net.read_lines(line_features, line_grid, log_probs=True)
 
 
 def class_weights(net: PxNet) -> tuple[np.ndarray, np.ndarray]:

@@ -40,10 +40,10 @@ def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), fon
     else:  # two independent branches: the page, and its "features" sampled along its lines
         feats = torch.zeros(1, model.cfg.head, 160, 160)
         grid = torch.zeros(1, LINE_ROWS, 50, 2)
-        axes |= {"line_features": {2: "lh4", 3: "lw4"}, "line_grid": {2: "frames"}, "line_logits": {2: "frames"}}
+        axes |= {"line_features": {2: "lh4", 3: "lw4"}, "line_grid": {2: "frames"}, "line_logp": {1: "frames"}}
         torch.onnx.export(ExportNet(model).eval(), (x, feats, grid), tmp,
                           input_names=["image", "line_features", "line_grid"],
-                          output_names=["dense", "features", "line_logits"], opset_version=OPSET, dynamic_axes=axes,
+                          output_names=["dense", "features", "line_logp"], opset_version=OPSET, dynamic_axes=axes,
                           dynamo=False)
     m = onnx.load(tmp)
     os.remove(tmp)

@@ -46,7 +46,7 @@ def predict_torch(model: PxNet, gray: np.ndarray, dcfg: DecodeConfig = DecodeCon
     if model.line_head is not None:
 
         def head(grid: np.ndarray) -> np.ndarray:
-            return model.read_lines(feats, torch.from_numpy(grid)).numpy()
+            return model.read_lines(feats, torch.from_numpy(grid), log_probs=True).numpy()
 
         def reader(lines):
             return read_lines(lines, head, (4 * feats.shape[2], 4 * feats.shape[3]))

@@ -34,7 +34,7 @@ def _calibration_items(float_model: str, count: int):
 
             def head(f: dict) -> np.ndarray:  # the float model's line branch, recording its inputs
                 feeds.append(f)
-                return pred.session.run(["line_logits"], f)[0]
+                return pred.session.run(["line_logp"], f)[0]
 
             g, feats = pred._find(window, (x0, y0))
             group_lines(g, pred.decode_cfg, pred._line_reader(feats, x0, y0, head))
