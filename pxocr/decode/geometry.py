@@ -25,7 +25,8 @@ import numpy as np
 
 PRIOR_BASE_EM = 0.05  # prior std of the line baseline around the network's, in em
 PRIOR_SIZE_REL = 0.05  # prior relative std of the line's em around the network's
-PRIOR_GROWTH_PX = 1.0  # prior std of the ink growth g, px
+PRIOR_GROWTH_PX = 1.0  # prior std of the ink growth g, px, when rescoring classes
+REDRAW_GROWTH_PX = 0.1  # ... and when redrawing boxes (font_boxes): tighter measured better
 
 
 def _rows(t: np.ndarray) -> np.ndarray:
@@ -38,14 +39,14 @@ def _rows(t: np.ndarray) -> np.ndarray:
 
 
 def fit_lines(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: np.ndarray, base0: np.ndarray,
-              size0: np.ndarray, sigma: np.ndarray, iters: int = 3) -> np.ndarray:
+              size0: np.ndarray, sigma: np.ndarray, iters: int = 3, growth_px: float = PRIOR_GROWTH_PX) -> np.ndarray:
     """(B, S, g) per line (L, 3) from glyph boxes (n, 4), classes (n,) and line ids (n,) in
     0..L-1, with the network's baseline and em per line (L,) as priors; see the module doc."""
     nl = len(base0)
     a = _rows(table[classes])  # (n, 3, 3)
     y = np.stack([boxes[:, 1], boxes[:, 3], boxes[:, 2] - boxes[:, 0]], 1)  # (n, 3)
     prior = np.stack([1 / (PRIOR_BASE_EM * size0) ** 2, 1 / (PRIOR_SIZE_REL * size0) ** 2,
-                      np.full(nl, 1 / PRIOR_GROWTH_PX ** 2)], 1)  # (L, 3) inverse variances
+                      np.full(nl, 1 / growth_px ** 2)], 1)  # (L, 3) inverse variances
     mean0 = np.stack([base0, size0, np.zeros(nl)], 1)
     w = 1 / sigma[line] ** 2  # (n,) per-glyph weight, all three rows alike
     theta = mean0

@@ -19,7 +19,7 @@ from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
 from .ctc import Reading
 from .fusion import fuse, recover
-from .geometry import fit_lines, font_boxes, line_medians, rescore
+from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, rescore
 
 STRIDE = 4
 CLS_START = 7
@@ -361,7 +361,7 @@ def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
     base, size = geo[:, 2], geo[:, 3]
     table = _table(cfg.geometry)
     theta = fit_lines(g.boxes[idx], g.classes[idx], line, table, base, size,
-                      cfg.geometry_sigma_px + cfg.geometry_sigma_em * size)
+                      cfg.geometry_sigma_px + cfg.geometry_sigma_em * size, growth_px=REDRAW_GROWTH_PX)
     ok = ((theta[:, 1] > 0.5 * size) & (theta[:, 1] < 2.0 * size))[line]  # else keep the detector's boxes
     boxes = font_boxes(g.boxes[idx], g.classes[idx], line, table, theta, cfg.advance_em, cfg.font_box_tol_px,
                        cfg.font_box_tol_em)
