@@ -220,8 +220,8 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     size: list[float] = []
     anchor = _ANCHOR[g.classes]
     by_base = np.argsort(base_k, kind="stable")
-    for k in by_base[anchor[by_base]]:
-        b, s = base_k[k], g.size[k]
+    first = by_base[anchor[by_base]]
+    for k, b, s in zip(first.tolist(), base_k[first].tolist(), g.size[first].tolist()):  # Python floats: faster
         best = -1
         for r in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
             if abs(b - base[r]) <= cfg.baseline_tol * max(s, size[r]) and max(s, size[r]) <= 1.35 * min(s, size[r]):
