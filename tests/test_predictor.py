@@ -38,3 +38,29 @@ def test_model_with_unusable_decode_settings_is_a_model_error(tmp_path):
     onnx.save(m, str(path))
     with pytest.raises(ModelError, match="decode settings"):
         Predictor(str(path))
+
+
+def test_model_from_an_older_export_is_a_model_error(tmp_path):
+    import json
+
+    import onnx
+    import pytest
+
+    from pxocr.errors import ModelError
+    from pxocr.infer.predictor import default_model_path
+
+    m = onnx.load(default_model_path())
+    meta = next(p for p in m.metadata_props if p.key == "pxocr")
+    settings = json.loads(meta.value)
+    del settings["classifier"]  # before the class logits moved out of the graph
+    meta.value = json.dumps(settings)
+    path = tmp_path / "old.onnx"
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match="export it again"):
+        Predictor(str(path))
+    for bad in ({"weight": [[1.0, 2.0]], "bias": "x"}, {"weight": [[1.0, 2.0]], "bias": [0.0]}):
+        settings["classifier"] = bad
+        meta.value = json.dumps(settings)
+        onnx.save(m, str(path))
+        with pytest.raises(ModelError, match="class weights"):
+            Predictor(str(path))

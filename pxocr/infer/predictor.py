@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..charset import CHARSET
 from ..decode import DecodeConfig, find_glyphs, group_lines
 from ..decode.ctc import LINE_ROWS, read_lines
 from ..decode.postprocess import Glyphs, LineReader
@@ -119,8 +120,12 @@ class Predictor:
         try:
             self._cls_w = np.asarray(self.meta["classifier"]["weight"], np.float32)  # (K, C)
             self._cls_b = np.asarray(self.meta["classifier"]["bias"], np.float32)  # (K,)
+            want = (len(CHARSET), int(self.meta["model"]["head"]))
         except (KeyError, TypeError, ValueError) as e:
             raise ModelError(f"{path}: its class weights are unreadable ({e})") from None
+        if self._cls_w.shape != want or self._cls_b.shape != want[:1]:
+            raise ModelError(f"{path}: its class weights are {self._cls_w.shape} and {self._cls_b.shape}, "
+                             f"not {want} and {want[:1]}")
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.reads_lines = "line_grid" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
         if self.reads_lines:
