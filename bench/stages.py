@@ -4,7 +4,8 @@
 
 Clean 640x640 pages (seed 8100001, the pages of bench/speed.py) are saved as PNG, then read
 with the shipped model at one thread, timing each stage of ``Predictor.predict`` separately.
-Prints the median ms per stage and its share of the sum of the medians.
+Prints the median ms per stage and its share of the sum of the medians. The line head's
+network call (``line_logp``), made while the lines are decoded, is timed on its own.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from pxocr.preprocess import to_input
 from pxocr.synth import preset, render_page
 
 SEED = 8100001
-STAGES = ("image decode", "preprocessing (ink window, input)", "network", "glyph decoding",
-          "lines: grouping, line head, fusion, shape check", "JSON output")
+STAGES = ("image decode", "preprocessing (ink window, input)", "network: page", "glyph decoding",
+          "lines: grouping, fusion, shape check, box redraw", "JSON output")
+HEAD = "network: line head"
 
 
 def main() -> None:
@@ -36,7 +38,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     pred = Predictor(None, threads=1)
-    times: dict[str, list[float]] = {k: [] for k in STAGES}
+    times: dict[str, list[float]] = {k: [] for k in (*STAGES, HEAD)}
+    head_ms: list[float] = []
+
+    def head(feeds: dict) -> np.ndarray:  # the line head's network call, timed apart from decoding
+        t0 = time.perf_counter()
+        out = pred.session.run(["line_logp"], feeds)[0]
+        head_ms.append(1000 * (time.perf_counter() - t0))
+        return out
+
     with tempfile.TemporaryDirectory() as d:
         paths = []
         for i in range(a.pages):
@@ -57,14 +67,18 @@ def main() -> None:
                 f, w, b = feats[0], pred._cls_w, pred._cls_b
                 g = find_glyphs(dense[0], pred.decode_cfg, (x0, y0), lambda ii, jj: f[:, ii, jj].T @ w.T + b)
                 t.append(time.perf_counter())
-                reader = pred._line_reader(feats, x0, y0) if pred.reads_lines else None
+                head_ms.clear()
+                reader = pred._line_reader(feats, x0, y0, head) if pred.reads_lines else None
                 lines = group_lines(g, pred.decode_cfg, reader)
                 t.append(time.perf_counter())
                 Result(os.path.basename(path), [Page(gray.shape[1], gray.shape[0], lines)]).to_json()
                 t.append(time.perf_counter())
                 for k, t0, t1 in zip(STAGES, t, t[1:]):
                     times[k].append(1000 * (t1 - t0))
-    med = {k: float(np.median(v)) for k, v in times.items()}
+                times[HEAD].append(sum(head_ms))
+                times[STAGES[4]][-1] -= sum(head_ms)
+    order = [*STAGES[:4], HEAD, *STAGES[4:]]
+    med = {k: float(np.median(times[k])) for k in order}
     total = sum(med.values())
     print(f"`python bench/stages.py --pages {a.pages} --repeats {a.repeats}` (1 thread, median ms per page)\n")
     print("| stage | ms | share |\n|---|---:|---:|")

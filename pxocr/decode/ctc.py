@@ -92,7 +92,7 @@ def greedy_lines(logp: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:
     return Reading(best[starts][keep], pos[keep], logp[top[keep]], line[starts][keep])
 
 
-GAP_FRAMES = 8  # zero frames between lines read as one sequence: more than the head's reach (7)
+GAP_FRAMES = 7  # zero frames between lines read as one sequence: the head's reach (7 frames each way)
 
 
 def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size: tuple[int, int],
