@@ -51,11 +51,11 @@ def test_rescore_reads_shapes(table):
     cands = np.array([[char_to_index(w), char_to_index(t)] for w, t in zip(wrong, truth)])
     logp = np.log(np.array([[0.6, 0.4]] * len(truth)))  # ... but not by much
     one = np.zeros(len(truth), np.int64), table, np.array([base]), np.array([size])
-    pick = rescore(boxes, cands, logp, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    pick = rescore(boxes, cands, logp, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02).argmax(1)
     assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == truth
     # a confident head keeps O/0 (0.05 em apart) but not -/_ (0.55 em apart)
     sure = np.log(np.array([[0.999, 0.001]] * len(truth)))
-    pick = rescore(boxes, cands, sure, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02)
+    pick = rescore(boxes, cands, sure, *one, weight=0.5, sigma_px=0.3, sigma_em=0.02).argmax(1)
     assert "".join(CHARSET[cands[k, p]] for k, p in enumerate(pick)) == "HO0_-n"
 
 

@@ -81,14 +81,14 @@ def shape_loglik(boxes: np.ndarray, cands: np.ndarray, table: np.ndarray, theta:
 
 def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, line: np.ndarray, table: np.ndarray,
             base0: np.ndarray, size0: np.ndarray, weight: float, sigma_px: float, sigma_em: float) -> np.ndarray:
-    """Index (n,) into each glyph's candidates (n, k) of the class that best fits pixels and
-    shape; glyphs belong to lines ``line`` (n,) with the network's baseline and em (L,)."""
+    """Scores (n, k) of each glyph's candidate classes (n, k) by pixels and shape: ``logp`` plus
+    ``weight`` times the shape log-likelihood; glyphs belong to lines ``line`` (n,) with the
+    network's baseline and em (L,)."""
     sigma = sigma_px + sigma_em * size0  # (L,)
     first = np.take_along_axis(cands, logp.argmax(1)[:, None], 1)[:, 0]
     theta = fit_lines(boxes, first, line, table, base0, size0, sigma)
     ok = (theta[:, 1] > 0.5 * size0) & (theta[:, 1] < 2.0 * size0)  # else keep the pixels' reading
-    score = logp + weight * shape_loglik(boxes, cands, table, theta[line], sigma[line]) * ok[line, None]
-    return score.argmax(1)
+    return logp + weight * shape_loglik(boxes, cands, table, theta[line], sigma[line]) * ok[line, None]
 
 
 def line_medians(values: np.ndarray, line: np.ndarray, n: int) -> np.ndarray:

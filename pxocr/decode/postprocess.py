@@ -20,10 +20,11 @@ from ..document import Char, Line, Page, reading_order
 from .ctc import Reading
 from .fusion import fuse, recover
 from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, rescore
+from .mrz import mrz_glyphs, restrict
 
 STRIDE = 4
 CLS_START = 7
-TOPK = 4  # candidate classes kept per glyph for the shape check
+TOPK = 6  # candidate classes kept per glyph (shape check, line head, MRZ alphabet)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class DecodeConfig:
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
     ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    mrz: bool = True  # lines that read as a passport MRZ take only its alphabet (pxocr.decode.mrz)
     # Boxes redrawn from the font on each line's fitted geometry (pxocr.decode.geometry.font_boxes)
     # where they lie within this many px plus em fraction of the detected edges; 0 = off.
     font_box_tol_px: float = 1.0
@@ -177,7 +179,8 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 else None
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
         g, segs = _recover(g, segs, reading, geo, cfg)
-    _settle_classes(g, [seg for seg, _ in segs], geo, reading, cfg)
+    spaced = np.array([bool((gaps > 0).any()) for _, gaps in segs])
+    _settle_classes(g, [seg for seg, _ in segs], geo, spaced, reading, cfg)
     if cfg.geometry and cfg.font_box_tol_px + cfg.font_box_tol_em > 0:
         _redraw_boxes(g, [seg for seg, _ in segs], geo, cfg)
     lines = _make_lines(g, segs)
@@ -327,10 +330,11 @@ def _recover(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]], reading: Read
     return g, segs
 
 
-def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
+def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray, spaced: np.ndarray,
                     reading: Optional[Reading], cfg: DecodeConfig) -> None:
     """Each glyph's class among its candidates (in place): class head, plus the line head's
-    reading of its line, plus the font's shapes (all lines at once)."""
+    reading of its line, plus the font's shapes, within the MRZ alphabet on lines that read as
+    one (``pxocr.decode.mrz``; ``spaced`` (L,): the line has a space). All lines at once."""
     if not segs:
         return
     idx, line = _flat(segs)
@@ -340,11 +344,12 @@ def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
         cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
         cands, score = fuse(cx, line, cands, score, reading, cfg.advance_em * size[line], cfg.ctc_weight,
                             cfg.ctc_floor)
+    if cfg.mrz:  # which lines are MRZ, by the detector's own candidates
+        score = restrict(cands, score, mrz_glyphs(g.cands[idx], g.logp[idx], line, spaced))
     if cfg.geometry:
-        pick = rescore(g.boxes[idx], cands, score, line, _table(cfg.geometry), base, size, cfg.geometry_weight,
-                       cfg.geometry_sigma_px, cfg.geometry_sigma_em)
-    else:
-        pick = score.argmax(1)
+        score = rescore(g.boxes[idx], cands, score, line, _table(cfg.geometry), base, size, cfg.geometry_weight,
+                        cfg.geometry_sigma_px, cfg.geometry_sigma_em)
+    pick = score.argmax(1)
     rows = np.arange(len(idx))
     det = g.logp[idx]
     g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
