@@ -122,18 +122,14 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
         bcx, bcy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
         rx = np.maximum((boxes[:, 2] - boxes[:, 0]) / 4, STRIDE / 2)
         ry = np.maximum((boxes[:, 3] - boxes[:, 1]) / 4, STRIDE / 2)
-        acc = np.zeros((n, 4))
-        wsum = np.zeros(n)
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)
-                ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
-                trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
-                wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
-                dn = raw[1:5, i2, j2]  # (4, n)
-                acc += np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 1) * wt[:, None]
-                wsum += wt
-        boxes = acc / wsum[:, None]
+        di, dj = (v.ravel()[:, None] for v in np.mgrid[-1:2, -1:2])  # the 9 neighbours (9, 1)
+        i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)  # (9, n)
+        ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
+        trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
+        wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
+        dn = raw[1:5, i2, j2]  # (4, 9, n)
+        nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
+        boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
     logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)
     logits = logits - logits.max(1, keepdims=True)
     prob = np.exp(logits)
