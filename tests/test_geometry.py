@@ -135,3 +135,27 @@ def test_font_boxes_redraw_boxes_on_the_line_fit(table):
     wide[:, 2] += 0.075 * (truth[:, 2] - truth[:, 0]) + 1.0
     theta = fit_lines(wide, cls, line, table, np.array([base]), np.array([size]), sigma)
     np.testing.assert_array_equal(font_boxes(wide, cls, line, table, theta, 0.723, 1.0, 0.1), wide)
+
+
+def test_punctuation_only_lines_stay_apart(table):
+    # a table's rules: six lines of punctuation only, 24 px apart, 40 glyphs each, no letters
+    from pxocr.decode.postprocess import TOPK, Glyphs, group_lines
+
+    size, pitch, text = 16.0, 0.723 * 16.0, "+" + "-" * 38 + "|"
+    boxes, cls, base = [], [], []
+    for row in range(6):
+        for k, c in enumerate(text):
+            w, top, bottom, off = table[char_to_index(c)]
+            x = 10 + pitch * (k + 0.5) + off * size
+            b = 30.0 + 24.0 * row
+            boxes.append([x - w * size / 2, b - top * size, x + w * size / 2, b - bottom * size])
+            cls.append(char_to_index(c))
+            base.append(b + (5.0 if k % 2 else -5.0))  # the network's baselines for punctuation: poor
+    n = len(cls)
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array(base), np.full(n, size), cands,
+               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))))
+    geo = tuple(tuple(r) for r in table.tolist())
+    lines = group_lines(g, DecodeConfig(geometry=geo))
+    assert [ln.text for ln in lines] == [text] * 6

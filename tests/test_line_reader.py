@@ -54,8 +54,8 @@ def test_read_lines_samples_every_line_on_its_grid():
     between lines outside the image; grid_sample on a map holding each cell's own page x (y)
     returns the frames' page x (y)."""
     torch = pytest.importorskip("torch")
-    lines = np.array([(20.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0), (5.0, 6.0, 30.0, 20.0)])
-    offset, h, w = (48.0, 16.0), 256, 384  # the window's origin on the page, its size
+    lines = np.array([(20.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0), (300.0, 301.0, 60.0, 20.0)])
+    offset, h, w = (48.0, 16.0), 256, 384  # the window's origin on the page, its size; line 0 starts left of it
     jj, ii = np.meshgrid(np.arange(w // 4), np.arange(h // 4))
     coords = np.stack([(jj + 0.5) * 4 + offset[0], (ii + 0.5) * 4 + offset[1]])[None].astype(np.float32)
     seen = {}

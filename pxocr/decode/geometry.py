@@ -49,15 +49,13 @@ def fit_lines(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: n
                       np.full(nl, 1 / growth_px ** 2)], 1)  # (L, 3) inverse variances
     mean0 = np.stack([base0, size0, np.zeros(nl)], 1)
     w = 1 / sigma[line] ** 2  # (n,) per-glyph weight, all three rows alike
-    onehot = np.zeros((nl, len(line)))
-    onehot[line, np.arange(len(line))] = 1.0  # sums over each line's glyphs as one product
     aa = np.einsum("nri,nrj->nij", a, a).reshape(-1, 9)
     ay = np.einsum("nri,nr->ni", a, y)
     theta = mean0
-    for _ in range(iters):
-        lhs = (onehot @ (w[:, None] * aa)).reshape(nl, 3, 3)
+    for _ in range(iters):  # per-line sums by bincount: linear in the glyphs
+        lhs = np.stack([np.bincount(line, w * aa[:, k], nl) for k in range(9)], 1).reshape(nl, 3, 3)
         lhs[:, [0, 1, 2], [0, 1, 2]] += prior
-        rhs = prior * mean0 + onehot @ (w[:, None] * ay)
+        rhs = prior * mean0 + np.stack([np.bincount(line, w * ay[:, k], nl) for k in range(3)], 1)
         theta = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
         r = y - np.einsum("nri,ni->nr", a, theta[line])
         # Cauchy weights per glyph: a misread glyph's box barely moves its line

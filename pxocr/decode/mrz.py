@@ -6,10 +6,12 @@ classes of that alphabet (among their candidates): a ``<`` that the class head s
 below ``c``, ``s`` or ``e`` at 16 px on a worn page is still read as ``<``.
 
 A line counts as MRZ when it has one of those lengths (give or take a glyph) and no space,
-and at least ``SHARE`` of its glyphs have an MRZ class among the class head's candidates
-scoring within ``MARGIN`` nats of its best, ``<`` for at least one of them. (A line of worn
-16 px fillers can read ``c``, ``s`` and ``e`` first, so the share is lenient; the length
-keeps ordinary text out.)
+at least ``SHARE`` of its glyphs have an MRZ class among the class head's candidates scoring
+within ``MARGIN`` nats of its best, ``<`` for at least one of them, and at least
+``FIRST_SHARE`` read an MRZ class first. (A line of worn 16 px fillers can read ``c``, ``s``
+and ``e`` first, so the shares are lenient; the length keeps ordinary text out, and the
+first choices keep out a lower-case token of that length.) On an MRZ line a glyph takes its
+best MRZ candidate however far behind: a worn ``<`` can trail ``c`` by several nats.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ALPHABET = np.array([c.isupper() or c.isdigit() or c == "<" for c in CHARSET])
 FILLER = CHARSET.index("<")
 LENGTHS = np.array([30, 36, 44])  # TD1, TD2 and TD3 lines
 SHARE = 0.5
+FIRST_SHARE = 0.2
 MARGIN = 3.0
 
 
@@ -30,11 +33,13 @@ def mrz_glyphs(cands: np.ndarray, score: np.ndarray, line: np.ndarray, spaced: n
     lines (n,) and whether each line (L,) has a space."""
     n_lines = len(spaced)
     close = score >= score.max(1, keepdims=True) - MARGIN
-    count = np.bincount(line, minlength=n_lines)
-    share = np.bincount(line, (close & ALPHABET[cands]).any(1), n_lines) / np.maximum(count, 1)
+    count = np.maximum(np.bincount(line, minlength=n_lines), 1)
+    share = np.bincount(line, (close & ALPHABET[cands]).any(1), n_lines) / count
+    best = np.take_along_axis(cands, score.argmax(1)[:, None], 1)[:, 0]
+    first = np.bincount(line, ALPHABET[best], n_lines) / count
     fillers = np.bincount(line, (close & (cands == FILLER)).any(1), n_lines)
     length = (np.abs(count[:, None] - LENGTHS) <= 1).any(1)  # one glyph missed or extra
-    mrz = length & ~spaced & (fillers >= 1) & (share >= SHARE)
+    mrz = length & ~spaced & (fillers >= 1) & (share >= SHARE) & (first >= FIRST_SHARE)
     return mrz[line]
 
 

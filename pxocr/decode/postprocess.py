@@ -190,7 +190,7 @@ def _flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 _ANCHOR = np.array([c.isalnum() for c in CHARSET])  # letters and digits: their size and baseline are reliable
-BAND = (0.8, 0.3)  # a row's text band: this many em above and below its baseline
+TEXT_BAND = (0.8, 0.3)  # a row's text band: this many em above and below its baseline
 
 
 def _baselines(g: Glyphs, cfg: DecodeConfig) -> np.ndarray:
@@ -202,16 +202,56 @@ def _baselines(g: Glyphs, cfg: DecodeConfig) -> np.ndarray:
     return g.boxes[:, 3] + _table(cfg.geometry)[g.classes, 2] * g.size
 
 
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component labels (n,) of the graph with edges (a, b): each node's smallest
+    member index (hooking and pointer jumping, a few vectorised rounds)."""
+    lab = np.arange(n)
+    while len(a):
+        la, lb = lab[a], lab[b]
+        new = lab.copy()
+        np.minimum.at(new, np.maximum(la, lb), np.minimum(la, lb))
+        while True:
+            nxt = new[new]
+            if (nxt == new).all():
+                break
+            new = nxt
+        if (new == lab).all():
+            break
+        lab = new
+    return lab
+
+
+def _pairs_near(cx: np.ndarray, cy: np.ndarray, of: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i from ``of``, j any other glyph) whose centres lie within ``reach`` px in x and
+    in y: glyphs sorted by a ``reach``-high band of y, then x; each ``of`` glyph looks up its own
+    band and the two beside it."""
+    band = np.floor((cy - cy.min()) / reach).astype(np.int64)
+    span = float(cx.max() - cx.min()) + 2 * reach + 1.0
+    key = band * span + (cx - cx.min())  # sorted by band, then x
+    order = np.argsort(key, kind="stable")
+    keys = key[order]
+    i_all, j_all = [], []
+    for db in (-1, 0, 1):
+        centre = (band[of] + db) * span + (cx[of] - cx.min())
+        lo, hi = np.searchsorted(keys, centre - reach, "left"), np.searchsorted(keys, centre + reach, "right")
+        count = hi - lo
+        i_all.append(np.repeat(of, count))
+        j_all.append(order[np.arange(count.sum()) - np.repeat(np.cumsum(count) - count - lo, count)])
+    i, j = np.concatenate(i_all), np.concatenate(j_all)
+    keep = (i != j) & (np.abs(cy[i] - cy[j]) <= reach)
+    return i[keep], j[keep]
+
+
 def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     """Glyph indices per text row.
 
     Letters and digits (anchors) form rows greedily by baseline and font size (a row's
-    baseline and size are the running means of its members). Punctuation then joins rows pass
-    after pass, so that chains grow out of a row ("=\\@;: 1994"): a glyph may join a row with a
-    member within 3 pitches of it, whose baseline is within ``baseline_tol`` em of its own and
-    whose size is within a factor 1.5 of its own; when no glyph can, a row whose text band
-    holds its box centre will do. The nearest baseline wins. Punctuation left over seeds rows
-    of its own, lowest baseline first, which the rest may join.
+    baseline and size are the running means of its members). Punctuation then joins them in
+    chains ("=\\@;: 1994"): two punctuation glyphs within 3 pitches whose baselines agree within
+    ``baseline_tol`` em and sizes within a factor 1.5 are one chain, and a chain joins the row
+    that one of its glyphs fits the same way (the nearest baseline wins); failing that, a row
+    within 3 pitches whose text band holds a glyph's box centre. Chains left over become rows of
+    their own, merged where one's box centres lie in the other's text band.
     """
     base_k = _baselines(g, cfg)
     rows: list[list[int]] = []
@@ -235,47 +275,75 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
             n = len(rows[best])
             base[best] += (b - base[best]) / n
             size[best] += (s - size[best]) / n
-    others = by_base[~anchor[by_base]]
-    if not len(others):
+    punct = np.flatnonzero(~anchor)
+    if not len(punct):
         return rows
-    row_of = np.full(len(g.scores), -1)
-    for r, members in enumerate(rows):
-        row_of[members] = r
+    n = len(g.scores)
     cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
     cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
-    loose = False
-    while len(others):
-        placed = np.zeros(len(others), bool)
-        if rows:
-            o, rb, rs = others, np.array(base), np.array(size)
-            member = np.flatnonzero(row_of >= 0)
-            gap = np.full((len(o), len(rows)), np.inf)  # horizontal distance to each row's nearest member
-            np.minimum.at(gap.T, row_of[member], np.abs(cx[member][:, None] - cx[o]))
-            ok = gap <= 3 * cfg.advance_em * rs
-            fits = ((np.abs(base_k[o][:, None] - rb) <= cfg.baseline_tol * rs)
-                    & (np.maximum(g.size[o][:, None], rs) <= 1.5 * np.minimum(g.size[o][:, None], rs)))
-            if loose:
-                fits |= (cy[o][:, None] >= rb - BAND[0] * rs) & (cy[o][:, None] <= rb + BAND[1] * rs)
-            cost = np.where(ok & fits, np.abs(base_k[o][:, None] - rb), np.inf)
-            pick = cost.argmin(1)
-            placed = np.isfinite(cost[np.arange(len(o)), pick])
-            for k, r in zip(o[placed].tolist(), pick[placed].tolist()):
-                rows[r].append(k)
-            row_of[o[placed]] = pick[placed]
-        if placed.any():
-            loose = False
-        elif not loose and rows:
-            loose = True
-            continue
-        else:  # nothing joins: the lowest-baseline leftover starts a row
-            k = int(others[0])
-            row_of[k] = len(rows)
-            rows.append([k])
-            base.append(float(base_k[k]))
-            size.append(float(g.size[k]))
-            placed[0] = True
-            loose = False
-        others = others[~placed]
+    reach = 3 * cfg.advance_em
+    i, j = _pairs_near(cx, cy, punct, reach * float(g.size.max()))
+    dx = np.abs(cx[i] - cx[j])
+    # chains: punctuation pairs that fit each other
+    pp = ~anchor[j] & (i < j)
+    si, sj = g.size[i], g.size[j]
+    smax = np.maximum(si, sj)
+    fit = ((dx <= reach * smax) & (np.abs(base_k[i] - base_k[j]) <= cfg.baseline_tol * smax)
+           & (smax <= 1.5 * np.minimum(si, sj)))
+    chain = _components(n, i[pp & fit], j[pp & fit])
+    row_of = np.full(n, -1)
+    for r, members in enumerate(rows):
+        row_of[members] = r
+
+    def attach(loose: bool) -> bool:
+        """Chains with no row join the best row one of their glyphs reaches; True if any did."""
+        rb, rs = np.array(base), np.array(size)
+        r = row_of[j]
+        free = (row_of[i] < 0) & (r >= 0)
+        ii, rr = i[free], r[free]
+        ok = dx[free] <= reach * rs[rr]
+        if loose:
+            ok &= (cy[ii] >= rb[rr] - TEXT_BAND[0] * rs[rr]) & (cy[ii] <= rb[rr] + TEXT_BAND[1] * rs[rr])
+        else:
+            ok &= ((np.abs(base_k[ii] - rb[rr]) <= cfg.baseline_tol * rs[rr])
+                   & (np.maximum(g.size[ii], rs[rr]) <= 1.5 * np.minimum(g.size[ii], rs[rr])))
+        if not ok.any():
+            return False
+        ii, rr = ii[ok], rr[ok]
+        cost = np.abs(base_k[ii] - rb[rr])
+        c = chain[ii]
+        best = np.lexsort((cost, c))
+        best = best[np.r_[True, c[best][1:] != c[best][:-1]]]  # the cheapest pair of each chain
+        pick = np.full(n, -1)
+        pick[c[best]] = rr[best]
+        joins = (row_of < 0) & (pick[chain] >= 0)
+        row_of[joins] = pick[chain[joins]]
+        return True
+
+    if rows:
+        while attach(loose=False) or attach(loose=True):
+            pass
+    left = np.flatnonzero(row_of < 0)
+    if len(left):  # chains of their own, merged where one sits in the other's text band
+        lead = chain[left]
+        cb, cs = np.zeros(n), np.ones(n)
+        cb[lead] = base_k[left]  # the chain's baseline and size: any member's will do for the band
+        cs[lead] = g.size[left]
+        both = (row_of[i] < 0) & (row_of[j] < 0)
+        li, lj = i[both], j[both]
+        b, sz = cb[chain[lj]], cs[chain[lj]]
+        band = ((cy[li] >= b - TEXT_BAND[0] * sz) & (cy[li] <= b + TEXT_BAND[1] * sz)
+                & (np.abs(cx[li] - cx[lj]) <= reach * sz))
+        merged = _components(n, chain[li[band]], chain[lj[band]])[chain]
+        groups = merged[left]
+        order = np.lexsort((base_k[left], groups))
+        for grp in np.split(left[order], np.flatnonzero(np.diff(groups[order])) + 1):
+            row_of[grp] = len(rows)
+            rows.append([])
+            base.append(float(np.median(base_k[grp])))
+            size.append(float(np.median(g.size[grp])))
+    for k in np.flatnonzero(~anchor).tolist():
+        rows[row_of[k]].append(k)
     return rows
 
 
