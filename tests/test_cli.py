@@ -20,6 +20,15 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"pxocr {__version__}"
 
 
+def test_train_help_names_every_preset():
+    pytest.importorskip("torch")  # the presets' module needs it; the parser must not
+    from pxocr.train.config import PRESETS
+
+    train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
+    help_text = next(a for a in train._actions if a.dest == "preset").help
+    assert all(name in help_text.replace(",", " ").split() for name in PRESETS)
+
+
 def test_all_commands_registered():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert sorted(sub.choices) == sorted(COMMANDS)
