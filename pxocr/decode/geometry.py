@@ -85,8 +85,14 @@ def rescore(boxes: np.ndarray, cands: np.ndarray, logp: np.ndarray, line: np.nda
     sigma = sigma_px + sigma_em * size0  # (L,)
     first = np.take_along_axis(cands, logp.argmax(1)[:, None], 1)[:, 0]
     theta = fit_lines(boxes, first, line, table, base0, size0, sigma)
-    ok = (theta[:, 1] > 0.5 * size0) & (theta[:, 1] < 2.0 * size0)  # else keep the pixels' reading
+    ok = plausible(theta, size0)  # else keep the pixels' reading
     return logp + weight * shape_loglik(boxes, cands, table, theta[line], sigma[line]) * ok[line, None]
+
+
+def plausible(theta: np.ndarray, size0: np.ndarray) -> np.ndarray:
+    """Lines (L,) whose fitted em lies within a factor 2 of the network's: the others' fits are
+    not trusted (too few glyphs, or misread ones)."""
+    return (theta[:, 1] > 0.5 * size0) & (theta[:, 1] < 2.0 * size0)
 
 
 def line_medians(values: np.ndarray, line: np.ndarray, n: int) -> np.ndarray:

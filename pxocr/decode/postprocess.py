@@ -19,7 +19,7 @@ from ..charset import CHARSET
 from ..document import Char, Line, Page, reading_order
 from .ctc import Reading
 from .fusion import fuse, recover
-from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, rescore
+from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, plausible, rescore
 from .mrz import mrz_glyphs, restrict
 
 STRIDE = 4
@@ -342,7 +342,7 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
             rows.append([])
             base.append(float(np.median(base_k[grp])))
             size.append(float(np.median(g.size[grp])))
-    for k in np.flatnonzero(~anchor).tolist():
+    for k in punct.tolist():
         rows[row_of[k]].append(k)
     return rows
 
@@ -431,7 +431,7 @@ def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
     table = _table(cfg.geometry)
     theta = fit_lines(g.boxes[idx], g.classes[idx], line, table, base, size,
                       cfg.geometry_sigma_px + cfg.geometry_sigma_em * size, growth_px=REDRAW_GROWTH_PX)
-    ok = ((theta[:, 1] > 0.5 * size) & (theta[:, 1] < 2.0 * size))[line]  # else keep the detector's boxes
+    ok = plausible(theta, size)[line]  # else keep the detector's boxes
     boxes = font_boxes(g.boxes[idx], g.classes[idx], line, table, theta, cfg.advance_em, cfg.font_box_tol_px,
                        cfg.font_box_tol_em)
     g.boxes[idx] = np.where(ok[:, None], boxes, g.boxes[idx])
