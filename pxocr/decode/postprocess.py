@@ -170,7 +170,7 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     gaps = np.rint(np.diff(cx) / pitch[row[1:]]).astype(int) - 1  # spaces between neighbours
     cut = np.flatnonzero((row[1:] != row[:-1]) | (gaps >= cfg.split_spaces)) + 1  # new row, or a column
     bounds = [0, *cut.tolist(), len(idx)]
-    segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
+    segs = [_merge_close(g, idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     geo = _line_geometry(g, [seg for seg, _ in segs])
     reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 else None
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
@@ -182,6 +182,21 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     lines = _make_lines(g, segs)
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
+
+
+def _merge_close(g: Glyphs, seg: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One line's glyphs (indices, gaps) with neighbours closer than half a pitch (gap -1) made
+    one: the better-scoring glyph over the union of both boxes (in place). In a monospaced
+    font two characters cannot be that close; it is one glyph found twice, such as the two
+    ticks of a large ``"``."""
+    while (gaps < 0).any():
+        k = int(np.flatnonzero(gaps < 0)[0])
+        a, b = seg[k], seg[k + 1]
+        keep, drop = (a, b) if g.scores[a] >= g.scores[b] else (b, a)
+        g.boxes[keep] = np.concatenate([np.minimum(g.boxes[a, :2], g.boxes[b, :2]),
+                                        np.maximum(g.boxes[a, 2:], g.boxes[b, 2:])])
+        seg, gaps = np.delete(seg, k + 1 if drop == b else k), np.delete(gaps, k)
+    return seg, gaps
 
 
 def _flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,8 @@ from ..decode.postprocess import Glyphs, LineReader
 from ..document import Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
+from . import zoom
+from .zoom import ZoomConfig
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def _spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float
     return out
 
 
+ZOOM_MAX_WHOLE = 2048  # px: the mosaic of enlarged small text is read whole up to this size
+
 INK_MARGIN = 48  # px of paper kept around the ink, so the network sees each glyph's surroundings
 INK_CONTRAST = 24  # grey levels below the paper that count as ink
 
@@ -89,7 +93,8 @@ class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
-                 decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig()) -> None:
+                 decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),
+                 zoom: ZoomConfig = ZoomConfig()) -> None:
         import onnxruntime as ort
 
         path = model_path or default_model_path()
@@ -133,6 +138,7 @@ class Predictor:
                               "line_grid": np.zeros((1, LINE_ROWS, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
+        self.zoom = zoom
         self.model_path = path
 
     def raw(self, gray: np.ndarray) -> np.ndarray:
@@ -173,12 +179,13 @@ class Predictor:
     def glyphs(self, gray: np.ndarray) -> Glyphs:
         return self._detect(gray)[0]
 
-    def _detect(self, gray: np.ndarray) -> tuple[Glyphs, Optional[LineReader]]:
+    def _detect(self, gray: np.ndarray, max_whole: int = 0) -> tuple[Glyphs, Optional[LineReader]]:
         """The page's glyphs, and a line reader on its features (whole pages of a model with a
-        line head; tiled pages are read by the detector alone)."""
+        line head; tiled pages, over ``max_whole`` px or the tile config's, are read by the
+        detector alone)."""
         h, w = gray.shape
         t = self.tiles
-        if max(h, w) <= t.max_whole:
+        if max(h, w) <= max(max_whole, t.max_whole):
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
                 return Glyphs.empty(), None  # blank page
@@ -201,10 +208,26 @@ class Predictor:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
         h, w = gray.shape
         g, reader = self._detect(gray)
-        return Page(w, h, group_lines(g, self.decode_cfg, reader), name)
+        lines = group_lines(g, self.decode_cfg, reader)
+        if self.zoom.below_em > 0:
+            regions = zoom.regions(lines, w, h, self.zoom)
+            if regions:
+                first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
+                m = zoom.mosaic(gray, regions)
+                g, reader = self._detect(m.image, max_whole=ZOOM_MAX_WHOLE)
+                g = zoom.confirmed(g, m, first, self.zoom)
+                for again in zoom.to_page(group_lines(g, self.decode_cfg, reader), m):
+                    lines = zoom.merge(lines, again, self.zoom)
+        return Page(w, h, lines, name)
 
     def with_decode(self, **changes) -> "Predictor":
         other = object.__new__(Predictor)
         other.__dict__.update(self.__dict__)
         other.decode_cfg = replace(self.decode_cfg, **changes)
+        return other
+
+    def with_zoom(self, **changes) -> "Predictor":
+        other = object.__new__(Predictor)
+        other.__dict__.update(self.__dict__)
+        other.zoom = replace(self.zoom, **changes)
         return other
