@@ -69,3 +69,16 @@ def test_perfect_map_reproduces_ground_truth():
     got = np.array([c.bbox for c in page.chars])
     want = np.array([c.bbox for c in gt.chars])
     np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_glyph_found_twice_is_one():
+    """Two detections closer than half a pitch (a monospaced font cannot put two characters
+    there, but the two ticks of a large '"' can each fire) become one: the better-scoring
+    class over the union of both boxes."""
+    size = 32.0  # pitch 23.1 px; the two centres (cells 2 and 4) are 8 px apart
+    d = (3, 5, 3, 5)
+    raw = _raw([(7, 2, "'", d, 30.0, size), (7, 4, '"', d, 30.0, size), (7, 14, "A", d, 30.0, size)])
+    raw[0, 7, 4] = 6.0  # the '"' is surer
+    page = decode(raw, 128, 128, DecodeConfig(refine=False))
+    assert page.text == '" A'
+    np.testing.assert_allclose(page.chars[0].bbox, [10 - 3, 30 - 5, 18 + 3, 30 + 5])

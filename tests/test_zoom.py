@@ -1,0 +1,123 @@
+"""Small text read again, enlarged (pxocr.infer.zoom): regions, the mosaic's exact pixel
+mapping, which glyphs and lines of the second reading are kept, and the accuracy it buys."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from pxocr.decode.postprocess import TOPK, Glyphs
+from pxocr.document import Char, Line
+from pxocr.eval import evaluate
+from pxocr.infer import Predictor
+from pxocr.infer.zoom import Region, ZoomConfig, confirmed, enlarge, merge, mosaic, regions, to_page
+from pxocr.synth import preset, render_page
+
+MODEL = os.environ.get("PXOCR_TEST_MODEL") or None
+
+
+def _line(text: str, x0: float, y0: float, em: float, score: float = 0.9) -> Line:
+    """A line of monospaced glyphs 0.7 em wide and 0.7 em tall starting at (x0, y0)."""
+    chars = [Char(c, (x0 + k * 0.72 * em, y0, x0 + k * 0.72 * em + 0.7 * em, y0 + 0.7 * em), score)
+             for k, c in enumerate(text)]
+    box = (chars[0].bbox[0], y0, chars[-1].bbox[2], y0 + 0.7 * em)
+    return Line(text, box, chars, score, {"font_size": em, "baseline": y0 + 0.7 * em})
+
+
+def test_regions_take_small_lines_merge_near_ones_and_clip_to_the_page():
+    cfg = ZoomConfig(below_em=24, target_em=28, margin_em=1.0, max_scale=2.5)
+    lines = [_line("ab", 10, 5, 16),  # near the top-left corner: its crop is clipped
+             _line("cd", 10, 30, 20),  # 13.8 px below the first: same region
+             _line("BIG", 100, 100, 40),  # not small
+             _line("ef", 385, 300, 8)]  # far away, tiny: scale capped at 2.5
+    r = regions(lines, 400, 350, cfg)
+    assert len(r) == 2
+    a, b = sorted(r, key=lambda x: x.core[0])
+    np.testing.assert_allclose(a.core, (10, 5, 10 + 0.72 * 20 + 0.7 * 20, 30 + 14))
+    assert a.crop == (0, 0, 55, 60)  # core (x1 38.4, y1 44) + 1 em of the smaller (16 px), ceiled
+    assert a.scale == pytest.approx(28 / 16)
+    assert b.scale == 2.5
+    assert b.crop == (377, 292, 400, 314)  # clipped at the page's width (x1 404.4)
+    assert regions(lines, 400, 350, ZoomConfig(below_em=0)) == []
+
+
+def test_mosaic_maps_back_to_page_pixels_exactly():
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 256, (300, 500), dtype=np.uint8)
+    rs = [Region((10, 10, 40, 30), (0, 0, 60, 50), 2.0), Region((200, 100, 300, 130), (190, 90, 310, 140), 1.5),
+          Region((100, 250, 130, 270), (90, 240, 140, 280), 2.5)]
+    m = mosaic(gray, rs)
+    for k, r in enumerate(rs):
+        w, h = r.size()
+        x, y = m.origin[k]
+        np.testing.assert_array_equal(m.image[y:y + h, x:x + w], enlarge(gray, r))
+        # the crop's full extent in the mosaic maps to the crop on the page
+        np.testing.assert_allclose(m.to_page([x, y, x + w, y + h], k)[0], r.crop)
+        assert m.region_of(np.array([[x + 1, y + 1, x + 3, y + 3]]))[0] == k
+    # crops do not overlap
+    for i in range(3):
+        for j in range(i):
+            (xi, yi), (wi, hi) = m.origin[i], rs[i].size()
+            (xj, yj), (wj, hj) = m.origin[j], rs[j].size()
+            assert xi + wi <= xj or xj + wj <= xi or yi + hi <= yj or yj + hj <= yi
+    gap = np.array([[-5.0, -5.0, -1.0, -1.0]])
+    assert m.region_of(gap)[0] == -1
+
+
+def _glyphs(boxes, scores) -> Glyphs:
+    n = len(scores)
+    return Glyphs(np.array(boxes, np.float64), np.array(scores, np.float64), np.zeros(n, np.int64), np.zeros(n),
+                  np.full(n, 28.0), np.zeros((n, TOPK), np.int64), np.zeros((n, TOPK)))
+
+
+def test_second_reading_keeps_confirmed_or_sure_glyphs_only():
+    r = Region((0, 0, 100, 50), (0, 0, 100, 50), 2.0)  # mosaic px = 2 x page px
+    m = mosaic(np.zeros((50, 100), np.uint8), [r])
+    first = np.array([[10, 10, 20, 20]], np.float64)  # page px
+    g = _glyphs([[20, 20, 40, 40],  # the first reading's glyph, enlarged: kept
+                 [100, 20, 120, 40],  # new and unsure: dropped (a speck, enlarged)
+                 [140, 20, 160, 40]],  # new and sure: kept
+                [0.2, 0.5, 0.9])
+    kept = confirmed(g, m, first, ZoomConfig(confirm_score=0.7))
+    np.testing.assert_array_equal(kept.scores, [0.2, 0.9])
+
+
+def test_merge_replaces_overlapped_lines_when_surer():
+    cfg = ZoomConfig(keep_em=30, min_gain=0.0)
+    small, big = _line("ab", 10, 10, 16, score=0.6), _line("XY", 10, 100, 40, score=0.9)
+    better = _line("ah", 10.2, 10.1, 16, score=0.95)
+    assert [ln.text for ln in merge([big, small], [better], cfg)] == ["ah", "XY"]  # reading order
+    worse = _line("ah", 10.2, 10.1, 16, score=0.4)
+    assert [ln.text for ln in merge([small, big], [worse], cfg)] == ["ab", "XY"]
+    # a large line of the enlarged reading (cut by the crop, or bigger text) is ignored
+    cut = _line("X", 10, 100, 40, score=0.99)
+    assert [ln.text for ln in merge([small, big], [cut], cfg)] == ["ab", "XY"]
+
+
+def test_to_page_keeps_lines_centred_in_the_core():
+    r = Region((20, 20, 80, 40), (10, 10, 90, 50), 2.0)
+    m = mosaic(np.zeros((60, 100), np.uint8), [r])
+    x, y = m.origin[0]
+    inside = _line("ab", x + 30, y + 30, 32)  # mosaic px: page (25, 25) onwards, em 16 px
+    edge = _line("cd", x + 0, y + 0, 32)  # centred at page (~17.6, ~15.6): outside the core
+    (out,) = to_page([inside, edge], m)
+    (ln,) = out
+    assert ln.text == "ab"
+    np.testing.assert_allclose(ln.chars[0].bbox, [25, 25, 25 + 0.35 * 32, 25 + 0.35 * 32])
+    assert ln.extra["font_size"] == pytest.approx(16)
+
+
+def test_accuracy_zoom_reads_16px_pages():
+    """Clean pages of 16 px text: reading small lines again, enlarged, cuts the error rate
+    several-fold (200 pages, bench/accuracy.py: see BENCHMARKS.md)."""
+    pages = [render_page(preset("clean", size_min=16, size_max=16), 515151, i) for i in range(3)]
+    pred = Predictor(MODEL, threads=1)
+    gts = [gt for _, gt in pages]
+    with_zoom = evaluate([pred.predict(im) for im, _ in pages], gts, ap=False)
+    without = evaluate([pred.with_zoom(below_em=0).predict(im) for im, _ in pages], gts, ap=False)
+    assert with_zoom["chars_gt"] > 500
+    assert with_zoom["cer"] < 0.008, f"CER {with_zoom['cer']:.4f} with zoom"
+    assert with_zoom["cer"] < without["cer"] / 2, (with_zoom["cer"], without["cer"])
+    assert with_zoom["edge_mean"] < 0.1
