@@ -1,11 +1,12 @@
 """What each reading stage adds: detection only, + shape check, + line head (CTC fusion),
-+ recovery of missed glyphs, + boxes redrawn from the font, on fixed seeded clean, degraded
-and hard pages.
++ recovery of missed glyphs, + boxes redrawn from the font, + small text read again enlarged
+(``pxocr.infer.zoom``), on fixed seeded clean, degraded and hard pages.
 
     python bench/ablation.py [--model M] [--baseline OTHER.onnx] [--pages 100] [--out FILE.md]
 
 Every row reads the same pages with the same weights; only the decoding differs
-(``DecodeConfig``: geometry, ctc_weight, recover_prob, font_box_tol_px/em). ``--baseline`` adds a row for
+(``DecodeConfig``: geometry, ctc_weight, recover_prob, font_box_tol_px/em; ``ZoomConfig``:
+below_em). ``--baseline`` adds a row for
 another model read with its own defaults (e.g. a detector trained without a line head).
 ms/page is the median at one thread, from the image array to the Page.
 """
@@ -28,12 +29,14 @@ SETS = ("clean", "degraded", "hard")
 
 def variants(pred: Predictor) -> dict[str, Predictor]:
     no_redraw = {"font_box_tol_px": 0.0, "font_box_tol_em": 0.0}
-    out = {"detection only": pred.with_decode(geometry=(), ctc_weight=0.0),
-           "+ shape check": pred.with_decode(ctc_weight=0.0, **no_redraw)}
+    one = pred.with_zoom(below_em=0.0)  # one reading at the page's own scale
+    out = {"detection only": one.with_decode(geometry=(), ctc_weight=0.0),
+           "+ shape check": one.with_decode(ctc_weight=0.0, **no_redraw)}
     if pred.reads_lines:
-        out["+ line head (CTC fusion)"] = pred.with_decode(recover_prob=2.0, **no_redraw)
-        out["+ recovery of missed glyphs"] = pred.with_decode(**no_redraw)
-    out["+ boxes redrawn from the font"] = pred
+        out["+ line head (CTC fusion)"] = one.with_decode(recover_prob=2.0, **no_redraw)
+        out["+ recovery of missed glyphs"] = one.with_decode(**no_redraw)
+    out["+ boxes redrawn from the font"] = one
+    out["+ small text read again, enlarged"] = pred
     return out
 
 

@@ -6,7 +6,9 @@ Writes ``pages`` clean 640x640 synthetic pages as PNG files, then runs each engi
 count in a fresh subprocess and prints a Markdown table:
 
 - pxocr: one ``Predictor(threads=n)`` per process; the time of a page covers decoding the PNG
-  file from disk, preprocessing, the network and decoding to lines and character boxes.
+  file from disk, preprocessing, the network and decoding to lines and character boxes, and
+  reading text under 24 px em again, enlarged (``pxocr.infer.zoom``). The ``--single-pass``
+  row skips that second reading, as ``pxocr read --single-pass`` does.
 - Tesseract: one ``tesseract PAGE.png stdout --psm P`` call per page with
   ``OMP_THREAD_LIMIT=n`` (what pytesseract does); the time of a page is the call's wall time,
   so it includes loading the image and Tesseract's start-up (reading its model). The
@@ -57,12 +59,15 @@ def write_pages(folder: Path, pages: int, seed: int) -> list[dict]:
 # ---------------------------------------------------------------------------- workers
 
 
-def worker_pxocr(files: list[str], threads: int, warmup: int, model: str | None = None) -> dict:
+def worker_pxocr(files: list[str], threads: int, warmup: int, model: str | None = None,
+                 single_pass: bool = False) -> dict:
     from pxocr.infer import Predictor
     from pxocr.infer.image_io import load_images
 
     t0 = time.perf_counter()
     pred = Predictor(model, threads=threads)
+    if single_pass:  # pxocr read --single-pass: small text is not read again, enlarged
+        pred = pred.with_zoom(below_em=0.0)
     startup = time.perf_counter() - t0
 
     def one(path: str) -> int:
@@ -117,7 +122,8 @@ def worker_tesseract(files: list[str], threads: int, warmup: int, psm: int) -> d
 # ---------------------------------------------------------------------------- driver
 
 
-def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: int, model: str | None = None) -> dict:
+def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: int, model: str | None = None,
+               single_pass: bool = False) -> dict:
     """Run one engine in a fresh Python process; its result dict."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "files.json"
@@ -127,6 +133,8 @@ def run_worker(engine: str, files: list[str], threads: int, warmup: int, psm: in
                "--threads", str(threads), "--warmup", str(warmup), "--psm", str(psm)]
         if model:
             cmd += ["--model", model]
+        if single_pass:
+            cmd += ["--single-pass"]
         env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
         subprocess.run(cmd, check=True, env=env)
         return json.loads(out.read_text())
@@ -146,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-tesseract", action="store_true", help="time pxocr only")
     ap.add_argument("--int8", metavar="MODEL", help="also time this int8 model (pxocr export --int8)")
     ap.add_argument("--model", help=argparse.SUPPRESS)
+    ap.add_argument("--single-pass", action="store_true", help=argparse.SUPPRESS)
     # internal: one engine in this process
     ap.add_argument("--worker", choices=["pxocr", "tesseract"], help=argparse.SUPPRESS)
     ap.add_argument("--files", help=argparse.SUPPRESS)
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         files = json.loads(Path(args.files).read_text())
         if args.worker == "pxocr":
-            res = worker_pxocr(files, args.threads[0], args.warmup, args.model)
+            res = worker_pxocr(files, args.threads[0], args.warmup, args.model, args.single_pass)
         else:
             res = worker_tesseract(files, args.threads[0], args.warmup, args.psm)
         Path(args.result).write_text(json.dumps(res))
@@ -172,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.threads:
             px = run_worker("pxocr", files, n, args.warmup, args.psm)
             rows.append(("pxocr", n, px, None))
+            rows.append(("pxocr --single-pass", n, run_worker("pxocr", files, n, args.warmup, args.psm,
+                                                              single_pass=True), None))
             if args.int8:
                 rows.append(("pxocr int8", n, run_worker("pxocr", files, n, args.warmup, args.psm, args.int8), None))
             if tess:

@@ -91,6 +91,8 @@ def cmd_read(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     pred = Predictor(a.model, threads=a.threads)
+    if a.single_pass:
+        pred = pred.with_zoom(below_em=0.0)
     failed = 0
     # A progress bar on a terminal when results go to files and there is more than one image.
     bar = tqdm(a.images, desc="read", unit="image",
@@ -204,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
     r.add_argument("--model", help="ONNX model (default: the shipped OCR-B model)")
     r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
+    r.add_argument("--single-pass", action="store_true",
+                   help="read once at the image's own scale: faster, but text under 24 px em is not read "
+                        "again enlarged (about 6x the errors at 16 px)")
     r.set_defaults(func=cmd_read)
 
     s = sub.add_parser("synth", help="write synthetic pages with exact ground truth")
