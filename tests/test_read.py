@@ -124,6 +124,20 @@ def _check_page_dict(d: dict) -> None:
     assert reading_order(boxes) == list(range(len(boxes)))
 
 
+def test_reading_order_rows_and_columns():
+    """Rows top to bottom, left to right within a row; a column's lines joined into one row
+    through a taller line beside them stay top to bottom, whatever a tenth of a pixel does to
+    their left edges (the synthetic pages of seed 31337, page 153, had this case)."""
+    tall = (30.9, 496.2, 181.8, 531.3)  # one 35 px line on the left ...
+    upper = (380.7, 498.4, 423.3, 510.9)  # ... beside two 12.5 px lines of one column
+    lower = (380.6, 523.5, 423.3, 536.1)  # starts 0.1 px further left
+    above = (380.9, 474.1, 423.3, 485.7)
+    assert reading_order([lower, tall, upper, above]) == [3, 1, 2, 0]
+    # two columns in one row: left to right
+    left, right = (10, 100, 60, 112), (300, 101, 350, 113)
+    assert reading_order([right, left]) == [1, 0]
+
+
 def _check_box(b) -> None:
     assert len(b) == 4 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in b)
     assert b[0] <= b[2] and b[1] <= b[3]
