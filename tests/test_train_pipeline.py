@@ -158,3 +158,30 @@ def test_int8_export_of_a_line_head_model(tmp_path):
         ort.InferenceSession(fp).get_modelmeta().custom_metadata_map["pxocr"]
     pred = Predictor(q, threads=1)
     assert pred.reads_lines and pred.predict(render_page(preset("clean"), 5, 0)[0]).width == 640
+
+
+def test_bf16_forward_gives_the_float32_losses():
+    """TrainConfig.bf16 runs the network in bfloat16 autocast; the losses (computed in float32
+    on its outputs) stay within a few percent of a float32 pass, and the gradients are finite."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from pxocr.model.config import PRESETS as MODELS
+    from pxocr.model.loss import PxLoss
+    from pxocr.model.net import PxNet
+    from pxocr.train.data import SynthCrops
+    from pxocr.train.loop import _forward_loss
+
+    torch.manual_seed(0)
+    model = PxNet(MODELS["tiny-ctc"])
+    cfg = PRESETS["tiny-ctc"]
+    batch = next(iter(DataLoader(SynthCrops(cfg.stages[0], 3, 8), batch_size=8, num_workers=0)))
+    loss_fn = PxLoss(cfg.loss)
+    f32 = _forward_loss(model, loss_fn, batch)
+    b16 = _forward_loss(model, loss_fn, batch, bf16=True)
+    assert set(b16) == set(f32) and "ctc" in b16
+    for k in f32:
+        assert b16[k].dtype == torch.float32
+        assert abs(float(b16[k]) - float(f32[k])) <= 0.05 * abs(float(f32[k])) + 1e-3, k
+    b16["loss"].backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)

@@ -48,6 +48,7 @@ class TrainConfig:
     ckpt_every: int = 100
     threads: int = 2
     workers: int = 1
+    bf16: bool = False  # forward pass in bfloat16 autocast (about 20 % faster on CPUs with AMX)
     loss: LossConfig = LossConfig()
 
     @property

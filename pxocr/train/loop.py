@@ -92,16 +92,29 @@ def line_batch(batch: dict[str, torch.Tensor], height: int, width: int):
     return bi, torch.from_numpy(grid), frames, batch["line_labels"][bi, li], count[bi, li]
 
 
-def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
+                  bf16: bool = False) -> dict[str, torch.Tensor]:
+    """The loss terms of one batch. ``bf16``: the network runs in bfloat16 autocast; the losses
+    are computed in float32 on its outputs."""
     image = batch["image"]
+
+    def amp():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+
     if model.line_head is None:
-        return loss_fn(model(image), batch)
-    feats = model.forward_features(image)
-    parts = loss_fn(model.out(feats), batch)
+        with amp():
+            raw = model(image)
+        return loss_fn(raw.float(), batch)
+    with amp():
+        feats = model.forward_features(image)
+        raw = model.out(feats)
+    parts = loss_fn(raw.float(), batch)
     lines = line_batch(batch, image.shape[2], image.shape[3])
     if lines is not None:
         bi, grid, frames, labels, counts = lines
-        ctc = ctc_loss(model.read_lines(feats[bi], grid), frames, labels, counts) * loss_fn.cfg.ctc
+        with amp():
+            logits = model.read_lines(feats[bi], grid)
+        ctc = ctc_loss(logits.float(), frames, labels, counts) * loss_fn.cfg.ctc
         parts["ctc"] = ctc
         parts["loss"] = parts["loss"] + ctc
     return parts
@@ -213,7 +226,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
         for batch in dl:
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, cfg)
-            parts = _forward_loss(model, loss_fn, batch)
+            parts = _forward_loss(model, loss_fn, batch, cfg.bf16)
             opt.zero_grad(set_to_none=True)
             parts["loss"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
