@@ -5,11 +5,11 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def read(source, model=None, threads: int = 0):
+def read(source, model=None, threads: int = 0, single_pass: bool = False):
     """Read an image (path, PIL image or numpy array); see ``pxocr.infer.read``."""
     from .infer import read as _read
 
-    return _read(source, model=model, threads=threads)
+    return _read(source, model=model, threads=threads, single_pass=single_pass)
 
 
 __all__ = ["read", "__version__"]

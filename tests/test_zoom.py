@@ -62,8 +62,52 @@ def test_mosaic_maps_back_to_page_pixels_exactly():
             (xi, yi), (wi, hi) = m.origin[i], rs[i].size()
             (xj, yj), (wj, hj) = m.origin[j], rs[j].size()
             assert xi + wi <= xj or xj + wj <= xi or yi + hi <= yj or yj + hj <= yi
-    gap = np.array([[-5.0, -5.0, -1.0, -1.0]])
+    # a box centred in the gap between two crops of the same shelf belongs to neither
+    (x0, y0), (w0, _) = m.origin[0], rs[0].size()
+    gap = np.array([[x0 + w0 + 2, y0 + 2, x0 + w0 + 6, y0 + 6]], np.float64)
+    assert m.image.shape[1] > x0 + w0 + 6
     assert m.region_of(gap)[0] == -1
+
+
+def test_mosaic_content_lines_up_with_the_page():
+    """An ink square on whole page pixels, enlarged x2 in the mosaic, maps back to the same
+    page pixels."""
+    gray = np.full((100, 200), 255, np.uint8)
+    gray[40:50, 60:70] = 0
+    r = Region((50, 30, 80, 60), (40, 20, 90, 70), 2.0)
+    m = mosaic(gray, [r])
+    ys, xs = np.nonzero(m.image < 128)
+    ink = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float64)  # mosaic px, edges
+    np.testing.assert_allclose(m.to_page(ink, 0)[0], [60, 40, 70, 50], atol=0.5)  # bicubic blurs 1 px
+
+
+def test_regions_cut_by_the_page_edge_keep_their_margin_in_the_mosaic():
+    """A region cut off by the page's edge gets its lost margin back as paper, so that two
+    regions' text never comes closer than two margins in the mosaic (they were once read as one
+    line, mapped to the wrong place)."""
+    cfg = ZoomConfig(below_em=24, target_em=28, margin_em=1.0)
+    lines = [_line("RIGHT", 540, 60, 16), _line("LEFT", 1, 200, 16)]  # ending at x 597.3, starting at 1
+    rs = regions(lines, 600, 300, cfg)
+    assert len(rs) == 2
+    right, left = sorted(rs, key=lambda r: -r.core[0])
+    assert right.crop[2] == 600 and right.pad[2] == round((np.ceil(right.core[2] + 16) - 600) * right.scale)
+    assert left.crop[0] == 0 and left.pad[0] == round(-np.floor(left.core[0] - 16) * left.scale)
+    assert right.pad[:2] == (0, 0) and left.pad[1:] == (0, 0, 0)
+    gray = np.full((300, 600), 255, np.uint8)
+    m = mosaic(gray, rs)
+    ends = [(m.origin[k, 0], m.origin[k, 0] + r.size()[0]) for k, r in enumerate(rs)]
+    (a0, a1), (b0, b1) = sorted(ends)
+    core = [m.origin[k, 0] + (r.core[0] - r.crop[0]) * r.scale for k, r in enumerate(rs)]
+    core_end = [m.origin[k, 0] + (r.core[2] - r.crop[0]) * r.scale for k, r in enumerate(rs)]
+    first, second = sorted(range(2), key=lambda k: ends[k][0])
+    assert core[second] - core_end[first] >= 2 * 28  # two margins of 1 em at 28 px em
+
+
+def test_regions_keep_different_sizes_apart():
+    """A 10 px line beside a 22 px one: merged, the 22 px line would be read at 55 px em."""
+    cfg = ZoomConfig(below_em=24, target_em=28, margin_em=1.0, max_scale=2.5)
+    rs = regions([_line("ab", 10, 10, 10), _line("cd", 40, 14, 22)], 300, 200, cfg)
+    assert sorted(r.scale for r in rs) == pytest.approx([28 / 22, 2.5])
 
 
 def _glyphs(boxes, scores) -> Glyphs:
@@ -107,6 +151,7 @@ def test_to_page_keeps_lines_centred_in_the_core():
     assert ln.text == "ab"
     np.testing.assert_allclose(ln.chars[0].bbox, [25, 25, 25 + 0.35 * 32, 25 + 0.35 * 32])
     assert ln.extra["font_size"] == pytest.approx(16)
+    assert ln.extra["baseline"] == pytest.approx(25 + 0.35 * 32)  # mosaic baseline y+30+22.4 -> page
 
 
 def test_accuracy_zoom_reads_16px_pages():

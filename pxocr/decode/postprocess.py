@@ -187,8 +187,9 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
 def _merge_close(g: Glyphs, seg: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One line's glyphs (indices, gaps) with neighbours closer than half a pitch (gap -1) made
     one: the better-scoring glyph over the union of both boxes (in place). In a monospaced
-    font two characters cannot be that close; it is one glyph found twice, such as the two
-    ticks of a large ``"``."""
+    font (the model's, OCR-B: ``DecodeConfig.advance_em``) two characters cannot be that close;
+    it is one glyph found twice, such as the two ticks of a large ``"``. A proportional font
+    would break this rule ('il'), as it breaks the pitch grid the decoding relies on."""
     while (gaps < 0).any():
         k = int(np.flatnonzero(gaps < 0)[0])
         a, b = seg[k], seg[k + 1]
@@ -365,8 +366,9 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
 def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig) -> np.ndarray:
     """(x0, x1, baseline, size) per line (L, 4): its ink extent and the medians of its letters'
     and digits' baselines (``_baselines``: from the font where the config has its shapes) and
-    size predictions (of all its glyphs if it has none). A line of punctuation alone used to
-    take the network's baselines, 0.37 em off at p95: a lone '^' fitted there read as '*'."""
+    size predictions (of all its glyphs if it has none). The font's baselines matter most for a
+    line of punctuation alone: the network's are 0.37 em off at p95 there, and a lone '^'
+    fitted on such a baseline reads as '*'."""
     idx, line = _flat(segs)
     n = len(segs)
     start = np.cumsum([len(s) for s in segs]) - [len(s) for s in segs]

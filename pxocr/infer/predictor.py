@@ -35,6 +35,7 @@ class TileConfig:
     max_whole: int = 1024
     tile: int = 640
     overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
+    max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
 
     def __post_init__(self) -> None:
         if not 0 < 2 * self.overlap < self.tile or self.tile % 16:
@@ -62,8 +63,6 @@ def _spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float
         out.append((s, end, lo, hi))
     return out
 
-
-ZOOM_MAX_WHOLE = 2048  # px: the mosaic of enlarged small text is read whole up to this size
 
 INK_MARGIN = 48  # px of paper kept around the ink, so the network sees each glyph's surroundings
 INK_CONTRAST = 24  # grey levels below the paper that count as ink
@@ -180,12 +179,12 @@ class Predictor:
         return self._detect(gray)[0]
 
     def _detect(self, gray: np.ndarray, max_whole: int = 0) -> tuple[Glyphs, Optional[LineReader]]:
-        """The page's glyphs, and a line reader on its features (whole pages of a model with a
-        line head; tiled pages, over ``max_whole`` px or the tile config's, are read by the
-        detector alone)."""
+        """The page's glyphs, and a line reader on its features (images read whole, by a model with
+        a line head). Images over ``max_whole`` px (default: the tile config's) are read in tiles,
+        by the detector alone."""
         h, w = gray.shape
         t = self.tiles
-        if max(h, w) <= max(max_whole, t.max_whole):
+        if max(h, w) <= (max_whole or t.max_whole):
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
                 return Glyphs.empty(), None  # blank page
@@ -214,7 +213,7 @@ class Predictor:
             if regions:
                 first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
                 m = zoom.mosaic(gray, regions)
-                g, reader = self._detect(m.image, max_whole=ZOOM_MAX_WHOLE)
+                g, reader = self._detect(m.image, max_whole=self.tiles.max_whole_zoom)
                 g = zoom.confirmed(g, m, first, self.zoom)
                 for again in zoom.to_page(group_lines(g, self.decode_cfg, reader), m):
                     lines = zoom.merge(lines, again, self.zoom)

@@ -1,11 +1,13 @@
-"""Small text read again, enlarged: the regions to zoom into and the merge of the two readings.
+"""Small text read a second time, enlarged: the regions, the mosaic they are read in, and the
+merge of the two readings.
 
 The network reads text of 28-48 px em almost without error, but its error rate climbs below
 that (clean pages, per glyph: 1.1 % at 16-19 px, 0.3 % at 20-23 px, 0.03 % at 28-31 px).
 So after a first reading, the lines smaller than ``ZoomConfig.below_em`` are gathered into
-regions, each region is cut out with a margin, enlarged (bicubic) so that its smallest
-line is ``target_em`` px, and read again; the lines found there replace the first reading's
-lines they overlap. Everything is mapped back to the page's own pixels.
+regions. Each region is cut out with a margin and enlarged (bicubic) so that its smallest
+line is ``target_em`` px; the enlarged crops are packed into one mosaic, read in one network
+pass, and mapped back to the page's own pixels. In each region, the lines found there replace
+the first reading's lines they overlap, unless they score lower on average (``merge``).
 """
 
 from __future__ import annotations
@@ -35,18 +37,23 @@ class ZoomConfig:
     confirm_score: float = 0.7  # glyphs new in the enlarged reading need this score
 
     def __post_init__(self) -> None:
-        if self.below_em < 0 or self.target_em <= 0 or self.max_scale < 1 or self.margin_em < 0:
-            raise ValueError("ZoomConfig needs below_em >= 0, target_em > 0, max_scale >= 1, margin_em >= 0")
+        if self.below_em < 0 or self.target_em <= 0 or self.max_scale < 1 or self.margin_em <= 0 \
+                or self.keep_em <= 0 or not 0 <= self.confirm_score:
+            raise ValueError("ZoomConfig needs below_em >= 0, target_em > 0, max_scale >= 1, margin_em > 0, "
+                             "keep_em > 0 and confirm_score >= 0")
 
 
 @dataclass(frozen=True)
 class Region:
     """A part of the page to read again: its core (the lines' boxes, merged) and its crop
-    (the core plus the margin, clipped to the page), both (x0, y0, x1, y1) px, and the scale."""
+    (the core plus the margin, clipped to the page), both (x0, y0, x1, y1) px, and the scale.
+    ``pad`` (left, top, right, bottom), enlarged px: the margin the page's edges cut off, which
+    the mosaic gives back as paper, so that no two regions' text comes closer than two margins."""
 
     core: tuple[float, float, float, float]
     crop: tuple[int, int, int, int]
     scale: float
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def size(self) -> tuple[int, int]:
         """(width, height) of the enlarged crop, px."""
@@ -65,33 +72,39 @@ def _em(line: Line) -> float:
     return float(line.extra.get("font_size", 0.0))
 
 
+MERGE_EM_RATIO = 1.5  # lines of more different sizes stay in separate regions (each its own scale)
+
+
 def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig) -> list[Region]:
     """The regions that hold the lines smaller than ``cfg.below_em``: each small line's box
-    grown by the margin, merged while any two overlap."""
-    groups = [(np.array(ln.bbox, np.float64), _em(ln)) for ln in lines if 0 < _em(ln) < cfg.below_em]
+    grown by the margin, merged while any two of similar size (within ``MERGE_EM_RATIO``)
+    overlap. A region's scale brings its smallest line to ``cfg.target_em``."""
+    groups = [(np.array(ln.bbox, np.float64), _em(ln), _em(ln)) for ln in lines if 0 < _em(ln) < cfg.below_em]
     merged = True
     while merged:  # a handful of regions per page: the quadratic merge is cheap
         merged = False
-        out: list[tuple[np.ndarray, float]] = []
-        for box, em in groups:
-            for k, (other, em2) in enumerate(out):
-                pad = cfg.margin_em * max(em, em2)
-                if box[0] - pad < other[2] and other[0] < box[2] + pad and box[1] - pad < other[3] \
-                        and other[1] < box[3] + pad:
+        out: list[tuple[np.ndarray, float, float]] = []
+        for box, lo, hi in groups:
+            for k, (other, lo2, hi2) in enumerate(out):
+                pad = cfg.margin_em * max(lo, lo2)
+                if max(hi, hi2) <= MERGE_EM_RATIO * min(lo, lo2) and box[0] - pad < other[2] \
+                        and other[0] < box[2] + pad and box[1] - pad < other[3] and other[1] < box[3] + pad:
                     out[k] = (np.concatenate([np.minimum(box[:2], other[:2]), np.maximum(box[2:], other[2:])]),
-                              min(em, em2))
+                              min(lo, lo2), max(hi, hi2))
                     merged = True
                     break
             else:
-                out.append((box, em))
+                out.append((box, lo, hi))
         groups = out
     result = []
-    for box, em in groups:
-        pad = cfg.margin_em * em
-        crop = (max(0, int(np.floor(box[0] - pad))), max(0, int(np.floor(box[1] - pad))),
-                min(width, int(np.ceil(box[2] + pad))), min(height, int(np.ceil(box[3] + pad))))
+    for box, em, _ in groups:
+        margin = cfg.margin_em * em
+        want = (np.floor(box[0] - margin), np.floor(box[1] - margin), np.ceil(box[2] + margin),
+                np.ceil(box[3] + margin))
+        crop = (max(0, int(want[0])), max(0, int(want[1])), min(width, int(want[2])), min(height, int(want[3])))
         scale = float(np.clip(cfg.target_em / em, 1.0, cfg.max_scale))
-        result.append(Region(tuple(float(v) for v in box), crop, scale))
+        cut = (crop[0] - want[0], crop[1] - want[1], want[2] - crop[2], want[3] - crop[3])
+        result.append(Region(tuple(float(v) for v in box), crop, scale, tuple(int(round(v * scale)) for v in cut)))
     return result
 
 
@@ -128,21 +141,23 @@ class Mosaic:
 
 def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP) -> Mosaic:
     """Shelf-pack the enlarged crops (tallest first) into rows at most ``MOSAIC_WIDTH`` px wide
-    (or the widest crop), ``gap`` px apart, on the page's paper grey."""
+    (or the widest crop), ``gap`` px apart, on the page's paper grey. Each crop takes its
+    ``pad`` of paper with it, so every region keeps its full margin on every side."""
     crops = [enlarge(gray, r) for r in regions]
-    width = max(MOSAIC_WIDTH, max(c.shape[1] for c in crops))
-    origin = np.zeros((len(crops), 2), np.int64)
+    pads = np.array([r.pad for r in regions], np.int64).reshape(-1, 4)
+    foot = np.array([c.shape[::-1] for c in crops]) + pads[:, :2] + pads[:, 2:]  # (R, 2) w, h with pads
+    width = max(MOSAIC_WIDTH, int(foot[:, 0].max()))
+    corner = np.zeros((len(crops), 2), np.int64)
     x = y = shelf = 0
-    for k in sorted(range(len(crops)), key=lambda k: -crops[k].shape[0]):
-        h, w = crops[k].shape
+    for k in sorted(range(len(crops)), key=lambda k: -foot[k, 1]):
+        w, h = foot[k]
         if x and x + w > width:
             x, y, shelf = 0, y + shelf + gap, 0
-        origin[k] = x, y
+        corner[k] = x, y
         x, shelf = x + w + gap, max(shelf, h)
-    height = y + shelf
-    used = max(int(origin[k, 0]) + crops[k].shape[1] for k in range(len(crops)))
-    paper = int(np.median(gray[::4, ::4]))
-    image = np.full((height, used), paper, np.uint8)
+    ends = corner + foot
+    origin = corner + pads[:, :2]
+    image = np.full((int(ends[:, 1].max()), int(ends[:, 0].max())), int(np.median(gray[::4, ::4])), np.uint8)
     for (x, y), c in zip(origin.tolist(), crops):
         image[y:y + c.shape[0], x:x + c.shape[1]] = c
     return Mosaic(image, regions, origin)
@@ -163,14 +178,15 @@ def confirmed(g: Glyphs, m: Mosaic, first: np.ndarray, cfg: ZoomConfig) -> Glyph
 
 def to_page(lines: list[Line], m: Mosaic) -> list[list[Line]]:
     """Lines read in the mosaic -> page px, per region; only those whose centre lies in their
-    region's core (a line cut by the crop's edge belongs to the first reading)."""
+    region's core (a line cut by the crop's edge belongs to the first reading) and whose
+    characters all lie in that region's crop."""
     out: list[list[Line]] = [[] for _ in m.regions]
     if not lines:
         return out
     where = m.region_of(np.array([ln.bbox for ln in lines]))
     for ln, k in zip(lines, where.tolist()):
-        if k < 0:
-            continue
+        if k < 0 or (m.region_of(np.array([c.bbox for c in ln.chars])) != k).any():
+            continue  # in the gaps, or joined across two crops: the first reading's lines stay
         b = tuple(m.to_page(ln.bbox, k)[0].tolist())
         cx0, cy0, cx1, cy1 = m.regions[k].core
         if not (cx0 <= (b[0] + b[2]) / 2 <= cx1 and cy0 <= (b[1] + b[3]) / 2 <= cy1):
