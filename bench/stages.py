@@ -5,7 +5,9 @@
 Clean 640x640 pages (seed 8100001, the pages of bench/speed.py) are saved as PNG, then read
 with the shipped model at one thread, timing each stage of ``Predictor.predict`` separately.
 Prints the median ms per stage and its share of the sum of the medians. The line head's
-network call (``line_logp``), made while the lines are decoded, is timed on its own.
+network call (``line_logp``), made while the first reading's lines are decoded, is timed on its
+own; the second reading of small text (``Predictor.read_small_again``: mosaic, network, line
+head and decoding) is one stage.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pxocr.synth import preset, render_page
 
 SEED = 8100001
 STAGES = ("image decode", "preprocessing (ink window, input)", "network: page", "glyph decoding",
-          "lines: grouping, fusion, shape check, box redraw", "JSON output")
+          "lines: grouping, fusion, shape check, box redraw", "second reading of small text, enlarged",
+          "JSON output")
 HEAD = "network: line head"
 
 
@@ -70,6 +73,8 @@ def main() -> None:
                 head_ms.clear()
                 reader = pred._line_reader(feats, x0, y0, head) if pred.reads_lines else None
                 lines = group_lines(g, pred.decode_cfg, reader)
+                t.append(time.perf_counter())
+                lines = pred.read_small_again(gray, lines)
                 t.append(time.perf_counter())
                 Result(os.path.basename(path), [Page(gray.shape[1], gray.shape[0], lines)]).to_json()
                 t.append(time.perf_counter())

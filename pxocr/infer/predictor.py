@@ -23,7 +23,7 @@ from ..charset import CHARSET
 from ..decode import DecodeConfig, find_glyphs, group_lines
 from ..decode.ctc import LINE_ROWS, read_lines
 from ..decode.postprocess import Glyphs, LineReader
-from ..document import Page
+from ..document import Line, Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
 from . import zoom
@@ -207,17 +207,24 @@ class Predictor:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
         h, w = gray.shape
         g, reader = self._detect(gray)
-        lines = group_lines(g, self.decode_cfg, reader)
-        if self.zoom.below_em > 0:
-            regions = zoom.regions(lines, w, h, self.zoom)
-            if regions:
-                first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
-                m = zoom.mosaic(gray, regions)
-                g, reader = self._detect(m.image, max_whole=self.tiles.max_whole_zoom)
-                g = zoom.confirmed(g, m, first, self.zoom)
-                for again in zoom.to_page(group_lines(g, self.decode_cfg, reader), m):
-                    lines = zoom.merge(lines, again, self.zoom)
+        lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
         return Page(w, h, lines, name)
+
+    def read_small_again(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
+        """The page's lines (a first reading) with its small text read a second time, enlarged
+        (``pxocr.infer.zoom``), where that reads better; as they are when ``zoom.below_em`` is 0."""
+        if self.zoom.below_em <= 0:
+            return lines
+        regions = zoom.regions(lines, gray.shape[1], gray.shape[0], self.zoom)
+        if not regions:
+            return lines
+        first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
+        m = zoom.mosaic(gray, regions)
+        g, reader = self._detect(m.image, max_whole=self.tiles.max_whole_zoom)
+        g = zoom.confirmed(g, m, first, self.zoom)
+        for again in zoom.to_page(group_lines(g, self.decode_cfg, reader), m):
+            lines = zoom.merge(lines, again, self.zoom)
+        return lines
 
     def with_decode(self, **changes) -> "Predictor":
         other = object.__new__(Predictor)
