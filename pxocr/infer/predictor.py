@@ -227,13 +227,14 @@ class Predictor:
         return lines
 
     def with_decode(self, **changes) -> "Predictor":
-        other = object.__new__(Predictor)
-        other.__dict__.update(self.__dict__)
-        other.decode_cfg = replace(self.decode_cfg, **changes)
-        return other
+        """The same loaded model with these DecodeConfig fields changed."""
+        return self._with(decode_cfg=replace(self.decode_cfg, **changes))
 
     def with_zoom(self, **changes) -> "Predictor":
+        """The same loaded model with these ZoomConfig fields changed (``below_em=0``: one pass)."""
+        return self._with(zoom=replace(self.zoom, **changes))
+
+    def _with(self, **attrs) -> "Predictor":
         other = object.__new__(Predictor)
-        other.__dict__.update(self.__dict__)
-        other.zoom = replace(self.zoom, **changes)
+        other.__dict__.update(self.__dict__, **attrs)
         return other

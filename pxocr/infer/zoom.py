@@ -187,11 +187,11 @@ def to_page(lines: list[Line], m: Mosaic) -> list[list[Line]]:
     for ln, k in zip(lines, where.tolist()):
         if k < 0 or (m.region_of(np.array([c.bbox for c in ln.chars])) != k).any():
             continue  # in the gaps, or joined across two crops: the first reading's lines stay
+        r = m.regions[k]
         b = tuple(m.to_page(ln.bbox, k)[0].tolist())
-        cx0, cy0, cx1, cy1 = m.regions[k].core
+        cx0, cy0, cx1, cy1 = r.core
         if not (cx0 <= (b[0] + b[2]) / 2 <= cx1 and cy0 <= (b[1] + b[3]) / 2 <= cy1):
             continue
-        r = m.regions[k]
         sy = (r.crop[3] - r.crop[1]) / r.size()[1]
         extra = dict(ln.extra)
         if "baseline" in extra:
