@@ -57,6 +57,44 @@ def test_resume_continues_from_checkpoint(tmp_path):
     assert torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 20
 
 
+def test_validation_reads_as_pxocr_read_does(run_dir):
+    """The logged validation numbers are those of the exported model read by the Predictor."""
+    from pxocr.eval import evaluate
+    from pxocr.infer import Predictor
+    from pxocr.synth import preset, render_page
+
+    logged = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    pred = Predictor(str(run_dir / "val.onnx"), threads=1)
+    pages = [render_page(preset("clean"), TINY.val_seed, i) for i in range(TINY.val_pages)]
+    r = evaluate([pred.predict(im) for im, _ in pages], [gt for _, gt in pages], ap=False)
+    assert logged["clean/cer"] == pytest.approx(r["cer"]) and logged["clean/f1_75"] == pytest.approx(r["f1"]["0.75"])
+
+
+def test_ema_ships_the_average_and_resumes(tmp_path):
+    """With ``ema``, the checkpoint keeps a moving average of the weights; export and --init use
+    it, and a resumed run goes on averaging where it stopped."""
+    import torch
+
+    from pxocr.train.loop import load_model
+
+    cfg = TrainConfig(model="tiny", stages=(Stage(steps=10, crop=96, batch=4),), warmup=2, val_every=100,
+                      val_pages=1, val_presets=("clean",), ckpt_every=5, workers=0, ema=0.5)
+    short = TrainConfig(**{**cfg.__dict__, "stages": (Stage(steps=5, crop=96, batch=4),)})
+    train(str(tmp_path), short, progress=False)
+    ck = torch.load(tmp_path / "last.pt", weights_only=False)
+    ck["config"] = cfg.to_json()
+    torch.save(ck, tmp_path / "last.pt")
+    train(str(tmp_path), cfg, resume=True, progress=False)
+    ck = torch.load(tmp_path / "last.pt", weights_only=False)
+    assert int(ck["ema"]["n_averaged"]) == 10
+    shipped = load_model(str(tmp_path)).state_dict()
+    for k, v in ck["model"].items():
+        assert torch.equal(shipped[k], ck["ema"]["module." + k]), k
+    assert any(not torch.equal(shipped[k], v) for k, v in ck["model"].items() if v.is_floating_point())
+    with pytest.raises(Exception, match="ema"):
+        TrainConfig.from_dict({"ema": 1.0})
+
+
 def test_export_matches_pytorch_and_reads(run_dir, tmp_path, capsys):
     import onnxruntime as ort
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import BOX, CLS_START, HEAT, LINE
+from .config import BOX, CLS_START, LINE
 
 
 @dataclass(frozen=True)
@@ -52,24 +52,25 @@ class PxLoss(nn.Module):
         super().__init__()
         self.cfg = cfg
 
-    def forward(self, out: torch.Tensor, t: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """out (B, 7 + K, h, w); targets heat (B, h, w), box (B, 4, h, w), line (B, 2, h, w),
-        cls (B, h, w), weight (B, h, w). Returns the weighted parts and their sum ``loss``."""
+    def forward(self, heat_logit: torch.Tensor, at_pos: torch.Tensor,
+                t: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """heat_logit (B, h, w): the raw map's centre channel; at_pos (N, 7 + K): all its channels
+        at the positive cells (weight > 0, in row-major order; ``PxNet.outputs_at``). Targets
+        heat (B, h, w), box (B, 4, h, w), line (B, 2, h, w), cls (B, h, w), weight (B, h, w).
+        Returns the weighted parts and their sum ``loss``."""
         c = self.cfg
-        heat = focal_heat(out[:, HEAT], t["heat"])
+        heat = focal_heat(heat_logit, t["heat"])
         w = t["weight"]
         m = w > 0
-        wsum = w[m].sum().clamp(min=1e-6)
         wm = w[m]
-        pbox = out[:, BOX].permute(0, 2, 3, 1)[m]  # (N, 4)
+        wsum = wm.sum().clamp(min=1e-6)
+        pbox = at_pos[:, BOX]  # (N, 4)
         tbox = t["box"].permute(0, 2, 3, 1)[m]
         l1 = ((pbox - tbox).abs().mean(1) * wm).sum() / wsum
         giou = ((1 - giou_dist(pbox, tbox)) * wm).sum() / wsum
-        logits = out[:, CLS_START:].permute(0, 2, 3, 1)[m]  # (N, K)
-        ce = (F.cross_entropy(logits, t["cls"][m], reduction="none") * wm).sum() / wsum
-        pline = out[:, LINE].permute(0, 2, 3, 1)[m]
+        ce = (F.cross_entropy(at_pos[:, CLS_START:], t["cls"][m], reduction="none") * wm).sum() / wsum
         tline = t["line"].permute(0, 2, 3, 1)[m]
-        line = ((pline - tline).abs().sum(1) * wm).sum() / wsum
+        line = ((at_pos[:, LINE] - tline).abs().sum(1) * wm).sum() / wsum
         parts = {"heat": heat * c.heat, "l1": l1 * c.l1, "giou": giou * c.giou, "cls": ce * c.cls,
                  "line": line * c.line}
         parts["loss"] = sum(parts.values())

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..decode.ctc import LINE_ROWS, NUM_LINE_CLASSES
-from .config import CLS_START, ModelConfig
+from .config import CLS_START, HEAT, ModelConfig
 
 
 def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
@@ -119,12 +119,26 @@ class PxNet(nn.Module):
         """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
         return self.out(self.forward_features(image))
 
+    def outputs_at(self, features: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the loss needs of the raw map: its centre logit everywhere (B, h, w), and all its
+        channels at the cells of ``mask`` (B, h, w) bool, as (N, 7 + K) in row-major order.
+        The same numbers as ``forward``, without the class logits of every cell (a step is
+        about 10 % faster)."""
+        w, b = self.out.weight, self.out.bias
+        heat = F.conv2d(features, w[HEAT:HEAT + 1], b[HEAT:HEAT + 1])[:, 0]
+        return heat, F.linear(features.permute(0, 2, 3, 1)[mask], w[:, :, 0, 0], b)
+
+    @staticmethod
+    def sample_lines(features: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+        """Features (N, C, H/4, W/4) sampled bilinearly at ``grid`` (N, R, T, 2) (``grid_sample``
+        coordinates, align_corners=False, zeros outside) -> (N, C, R, T)."""
+        return F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
     def read_lines(self, features: torch.Tensor, grid: torch.Tensor, log_probs: bool = False) -> torch.Tensor:
         """Line logits (L, NUM_LINE_CLASSES, T) of features (L, head, H/4, W/4) sampled on grids
         (L, LINE_ROWS, T, 2) (``grid_sample`` coordinates, align_corners=False, zeros outside);
         with ``log_probs``, log-probabilities (L, T, NUM_LINE_CLASSES) (what the decoder takes)."""
-        sampled = F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        logits = self.line_head(sampled)
+        logits = self.line_head(self.sample_lines(features, grid))
         return F.log_softmax(logits, 1).transpose(1, 2) if log_probs else logits
 
 

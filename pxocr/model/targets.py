@@ -26,11 +26,10 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
     """
     h, w = height // STRIDE, width // STRIDE
     heat = np.zeros((h, w), np.float32)
-    owner = np.zeros((h, w), np.float32)  # the gaussian value of the cell's current owner
+    weight = np.zeros((h, w), np.float32)  # also the gaussian value of the cell's current owner
     box = np.zeros((4, h, w), np.float32)
     line = np.zeros((2, h, w), np.float32)
     cls = np.zeros((h, w), np.int64)
-    weight = np.zeros((h, w), np.float32)
     for ln in page.lines:
         baseline = float(ln.extra.get("baseline", ln.bbox[3]))
         size = float(ln.extra.get("font_size", (ln.bbox[3] - ln.bbox[1]) / 1.0))
@@ -46,24 +45,24 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
             ri, rj = int(np.ceil(3 * sy)) + 1, int(np.ceil(3 * sx)) + 1
             i0, i1 = max(0, ci - ri), min(h, ci + ri + 1)
             j0, j1 = max(0, cj - rj), min(w, cj + rj + 1)
-            ii = np.arange(i0, i1)[:, None] + 0.5
-            jj = np.arange(j0, j1)[None, :] + 0.5
-            g = np.exp(-((jj - cx) ** 2) / (2 * sx * sx) - ((ii - cy) ** 2) / (2 * sy * sy)).astype(np.float32)
+            ii = np.arange(i0, i1) + 0.5
+            jj = np.arange(j0, j1) + 0.5
+            g = np.exp(-((jj[None, :] - cx) ** 2) / (2 * sx * sx) - ((ii[:, None] - cy) ** 2) / (2 * sy * sy))
+            g = g.astype(np.float32)
             g[ci - i0, cj - j0] = 1.0
-            np.maximum(heat[i0:i1, j0:j1], g, out=heat[i0:i1, j0:j1])
+            sl = (slice(i0, i1), slice(j0, j1))
+            np.maximum(heat[sl], g, out=heat[sl])
             px, py = jj * STRIDE, ii * STRIDE  # cell centres in px
             hx, hy = (x1 - x0) / 4, (y1 - y0) / 4
-            inside = (np.abs(px - (x0 + x1) / 2) <= max(hx, STRIDE / 2)) & \
-                     (np.abs(py - (y0 + y1) / 2) <= max(hy, STRIDE / 2))
-            pos = inside & (g > owner[i0:i1, j0:j1])
+            inside = (np.abs(py - (y0 + y1) / 2) <= max(hy, STRIDE / 2))[:, None] & \
+                     (np.abs(px - (x0 + x1) / 2) <= max(hx, STRIDE / 2))[None, :]
+            pos = inside & (g > weight[sl])
             pos[ci - i0, cj - j0] = True
-            sl = (slice(i0, i1), slice(j0, j1))
-            owner[sl] = np.where(pos, g, owner[sl])
-            weight[sl] = np.where(pos, g, weight[sl])
-            cls[sl] = np.where(pos, char_to_index(ch.char), cls[sl])
-            dist = (px - x0, py - y0, x1 - px, y1 - py)
-            for k in range(4):
-                box[k][sl] = np.where(pos, np.broadcast_to(dist[k], g.shape), box[k][sl])
-            line[0][sl] = np.where(pos, np.broadcast_to((baseline - py) / 16.0, g.shape), line[0][sl])
-            line[1][sl] = np.where(pos, log_size, line[1][sl])
+            pi, pj = np.nonzero(pos)
+            weight[sl][pi, pj] = g[pi, pj]
+            cls[sl][pi, pj] = char_to_index(ch.char)
+            qx, qy = px[pj], py[pi]
+            box[:, i0 + pi, j0 + pj] = (qx - x0, qy - y0, x1 - qx, y1 - qy)
+            line[0, i0 + pi, j0 + pj] = (baseline - qy) / 16.0
+            line[1, i0 + pi, j0 + pj] = log_size
     return {"heat": heat, "box": box, "line": line, "cls": cls, "weight": weight}

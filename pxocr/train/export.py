@@ -11,7 +11,7 @@ import torch
 from ..charset import CHARSET
 from ..decode import DecodeConfig
 from ..decode.ctc import LINE_ROWS
-from ..model.net import ExportNet, class_weights
+from ..model.net import ExportNet, PxNet, class_weights
 from ..synth.engine import _renderer
 from ..writers.atomic import write_atomic
 from .loop import load_model
@@ -20,28 +20,32 @@ OPSET = 17
 
 
 def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), font: str | None = None) -> str:
-    """Export the run's model with dynamic height and width; the decode config (with the
-    training font's glyph shapes, see ``pxocr.decode.geometry``) and model facts go into the
-    ONNX metadata (``pxocr``)."""
+    """Export the run's model (see ``export_model``)."""
+    return export_model(load_model(run_dir), out, dcfg, font)
+
+
+def export_model(model: PxNet, out: str, dcfg: DecodeConfig = DecodeConfig(), font: str | None = None) -> str:
+    """Export ``model`` with dynamic height and width; the decode config (with the training
+    font's glyph shapes, see ``pxocr.decode.geometry``) and model facts go into the ONNX
+    metadata (``pxocr``)."""
     import dataclasses
 
     import onnx
 
     if not dcfg.geometry:
         dcfg = dataclasses.replace(dcfg, geometry=tuple(_renderer(font).geometry(CHARSET)))
-
-    model = load_model(run_dir)
     x = torch.zeros(1, 1, 640, 640)
     tmp = out + ".tmp.onnx"
     axes = {"image": {2: "height", 3: "width"}, "dense": {2: "h4", 3: "w4"}, "features": {2: "h4", 3: "w4"}}
+    net = ExportNet(model).eval()
     if model.line_head is None:
-        torch.onnx.export(ExportNet(model).eval(), (x,), tmp, input_names=["image"],
+        torch.onnx.export(net, (x,), tmp, input_names=["image"],
                           output_names=["dense", "features"], opset_version=OPSET, dynamic_axes=axes, dynamo=False)
     else:  # two independent branches: the page, and its "features" sampled along its lines
         feats = torch.zeros(1, model.cfg.head, 160, 160)
         grid = torch.zeros(1, LINE_ROWS, 50, 2)
         axes |= {"line_features": {2: "lh4", 3: "lw4"}, "line_grid": {2: "frames"}, "line_logp": {1: "frames"}}
-        torch.onnx.export(ExportNet(model).eval(), (x, feats, grid), tmp,
+        torch.onnx.export(net, (x, feats, grid), tmp,
                           input_names=["image", "line_features", "line_grid"],
                           output_names=["dense", "features", "line_logp"], opset_version=OPSET, dynamic_axes=axes,
                           dynamo=False)
