@@ -178,10 +178,11 @@ class Predictor:
     def glyphs(self, gray: np.ndarray) -> Glyphs:
         return self._detect(gray)[0]
 
-    def _detect(self, gray: np.ndarray, max_whole: int = 0) -> tuple[Glyphs, Optional[LineReader]]:
+    def _detect(self, gray: np.ndarray, max_whole: int = 0,
+                head: Optional[Callable[[dict], np.ndarray]] = None) -> tuple[Glyphs, Optional[LineReader]]:
         """The page's glyphs, and a line reader on its features (images read whole, by a model with
-        a line head). Images over ``max_whole`` px (default: the tile config's) are read in tiles,
-        by the detector alone."""
+        a line head; ``head`` as in ``_line_reader``). Images over ``max_whole`` px (default: the
+        tile config's) are read in tiles, by the detector alone."""
         h, w = gray.shape
         t = self.tiles
         if max(h, w) <= (max_whole or t.max_whole):
@@ -190,7 +191,7 @@ class Predictor:
                 return Glyphs.empty(), None  # blank page
             g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
-            return g.take(np.nonzero(inside)[0]), self._line_reader(feats, x0, y0) if self.reads_lines else None
+            return g.take(np.nonzero(inside)[0]), self._line_reader(feats, x0, y0, head) if self.reads_lines else None
         parts = []
         for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):

@@ -27,8 +27,7 @@ def _calibration_items(float_model: str, count: int):
     for i in range(count):
         gray = render_page(preset(names[i % 3]), CALIB_SEED, i)[0]
         y0, y1, x0, x1 = ink_window(gray)
-        window = gray[y0:y1, x0:x1]
-        item = {"image": to_input(window)}
+        item = {"image": to_input(gray[y0:y1, x0:x1])}
         if pred.reads_lines:
             feeds: list[dict] = []
 
@@ -36,8 +35,8 @@ def _calibration_items(float_model: str, count: int):
                 feeds.append(f)
                 return pred.session.run(["line_logp"], f)[0]
 
-            g, feats = pred._find(window, (x0, y0))
-            group_lines(g, pred.decode_cfg, pred._line_reader(feats, x0, y0, head))
+            g, reader = pred._detect(gray, head=head)
+            group_lines(g, pred.decode_cfg, reader)
             item |= {k: v for k, v in (feeds[0] if feeds else pred._no_lines).items() if k != "image"}
         yield item
 
