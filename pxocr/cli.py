@@ -156,6 +156,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .errors import require
 
     require("torch", "train")
+    require("onnx", "train")  # validation reads an exported copy of the model
     from .train.config import load_config
     from .train.loop import train
 

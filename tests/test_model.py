@@ -73,15 +73,16 @@ def test_outputs_at_are_the_raw_map_at_the_mask():
     np.testing.assert_allclose(at.numpy(), raw.permute(0, 2, 3, 1)[mask].numpy(), atol=1e-5)
 
 
-def test_line_batch_samples_each_line_where_read_lines_does():
-    """Training samples all lines of an image on one grid; each line's logits equal the
-    line head reading that line alone (``read_lines``, as the shipped graph does)."""
+def test_line_batch_samples_each_line_on_its_own_grid():
+    """Training samples all lines of an image on one grid; each line's samples equal those of
+    the line alone on its own grid (``line_grid``, as the shipped graph samples it), and its
+    labels and frame count are that line's."""
     from torch.utils.data import DataLoader
 
-    from pxocr.decode.ctc import LINE_ROWS
+    from pxocr.decode.ctc import line_grid
     from pxocr.train.config import PRESETS as TRAIN
     from pxocr.train.data import SynthCrops
-    from pxocr.train.loop import line_batch
+    from pxocr.train.loop import LINE_ROWS, line_batch
 
     torch.manual_seed(0)
     m = PxNet(PRESETS["tiny-ctc"]).eval()
@@ -90,8 +91,67 @@ def test_line_batch_samples_each_line_where_read_lines_does():
     assert len(bi) >= 6 and len(set(bi.tolist())) >= 3
     with torch.no_grad():
         feats = m.forward_features(batch["image"])
-        together = m.sample_lines(feats, grid).unflatten(2, (-1, LINE_ROWS)).transpose(1, 2)[bi, slot]
+        sampled = m.sample_lines(feats, grid).unflatten(2, (-1, LINE_ROWS)).transpose(1, 2)[bi, slot]
         for n, (b, k) in enumerate(zip(bi.tolist(), slot.tolist())):
-            alone = m.sample_lines(feats[b:b + 1], grid[b:b + 1, k * LINE_ROWS:(k + 1) * LINE_ROWS])
-            np.testing.assert_allclose(together[n].numpy(), alone[0].numpy(), atol=1e-6)
-            assert (labels[n, :counts[n]] > 0).all() and frames[n] >= counts[n]
+            xs, ys = line_grid(*(float(v) for v in batch["line_geo"][b, k]))
+            own = np.stack(np.broadcast_arrays(xs[None, :] / 128 * 2 - 1, (ys / 128 * 2 - 1)[:, None]), -1)
+            alone = m.sample_lines(feats[b:b + 1], torch.from_numpy(own[None].astype(np.float32)))
+            np.testing.assert_allclose(sampled[n, ..., :len(xs)].numpy(), alone[0].numpy(), atol=1e-6)
+            assert not sampled[n, ..., len(xs):].any()  # frames past the line's end read nothing
+            assert frames[n] == len(xs) and counts[n] == batch["line_count"][b, k]
+            assert torch.equal(labels[n], batch["line_labels"][b, k])
+
+
+def _encode_per_cell(page, size):
+    """``encode`` as a rule per cell (the reference): the heat is the highest gaussian of any
+    glyph there; a cell belongs to the last glyph, in reading order, whose gaussian beats the
+    owner before it among the glyphs whose middle half holds the cell, or whose centre cell it is."""
+    h = w = size // 4
+    heat, weight = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    owner = -np.ones((h, w), int)
+    glyphs = [(ch, ln) for ln in page.lines for ch in ln.chars]
+    for k, (ch, _) in enumerate(glyphs):
+        x0, y0, x1, y1 = ch.bbox
+        cx, cy = (x0 + x1) / 8, (y0 + y1) / 8
+        sx, sy = max(0.5, (x1 - x0) / 20), max(0.5, (y1 - y0) / 20)
+        ci, cj = int(np.floor(cy)), int(np.floor(cx))
+        if not (0 <= ci < h and 0 <= cj < w):
+            continue
+        ri, rj = int(np.ceil(3 * sy)) + 1, int(np.ceil(3 * sx)) + 1
+        for i in range(max(0, ci - ri), min(h, ci + ri + 1)):
+            for j in range(max(0, cj - rj), min(w, cj + rj + 1)):
+                g = 1.0 if (i, j) == (ci, cj) else np.float32(
+                    np.exp(-((j + 0.5 - cx) ** 2) / (2 * sx * sx) - ((i + 0.5 - cy) ** 2) / (2 * sy * sy)))
+                heat[i, j] = max(heat[i, j], g)
+                inside = abs((j + 0.5) * 4 - (x0 + x1) / 2) <= max((x1 - x0) / 4, 2) and \
+                    abs((i + 0.5) * 4 - (y0 + y1) / 2) <= max((y1 - y0) / 4, 2)
+                if (i, j) == (ci, cj) or (inside and g > weight[i, j]):
+                    weight[i, j], owner[i, j] = g, k
+    return heat, weight, owner, glyphs
+
+
+def test_targets_follow_the_per_cell_rule():
+    """``encode`` on dense crops (glyphs touching, crossing the border) matches the rule cell by
+    cell: heat, weights, owners' classes, edge distances and line targets."""
+    from dataclasses import replace
+
+    from pxocr.charset import char_to_index
+
+    cfg = replace(preset("degraded"), width=128, height=128, p_dense=1.0, max_blocks=3)
+    owned = 0
+    for i in range(4):
+        _, page = render_page(cfg, 11, i)
+        t = encode(page, 128, 128)
+        heat, weight, owner, glyphs = _encode_per_cell(page, 128)
+        owned += (owner >= 0).sum()
+        np.testing.assert_array_equal(t["heat"], heat)
+        np.testing.assert_array_equal(t["weight"], weight)
+        for i_, j_ in zip(*np.nonzero(owner >= 0)):
+            ch, ln = glyphs[owner[i_, j_]]
+            x0, y0, x1, y1 = ch.bbox
+            px, py = (j_ + 0.5) * 4, (i_ + 0.5) * 4
+            assert t["cls"][i_, j_] == char_to_index(ch.char)
+            np.testing.assert_allclose(t["box"][:, i_, j_], (px - x0, py - y0, x1 - px, y1 - py), atol=1e-4)
+            np.testing.assert_allclose(t["line"][:, i_, j_], ((ln.extra["baseline"] - py) / 16,
+                                                              np.log(ln.extra["font_size"] / 32)), atol=1e-5)
+    assert owned > 100

@@ -12,7 +12,7 @@ from ..decode.ctc import encode_text
 from ..document import Page
 from ..model.targets import encode
 from ..preprocess import to_input
-from ..synth.engine import preset, render_page
+from ..synth.engine import SynthConfig, preset, render_page
 from .config import Stage
 
 MAX_LINES = 24  # line-head targets per crop
@@ -53,12 +53,19 @@ class SynthCrops(Dataset):
     def __len__(self) -> int:
         return self.length
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+    def page(self, i: int) -> tuple[SynthConfig, np.ndarray, Page]:
+        """Item i's synthetic config, image and ground truth."""
         rng = np.random.default_rng([self.seed, i, 7])
-        name = self.names[int(rng.choice(len(self.names), p=self.p))]
-        cfg = self.cfgs[name]
-        image, page = render_page(cfg, self.seed, i)
+        cfg = self.cfgs[self.names[int(rng.choice(len(self.names), p=self.p))]]
+        return (cfg, *render_page(cfg, self.seed, i))
+
+    @staticmethod
+    def tensors(cfg: SynthConfig, image: np.ndarray, page: Page) -> dict[str, torch.Tensor]:
+        """A rendered crop as the network's input and its targets."""
         t = encode(page, cfg.height, cfg.width) | line_targets(page)
         out = {k: torch.from_numpy(v) for k, v in t.items()}
         out["image"] = torch.from_numpy(to_input(image)[0])  # (1, H, W)
         return out
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return self.tensors(*self.page(i))

@@ -59,7 +59,6 @@ def validate(model: PxNet, cfg: TrainConfig, run_dir: str) -> dict[str, float]:
         out[f"{name}/f1_75"] = r["f1"]["0.75"]
         out[f"{name}/f1_90"] = r["f1"]["0.9"]
         out[f"{name}/edge"] = r["edge_mean"] if r["edge_mean"] is not None else float("nan")
-    torch.set_num_threads(cfg.threads)
     return out
 
 
@@ -104,6 +103,39 @@ def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
         ctc = ctc_loss(model.line_head(sampled), frames, labels, counts) * loss_fn.cfg.ctc
         parts["ctc"] = ctc
         parts["loss"] = parts["loss"] + ctc
+    return parts
+
+
+def _validate_and_log(model: PxNet, cfg: TrainConfig, run_dir: str, step: int, elapsed: float, log,
+                      say) -> dict[str, float]:
+    """``validate`` a copy of ``model`` and log the numbers; a failure (say, onnxruntime's) is
+    logged and reported, and training goes on."""
+    try:
+        metrics = validate(copy.deepcopy(model), cfg, run_dir)
+    except Exception as e:  # noqa: BLE001 - any failure of export or reading; the run must go on
+        log.write(json.dumps({"step": step, "val_error": f"{type(e).__name__}: {e}"}) + "\n")
+        log.flush()
+        say(f"step {step}: validation failed ({type(e).__name__}: {e}); training goes on")
+        return {}
+    log.write(json.dumps({"step": step, "elapsed_s": round(elapsed, 1), **metrics}) + "\n")
+    log.flush()
+    say(f"step {step}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    return metrics
+
+
+def train_step(model: PxNet, loss_fn: PxLoss, opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor],
+               lr: float, bf16: bool = False, ema=None) -> dict[str, torch.Tensor]:
+    """One optimiser step at rate ``lr`` (gradients clipped at norm 5), then the moving average's
+    update; returns the loss terms."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    parts = _forward_loss(model, loss_fn, batch, bf16)
+    opt.zero_grad(set_to_none=True)
+    parts["loss"].backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    if ema is not None:
+        ema.update_parameters(model)
     return parts
 
 
@@ -205,6 +237,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     ema = _ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
     if ema is not None and ck is not None and "ema" in ck:
         ema.load_state_dict(ck["ema"])
+    del ck  # the optimiser state it holds is loaded
     summary_path = os.path.join(run_dir, "summary.json")
     if step >= cfg.total_steps and os.path.exists(summary_path):  # a finished run: nothing to do
         with open(summary_path, encoding="utf-8") as f:
@@ -226,15 +259,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
         dl = DataLoader(ds, batch_size=stage.batch, sampler=sampler, num_workers=cfg.workers,
                         persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
         for batch in dl:
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step, cfg)
-            parts = _forward_loss(model, loss_fn, batch, cfg.bf16)
-            opt.zero_grad(set_to_none=True)
-            parts["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            if ema is not None:
-                ema.update_parameters(model)
+            parts = train_step(model, loss_fn, opt, batch, lr_at(step, cfg), cfg.bf16, ema)
             step += 1
             now = time.time()
             elapsed += now - t_last
@@ -249,19 +274,20 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
                             stage=k + 1)
             last = step == cfg.total_steps
             if step % cfg.ckpt_every == 0 or last:
-                ck = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                      "elapsed": elapsed, "config": cfg.to_json(), "model_preset": cfg.model}
+                state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                         "elapsed": elapsed, "config": cfg.to_json(), "model_preset": cfg.model}
                 if ema is not None:
-                    ck["ema"] = ema.state_dict()
-                _save(ckpt_path, ck)
+                    state["ema"] = ema.state_dict()
+                _save(ckpt_path, state)
             if step % cfg.val_every == 0 or last:
-                metrics = validate(copy.deepcopy(ema.module if ema is not None else model), cfg, run_dir)
-                log.write(json.dumps({"step": step, "elapsed_s": round(elapsed, 1), **metrics}) + "\n")
-                log.flush()
-                bar.write(f"step {step}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in metrics.items()))
+                metrics = _validate_and_log(ema.module if ema is not None else model, cfg, run_dir, step, elapsed,
+                                            log, bar.write)
                 t_last = time.time()
             if step >= start + stage.steps:
                 break
+    if not metrics:  # a run killed after its last checkpoint, before its last validation
+        metrics = _validate_and_log(ema.module if ema is not None else model, cfg, run_dir, step, elapsed, log,
+                                    bar.write)
     bar.close()
     log.close()
     plot_log(run_dir)

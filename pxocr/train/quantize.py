@@ -35,7 +35,7 @@ def _calibration_items(float_model: str, count: int):
                 feeds.append(f)
                 return pred.session.run(["line_logp"], f)[0]
 
-            g, reader = pred._detect(gray, head=head)
+            g, reader = pred._detect(gray, max(gray.shape), head=head)  # whole: with a line reader
             group_lines(g, pred.decode_cfg, reader)
             item |= {k: v for k, v in (feeds[0] if feeds else pred._no_lines).items() if k != "image"}
         yield item
