@@ -58,11 +58,12 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
                      (np.abs(px - (x0 + x1) / 2) <= max(hx, STRIDE / 2))[None, :]
             pos = inside & (g > weight[sl])
             pos[ci - i0, cj - j0] = True
-            pi, pj = np.nonzero(pos)
-            weight[sl][pi, pj] = g[pi, pj]
-            cls[sl][pi, pj] = char_to_index(ch.char)
+            pi, pj = np.nonzero(pos)  # in the window
+            at_i, at_j = i0 + pi, j0 + pj  # on the page's grid
+            weight[at_i, at_j] = g[pi, pj]
+            cls[at_i, at_j] = char_to_index(ch.char)
             qx, qy = px[pj], py[pi]
-            box[:, i0 + pi, j0 + pj] = (qx - x0, qy - y0, x1 - qx, y1 - qy)
-            line[0, i0 + pi, j0 + pj] = (baseline - qy) / 16.0
-            line[1, i0 + pi, j0 + pj] = log_size
+            box[:, at_i, at_j] = (qx - x0, qy - y0, x1 - qx, y1 - qy)
+            line[0, at_i, at_j] = (baseline - qy) / 16.0
+            line[1, at_i, at_j] = log_size
     return {"heat": heat, "box": box, "line": line, "cls": cls, "weight": weight}

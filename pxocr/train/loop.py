@@ -74,11 +74,11 @@ def line_batch(batch: dict[str, torch.Tensor], height: int, width: int):
         return None
     grids = [line_grid(*(float(v) for v in batch["line_geo"][b, k])) for b, k in zip(bi.tolist(), li.tolist())]
     t_max = max(len(xs) for xs, _ in grids)
-    rows = len(grids[0][1])
-    grid = np.full((count.shape[0], (int(li.max()) + 1) * rows, t_max, 2), -2.0, np.float32)  # -2: outside, zeros
+    r = LINE_ROWS
+    grid = np.full((count.shape[0], (int(li.max()) + 1) * r, t_max, 2), -2.0, np.float32)  # -2: outside, zeros
     for b, k, (xs, ys) in zip(bi.tolist(), li.tolist(), grids):
-        grid[b, k * rows:(k + 1) * rows, :len(xs), 0] = xs / width * 2 - 1
-        grid[b, k * rows:(k + 1) * rows, :len(xs), 1] = (ys / height * 2 - 1)[:, None]
+        grid[b, k * r:(k + 1) * r, :len(xs), 0] = xs / width * 2 - 1
+        grid[b, k * r:(k + 1) * r, :len(xs), 1] = (ys / height * 2 - 1)[:, None]
     frames = torch.tensor([len(xs) for xs, _ in grids])
     return bi, li, torch.from_numpy(grid), frames, batch["line_labels"][bi, li], count[bi, li]
 
@@ -237,6 +237,7 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     ema = _ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
     if ema is not None and ck is not None and "ema" in ck:
         ema.load_state_dict(ck["ema"])
+    shipped = ema.module if ema is not None else model  # what is validated and exported
     del ck  # the optimiser state it holds is loaded
     summary_path = os.path.join(run_dir, "summary.json")
     if step >= cfg.total_steps and os.path.exists(summary_path):  # a finished run: nothing to do
@@ -280,14 +281,12 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
                     state["ema"] = ema.state_dict()
                 _save(ckpt_path, state)
             if step % cfg.val_every == 0 or last:
-                metrics = _validate_and_log(ema.module if ema is not None else model, cfg, run_dir, step, elapsed,
-                                            log, bar.write)
+                metrics = _validate_and_log(shipped, cfg, run_dir, step, elapsed, log, bar.write)
                 t_last = time.time()
             if step >= start + stage.steps:
                 break
     if not metrics:  # a run killed after its last checkpoint, before its last validation
-        metrics = _validate_and_log(ema.module if ema is not None else model, cfg, run_dir, step, elapsed, log,
-                                    bar.write)
+        metrics = _validate_and_log(shipped, cfg, run_dir, step, elapsed, log, bar.write)
     bar.close()
     log.close()
     plot_log(run_dir)
