@@ -248,7 +248,8 @@ def test_unknown_preset():
 
 
 @pytest.mark.parametrize("kw", [dict(width=0), dict(height=0), dict(width=-5), dict(size_min=0.0),
-                                dict(size_min=50.0, size_max=20.0), dict(size_step=0.0)])
+                                dict(size_min=50.0, size_max=20.0), dict(size_step=0.0), dict(p_symbols=1.0),
+                                dict(p_symbols=-0.1)])
 def test_bad_config(kw):
     with pytest.raises(UsageError) as e:
         SynthConfig(**kw)
@@ -278,3 +279,20 @@ def test_dense_pages_fill_the_page_without_overlaps():
         for a, b in zip(boxes, boxes[1:]):
             assert a[3] <= b[1]  # one paragraph: each line below the previous one
         assert page.lines[-1].bbox[3] <= 256 and page.lines[0].bbox[1] >= 0
+
+
+def test_more_symbol_runs_raise_the_rare_classes_and_leave_default_pages_alone():
+    """``p_symbols`` (a training knob) draws punctuation more often; pages at the default
+    value are the pages drawn before the knob existed (their text is pinned here)."""
+    from pxocr.synth.text import P_SYMBOLS, PUNCT, line_text
+
+    def share(p_symbols: float) -> float:
+        rng = np.random.default_rng(5)
+        text = "".join(line_text(rng, 40, p_symbols).replace(" ", "") for _ in range(3000))
+        return sum(c in PUNCT for c in text) / len(text)
+
+    base, more = share(P_SYMBOLS), share(0.3)
+    print(f"punctuation share: {base:.3f} at p_symbols={P_SYMBOLS}, {more:.3f} at 0.3")
+    assert 0.08 < base < 0.16 and more > 1.4 * base
+    assert render_page(preset("clean", p_symbols=P_SYMBOLS), 3, 5)[1].text == render_page(preset("clean"), 3, 5)[1].text
+    assert line_text(np.random.default_rng(11), 40) == "ps as info 1961-11-11"  # as drawn before the knob

@@ -223,3 +223,14 @@ def test_bf16_forward_gives_the_float32_losses():
         assert abs(float(b16[k]) - float(f32[k])) <= 0.05 * abs(float(f32[k])) + 1e-3, k
     b16["loss"].backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+@pytest.mark.parametrize("stage,message", [({"steps": 10, "p_symbols": 1.0}, "p_symbols"),
+                                           ({"steps": 10, "crop": 100}, "multiple of 16"),
+                                           ({"steps": 10, "mix": {"nope": 1.0}}, "bad stage mix")])
+def test_bad_stage_in_a_config_is_a_usage_error(stage, message, tmp_path, capsys):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"stages": [stage]}))
+    assert main(["train", "--out", str(tmp_path / "run"), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()

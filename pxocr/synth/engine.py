@@ -35,6 +35,7 @@ class SynthConfig:
     max_blocks: int = 16  # text blocks tried per page
     p_mrz: float = 0.1  # chance that a page gets a passport MRZ block
     p_dense: float = 0.0  # chance that a page is one paragraph filling it (dense training crops)
+    p_symbols: float = textgen.P_SYMBOLS  # share of text tokens that are symbol runs (more: rare classes in training)
     margin: float = 4.0
     degrade: Degradations = field(default_factory=Degradations)
 
@@ -47,6 +48,8 @@ class SynthConfig:
             raise UsageError(f"font sizes {self.size_min}-{self.size_max} must satisfy 4 <= min <= max <= 400")
         if self.size_step <= 0 or self.max_blocks < 1:
             raise UsageError("size_step must be > 0 and max_blocks >= 1")
+        if not 0 <= self.p_symbols < 1:
+            raise UsageError(f"p_symbols must be in [0, 1), not {self.p_symbols}")
 
 
 PRESETS: dict[str, Degradations] = {"clean": CLEAN, "degraded": DEGRADED, "hard": HARD}
@@ -133,7 +136,7 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
         if kind == "mrz":
             texts = [list(textgen.mrz_td3(rng))]
         else:
-            texts = [[textgen.line_text(rng, col_chars) for _ in range(n_lines)] for _ in range(n_cols)]
+            texts = [[textgen.line_text(rng, col_chars, cfg.p_symbols) for _ in range(n_lines)] for _ in range(n_cols)]
         align = ["left", "left", "right", "centre"][int(rng.integers(4))]
         for c, column in enumerate(texts):
             cx = x + c * (col_chars * pitch + gutter)
@@ -159,7 +162,7 @@ def _dense_layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRendere
     n_lines = int((H - 2 * m - line_h) / spacing) + 1
     x = float(rng.uniform(m, m + pitch))
     y = float(rng.uniform(m, max(m, H - m - (n_lines - 1) * spacing - line_h)))
-    return [_LineSpec(textgen.line_text(rng, max_cols), size, x, y + i * spacing + rend.ink_top * size)
+    return [_LineSpec(textgen.line_text(rng, max_cols, cfg.p_symbols), size, x, y + i * spacing + rend.ink_top * size)
             for i in range(n_lines)]
 
 

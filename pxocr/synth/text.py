@@ -112,18 +112,29 @@ def symbols(rng: np.random.Generator) -> str:
 
 _TOKENS = (word, pseudo_word, number, date, amount, code, symbols)
 _TOKEN_P = np.array([0.40, 0.10, 0.12, 0.08, 0.08, 0.10, 0.12])
+P_SYMBOLS = float(_TOKEN_P[-1])  # the share of symbol runs among tokens in pages as drawn
 
 
-def token(rng: np.random.Generator) -> str:
-    return _TOKENS[int(rng.choice(len(_TOKENS), p=_TOKEN_P))](rng)
+@lru_cache(maxsize=16)
+def _token_p(p_symbols: float) -> np.ndarray:
+    """Token probabilities with symbol runs at ``p_symbols``, the other kinds in their ratios."""
+    if p_symbols == P_SYMBOLS:
+        return _TOKEN_P
+    rest = _TOKEN_P[:-1] * (1 - p_symbols) / _TOKEN_P[:-1].sum()
+    return np.append(rest, p_symbols)
 
 
-def line_text(rng: np.random.Generator, max_chars: int) -> str:
-    """A line of whitespace-separated tokens, 1..max_chars long (no leading/trailing space)."""
+def token(rng: np.random.Generator, p_symbols: float = P_SYMBOLS) -> str:
+    return _TOKENS[int(rng.choice(len(_TOKENS), p=_token_p(p_symbols)))](rng)
+
+
+def line_text(rng: np.random.Generator, max_chars: int, p_symbols: float = P_SYMBOLS) -> str:
+    """A line of whitespace-separated tokens, 1..max_chars long (no leading/trailing space);
+    ``p_symbols`` of the tokens are runs of punctuation and random characters."""
     target = int(rng.integers(max(1, max_chars // 4), max_chars + 1))
     out = ""
     for _ in range(200):
-        t = token(rng)
+        t = token(rng, p_symbols)
         cand = f"{out} {t}" if out else t
         if len(cand) > max_chars:
             if not out:

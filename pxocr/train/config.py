@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from ..errors import UsageError
 from ..model.loss import LossConfig
 from ..synth.engine import PRESETS as SYNTH_PRESETS
+from ..synth.text import P_SYMBOLS
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Stage:
     batch: int = 16
     max_blocks: int = 0  # text blocks tried per crop; 0 = crop // 40 (at least 4)
     p_dense: float = 0.0  # share of crops that are one paragraph filling the crop
+    p_symbols: float = P_SYMBOLS  # share of text tokens that are symbol runs (rare classes seen more often)
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch < 1 or self.crop < 64 or self.crop % 16:
@@ -31,6 +33,8 @@ class Stage:
         bad = [k for k in self.mix if k not in SYNTH_PRESETS]
         if bad or not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
+        if not 0 <= self.p_symbols < 1:
+            raise UsageError(f"bad stage {self}: p_symbols must be in [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,8 @@ PRESETS: dict[str, TrainConfig] = {
     # (clean / degraded / hard); without them, 0.21 / 0.94 / 44 %.
     "hour": TrainConfig(
         model="ctc",
-        stages=(Stage(steps=3000, mix={"clean": 0.6, "degraded": 0.4}, p_dense=0.7),
-                Stage(steps=5200, mix={"clean": 0.45, "degraded": 0.55}, p_dense=0.7)),
+        stages=(Stage(steps=3000, mix={"clean": 0.6, "degraded": 0.4}, p_dense=0.7, p_symbols=0.3),
+                Stage(steps=5200, mix={"clean": 0.45, "degraded": 0.55}, p_dense=0.7, p_symbols=0.3)),
         val_every=2000, val_pages=24, bf16=True, ema=0.998,
     ),
     # About a minute: shows the loss falling and the pipeline working end to end.

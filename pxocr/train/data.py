@@ -45,7 +45,8 @@ class SynthCrops(Dataset):
         p = np.array([stage.mix[n] for n in self.names], np.float64)
         self.p = p / p.sum()
         self.cfgs = {n: replace(preset(n), width=stage.crop, height=stage.crop,
-                                max_blocks=stage.max_blocks or max(4, stage.crop // 40), p_dense=stage.p_dense)
+                                max_blocks=stage.max_blocks or max(4, stage.crop // 40), p_dense=stage.p_dense,
+                                p_symbols=stage.p_symbols)
                      for n in self.names}
         self.seed = seed
         self.length = length
