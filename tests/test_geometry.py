@@ -159,3 +159,27 @@ def test_punctuation_only_lines_stay_apart(table):
     geo = tuple(tuple(r) for r in table.tolist())
     lines = group_lines(g, DecodeConfig(geometry=geo))
     assert [ln.text for ln in lines] == [text] * 6
+
+
+def test_two_sizes_on_one_baseline_make_two_rows():
+    """A 44 px word and a 31 px word side by side on one baseline (a heading beside a field).
+    Sorted by baseline, the small word's 'p' and 'i' come first, then a big 'o': each glyph
+    must join the row whose size it fits best, not the newest row it fits at all (which split
+    the small word into 'E s lo' and 'p i')."""
+    from pxocr.decode.postprocess import TOPK, Glyphs, group_lines
+
+    glyphs = []  # (char, x0, size, baseline)
+    for k, (c, s, b) in enumerate(zip("Book", (45.6, 43.0, 42.5, 47.6), (368.1, 367.9, 368.2, 368.2))):
+        glyphs.append((c, 200 + 0.723 * 44 * k, s, b))
+    for k, (c, s, b) in enumerate(zip("Epsilo", (32.6, 31.1, 32.7, 30.8, 30.9, 32.4),
+                                      (368.0, 367.7, 367.9, 367.8, 368.1, 368.0))):
+        glyphs.append((c, 490 + 0.723 * 31 * k, s, b))
+    boxes = [[x + 2, b - 0.7 * s, x + 0.6 * s, b] for _, x, s, b in glyphs]
+    cls = [char_to_index(c) for c, *_ in glyphs]
+    n = len(cls)
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
+               np.array([s for _, _, s, _ in glyphs]), cands,
+               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))))
+    assert [ln.text for ln in group_lines(g, DecodeConfig())] == ["Book", "Epsilo"]

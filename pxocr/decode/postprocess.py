@@ -9,6 +9,7 @@ All coordinates are in the pixels of the map's input image.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Callable, Optional
 
@@ -206,6 +207,8 @@ def _flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 _ANCHOR = np.array([c.isalnum() for c in CHARSET])  # letters and digits: their size and baseline are reliable
+ROW_SIZE_RATIO = 1.35  # the most two glyphs of one row may differ in em
+_LOG_SIZE_TOL = math.log(ROW_SIZE_RATIO)
 TEXT_BAND = (0.8, 0.3)  # a row's text band: this many em above and below its baseline
 
 
@@ -261,8 +264,10 @@ def _pairs_near(cx: np.ndarray, cy: np.ndarray, of: np.ndarray, reach: float) ->
 def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     """Glyph indices per text row.
 
-    Letters and digits (anchors) form rows greedily by baseline and font size (a row's
-    baseline and size are the running means of its members). Punctuation then joins them in
+    Letters and digits (anchors) form rows greedily by baseline and font size: each joins the
+    recent row it fits best (baseline within ``baseline_tol`` em, size within ``ROW_SIZE_RATIO``;
+    a row's baseline and size are the running means of its members), so text of two sizes on
+    one baseline makes two rows. Punctuation then joins them in
     chains ("=\\@;: 1994"): two punctuation glyphs within 3 pitches whose baselines agree within
     ``baseline_tol`` em and sizes within a factor 1.5 are one chain, and a chain joins the row
     that one of its glyphs fits the same way (the nearest baseline wins); failing that, a row
@@ -277,11 +282,12 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     by_base = np.argsort(base_k, kind="stable")
     first = by_base[anchor[by_base]]
     for k, b, s in zip(first.tolist(), base_k[first].tolist(), g.size[first].tolist()):  # Python floats: faster
-        best = -1
-        for r in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
-            if abs(b - base[r]) <= cfg.baseline_tol * max(s, size[r]) and max(s, size[r]) <= 1.35 * min(s, size[r]):
-                best = r
-                break
+        best, best_cost = -1, math.inf
+        for r in range(max(0, len(rows) - 8), len(rows)):  # the best-fitting of the recent rows
+            off_base = abs(b - base[r]) / (cfg.baseline_tol * max(s, size[r]))
+            off_size = abs(math.log(s / size[r])) / _LOG_SIZE_TOL
+            if off_base <= 1 and off_size <= 1 and off_base + off_size < best_cost:
+                best, best_cost = r, off_base + off_size
         if best < 0:
             rows.append([k])
             base.append(b)
