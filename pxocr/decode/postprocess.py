@@ -285,8 +285,10 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
         best, best_cost = -1, math.inf
         for r in range(max(0, len(rows) - 8), len(rows)):  # the best-fitting of the recent rows
             off_base = abs(b - base[r]) / (cfg.baseline_tol * max(s, size[r]))
+            if off_base > 1:
+                continue
             off_size = abs(math.log(s / size[r])) / _LOG_SIZE_TOL
-            if off_base <= 1 and off_size <= 1 and off_base + off_size < best_cost:
+            if off_size <= 1 and off_base + off_size < best_cost:
                 best, best_cost = r, off_base + off_size
         if best < 0:
             rows.append([k])
