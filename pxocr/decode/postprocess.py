@@ -55,6 +55,8 @@ class DecodeConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError("DecodeConfig.threshold must be in (0, 1)")
+        if not self.baseline_tol > 0:
+            raise ValueError("DecodeConfig.baseline_tol must be > 0")
         geo = tuple(tuple(float(v) for v in row) for row in self.geometry)
         if geo and (len(geo) != len(CHARSET) or any(len(row) != 4 for row in geo)):
             raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom, offset)")
@@ -265,7 +267,7 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     """Glyph indices per text row.
 
     Letters and digits (anchors) form rows greedily by baseline and font size: each joins the
-    recent row it fits best (baseline within ``baseline_tol`` em, size within ``ROW_SIZE_RATIO``;
+    one of the 8 newest rows it fits best (baseline within ``baseline_tol`` em, size within ``ROW_SIZE_RATIO``;
     a row's baseline and size are the running means of its members), so text of two sizes on
     one baseline makes two rows. Punctuation then joins them in
     chains ("=\\@;: 1994"): two punctuation glyphs within 3 pitches whose baselines agree within
@@ -283,13 +285,13 @@ def _rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     first = by_base[anchor[by_base]]
     for k, b, s in zip(first.tolist(), base_k[first].tolist(), g.size[first].tolist()):  # Python floats: faster
         best, best_cost = -1, math.inf
-        for r in range(max(0, len(rows) - 8), len(rows)):  # the best-fitting of the recent rows
-            off_base = abs(b - base[r]) / (cfg.baseline_tol * max(s, size[r]))
-            if off_base > 1:
+        for r in range(max(0, len(rows) - 8), len(rows)):  # the best-fitting of the 8 newest rows
+            tol = cfg.baseline_tol * max(s, size[r])
+            if abs(b - base[r]) > tol or max(s, size[r]) > ROW_SIZE_RATIO * min(s, size[r]):
                 continue
-            off_size = abs(math.log(s / size[r])) / _LOG_SIZE_TOL
-            if off_size <= 1 and off_base + off_size < best_cost:
-                best, best_cost = r, off_base + off_size
+            cost = abs(b - base[r]) / tol + abs(math.log(s / size[r])) / _LOG_SIZE_TOL
+            if cost < best_cost:
+                best, best_cost = r, cost
         if best < 0:
             rows.append([k])
             base.append(b)

@@ -35,9 +35,9 @@ class SynthConfig:
     max_blocks: int = 16  # text blocks tried per page
     p_mrz: float = 0.1  # chance that a page gets a passport MRZ block
     p_dense: float = 0.0  # chance that a page is one paragraph filling it (dense training crops)
-    p_symbols: float = textgen.P_SYMBOLS  # share of text tokens that are symbol runs (more: rare classes in training)
     margin: float = 4.0
     degrade: Degradations = field(default_factory=Degradations)
+    p_symbols: float = textgen.P_SYMBOLS  # share of text tokens that are symbol runs (more: rare classes in training)
 
     def __post_init__(self) -> None:
         if self.width < 32 or self.height < 32:

@@ -34,7 +34,7 @@ class Stage:
         if bad or not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
         if not 0 <= self.p_symbols < 1:
-            raise UsageError(f"bad stage {self}: p_symbols must be in [0, 1)")
+            raise UsageError(f"bad stage {self}: p_symbols must be in [0, 1), not {self.p_symbols}")
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,10 @@ PRESETS: dict[str, TrainConfig] = {
     # one run under 60 min on this machine, validation included (55 min here; the shipped recipe,
     # dense + ctc + finetunes, takes about 146). The backbone runs in bfloat16 and a moving average
     # of the weights ships. Clean and degraded pages are the targets, so there are no hard pages
-    # (with 10 % of them, 200 test pages read at 0.32 / 1.01 / 14.6 % CER, clean / degraded / hard).
-    # 30 % of the text tokens are symbol runs (12 % in pages as drawn): rare punctuation seen 2.5x
-    # as often took clean test CER from 0.212 to 0.189 % and degraded from 0.931 to 0.904 %.
+    # (with 10 % of them, 8,000 steps and 12 % symbol runs, 200 test pages read at 0.32 / 1.01 /
+    # 14.6 % CER, clean / degraded / hard). 30 % of the text tokens are symbol runs (12 % in pages
+    # as drawn), so rare punctuation is seen 2.5x as often: one run read clean test pages at 0.189 %
+    # and degraded at 0.904 %, against 0.212 and 0.931 % for one run with 12 %.
     "hour": TrainConfig(
         model="ctc",
         stages=(Stage(steps=3000, mix={"clean": 0.6, "degraded": 0.4}, p_dense=0.7, p_symbols=0.3),
