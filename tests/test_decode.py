@@ -1,6 +1,7 @@
 """Decoding on hand-built raw maps: exact boxes, classes, lines, spaces, reading order."""
 
 import numpy as np
+import pytest
 
 from pxocr.charset import NUM_CLASSES, char_to_index
 from pxocr.decode import DecodeConfig, decode
@@ -82,3 +83,9 @@ def test_glyph_found_twice_is_one():
     page = decode(raw, 128, 128, DecodeConfig(refine=False))
     assert page.text == '" A'
     np.testing.assert_allclose(page.chars[0].bbox, [10 - 3, 30 - 5, 18 + 3, 30 + 5])
+
+
+def test_config_rejects_a_tolerance_rows_divide_by():
+    for bad in (0.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="baseline_tol"):
+            DecodeConfig(baseline_tol=bad)
