@@ -7,6 +7,9 @@ Test sets, generated in memory from a seed (or read back from ``--cache DIR``):
 
 - ``clean``, ``degraded``: pages of the synthetic engine's presets (640x640). Both use the same
   seed, so page i has the same layout and text in both sets and only the degradation differs.
+- ``fonts``, ``heldout-fonts``: document pages (``pxocr.synth.documents``: headings, paragraphs,
+  columns, tables, lists) in the families pxocr trains on, or in the families it holds out of
+  training (``pxocr.synth.fonts.HELD_OUT``), em 14-44 px, even pages clean and odd pages degraded.
 - ``mrz``: passport machine-readable zones only: 1-3 ICAO TD3 zones (2 lines of 44 characters,
   valid check digits) per 640x640 page, OCR-B at 16-19 px, with the ``degraded`` preset's
   degradations (``--mrz-preset`` picks another).
@@ -52,7 +55,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import unicodedata  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
 from typing import Any, Callable, Optional, Sequence  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -64,10 +67,13 @@ from pxocr.eval import evaluate  # noqa: E402
 from pxocr.synth import PRESETS, preset, render_page  # noqa: E402
 from pxocr.synth import text as textgen  # noqa: E402
 from pxocr.synth.degrade import compose  # noqa: E402
-from pxocr.synth.engine import SynthConfig, _LineSpec, _render_lines, _renderer  # noqa: E402
+from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_lines  # noqa: E402
+from pxocr.synth.fonts import font_set  # noqa: E402
 from pxocr.writers.atomic import save_png_atomic, write_atomic  # noqa: E402
 
-SETS: tuple[str, ...] = ("clean", "degraded", "mrz")
+SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts")
+FONT_SETS = {"fonts": "train", "heldout-fonts": "heldout"}  # test set -> font set
+FONT_SIZES = (14.0, 44.0)
 ENGINES: tuple[str, ...] = ("pxocr", "tesseract", "rapidocr")
 SIZE = 640  # test page width and height, px
 MRZ_SIZES = (16.0, 19.0)  # OCR-B font size range (em, px) of MRZ zones: 44 chars of 0.723 em fit 640 px
@@ -88,10 +94,10 @@ def mrz_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> Sample:
     the page, with a line pitch of 1.25-1.6 line heights.
     """
     rng = np.random.default_rng([seed, index, 0x3D2])  # a stream of its own, apart from render_page's
-    rend = _renderer(cfg.font)
+    rend = font_renderer(cfg.font)
     n_zones = int(rng.integers(MRZ_ZONES[0], MRZ_ZONES[1] + 1))
     band = (cfg.height - 2 * cfg.margin) / n_zones
-    specs: list[_LineSpec] = []
+    specs: list[LineSpec] = []
     for z in range(n_zones):
         size = MRZ_SIZES[0] + 0.5 * int(rng.integers(0, int(2 * (MRZ_SIZES[1] - MRZ_SIZES[0])) + 1))
         width = 44 * rend.advance("<") * size
@@ -102,16 +108,24 @@ def mrz_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> Sample:
         top = cfg.margin + z * band
         y = float(rng.uniform(top, top + band - zone_h))
         for i, t in enumerate(textgen.mrz_td3(rng)):
-            specs.append(_LineSpec(t, size, x, y + i * pitch + rend.ink_top * size))
-    cov, lines = _render_lines(specs, cfg, rend)
+            specs.append(LineSpec(t, size, x, y + i * pitch + rend.ink_top * size))
+    cov, lines = render_lines(specs, cfg, rend)
     order = reading_order([ln.bbox for ln in lines])
     image = compose(cov, cfg.degrade, rng)
     return image, Page(cfg.width, cfg.height, [lines[i] for i in order], name)
 
 
+def half_degraded_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> Sample:
+    """Page ``index`` of ``cfg``, with the ``degraded`` preset's degradations on odd pages."""
+    return render_page(replace(cfg, degrade=PRESETS["degraded"]) if index % 2 else cfg, seed, index, name)
+
+
 def _set_source(name: str, mrz_preset: str) -> tuple[SynthConfig, Callable[..., Sample]]:
     if name == "mrz":
         return preset(mrz_preset, width=SIZE, height=SIZE), mrz_page
+    if name in FONT_SETS:
+        return preset("clean", width=SIZE, height=SIZE, fonts=font_set(FONT_SETS[name]), size_min=FONT_SIZES[0],
+                      size_max=FONT_SIZES[1]), half_degraded_page
     return preset(name, width=SIZE, height=SIZE), render_page
 
 
@@ -470,7 +484,7 @@ def show_page(set_name: str, index: int, runs: list[Run], samples: list[Sample])
 
 def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    ap.add_argument("--sets", nargs="+", default=list(SETS[:3]), choices=SETS)
     ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     ap.add_argument("--pages", type=int, default=30, help="pages per test set")
     ap.add_argument("--seed", type=int, default=7_000_001, help="test-set seed (training uses 1 and 9000001)")

@@ -37,16 +37,22 @@ def _positive_int(text: str) -> int:
 
 def cmd_synth(a: argparse.Namespace) -> int:
     from .synth import preset, write_dataset
+    from .synth.documents import face_renderer
+    from .synth.engine import font_renderer
+    from .synth.fonts import parse_fonts
 
-    kw = {"font": a.font}
+    if a.font and a.fonts:
+        raise UsageError("give --font (one font, OCR-B-style pages) or --fonts (document pages), not both")
+    kw = {"font": a.font, "fonts": parse_fonts(a.fonts) if a.fonts else ()}
     if a.size:
         kw["width"], kw["height"] = a.size
     if a.font_sizes:
         kw["size_min"], kw["size_max"] = a.font_sizes
     cfg = preset(a.preset, **kw)
-    from .synth.engine import _renderer
-
-    _renderer(cfg.font)  # fail early on a bad font
+    for face in cfg.fonts:  # fail early on a bad font
+        face_renderer(face.path)
+    if not cfg.fonts:
+        font_renderer(cfg.font)
     write_dataset(a.out, cfg, a.seed, a.count, progress=not a.quiet)
     print(f"wrote {a.count} pages (PNG + JSON) to {a.out}", file=sys.stderr)
     return ExitCode.OK
@@ -219,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preset", default="clean", help="clean, degraded or hard")
     s.add_argument("--size", type=_size, help="page WIDTHxHEIGHT (default 640x640)")
     s.add_argument("--font", help="OTF/TTF file (default OCR-B)")
+    s.add_argument("--fonts", help="document pages in many fonts: a font set (train, heldout, all) or "
+                                   "comma-separated OTF/TTF files")
     s.add_argument("--font-sizes", type=float, nargs=2, metavar=("MIN", "MAX"), help="em range, px")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_synth)
@@ -244,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="run directory (checkpoints, logs, plots)")
     t.add_argument("--config", help="JSON training config (default: the 'default' preset)")
     t.add_argument("--preset", default="default",
-                   help="named config: default, dense, ctc, ctc-finetune, finetune, hour, tiny or tiny-ctc")
+                   help="named config: default, dense, ctc, ctc-finetune, finetune, hour, latin, tiny or tiny-ctc")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")
     t.add_argument("--seed", type=int, help="the config's data seed instead (new pages for another round)")

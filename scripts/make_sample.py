@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from pxocr.document import Page, reading_order
-from pxocr.synth.engine import _LineSpec, _render_lines, _renderer, preset
+from pxocr.synth.engine import LineSpec, font_renderer, preset, render_lines
 from pxocr.synth.text import mrz_td3
 from pxocr.writers.atomic import write_atomic
 
@@ -28,11 +28,11 @@ LINES = [  # (text, em px, pen x, baseline y); table cells are lines of their ow
 
 def main() -> None:
     cfg = preset("clean", p_mrz=0.0)
-    rend = _renderer(None)
-    specs = [_LineSpec(t, s, x, y) for t, s, x, y in LINES]
+    rend = font_renderer(None)
+    specs = [LineSpec(t, s, x, y) for t, s, x, y in LINES]
     l1, l2 = mrz_td3(np.random.default_rng(44))
-    specs += [_LineSpec(l1, 18.0, 24.25, 540.0), _LineSpec(l2, 18.0, 24.25, 570.0)]
-    cov, lines = _render_lines(specs, cfg, rend)
+    specs += [LineSpec(l1, 18.0, 24.25, 540.0), LineSpec(l2, 18.0, 24.25, 570.0)]
+    cov, lines = render_lines(specs, cfg, rend)
     image = np.clip(255.0 - 255.0 * cov + 0.5, 0, 255).astype(np.uint8)
     page = Page(640, 640, [lines[i] for i in reading_order([ln.bbox for ln in lines])], "sample.png")
     Image.fromarray(image).save("pxocr/samples/sample.png")

@@ -7,12 +7,12 @@ from test_decode import _raw
 from pxocr.charset import CHARSET, char_to_index
 from pxocr.decode import DecodeConfig, decode
 from pxocr.decode.geometry import fit_lines, font_boxes, grid_x, rescore
-from pxocr.synth.engine import _renderer
+from pxocr.synth.engine import font_renderer
 
 
 @pytest.fixture(scope="module")
 def table():
-    return np.array(_renderer(None).geometry(CHARSET))
+    return np.array(font_renderer(None).geometry(CHARSET))
 
 
 def _box(table, ch, x0, base, size, grow=0.0):

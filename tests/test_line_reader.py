@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 
 from pxocr.charset import CHARSET, char_to_index
+from pxocr.contract import BLANK, NUM_LINE_CLASSES, SPACE
 from pxocr.decode.ctc import (
-    BLANK,
     GAP_FRAMES,
     LINE_ROWS,
-    NUM_LINE_CLASSES,
-    SPACE,
     Reading,
     encode_text,
     greedy_lines,

@@ -79,21 +79,21 @@ def test_line_batch_samples_each_line_on_its_own_grid():
     labels and frame count are that line's."""
     from torch.utils.data import DataLoader
 
-    from pxocr.decode.ctc import line_grid
     from pxocr.train.config import PRESETS as TRAIN
     from pxocr.train.data import SynthCrops
-    from pxocr.train.loop import LINE_ROWS, line_batch
+    from pxocr.train.loop import line_batch
 
     torch.manual_seed(0)
     m = PxNet(PRESETS["tiny-ctc"]).eval()
     batch = next(iter(DataLoader(SynthCrops(TRAIN["tiny-ctc"].stages[0], 3, 6), batch_size=6, num_workers=0)))
-    bi, slot, grid, frames, labels, counts = line_batch(batch, 128, 128)
+    LINE_ROWS = m.cfg.grid.rows
+    bi, slot, grid, frames, labels, counts = line_batch(batch, 128, 128, m.cfg.grid)
     assert len(bi) >= 6 and len(set(bi.tolist())) >= 3
     with torch.no_grad():
         feats = m.forward_features(batch["image"])
         sampled = m.sample_lines(feats, grid).unflatten(2, (-1, LINE_ROWS)).transpose(1, 2)[bi, slot]
         for n, (b, k) in enumerate(zip(bi.tolist(), slot.tolist())):
-            xs, ys = line_grid(*(float(v) for v in batch["line_geo"][b, k]))
+            xs, ys = m.cfg.grid.sample_points(*(float(v) for v in batch["line_geo"][b, k]))
             own = np.stack(np.broadcast_arrays(xs[None, :] / 128 * 2 - 1, (ys / 128 * 2 - 1)[:, None]), -1)
             alone = m.sample_lines(feats[b:b + 1], torch.from_numpy(own[None].astype(np.float32)))
             np.testing.assert_allclose(sampled[n, ..., :len(xs)].numpy(), alone[0].numpy(), atol=1e-6)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 
 from pxocr.infer import Predictor
@@ -64,3 +66,31 @@ def test_model_from_an_older_export_is_a_model_error(tmp_path):
         onnx.save(m, str(path))
         with pytest.raises(ModelError, match="class weights"):
             Predictor(str(path))
+
+
+def test_model_without_or_with_another_layout_is_a_model_error(tmp_path):
+    """The output layout (pxocr.contract) travels in the model: a model that records none, or
+    another, is refused with one line (exit code 5 from the CLI), never read wrongly."""
+    import json
+
+    import onnx
+    import pytest
+
+    from pxocr.cli import main
+    from pxocr.errors import ModelError
+    from pxocr.infer.predictor import default_model_path
+
+    m = onnx.load(default_model_path())
+    meta = next(p for p in m.metadata_props if p.key == "pxocr")
+    settings = json.loads(meta.value)
+    for change, message in ((lambda s: s.pop("layout"), "records no output layout"),
+                            (lambda s: s["layout"].update(cls_start=8), "differs from this pxocr's in cls_start")):
+        bad = json.loads(json.dumps(settings))
+        change(bad)
+        meta.value = json.dumps(bad)
+        path = tmp_path / "bad.onnx"
+        onnx.save(m, str(path))
+        with pytest.raises(ModelError, match=message):
+            Predictor(str(path))
+    sample = Path(__file__).parent.parent / "pxocr" / "samples" / "sample.png"
+    assert main(["read", str(sample), "--model", str(path)]) == 5

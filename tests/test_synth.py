@@ -116,7 +116,7 @@ PRESET_PAGES = [(name, i) for name in ("clean", "degraded", "hard") for i in ran
 def _composed(cfg: SynthConfig, seed: int, index: int) -> list[tuple[str, float]]:
     """The (text, baseline) of every line the layout composed for page ``index``."""
     rng = np.random.default_rng([seed, index])
-    specs = engine._layout(rng, cfg, engine._renderer(cfg.font))
+    specs = engine._layout(rng, cfg, engine.font_renderer(cfg.font))
     return [(s.text, round(s.baseline, 4)) for s in specs]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pxocr.cli import main
-from pxocr.model.config import CLS_START
+from pxocr.contract import CLS_START
 from pxocr.train.config import PRESETS, Stage, TrainConfig
 from pxocr.train.export import torch_raw
 from pxocr.train.loop import train

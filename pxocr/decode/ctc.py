@@ -12,30 +12,21 @@ frame positions and probabilities.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from ..charset import CHARSET
+from ..contract import BLANK, OCRB_GRID, SPACE, LineGrid
 
-LINE_ROWS = 8
-FRAME_EM = 0.24
-BAND = (-1.0, 0.35)  # em about the baseline, image y down
-PAD_EM = 0.3  # frames before the first and after the last glyph
-MAX_FRAMES = 400
-BLANK, SPACE = 0, len(CHARSET) + 1
-NUM_LINE_CLASSES = len(CHARSET) + 2
+LINE_ROWS = OCRB_GRID.rows  # the OCR-B model's grid; a model brings its own (pxocr.contract.LineGrid)
 
 
-def line_grid(x0: float, x1: float, baseline: float, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Sample positions (xs (T,), ys (LINE_ROWS,)) in image px for one line."""
-    step = FRAME_EM * size
-    n = min(MAX_FRAMES, max(1, math.ceil((x1 - x0 + 2 * PAD_EM * size) / step)))
-    xs = x0 - PAD_EM * size + (np.arange(n) + 0.5) * step
-    ys = baseline + size * np.linspace(BAND[0], BAND[1], LINE_ROWS)
-    return xs, ys
+def line_grid(x0: float, x1: float, baseline: float, size: float,
+              grid: LineGrid = OCRB_GRID) -> tuple[np.ndarray, np.ndarray]:
+    """Sample positions (xs (T,), ys (rows,)) in image px for one line."""
+    return grid.sample_points(x0, x1, baseline, size)
 
 
 def encode_text(text: str) -> list[int]:
@@ -96,7 +87,7 @@ GAP_FRAMES = 7  # zero frames between lines read as one sequence: the head's rea
 
 
 def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size: tuple[int, int],
-               offset: tuple[float, float] = (0.0, 0.0)) -> Reading:
+               offset: tuple[float, float] = (0.0, 0.0), grid: LineGrid = OCRB_GRID) -> Reading:
     """Read lines given as rows (x0, x1, baseline, size) page px (L, 4) from one image of ``size``
     = (height, width) px whose pixel (0, 0) is at ``offset`` in page px. ``head`` maps a
     sampling grid (1, LINE_ROWS, T, 2), in ``grid_sample``'s coordinates (align_corners=False:
@@ -106,8 +97,8 @@ def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size
     all lines (``Reading.line`` indexes ``lines``)."""
     lines = np.asarray(lines, np.float64).reshape(-1, 4)
     x0, x1, base, em = lines.T
-    step = FRAME_EM * em
-    count = np.clip(np.ceil((x1 - x0 + 2 * PAD_EM * em) / step), 1, MAX_FRAMES).astype(np.int64)
+    step = grid.frame_em * em
+    count = grid.frames(x0, x1, em)
     start = np.concatenate([[0], np.cumsum(count + GAP_FRAMES)[:-1]])
     n = int(start[-1] + count[-1]) if len(lines) else 0
     line = np.full(n, -1, np.int64)
@@ -115,10 +106,10 @@ def read_lines(lines: np.ndarray, head: Callable[[np.ndarray], np.ndarray], size
     at = np.arange(len(k)) + np.repeat(start - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
     line[at] = k
     xs = np.zeros(n)
-    xs[at] = (x0 - PAD_EM * em)[k] + (at - start[k] + 0.5) * step[k]
-    ys = base[:, None] + em[:, None] * np.linspace(BAND[0], BAND[1], LINE_ROWS)  # (L, LINE_ROWS)
+    xs[at] = (x0 - grid.pad_em * em)[k] + (at - start[k] + 0.5) * step[k]
+    ys = base[:, None] + em[:, None] * np.linspace(grid.band[0], grid.band[1], grid.rows)  # (L, rows)
     h, w = size
-    grid = np.full((1, LINE_ROWS, n, 2), -2.0, np.float32)  # gap frames sample outside: zeros
-    grid[0, :, at, 0] = ((xs[at] - offset[0]) / w * 2 - 1)[:, None]
-    grid[0, :, at, 1] = (ys[k] - offset[1]) / h * 2 - 1
-    return greedy_lines(head(grid)[0], xs, line)
+    points = np.full((1, grid.rows, n, 2), -2.0, np.float32)  # gap frames sample outside: zeros
+    points[0, :, at, 0] = ((xs[at] - offset[0]) / w * 2 - 1)[:, None]
+    points[0, :, at, 1] = (ys[k] - offset[1]) / h * 2 - 1
+    return greedy_lines(head(points)[0], xs, line)

@@ -17,14 +17,13 @@ import numpy as np
 
 from ..boxes import nms
 from ..charset import CHARSET
+from ..contract import BOX, CLS_START, HEAT, LINE, STRIDE, decode_line
 from ..document import Char, Line, Page, reading_order
-from .ctc import Reading
+from .ctc import SPACE, Reading
 from .fusion import fuse, recover
 from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, plausible, rescore
 from .mrz import mrz_glyphs, restrict
 
-STRIDE = 4
-CLS_START = 7
 TOPK = 6  # candidate classes kept per glyph (shape check, line head, MRZ alphabet)
 
 
@@ -33,8 +32,17 @@ class DecodeConfig:
     threshold: float = 0.3  # minimum centre score for a glyph
     nms_iou: float = 0.5
     refine: bool = True  # heat-weighted average of the 3x3 neighbourhood's boxes
-    advance_em: float = 0.723  # glyph pitch in em (OCR-B is monospaced)
-    split_spaces: int = 2  # this many spaces or more start a new line (columns)
+    # The typography the model was trained for (model metadata). "fixed": one pitch of
+    # ``advance_em`` em (OCR-B: 0.723), spaces and columns counted in pitches, glyphs recovered on
+    # the pitch grid. "proportional": ``advance_em`` is a typical advance (a distance scale only),
+    # spaces come from the line head's reading (or ink gaps over ``space_gap_em``), a column gap
+    # is ``column_gap_em`` em of blank ink.
+    spacing: str = "fixed"
+    advance_em: float = 0.723
+    split_spaces: int = 2  # fixed pitch: this many spaces or more start a new line (columns)
+    space_gap_em: float = 0.3  # proportional: an ink gap this wide is a space without a line head ...
+    sure_space_em: float = 0.6  # ... and this wide, whatever the line head read
+    column_gap_em: float = 2.0  # proportional: an ink gap this wide starts a new line
     baseline_tol: float = 0.3  # baselines within this many em join one line
     # Per-class ink box (width, top, bottom, centre offset) in em, y up from the baseline, from
     # the font the model was trained on (model metadata); empty: classes from the class head
@@ -57,6 +65,10 @@ class DecodeConfig:
             raise ValueError("DecodeConfig.threshold must be in (0, 1)")
         if not self.baseline_tol > 0:
             raise ValueError("DecodeConfig.baseline_tol must be > 0")
+        if self.spacing not in ("fixed", "proportional"):
+            raise ValueError(f"DecodeConfig.spacing must be 'fixed' or 'proportional', not {self.spacing!r}")
+        if not (self.advance_em > 0 and 0 < self.space_gap_em <= self.sure_space_em < self.column_gap_em):
+            raise ValueError("DecodeConfig needs advance_em > 0 and 0 < space_gap_em <= sure_space_em < column_gap_em")
         geo = tuple(tuple(float(v) for v in row) for row in self.geometry)
         if geo and (len(geo) != len(CHARSET) or any(len(row) != 4 for row in geo)):
             raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom, offset)")
@@ -109,7 +121,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px. With
     ``class_logits``, ``raw`` may hold only its first 7 channels (the shipped graph's dense
     map): the class logits of the peak cells come from that function instead."""
-    logit = raw[0].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
+    logit = raw[HEAT].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
     h, w = logit.shape
     peak = (logit >= np.log(cfg.threshold / (1 - cfg.threshold))) & (logit == _maxpool3(logit))
     ii, jj = np.nonzero(peak)
@@ -117,7 +129,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     if n == 0:
         return Glyphs.empty()
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
-    d = raw[1:5, ii, jj]
+    d = raw[BOX, ii, jj]
     boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)  # (n, 4) from the peak cell
     if cfg.refine:
         # Average with the neighbours that were trained on this glyph: cells whose centre lies
@@ -130,7 +142,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
         ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
         trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
         wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
-        dn = raw[1:5, i2, j2]  # (4, 9, n)
+        dn = raw[BOX, i2, j2]  # (4, 9, n)
         nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
         boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
     logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)
@@ -141,8 +153,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
     classes = cands[:, 0]
     scores = _sigmoid(logit[ii, jj]) * prob[np.arange(n), classes]
-    baseline = cy + raw[5, ii, jj] * 16.0
-    size = 32.0 * np.exp(raw[6, ii, jj])
+    baseline, size = decode_line(raw[LINE, ii, jj], cy)
     boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
     g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
                cands, logp.astype(np.float64))
@@ -169,13 +180,24 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
     order = np.lexsort((cx, row))  # by row, then left to right
     idx, row, cx = idx[order], row[order], cx[order]
-    pitch = np.maximum(cfg.advance_em * line_medians(g.size[idx], row, len(rows)), 1e-6)
-    gaps = np.rint(np.diff(cx) / pitch[row[1:]]).astype(int) - 1  # spaces between neighbours
-    cut = np.flatnonzero((row[1:] != row[:-1]) | (gaps >= cfg.split_spaces)) + 1  # new row, or a column
+    em = np.maximum(line_medians(g.size[idx], row, len(rows)), 1e-6)
+    if cfg.spacing == "fixed":
+        gaps = np.rint(np.diff(cx) / (cfg.advance_em * em[row[1:]])).astype(int) - 1  # spaces between neighbours
+        column = gaps >= cfg.split_spaces
+    else:  # provisional spaces from the ink gaps; the line head's reading settles them below
+        ink_gap = (g.boxes[idx[1:], 0] - g.boxes[idx[:-1], 2]) / em[row[1:]]
+        gaps = (ink_gap > cfg.space_gap_em).astype(int)
+        column = ink_gap > cfg.column_gap_em
+    cut = np.flatnonzero((row[1:] != row[:-1]) | column) + 1  # new row, or a column
     bounds = [0, *cut.tolist(), len(idx)]
-    segs = [_merge_close(g, idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
+    if cfg.spacing == "fixed":
+        segs = [_merge_close(g, idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
+    else:
+        segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     geo = _line_geometry(g, [seg for seg, _ in segs], cfg)
     reading = reader(geo) if reader is not None and cfg.ctc_weight > 0 else None
+    if reading is not None and cfg.spacing == "proportional":
+        segs = _read_spaces(g, segs, reading, geo, cfg)
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
         g, segs = _recover(g, segs, reading, geo, cfg)
     spaced = np.array([bool((gaps > 0).any()) for _, gaps in segs])
@@ -185,6 +207,22 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     lines = _make_lines(g, segs)
     order = reading_order([ln.bbox for ln in lines])
     return [lines[i] for i in order]
+
+
+def _read_spaces(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]], reading: Reading, geo: np.ndarray,
+                 cfg: DecodeConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Proportional text: one space between neighbours where the line head read a space between
+    their centres, or where their ink gap is at least ``sure_space_em`` em; else none."""
+    is_space = reading.labels == SPACE
+    sx, sline = reading.xs[is_space], reading.line[is_space]
+    out = []
+    for k, (seg, _) in enumerate(segs):
+        cx = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
+        xs = np.sort(sx[sline == k])
+        read = np.searchsorted(xs, cx[1:]) > np.searchsorted(xs, cx[:-1])  # a space emission between the two
+        wide = g.boxes[seg[1:], 0] - g.boxes[seg[:-1], 2] >= cfg.sure_space_em * geo[k, 3]
+        out.append((seg, (read | wide).astype(int)))
+    return out
 
 
 def _merge_close(g: Glyphs, seg: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

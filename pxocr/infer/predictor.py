@@ -20,8 +20,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..charset import CHARSET
+from ..contract import OCRB_GRID, LineGrid, check_layout
 from ..decode import DecodeConfig, find_glyphs, group_lines
-from ..decode.ctc import LINE_ROWS, read_lines
+from ..decode.ctc import read_lines
 from ..decode.postprocess import Glyphs, LineReader
 from ..document import Line, Page
 from ..errors import ModelError
@@ -113,6 +114,10 @@ class Predictor:
             raise ModelError(f"{path}: not a pxocr model (no 'pxocr' metadata)")
         self.meta = json.loads(meta)
         try:
+            check_layout(self.meta)
+        except ValueError as e:
+            raise ModelError(f"{path}: {e}") from None
+        try:
             base = DecodeConfig(**self.meta.get("decode", {}))
         except (TypeError, ValueError) as e:
             raise ModelError(f"{path}: its decode settings do not fit this pxocr ({e})") from None
@@ -130,11 +135,15 @@ class Predictor:
         if self._cls_w.shape != want or self._cls_b.shape != want[:1]:
             raise ModelError(f"{path}: its class weights are {self._cls_w.shape} and {self._cls_b.shape}, "
                              f"not {want} and {want[:1]}")
+        try:  # models from before the line grid was in the metadata read on OCR-B's
+            self.line_grid = LineGrid.from_dict(self.meta["line_grid"]) if "line_grid" in self.meta else OCRB_GRID
+        except (TypeError, ValueError) as e:
+            raise ModelError(f"{path}: its line grid is unreadable ({e})") from None
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.reads_lines = "line_grid" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
         if self.reads_lines:
             self._no_lines = {"line_features": np.zeros((1, inputs["line_features"].shape[1], 1, 1), np.float32),
-                              "line_grid": np.zeros((1, LINE_ROWS, 1, 2), np.float32)}
+                              "line_grid": np.zeros((1, self.line_grid.rows, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
         self.zoom = zoom
@@ -173,7 +182,7 @@ class Predictor:
             return head(feeds) if head else self.session.run(["line_logp"], feeds)[0]
 
         size = (4 * feats.shape[2], 4 * feats.shape[3])
-        return lambda lines: read_lines(lines, run, size, (x0, y0))
+        return lambda lines: read_lines(lines, run, size, (x0, y0), self.line_grid)
 
     def glyphs(self, gray: np.ndarray) -> Glyphs:
         return self._detect(gray)[0]

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import BOX, CLS_START, LINE
+from ..contract import BOX, CLS_START, LINE
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..decode.ctc import LINE_ROWS, NUM_LINE_CLASSES
-from .config import CLS_START, HEAT, ModelConfig
+from ..contract import CLS_START, HEAT, NUM_LINE_CLASSES
+from .config import ModelConfig
 
 
 def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
@@ -62,9 +62,9 @@ class LineHead(nn.Module):
     a 1x1 projection of each frame's column, then three residual 1-D convolutions (dilation 1,
     2, 4: each frame sees about two characters either side)."""
 
-    def __init__(self, cin: int, hidden: int) -> None:
+    def __init__(self, cin: int, hidden: int, rows: int) -> None:
         super().__init__()
-        self.proj = nn.Sequential(nn.Conv1d(cin * LINE_ROWS, hidden, 1, bias=False), nn.BatchNorm1d(hidden),
+        self.proj = nn.Sequential(nn.Conv1d(cin * rows, hidden, 1, bias=False), nn.BatchNorm1d(hidden),
                                   nn.ReLU(inplace=True))
         self.blocks = nn.ModuleList(
             nn.Sequential(nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d, bias=False), nn.BatchNorm1d(hidden),
@@ -97,7 +97,7 @@ class PxNet(nn.Module):
             conv_bn(cfg.head, cfg.head, 3, groups=cfg.head), conv_bn(cfg.head, cfg.head, 1),
         )
         self.out = nn.Conv2d(cfg.head, 7 + cfg.num_classes, 1)
-        self.line_head = LineHead(cfg.head, cfg.line_head) if cfg.line_head else None
+        self.line_head = LineHead(cfg.head, cfg.line_head, cfg.grid.rows) if cfg.line_head else None
         nn.init.constant_(self.out.bias, 0.0)
         with torch.no_grad():
             self.out.bias[0] = -4.0  # centre prior: most cells are background

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..charset import char_to_index
+from ..contract import STRIDE, encode_line
 from ..document import Page
-from .config import STRIDE
 
 
 def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
@@ -33,7 +33,6 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
     for ln in page.lines:
         baseline = float(ln.extra.get("baseline", ln.bbox[3]))
         size = float(ln.extra.get("font_size", (ln.bbox[3] - ln.bbox[1]) / 1.0))
-        log_size = np.log(size / 32.0)
         for ch in ln.chars:
             x0, y0, x1, y1 = ch.bbox
             cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE  # in cells
@@ -64,6 +63,5 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
             cls[at_i, at_j] = char_to_index(ch.char)
             qx, qy = px[pj], py[pi]
             box[:, at_i, at_j] = (qx - x0, qy - y0, x1 - qx, y1 - qy)
-            line[0, at_i, at_j] = (baseline - qy) / 16.0
-            line[1, at_i, at_j] = log_size
+            line[0, at_i, at_j], line[1, at_i, at_j] = encode_line(baseline, size, qy)
     return {"heat": heat, "box": box, "line": line, "cls": cls, "weight": weight}

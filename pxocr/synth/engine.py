@@ -16,10 +16,11 @@ import numpy as np
 
 from ..document import Char, Line, Page, reading_order
 from ..errors import UsageError
+from . import documents
 from . import text as textgen
 from .degrade import CLEAN, DEGRADED, HARD, Degradations, compose
-from .fonts import resolve_font
-from .glyphs import GlyphRenderer
+from .fonts import Face, resolve_font
+from .glyphs import GlyphRenderer, stamp
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class SynthConfig:
     width: int = 640
     height: int = 640
     font: Optional[str] = None  # path of an OTF/TTF; None = OCR-B
+    fonts: tuple[Face, ...] = ()  # many faces: document pages in proportional fonts (synth.documents), not ``font``
     size_min: float = 16.0
     size_max: float = 48.0
     size_step: float = 0.5
@@ -63,7 +65,8 @@ def preset(name: str, **overrides) -> SynthConfig:
 
 
 @lru_cache(maxsize=4)
-def _renderer(font: Optional[str]) -> GlyphRenderer:
+def font_renderer(font: Optional[str]) -> GlyphRenderer:
+    """The renderer of ``font`` (a path; None = OCR-B), checked to hold every printable ASCII character."""
     r = GlyphRenderer(resolve_font(font))
     missing = r.missing("".join(chr(c) for c in range(0x21, 0x7F)))
     if missing:
@@ -72,7 +75,7 @@ def _renderer(font: Optional[str]) -> GlyphRenderer:
 
 
 @dataclass(frozen=True)
-class _LineSpec:
+class LineSpec:
     text: str
     size: float
     x: float  # pen x of the first character
@@ -83,13 +86,13 @@ def _overlaps(r, rects) -> bool:
     return any(r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3] for q in rects)
 
 
-def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> list[_LineSpec]:
+def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> list[LineSpec]:
     """Blocks of lines (single lines, paragraphs, columns, MRZ) at free positions."""
     W, H, m = cfg.width, cfg.height, cfg.margin
     adv = rend.advance("M")  # OCR-B is monospaced; other fonts get an upper-bound pitch
     pitch_em = max(adv, max(rend.advance(c) for c in textgen.CHARSET))
     taken: list[tuple[float, float, float, float]] = []
-    specs: list[_LineSpec] = []
+    specs: list[LineSpec] = []
     n_steps = int((cfg.size_max - cfg.size_min) / cfg.size_step)
     if cfg.p_dense > 0 and rng.random() < cfg.p_dense:  # no draw at all when off: pages stay as they were
         return _dense_layout(rng, cfg, rend, pitch_em, n_steps)
@@ -144,12 +147,12 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
                 slack = (col_chars - len(t)) * pitch
                 off = {"left": 0.0, "right": slack, "centre": slack / 2}[align]
                 baseline = y + i * spacing + rend.ink_top * size
-                specs.append(_LineSpec(t, size, cx + off, baseline))
+                specs.append(LineSpec(t, size, cx + off, baseline))
     return specs
 
 
 def _dense_layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer, pitch_em: float,
-                  n_steps: int) -> list[_LineSpec]:
+                  n_steps: int) -> list[LineSpec]:
     """One paragraph of near-full lines filling the page: many glyphs per pixel for training."""
     W, H, m = cfg.width, cfg.height, cfg.margin
     size = cfg.size_min + cfg.size_step * int(rng.integers(0, n_steps + 1))
@@ -162,11 +165,11 @@ def _dense_layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRendere
     n_lines = int((H - 2 * m - line_h) / spacing) + 1
     x = float(rng.uniform(m, m + pitch))
     y = float(rng.uniform(m, max(m, H - m - (n_lines - 1) * spacing - line_h)))
-    return [_LineSpec(textgen.line_text(rng, max_cols, cfg.p_symbols), size, x, y + i * spacing + rend.ink_top * size)
+    return [LineSpec(textgen.line_text(rng, max_cols, cfg.p_symbols), size, x, y + i * spacing + rend.ink_top * size)
             for i in range(n_lines)]
 
 
-def _render_lines(specs: list[_LineSpec], cfg: SynthConfig, rend: GlyphRenderer):
+def render_lines(specs: list[LineSpec], cfg: SynthConfig, rend: GlyphRenderer):
     """Ink coverage (H, W) float32 and the ground-truth lines (unordered)."""
     cov = np.zeros((cfg.height, cfg.width), np.float32)
     lines: list[Line] = []
@@ -176,12 +179,7 @@ def _render_lines(specs: list[_LineSpec], cfg: SynthConfig, rend: GlyphRenderer)
         for ch in s.text:
             if ch != " ":
                 g, gx, gy, ink = rend.place(ch, s.size, pen, s.baseline)
-                h, w = g.coverage.shape
-                y0, x0 = max(gy, 0), max(gx, 0)
-                y1, x1 = min(gy + h, cfg.height), min(gx + w, cfg.width)
-                if y1 > y0 and x1 > x0:
-                    region = cov[y0:y1, x0:x1]
-                    np.maximum(region, g.coverage[y0 - gy:y1 - gy, x0 - gx:x1 - gx], out=region)
+                stamp(cov, g.coverage, gx, gy)
                 chars.append(Char(ch, ink))
             pen += rend.advance(ch) * s.size
         if not chars:
@@ -196,9 +194,13 @@ def _render_lines(specs: list[_LineSpec], cfg: SynthConfig, rend: GlyphRenderer)
 def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tuple[np.ndarray, Page]:
     """Page ``index`` of stream ``seed``: (uint8 (H, W) image, ground-truth Page)."""
     rng = np.random.default_rng([seed, index])
-    rend = _renderer(cfg.font)
-    specs = _layout(rng, cfg, rend)
-    cov, lines = _render_lines(specs, cfg, rend)
+    if cfg.fonts:
+        specs = documents.layout(rng, cfg.width, cfg.height, cfg.fonts, cfg.size_min, cfg.size_max, cfg.size_step,
+                                 cfg.margin, cfg.p_symbols)
+        cov, lines = documents.render(specs, cfg.height, cfg.width)
+    else:
+        rend = font_renderer(cfg.font)
+        cov, lines = render_lines(_layout(rng, cfg, rend), cfg, rend)
     order = reading_order([ln.bbox for ln in lines])
     image = compose(cov, cfg.degrade, rng)
     return image, Page(cfg.width, cfg.height, [lines[i] for i in order], name)

@@ -6,6 +6,7 @@ import glob
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import InputError
@@ -42,3 +43,115 @@ def resolve_font(path: str | None) -> str:
     if not os.path.isfile(path):
         raise InputError(f"{path}: font file not found")
     return path
+
+
+# The font families pxocr trains on and measures with (Debian packages in brackets), by kind.
+# The families that independent evaluation keeps (EB Garamond, Caladea, Linux Libertine,
+# Cantarell, Inter, Charis SIL) are not listed and never used.
+FAMILIES: dict[str, str] = {
+    # serif
+    "Liberation Serif": "serif", "Nimbus Roman": "serif", "TeX Gyre Termes": "serif",  # Times metrics
+    "Tinos": "serif", "DejaVu Serif": "serif", "Noto Serif": "serif", "FreeSerif": "serif",
+    "Latin Modern Roman": "serif", "CMU Serif": "serif", "C059": "serif", "P052": "serif",
+    "TeX Gyre Schola": "serif", "TeX Gyre Pagella": "serif", "URW Bookman": "serif", "Gentium Plus": "serif",
+    "Old Standard TT": "serif", "STIX": "serif", "PT Serif": "serif", "TeX Gyre Bonum": "serif",
+    # sans
+    "Liberation Sans": "sans", "Nimbus Sans": "sans", "TeX Gyre Heros": "sans", "Arimo": "sans",
+    "DejaVu Sans": "sans", "Noto Sans": "sans", "FreeSans": "sans", "Latin Modern Sans": "sans",
+    "CMU Sans Serif": "sans", "Carlito": "sans", "Open Sans": "sans", "Lato": "sans", "Roboto": "sans",
+    "Go": "sans", "URW Gothic": "sans", "TeX Gyre Adventor": "sans", "Nimbus Sans Narrow": "sans",
+    "Roboto Condensed": "sans", "PT Sans": "sans",
+    # monospaced
+    "Liberation Mono": "mono", "Nimbus Mono PS": "mono", "TeX Gyre Cursor": "mono", "Cousine": "mono",
+    "DejaVu Sans Mono": "mono", "Noto Sans Mono": "mono", "FreeMono": "mono", "Latin Modern Mono": "mono",
+    "CMU Typewriter Text": "mono", "Courier Prime": "mono", "Go Mono": "mono", "Hack": "mono",
+    "JetBrains Mono": "mono", "Anonymous Pro": "mono", "PT Mono": "mono", "Inconsolata": "mono",
+    "OCR B": "mono",
+}
+# Held out of training by pxocr itself, to measure fonts it has never seen: one family of each kind.
+HELD_OUT: tuple[str, ...] = ("PT Serif", "TeX Gyre Bonum", "PT Sans", "Inconsolata")
+FONT_PACKAGES: tuple[str, ...] = (
+    "fonts-ocr-b", "fonts-liberation2", "fonts-urw-base35", "fonts-lmodern", "fonts-texgyre", "fonts-freefont-otf",
+    "fonts-noto-core", "fonts-dejavu-core", "fonts-crosextra-carlito", "fonts-open-sans", "fonts-lato", "fonts-go",
+    "fonts-courier-prime", "fonts-roboto", "fonts-noto-mono", "fonts-croscore", "fonts-hack", "fonts-cmu",
+    "fonts-stix", "fonts-inconsolata", "fonts-paratype", "fonts-sil-gentiumplus", "fonts-oldstandard",
+    "fonts-jetbrains-mono", "fonts-anonymous-pro")
+STYLES = ("regular", "bold", "italic", "bold-italic")
+FONT_SETS = ("train", "heldout", "all")
+
+
+@dataclass(frozen=True)
+class Face:
+    """One font file of a catalogued family: its family, kind (serif, sans, mono) and style."""
+
+    family: str
+    kind: str
+    style: str
+    path: str
+
+
+def _style(weight: int, slant: int) -> str | None:
+    """fontconfig weight and slant -> one of STYLES; None for light, medium and black weights."""
+    if 75 <= weight <= 105:
+        bold = False
+    elif 180 <= weight <= 205:
+        bold = True
+    else:
+        return None
+    italic = slant >= 100
+    return {(False, False): "regular", (True, False): "bold", (False, True): "italic",
+            (True, True): "bold-italic"}[(bold, italic)]
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> tuple[Face, ...]:
+    """Every installed OTF/TTF face of ``FAMILIES`` in one of ``STYLES``, sorted (family, style,
+    path) so that the same installed fonts always give the same list."""
+    if not shutil.which("fc-list"):
+        return ()
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\n"],
+                             capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    faces = set()
+    for row in out.splitlines():
+        parts = row.split("\t")
+        if len(parts) != 4 or not parts[3].lower().endswith((".otf", ".ttf")):
+            continue
+        family = parts[0].split(",")[0]
+        if family not in FAMILIES:
+            continue
+        try:
+            style = _style(int(float(parts[1])), int(float(parts[2])))
+        except ValueError:
+            continue
+        if style is not None:
+            faces.add(Face(family, FAMILIES[family], style, parts[3]))
+    return tuple(sorted(faces, key=lambda f: (f.family, STYLES.index(f.style), f.path)))
+
+
+def font_set(name: str) -> tuple[Face, ...]:
+    """The faces of a named set: ``train`` (all but HELD_OUT), ``heldout`` or ``all``."""
+    if name not in FONT_SETS:
+        raise InputError(f"unknown font set {name!r}: choose from {', '.join(FONT_SETS)}")
+    faces = catalogue()
+    if name == "train":
+        faces = tuple(f for f in faces if f.family not in HELD_OUT)
+    elif name == "heldout":
+        faces = tuple(f for f in faces if f.family in HELD_OUT)
+    if not faces:
+        raise InputError(f"no fonts of set {name!r} are installed: apt-get install {' '.join(FONT_PACKAGES)}")
+    return faces
+
+
+def parse_fonts(spec: str) -> tuple[Face, ...]:
+    """``--fonts``: a font set name, or comma-separated font files (each its own family)."""
+    if spec in FONT_SETS:
+        return font_set(spec)
+    faces = []
+    for path in (p.strip() for p in spec.split(",")):
+        if not os.path.isfile(path):
+            raise InputError(f"{path}: font file not found (or give a font set: {', '.join(FONT_SETS)})")
+        faces.append(Face(os.path.basename(path), "unknown", "regular", path))
+    return tuple(faces)

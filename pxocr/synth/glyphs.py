@@ -36,7 +36,7 @@ class Glyph:
 class GlyphRenderer:
     """Renders glyphs of one font file at any size and 1/8 px phase, with a cache."""
 
-    def __init__(self, font_path: str) -> None:
+    def __init__(self, font_path: str, cache_limit: int = _CACHE_LIMIT) -> None:
         try:
             import freetype
         except ImportError as e:
@@ -49,6 +49,8 @@ class GlyphRenderer:
         self.font_path = font_path
         self.units_per_em = self.face.units_per_EM or 1000
         self._cache: dict[tuple[str, float, int, int], Glyph] = {}
+        self._cache_limit = cache_limit
+        self._hb_font = None
         self._size: float | None = None
         self._advance: dict[str, float] = {}
         self.ink_top, self.ink_bottom = self._ink_extent()
@@ -65,6 +67,23 @@ class GlyphRenderer:
             a = self.face.glyph.advance.x / self.units_per_em
             self._advance[ch] = a
         return a
+
+    def pens(self, text: str) -> np.ndarray:
+        """Pen x of each character of ``text`` and, last, of the end of the text, in em
+        (n + 1,): advances with the font's kerning (HarfBuzz shaping, ligatures off, so each
+        character keeps its own glyph and ink box)."""
+        import uharfbuzz as hb
+
+        if self._hb_font is None:
+            self._hb_font = hb.Font(hb.Face(hb.Blob.from_file_path(self.font_path)))
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(self._hb_font, buf, {"liga": False, "clig": False, "dlig": False, "calt": False, "kern": True})
+        adv = np.zeros(len(text) + 1)
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+            adv[info.cluster + 1] += pos.x_advance  # one glyph per character: clusters are character indices
+        return np.cumsum(adv) / self.units_per_em
 
     def _ink_extent(self) -> tuple[float, float]:
         """Highest ink above and lowest below the baseline over the charset, in em."""
@@ -117,7 +136,7 @@ class GlyphRenderer:
             cov = np.zeros((0, 0), np.float32)
         ink = (bb.xMin / 64.0, -bb.yMax / 64.0, bb.xMax / 64.0, -bb.yMin / 64.0)
         g = Glyph(cov, slot.bitmap_left, -slot.bitmap_top, ink)
-        if len(self._cache) >= _CACHE_LIMIT:
+        if len(self._cache) >= self._cache_limit:
             self._cache.clear()
         self._cache[key] = g
         return g
@@ -136,3 +155,15 @@ class GlyphRenderer:
         ink = (ix + g.ink[0], iy + g.ink[1], ix + g.ink[2], iy + g.ink[3])
         return g, ix + g.left, iy + g.top, ink
 
+
+
+def stamp(cov: np.ndarray, coverage: np.ndarray, gx: int, gy: int) -> None:
+    """Draw a glyph's ``coverage`` into the page coverage ``cov`` (H, W) in place, its top-left
+    pixel at column ``gx``, row ``gy``; ink overlapping other ink keeps the larger coverage and
+    what falls outside the page is cut."""
+    h, w = coverage.shape
+    y0, x0 = max(gy, 0), max(gx, 0)
+    y1, x1 = min(gy + h, cov.shape[0]), min(gx + w, cov.shape[1])
+    if y1 > y0 and x1 > x0:
+        region = cov[y0:y1, x0:x1]
+        np.maximum(region, coverage[y0 - gy:y1 - gy, x0 - gx:x1 - gx], out=region)

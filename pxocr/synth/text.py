@@ -167,3 +167,57 @@ def mrz_td3(rng: np.random.Generator) -> tuple[str, str]:
         + _mrz_check(personal)
     line2 = body + _mrz_check(composite)
     return line1, line2
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> tuple[str, ...]:
+    """24,000 English words (a sample of Debian's wamerican list), for prose in many fonts."""
+    text = resources.files("pxocr.synth").joinpath("words_en.txt").read_text(encoding="ascii")
+    return tuple(w for w in text.split() if w)
+
+
+_OPEN_CLOSE = [("(", ")"), ('"', '"'), ("'", "'"), ("[", "]")]
+_SENTENCE_END = [".", ".", ".", ".", "?", "!", ":", ";"]
+
+
+def prose_word(rng: np.random.Generator) -> str:
+    """A word as running text has it: mostly common words, lower case, sometimes a name."""
+    w = _pick(rng, words()) if rng.random() < 0.55 else _pick(rng, dictionary())
+    r = rng.random()
+    if r < 0.06:
+        return w.upper()
+    if r < 0.18:
+        return w.capitalize()
+    return w
+
+
+def prose(rng: np.random.Generator, n_words: int, p_symbols: float = P_SYMBOLS) -> list[str]:
+    """Sentences of running text as whitespace-free tokens: words with their punctuation
+    attached (commas, sentence ends, brackets, quotes, hyphenated pairs), numbers, dates,
+    amounts, codes, and at rate ``p_symbols / 2`` runs of symbols."""
+    out: list[str] = []
+    start = True
+    while len(out) < n_words:
+        r = rng.random()
+        if r < p_symbols / 2:
+            t = symbols(rng)
+        elif r < 0.12:
+            t = _pick(rng, [number, date, amount, code])(rng).replace(" ", "")
+        elif r < 0.15:
+            t = f"{prose_word(rng)}-{prose_word(rng)}"
+        else:
+            t = prose_word(rng)
+        if start and t[:1].isalpha():
+            t = t[:1].upper() + t[1:]
+        start = False
+        q = rng.random()
+        if q < 0.03:
+            a, b = _pick(rng, _OPEN_CLOSE)
+            t = a + t + b
+        elif q < 0.12:
+            t += ","
+        elif q < 0.22:
+            t += _pick(rng, _SENTENCE_END)
+            start = True
+        out.append(t)
+    return out

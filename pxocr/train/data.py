@@ -13,6 +13,7 @@ from ..document import Page
 from ..model.targets import encode
 from ..preprocess import to_input
 from ..synth.engine import SynthConfig, preset, render_page
+from ..synth.fonts import font_set
 from .config import Stage
 
 MAX_LINES = 24  # line-head targets per crop
@@ -44,9 +45,11 @@ class SynthCrops(Dataset):
         self.names = list(stage.mix)
         p = np.array([stage.mix[n] for n in self.names], np.float64)
         self.p = p / p.sum()
+        faces = font_set(stage.fonts) if stage.fonts else ()
         self.cfgs = {n: replace(preset(n), width=stage.crop, height=stage.crop,
                                 max_blocks=stage.max_blocks or max(4, stage.crop // 40), p_dense=stage.p_dense,
-                                p_symbols=stage.p_symbols)
+                                p_symbols=stage.p_symbols, fonts=faces, size_min=stage.sizes[0],
+                                size_max=stage.sizes[1])
                      for n in self.names}
         self.seed = seed
         self.length = length

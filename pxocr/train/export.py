@@ -9,18 +9,31 @@ import numpy as np
 import torch
 
 from ..charset import CHARSET
+from ..contract import layout
 from ..decode import DecodeConfig
-from ..decode.ctc import LINE_ROWS
 from ..model.net import ExportNet, PxNet, class_weights
-from ..synth.engine import _renderer
+from ..synth.engine import font_renderer
 from ..writers.atomic import write_atomic
-from .loop import load_model
+from .config import TrainConfig
+from .loop import load_model, run_config
 
 OPSET = 17
 
 
-def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig = DecodeConfig(), font: str | None = None) -> str:
-    """Export the run's model (see ``export_model``)."""
+PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5)  # no one font's shapes: no geometry
+
+
+def decode_config_for(cfg: TrainConfig) -> DecodeConfig:
+    """The typography a run's model reads: proportional when it trained on pages in many fonts,
+    else OCR-B's fixed pitch (whose glyph shapes ``export_model`` adds)."""
+    return PROPORTIONAL if any(s.fonts for s in cfg.stages) else DecodeConfig()
+
+
+def export_onnx(run_dir: str, out: str, dcfg: DecodeConfig | None = None, font: str | None = None) -> str:
+    """Export the run's model (see ``export_model``) with ``dcfg``, by default the typography
+    the run trained for (``decode_config_for``)."""
+    if dcfg is None:
+        dcfg = decode_config_for(run_config(run_dir))
     return export_model(load_model(run_dir), out, dcfg, font)
 
 
@@ -32,8 +45,8 @@ def export_model(model: PxNet, out: str, dcfg: DecodeConfig = DecodeConfig(), fo
 
     import onnx
 
-    if not dcfg.geometry:
-        dcfg = dataclasses.replace(dcfg, geometry=tuple(_renderer(font).geometry(CHARSET)))
+    if not dcfg.geometry and dcfg.spacing == "fixed":
+        dcfg = dataclasses.replace(dcfg, geometry=tuple(font_renderer(font).geometry(CHARSET)))
     x = torch.zeros(1, 1, 640, 640)
     tmp = out + ".tmp.onnx"
     axes = {"image": {2: "height", 3: "width"}, "dense": {2: "h4", 3: "w4"}, "features": {2: "h4", 3: "w4"}}
@@ -43,7 +56,7 @@ def export_model(model: PxNet, out: str, dcfg: DecodeConfig = DecodeConfig(), fo
                           output_names=["dense", "features"], opset_version=OPSET, dynamic_axes=axes, dynamo=False)
     else:  # two independent branches: the page, and its "features" sampled along its lines
         feats = torch.zeros(1, model.cfg.head, 160, 160)
-        grid = torch.zeros(1, LINE_ROWS, 50, 2)
+        grid = torch.zeros(1, model.cfg.grid.rows, 50, 2)
         axes |= {"line_features": {2: "lh4", 3: "lw4"}, "line_grid": {2: "frames"}, "line_logp": {1: "frames"}}
         torch.onnx.export(net, (x, feats, grid), tmp,
                           input_names=["image", "line_features", "line_grid"],
@@ -52,7 +65,8 @@ def export_model(model: PxNet, out: str, dcfg: DecodeConfig = DecodeConfig(), fo
     m = onnx.load(tmp)
     os.remove(tmp)
     w, b = class_weights(model)
-    meta = {"decode": dcfg.__dict__, "model": model.cfg.__dict__, "stride": 4,
+    meta = {"decode": dcfg.__dict__, "model": dataclasses.asdict(model.cfg), "layout": layout(),
+            "line_grid": model.cfg.grid.to_dict(),
             "params": int(sum(p.numel() for p in model.parameters())),
             "classifier": {"weight": [[float(f"{v:.9g}") for v in row] for row in w.tolist()],  # float32-exact
                            "bias": [float(f"{v:.9g}") for v in b.tolist()]}}

@@ -7,19 +7,20 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from ..decode.ctc import LINE_ROWS, line_grid
+from ..contract import LineGrid
 from ..errors import UsageError
 from ..model.config import PRESETS as MODEL_PRESETS
 from ..model.loss import PxLoss, ctc_loss
 from ..model.net import PxNet
 from ..synth.engine import preset, render_page
+from ..synth.fonts import font_set
 from ..writers.atomic import write_atomic
 from .config import TrainConfig
 from .data import SynthCrops
@@ -42,13 +43,15 @@ def validate(model: PxNet, cfg: TrainConfig, run_dir: str) -> dict[str, float]:
     the run directory) and read by the Predictor."""
     from ..eval.metrics import evaluate
     from ..infer import Predictor
-    from .export import export_model
+    from .export import decode_config_for, export_model
 
-    path = export_model(model, os.path.join(run_dir, "val.onnx"))
+    path = export_model(model, os.path.join(run_dir, "val.onnx"), decode_config_for(cfg))
     predictor = Predictor(path, threads=cfg.threads)
     out: dict[str, float] = {}
     for name in cfg.val_presets:
         pcfg = preset(name)
+        if cfg.val_fonts:
+            pcfg = replace(pcfg, fonts=font_set(cfg.val_fonts), size_min=12.0, size_max=48.0)
         preds, gts = [], []
         for i in range(cfg.val_pages):
             image, gt = render_page(pcfg, cfg.val_seed, i)
@@ -62,7 +65,7 @@ def validate(model: PxNet, cfg: TrainConfig, run_dir: str) -> dict[str, float]:
     return out
 
 
-def line_batch(batch: dict[str, torch.Tensor], height: int, width: int):
+def line_batch(batch: dict[str, torch.Tensor], height: int, width: int, grid: LineGrid):
     """The batch's lines as (image index (L,), slot (L,), grid (B, S * LINE_ROWS, T, 2) for
     ``grid_sample`` with image b's line in slot k at rows k * LINE_ROWS.., valid frames (L,),
     labels (L, S), label counts (L,)); None without lines. One grid per image, not per line:
@@ -72,15 +75,15 @@ def line_batch(batch: dict[str, torch.Tensor], height: int, width: int):
     bi, li = torch.nonzero(count > 0, as_tuple=True)
     if len(bi) == 0:
         return None
-    grids = [line_grid(*(float(v) for v in batch["line_geo"][b, k])) for b, k in zip(bi.tolist(), li.tolist())]
+    grids = [grid.sample_points(*(float(v) for v in batch["line_geo"][b, k])) for b, k in zip(bi.tolist(), li.tolist())]
     t_max = max(len(xs) for xs, _ in grids)
-    r = LINE_ROWS
-    grid = np.full((count.shape[0], (int(li.max()) + 1) * r, t_max, 2), -2.0, np.float32)  # -2: outside, zeros
+    r = grid.rows
+    points = np.full((count.shape[0], (int(li.max()) + 1) * r, t_max, 2), -2.0, np.float32)  # -2: outside, zeros
     for b, k, (xs, ys) in zip(bi.tolist(), li.tolist(), grids):
-        grid[b, k * r:(k + 1) * r, :len(xs), 0] = xs / width * 2 - 1
-        grid[b, k * r:(k + 1) * r, :len(xs), 1] = (ys / height * 2 - 1)[:, None]
+        points[b, k * r:(k + 1) * r, :len(xs), 0] = xs / width * 2 - 1
+        points[b, k * r:(k + 1) * r, :len(xs), 1] = (ys / height * 2 - 1)[:, None]
     frames = torch.tensor([len(xs) for xs, _ in grids])
-    return bi, li, torch.from_numpy(grid), frames, batch["line_labels"][bi, li], count[bi, li]
+    return bi, li, torch.from_numpy(points), frames, batch["line_labels"][bi, li], count[bi, li]
 
 
 def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
@@ -95,11 +98,11 @@ def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
     parts = loss_fn(*model.outputs_at(feats, batch["weight"] > 0), batch)
     if model.line_head is None:
         return parts
-    lines = line_batch(batch, image.shape[2], image.shape[3])
+    lines = line_batch(batch, image.shape[2], image.shape[3], model.cfg.grid)
     if lines is not None:
         bi, slot, grid, frames, labels, counts = lines
-        sampled = model.sample_lines(feats, grid)  # (B, C, S * LINE_ROWS, T)
-        sampled = sampled.unflatten(2, (-1, LINE_ROWS)).transpose(1, 2)[bi, slot]  # (L, C, LINE_ROWS, T)
+        sampled = model.sample_lines(feats, grid)  # (B, C, S * rows, T)
+        sampled = sampled.unflatten(2, (-1, model.cfg.grid.rows)).transpose(1, 2)[bi, slot]  # (L, C, rows, T)
         ctc = ctc_loss(model.line_head(sampled), frames, labels, counts) * loss_fn.cfg.ctc
         parts["ctc"] = ctc
         parts["loss"] = parts["loss"] + ctc
@@ -293,6 +296,14 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     write_atomic(summary_path, json.dumps({"steps": step, "train_seconds": round(elapsed, 1), "metrics": metrics,
                                            "config": asdict(cfg)}, indent=1))
     return metrics
+
+
+def run_config(run_dir: str) -> TrainConfig:
+    """The training config of a run's last checkpoint."""
+    path = os.path.join(run_dir, CKPT)
+    if not os.path.exists(path):
+        raise UsageError(f"{run_dir}: no checkpoint ({CKPT}) found")
+    return TrainConfig.from_dict(json.loads(torch.load(path, weights_only=False, map_location="cpu")["config"]))
 
 
 def load_model(run_dir: str) -> PxNet:

@@ -1,0 +1,258 @@
+"""Document-like pages in many fonts: proportional text with kerning and exact ink boxes.
+
+The layout flows top to bottom: headings, paragraphs (left-aligned, or justified), two or
+three columns, tables with aligned columns and lists. A page has a body face and a heading
+face (catalogued families and styles, ``pxocr.synth.fonts``); each line is one face at one
+size. Each character is rendered alone at its own pen position (HarfBuzz advances with the
+font's kerning), so kerned pairs and overlapping italics keep exact ink boxes (DESIGN.md 1.1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..document import Char, Line
+from ..errors import UsageError
+from . import text as textgen
+from .fonts import Face
+from .glyphs import GlyphRenderer, stamp
+
+ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
+GLYPH_CACHE = 400  # rendered glyphs kept per face: many faces, so a small cache each
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line to draw: its text, the pen x of each character (px), baseline y, em and font."""
+
+    text: str
+    pens: tuple[float, ...]
+    baseline: float
+    size: float
+    font: str
+
+
+@lru_cache(maxsize=None)
+def face_renderer(path: str) -> GlyphRenderer:
+    """The renderer of one font file, checked to hold every printable ASCII character."""
+    r = GlyphRenderer(path, cache_limit=GLYPH_CACHE)
+    missing = r.missing(ASCII)
+    if missing:
+        raise UsageError(f"{path}: font lacks characters {missing!r}")
+    return r
+
+
+class _Writer:
+    """Lays out text in one face at one size: word widths, wrapping, alignment."""
+
+    def __init__(self, face: Face, size: float) -> None:
+        self.face, self.size = face, size
+        self.rend = face_renderer(face.path)
+        self.space = self.rend.advance(" ") * size
+        self.line_h = (self.rend.ink_top + self.rend.ink_bottom) * size
+
+    def width(self, s: str) -> float:
+        return float(self.rend.pens(s)[-1]) * self.size
+
+    def wrap(self, tokens: list[str], col_w: float) -> list[list[str]]:
+        """Greedy wrapping of tokens into lines no wider than ``col_w`` (a token wider than
+        the column is a line of its own, cut to fit)."""
+        lines: list[list[str]] = []
+        cur: list[str] = []
+        used = 0.0
+        for t in tokens:
+            w = self.width(t)
+            if cur and used + self.space + w > col_w:
+                lines.append(cur)
+                cur, used = [], 0.0
+            if not cur and w > col_w:
+                while len(t) > 1 and self.width(t) > col_w:
+                    t = t[:-1]
+                w = self.width(t)
+            cur.append(t)
+            used += w + (self.space if len(cur) > 1 else 0.0)
+        if cur:
+            lines.append(cur)
+        return lines
+
+    def line(self, tokens: list[str], x: float, baseline: float, col_w: float, align: str = "left") -> TextLine:
+        """Tokens set on one line from ``x``: aligned left, right or centred in ``col_w``, or
+        ``justify``: spaces widened so the line fills the column."""
+        text = " ".join(tokens)
+        pens = self.rend.pens(text) * self.size
+        slack = max(0.0, col_w - pens[-1])
+        if align == "justify" and len(tokens) > 1:
+            spaces = np.cumsum([c == " " for c in text])  # spaces before or at each character
+            pens[:-1] += spaces * slack / (len(tokens) - 1)
+        elif align in ("right", "centre"):
+            pens += slack if align == "right" else slack / 2
+        return TextLine(text, tuple(float(v) for v in x + pens[:-1]), baseline, self.size, self.face.path)
+
+    def cells(self, cells: list[str], xs: list[float], widths: list[float], right: list[bool],
+              baseline: float) -> TextLine:
+        """A table row: cell k in the column at ``xs[k]`` of ``widths[k]``, right-aligned where
+        ``right[k]``; the row's text joins the cells with one space."""
+        pens: list[float] = []
+        for k, (c, x, w, r) in enumerate(zip(cells, xs, widths, right)):
+            p = self.rend.pens(c) * self.size
+            off = x + (w - p[-1] if r else 0.0)
+            if k:
+                pens.append(off)  # the space: no glyph, its pen is unused
+            pens.extend(float(v) for v in off + p[:-1])
+        return TextLine(" ".join(cells), tuple(pens), baseline, self.size, self.face.path)
+
+
+def _choose(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+def _face(rng: np.random.Generator, faces: tuple[Face, ...], family: str, weights: dict[str, float]) -> Face:
+    """A face of ``family`` with a style drawn by ``weights`` among the styles it has."""
+    own = [f for f in faces if f.family == family]
+    styles = sorted({f.style for f in own}, key=lambda s: list(weights).index(s))
+    p = np.array([weights[s] for s in styles])
+    style = styles[int(rng.choice(len(styles), p=p / p.sum()))]
+    return _choose(rng, [f for f in own if f.style == style])
+
+
+BODY_STYLES = {"regular": 0.7, "italic": 0.14, "bold": 0.1, "bold-italic": 0.06}
+HEAD_STYLES = {"bold": 0.55, "regular": 0.3, "bold-italic": 0.08, "italic": 0.07}
+
+
+def _quantise(size: float, step: float) -> float:
+    return max(step, round(size / step) * step)
+
+
+def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face, ...], size_min: float,
+           size_max: float, size_step: float, margin: float, p_symbols: float) -> list[TextLine]:
+    """The lines of one page of ``width`` x ``height`` px, blocks flowing down the page."""
+    families = sorted({f.family for f in faces})
+    body_family = _choose(rng, families)
+    head_family = body_family if rng.random() < 0.6 else _choose(rng, families)
+    body = _quantise(math.exp(rng.uniform(math.log(size_min), math.log(size_max))), size_step)
+    lines: list[TextLine] = []
+    y = margin + float(rng.uniform(0, 0.15)) * height
+    for _ in range(60):
+        kind = _choose(rng, ["para", "para", "para", "heading", "columns", "table", "list"])
+        if kind == "heading":
+            size = _quantise(min(size_max, body * float(rng.uniform(1.1, 2.0))), size_step)
+            face = _face(rng, faces, head_family, HEAD_STYLES)
+        else:
+            size = body if rng.random() < 0.8 else _quantise(
+                float(np.clip(body * rng.uniform(0.7, 1.3), size_min, size_max)), size_step)
+            face = _face(rng, faces, body_family, BODY_STYLES)
+        wr = _Writer(face, size)
+        x = margin + float(rng.uniform(0, 0.2)) * width
+        col_w = float(rng.uniform(0.35, 1.0)) * (width - margin - x)
+        top = y + wr.rend.ink_top * size
+        room = int((height - margin - top - wr.rend.ink_bottom * size) // (wr.line_h * 1.05)) + 1
+        if room < 1 or col_w < 2 * size:
+            break
+        spacing = wr.line_h * float(rng.uniform(1.05, 1.5))
+        block = _BLOCKS[kind](rng, wr, x, top, col_w, spacing, room, p_symbols)
+        if not block:
+            break
+        block = [ln for ln in block if ln.baseline + wr.rend.ink_bottom * size <= height - margin]
+        lines += block
+        if not block:
+            break
+        y = max(ln.baseline for ln in block) + wr.rend.ink_bottom * size + float(rng.uniform(0.3, 1.5)) * size
+    return lines
+
+
+def _para(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    n = min(room, int(rng.integers(1, 13)))
+    rows = wr.wrap(textgen.prose(rng, 14 * n, p_symbols), col_w)[:n]
+    align = _choose(rng, ["left", "left", "justify", "justify", "right", "centre"])
+    return [wr.line(r, x, top + i * spacing, col_w, "left" if align == "justify" and i == len(rows) - 1 else align)
+            for i, r in enumerate(rows)]
+
+
+def _heading(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    words = textgen.prose(rng, int(rng.integers(1, 7)), p_symbols)
+    if rng.random() < 0.3:
+        words = [".".join(str(int(v)) for v in rng.integers(1, 10, int(rng.integers(1, 4))))] + words
+    if rng.random() < 0.25:
+        words = [w.upper() for w in words]
+    rows = wr.wrap(words, col_w)[:min(room, 2)]
+    return [wr.line(r, x, top + i * spacing, col_w, _choose(rng, ["left", "left", "centre"]))
+            for i, r in enumerate(rows)]
+
+
+def _columns(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    n_cols = int(rng.integers(2, 4))
+    gutter = wr.size * float(rng.uniform(1, 3))
+    w = (col_w - gutter * (n_cols - 1)) / n_cols
+    if w < 3 * wr.size:
+        return _para(rng, wr, x, top, col_w, spacing, room, p_symbols)
+    n = min(room, int(rng.integers(2, 13)))
+    align = _choose(rng, ["left", "justify"])
+    out = []
+    for c in range(n_cols):
+        rows = wr.wrap(textgen.prose(rng, 10 * n, p_symbols), w)[:n]
+        cx = x + c * (w + gutter)
+        out += [wr.line(r, cx, top + i * spacing, w, "left" if align == "justify" and i == len(rows) - 1 else align)
+                for i, r in enumerate(rows)]
+    return out
+
+
+_CELLS = (textgen.number, textgen.amount, textgen.date, textgen.code, textgen.prose_word)
+
+
+def _table(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    n_rows = min(room, int(rng.integers(2, 11)))
+    kinds = [int(rng.integers(len(_CELLS))) for _ in range(int(rng.integers(2, 6)))]
+    grid = [[_CELLS[k](rng).replace(" ", "") for k in kinds] for _ in range(n_rows)]
+    if rng.random() < 0.5:  # a header row of words
+        grid[0] = [textgen.prose_word(rng).capitalize() for _ in kinds]
+    widths = [max(wr.width(row[k]) for row in grid) for k in range(len(kinds))]
+    gutter = wr.size * float(rng.uniform(0.8, 3))
+    while len(widths) > 1 and sum(widths) + gutter * (len(widths) - 1) > col_w:  # drop columns that do not fit
+        widths.pop()
+        grid = [row[:-1] for row in grid]
+    if sum(widths) > col_w:
+        return []
+    xs = list(x + np.cumsum([0.0] + [w + gutter for w in widths[:-1]]))
+    right = [_CELLS[k] in (textgen.number, textgen.amount) for k in kinds[:len(widths)]]
+    return [wr.cells(row, xs, widths, right, top + i * spacing) for i, row in enumerate(grid)]
+
+
+def _list(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    n = min(room, int(rng.integers(2, 8)))
+    marks = _choose(rng, [["-"] * n, ["*"] * n, [f"{i + 1}." for i in range(n)], [f"({chr(97 + i)})" for i in range(n)],
+                          [f"{i + 1})" for i in range(n)]])
+    indent = wr.width("(m)") + wr.space * 2
+    out = []
+    for i in range(n):
+        words = wr.wrap(textgen.prose(rng, int(rng.integers(2, 10)), p_symbols), col_w - indent)[0]
+        item = wr.line(words, x + indent, top + i * spacing, col_w - indent)
+        mark = wr.line([marks[i]], x, top + i * spacing, col_w)
+        out.append(TextLine(f"{marks[i]} {item.text}", mark.pens + (mark.pens[-1],) + item.pens, item.baseline,
+                            item.size, item.font))
+    return out
+
+
+_BLOCKS = {"para": _para, "heading": _heading, "columns": _columns, "table": _table, "list": _list}
+
+
+def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, list[Line]]:
+    """Ink coverage (height, width) float32 and the ground-truth lines (unordered)."""
+    cov = np.zeros((height, width), np.float32)
+    out: list[Line] = []
+    for tl in lines:
+        rend = face_renderer(tl.font)
+        chars = []
+        for ch, pen in zip(tl.text, tl.pens):
+            if ch != " ":
+                g, gx, gy, ink = rend.place(ch, tl.size, pen, tl.baseline)
+                stamp(cov, g.coverage, gx, gy)
+                chars.append(Char(ch, ink))
+        if chars:
+            boxes = np.array([c.bbox for c in chars])
+            bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+            out.append(Line(tl.text, bbox, chars, extra={"baseline": round(tl.baseline, 4), "font_size": tl.size}))
+    return cov, out

@@ -1,0 +1,89 @@
+"""Proportional text: decoding without a fixed pitch, and the model contract that says which."""
+
+import numpy as np
+import pytest
+
+from pxocr.charset import NUM_CLASSES, char_to_index
+from pxocr.contract import CLS_START, NUM_LINE_CLASSES, SPACE, check_layout, encode_line, layout
+from pxocr.decode import DecodeConfig, decode
+from pxocr.decode.ctc import Reading
+
+PROP = DecodeConfig(refine=False, spacing="proportional", advance_em=0.5)
+SIZE = 20.0
+BASE = 40.0
+
+
+def _raw(glyphs, h=32, w=64):
+    """glyphs: (cell_j, char, half width px) on one line of em SIZE, baseline BASE; all glyphs 12 px high."""
+    raw = np.full((CLS_START + NUM_CLASSES, h, w), -8.0, np.float32)
+    raw[CLS_START:] = -5.0
+    i = 8  # cell centre y 34 px
+    for j, ch, half in glyphs:
+        raw[0, i, j] = 5.0
+        raw[1:5, i, j] = (half, 8.0, half, 4.0)
+        raw[5:7, i, j] = encode_line(BASE, SIZE, (i + 0.5) * 4)
+        raw[CLS_START + char_to_index(ch), i, j] = 5.0
+    return raw
+
+
+# "il l" as a narrow proportional font sets it: centres 5 px apart inside a word (0.25 em),
+# then an ink gap of 0.45 em
+GLYPHS = [(10, "i", 1.0), (11, "l", 1.0), (14, "l", 1.0)]
+
+
+def test_narrow_neighbours_stay_two_glyphs_and_gaps_give_spaces():
+    page = decode(_raw(GLYPHS), 256, 128, PROP)
+    assert page.text == "il l"
+    # the fixed pitch of OCR-B merges the two narrow glyphs into one
+    assert decode(_raw(GLYPHS), 256, 128, DecodeConfig(refine=False)).text != "il l"
+
+
+def test_a_gap_under_the_space_threshold_is_no_space():
+    glyphs = [(10, "a", 4.0), (12, "b", 4.0)]  # ink gap 0 px
+    assert decode(_raw(glyphs), 256, 128, PROP).text == "ab"
+
+
+def test_column_gap_splits_lines():
+    glyphs = [(4, "a", 4.0), (5, "b", 4.0), (20, "c", 4.0)]  # ink gap 52 px = 2.6 em
+    page = decode(_raw(glyphs), 256, 128, PROP)
+    assert [ln.text for ln in page.lines] == ["ab", "c"]
+
+
+def _reader(space_xs):
+    """A line head that reads a SPACE at each of ``space_xs`` px (and nothing else) on line 0."""
+    def read(lines):
+        n = len(space_xs)
+        logp = np.full((n, NUM_LINE_CLASSES), -20.0)
+        logp[:, SPACE] = 0.0
+        return Reading(np.full(n, SPACE), np.array(space_xs, float), logp, np.zeros(n, np.int64))
+    return read
+
+
+def test_the_line_heads_spaces_decide():
+    glyphs = [(10, "a", 3.0), (12, "b", 3.0), (14, "c", 3.0)]  # ink gaps 2 px: no space by the gaps
+    raw = _raw(glyphs)
+    g_centres = [(j + 0.5) * 4 for j, _, _ in glyphs]  # 42, 50, 58 px
+    from pxocr.decode.postprocess import find_glyphs, group_lines
+
+    g = find_glyphs(raw, PROP)
+    assert [ln.text for ln in group_lines(g, PROP, _reader([]))] == ["abc"]
+    assert [ln.text for ln in group_lines(g, PROP, _reader([(g_centres[1] + g_centres[2]) / 2]))] == ["ab c"]
+    # a wide ink gap is a space whatever the line head read
+    wide = find_glyphs(_raw([(10, "a", 3.0), (16, "b", 3.0)]), PROP)  # ink gap 18 px = 0.9 em
+    assert [ln.text for ln in group_lines(wide, PROP, _reader([]))] == ["a b"]
+
+
+def test_spacing_is_validated():
+    with pytest.raises(ValueError, match="spacing"):
+        DecodeConfig(spacing="monospace")
+    with pytest.raises(ValueError, match="space_gap_em"):
+        DecodeConfig(space_gap_em=0.8, sure_space_em=0.6)
+
+
+def test_layout_is_checked():
+    check_layout({"layout": layout()})
+    with pytest.raises(ValueError, match="no output layout"):
+        check_layout({})
+    changed = layout() | {"stride": 8}
+    with pytest.raises(ValueError, match="stride"):
+        check_layout({"layout": changed})
