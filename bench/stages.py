@@ -64,14 +64,13 @@ def main() -> None:
                 y0, y1, x0, x1 = ink_window(gray)
                 x = to_input(gray[y0:y1, x0:x1])
                 t.append(time.perf_counter())
-                feeds = {"image": x} | (pred._no_lines if pred.reads_lines else {})
+                feeds = {"image": x} | (pred.no_lines if pred.reads_lines else {})
                 dense, feats = pred.session.run(["dense", "features"], feeds)
                 t.append(time.perf_counter())
-                f, w, b = feats[0], pred._cls_w, pred._cls_b
-                g = find_glyphs(dense[0], pred.decode_cfg, (x0, y0), lambda ii, jj: f[:, ii, jj].T @ w.T + b)
+                g = find_glyphs(dense[0], pred.decode_cfg, (x0, y0), pred.class_head(feats))
                 t.append(time.perf_counter())
                 head_ms.clear()
-                reader = pred._line_reader(feats, x0, y0, head) if pred.reads_lines else None
+                reader = pred.line_reader(feats, x0, y0, head) if pred.reads_lines else None
                 lines = group_lines(g, pred.decode_cfg, reader)
                 t.append(time.perf_counter())
                 lines = pred.read_small_again(gray, lines)

@@ -24,7 +24,7 @@ from pxocr.model.loss import PxLoss
 from pxocr.model.net import PxNet
 from pxocr.train.config import PRESETS
 from pxocr.train.data import SynthCrops
-from pxocr.train.loop import _ema, train_step
+from pxocr.train.loop import make_ema, train_step
 
 
 def _median_ms(fn, n: int) -> float:
@@ -60,7 +60,7 @@ def main() -> None:
         model = PxNet(MODELS[cfg.model])
         loss_fn = PxLoss(cfg.loss)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        ema = _ema(model, cfg.ema) if cfg.ema else None
+        ema = make_ema(model, cfg.ema) if cfg.ema else None
         it = iter(batches)
 
         def step() -> None:

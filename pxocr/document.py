@@ -52,19 +52,31 @@ class Line:
     chars: list[Char]
     score: Optional[float] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    baseline: Optional[float] = None  # y of the line's baseline, px
+    font_size: Optional[float] = None  # its em, px
 
     def __post_init__(self) -> None:
         self.bbox = _box(self.bbox)
         if self.text.replace(" ", "") != "".join(c.char for c in self.chars):
             raise ValueError(f"line text {self.text!r} does not match its chars")
+        for name in ("baseline", "font_size"):
+            if name in self.extra:
+                raise ValueError(f"a line's {name} is its own field, not an extra key")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text, "bbox": _round(self.bbox)}
         if self.score is not None:
             d["score"] = round(float(self.score), 4)
+        if self.baseline is not None:
+            d["baseline"] = self.baseline
+        if self.font_size is not None:
+            d["font_size"] = self.font_size
         d.update(self.extra)
         d["chars"] = [c.to_dict() for c in self.chars]
         return d
+
+
+_LINE_KEYS = ("text", "bbox", "score", "chars", "baseline", "font_size")  # a line's own JSON keys, not extra
 
 
 @dataclass
@@ -103,8 +115,9 @@ class Page:
                      {k: v for k, v in cd.items() if k not in ("char", "bbox", "score")})
                 for cd in ld.get("chars", [])
             ]
-            extra = {k: v for k, v in ld.items() if k not in ("text", "bbox", "score", "chars")}
-            lines.append(Line(ld["text"], ld["bbox"], chars, ld.get("score"), extra))
+            extra = {k: v for k, v in ld.items() if k not in _LINE_KEYS}
+            lines.append(Line(ld["text"], ld["bbox"], chars, ld.get("score"), extra, ld.get("baseline"),
+                              ld.get("font_size")))
         return cls(int(d.get("width", 0)), int(d.get("height", 0)), lines, str(d.get("image", "")))
 
 

@@ -47,12 +47,13 @@ def test_all_commands_registered():
 ])
 def test_errors_are_one_line(argv, code, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    parser_error = False
     try:
         rc = main(argv)
-    except SystemExit as e:  # argparse errors
-        rc = e.code
-    err = capsys.readouterr().err.strip()
+    except SystemExit as e:  # argparse errors: its usage lines, then one error line
+        rc, parser_error = e.code, True
+    lines = capsys.readouterr().err.strip().splitlines()
     assert rc == code
-    assert message in err
-    assert "Traceback" not in err
-    assert len(err.splitlines()[-1]) > 0
+    assert "Traceback" not in "\n".join(lines)
+    assert [message in line for line in lines].count(True) == 1 and message in lines[-1]
+    assert lines[-1].startswith("pxocr") and (parser_error or len(lines) == 1)

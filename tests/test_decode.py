@@ -33,7 +33,7 @@ def test_exact_boxes_without_refinement():
     assert c.char == "A"
     # cell (5, 3) has its centre at (14, 22) px
     np.testing.assert_allclose(c.bbox, [14 - 2.25, 22 - 5.5, 14 + 3.0, 22 + 6.125])
-    assert page.lines[0].extra["font_size"] == 16.0
+    assert page.lines[0].font_size == 16.0
 
 
 def test_spaces_lines_and_order():

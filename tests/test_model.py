@@ -10,7 +10,7 @@ from pxocr.model.net import PxNet
 from pxocr.model.targets import encode
 from pxocr.preprocess import to_input
 from pxocr.synth import preset, render_page
-from pxocr.train.loop import _forward_loss
+from pxocr.train.loop import forward_loss
 
 
 def _batch(size=128, n=2):
@@ -21,7 +21,7 @@ def _batch(size=128, n=2):
     return batch
 
 
-@pytest.mark.parametrize("name", ["tiny", "default"])
+@pytest.mark.parametrize("name", ["tiny", "default", "latin"])
 def test_output_shape_any_size(name):
     m = PxNet(PRESETS[name]).eval()
     with torch.no_grad():
@@ -29,16 +29,25 @@ def test_output_shape_any_size(name):
     assert out.shape == (1, 7 + 94, 24, 40)
 
 
-def test_every_parameter_gets_a_gradient():
+@pytest.mark.parametrize("name", ["tiny", "tiny-ctc", "latin"])
+def test_every_parameter_gets_a_gradient(name):
+    """Every parameter, the line head's included, gets a finite, non-zero gradient."""
+    from pxocr.train.data import line_targets
+
     torch.manual_seed(0)
-    m = PxNet(PRESETS["tiny"])
+    m = PxNet(PRESETS[name])
     b = _batch()
-    parts = _forward_loss(m, PxLoss(), b)
+    pages = [render_page(preset("clean", width=128, height=128, max_blocks=4), 3, i)[1] for i in range(2)]
+    t = [line_targets(p) for p in pages]
+    b |= {k: torch.from_numpy(np.stack([x[k] for x in t])) for k in t[0]}
+    assert int(b["line_count"].gt(0).sum()) >= 2
+    parts = forward_loss(m, PxLoss(), b)
     parts["loss"].backward()
     missing = [n for n, p in m.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()
                or p.grad.abs().sum() == 0]
     assert missing == []
-    assert set(parts) == {"heat", "l1", "giou", "cls", "line", "loss"}
+    assert set(parts) == {"heat", "l1", "giou", "cls", "line", "loss"} | ({"ctc"} if m.line_head else set())
+    assert m.line_head is None or any(n.startswith("line_head.") for n, _ in m.named_parameters())
 
 
 def test_loss_falls_when_overfitting_one_batch():
@@ -49,7 +58,7 @@ def test_loss_falls_when_overfitting_one_batch():
     opt = torch.optim.AdamW(m.parameters(), lr=3e-3)
     first = None
     for _ in range(40):
-        v = _forward_loss(m, loss, b)["loss"]
+        v = forward_loss(m, loss, b)["loss"]
         first = first if first is not None else float(v.detach())
         opt.zero_grad()
         v.backward()
@@ -152,6 +161,6 @@ def test_targets_follow_the_per_cell_rule():
             px, py = (j_ + 0.5) * 4, (i_ + 0.5) * 4
             assert t["cls"][i_, j_] == char_to_index(ch.char)
             np.testing.assert_allclose(t["box"][:, i_, j_], (px - x0, py - y0, x1 - px, y1 - py), atol=1e-4)
-            np.testing.assert_allclose(t["line"][:, i_, j_], ((ln.extra["baseline"] - py) / 16,
-                                                              np.log(ln.extra["font_size"] / 32)), atol=1e-5)
+            np.testing.assert_allclose(t["line"][:, i_, j_], ((ln.baseline - py) / 16,
+                                                              np.log(ln.font_size / 32)), atol=1e-5)
     assert owned > 100

@@ -87,3 +87,12 @@ def test_layout_is_checked():
     changed = layout() | {"stride": 8}
     with pytest.raises(ValueError, match="stride"):
         check_layout({"layout": changed})
+
+
+@pytest.mark.parametrize("field, value", [("nms_iou", 0.0), ("nms_iou", 1.5), ("split_spaces", 0),
+                                          ("geometry_weight", -1.0), ("geometry_sigma_px", 0.0),
+                                          ("ctc_weight", -0.1), ("ctc_floor", 0.0), ("recover_prob", 0.0),
+                                          ("font_box_tol_px", -1.0), ("font_box_tol_em", -0.1)])
+def test_every_decode_field_is_validated(field, value):
+    with pytest.raises(ValueError, match=field):
+        DecodeConfig(**{field: value})

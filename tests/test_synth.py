@@ -134,7 +134,7 @@ def test_page_ground_truth_is_consistent(name, index):
 
     # The ground truth holds exactly the text that was composed.
     composed = _composed(cfg, 7, index)
-    got = [(ln.text, ln.extra["baseline"]) for ln in page.lines]
+    got = [(ln.text, ln.baseline) for ln in page.lines]
     assert sorted(got) == sorted(composed)
     for ln in page.lines:
         assert ln.text.replace(" ", "") == "".join(c.char for c in ln.chars)

@@ -75,7 +75,7 @@ def test_ema_ships_the_average_and_resumes(tmp_path):
     it, and a resumed run goes on averaging where it stopped."""
     import torch
 
-    from pxocr.train.loop import load_model
+    from pxocr.train.checkpoint import load_model
 
     cfg = TrainConfig(model="tiny", stages=(Stage(steps=10, crop=96, batch=4),), warmup=2, val_every=100,
                       val_pages=1, val_presets=("clean",), ckpt_every=5, workers=0, ema=0.5)
@@ -137,8 +137,8 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     from pxocr.decode.ctc import LINE_ROWS
     from pxocr.infer import Predictor
     from pxocr.synth import preset, render_page
+    from pxocr.train.checkpoint import load_model
     from pxocr.train.export import export_onnx
-    from pxocr.train.loop import load_model
 
     cfg = TrainConfig(model="tiny-ctc", stages=(Stage(steps=40, crop=128, batch=8),), warmup=5,
                       val_every=100, val_pages=1, val_presets=("clean",), ckpt_every=40, workers=0)
@@ -164,15 +164,19 @@ def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
 
     pred = Predictor(onnx_path, threads=1)
     assert pred.reads_lines
-    calls = []
-    gray, _ = render_page(preset("clean"), 5, 0)
-    g, reader = pred._detect(gray)
+    gray, gt = render_page(preset("clean"), 5, 0)
+    g, reader = pred.detect(gray)
     assert reader is not None
+    # the reader reads the two given lines, each within its own frames
     lines_geo = np.array([(40.0, 300.0, 100.0, 24.0), (50.0, 90.0, 200.0, 16.0)])
     reading = reader(lines_geo)
-    calls.append(len(reading.labels))
-    assert set(reading.line.tolist()) <= {0, 1} and reading.logp.shape == (len(reading.labels), 96)
-    assert pred.predict(gray).width == 640
+    assert reading.logp.shape == (len(reading.labels), 96)
+    for k, (x0, x1, _, em) in enumerate(lines_geo):
+        xs = reading.xs[reading.line == k]
+        assert np.all((xs >= x0 - 0.3 * em) & (xs <= x1 + 0.3 * em))
+    assert set(reading.line.tolist()) <= {0, 1}
+    page = pred.predict(gray)
+    assert page.width == 640 and len(page.chars) > 0.5 * len(gt.chars)
 
 
 def test_int8_export_of_a_line_head_model(tmp_path):
@@ -208,21 +212,21 @@ def test_bf16_forward_gives_the_float32_losses():
     from pxocr.model.loss import PxLoss
     from pxocr.model.net import PxNet
     from pxocr.train.data import SynthCrops
-    from pxocr.train.loop import _forward_loss
+    from pxocr.train.loop import forward_loss
 
     torch.manual_seed(0)
     model = PxNet(MODELS["tiny-ctc"])
     cfg = PRESETS["tiny-ctc"]
     batch = next(iter(DataLoader(SynthCrops(cfg.stages[0], 3, 8), batch_size=8, num_workers=0)))
     loss_fn = PxLoss(cfg.loss)
-    f32 = _forward_loss(model, loss_fn, batch)
-    b16 = _forward_loss(model, loss_fn, batch, bf16=True)
+    f32 = forward_loss(model, loss_fn, batch)
+    b16 = forward_loss(model, loss_fn, batch, bf16=True)
     assert set(b16) == set(f32) and "ctc" in b16
     for k in f32:
         assert b16[k].dtype == torch.float32
         assert abs(float(b16[k]) - float(f32[k])) <= 0.05 * abs(float(f32[k])) + 1e-3, k
     b16["loss"].backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
 
 
 @pytest.mark.parametrize("stage,message", [({"steps": 10, "p_symbols": 1.0}, "p_symbols"),

@@ -23,7 +23,7 @@ def _line(text: str, x0: float, y0: float, em: float, score: float = 0.9) -> Lin
     chars = [Char(c, (x0 + k * 0.72 * em, y0, x0 + k * 0.72 * em + 0.7 * em, y0 + 0.7 * em), score)
              for k, c in enumerate(text)]
     box = (chars[0].bbox[0], y0, chars[-1].bbox[2], y0 + 0.7 * em)
-    return Line(text, box, chars, score, {"font_size": em, "baseline": y0 + 0.7 * em})
+    return Line(text, box, chars, score, font_size=em, baseline=y0 + 0.7 * em)
 
 
 def test_regions_take_small_lines_merge_near_ones_and_clip_to_the_page():
@@ -150,8 +150,8 @@ def test_to_page_keeps_lines_centred_in_the_core():
     (ln,) = out
     assert ln.text == "ab"
     np.testing.assert_allclose(ln.chars[0].bbox, [25, 25, 25 + 0.35 * 32, 25 + 0.35 * 32])
-    assert ln.extra["font_size"] == pytest.approx(16)
-    assert ln.extra["baseline"] == pytest.approx(25 + 0.35 * 32)  # mosaic baseline y+30+22.4 -> page
+    assert ln.font_size == pytest.approx(16)
+    assert ln.baseline == pytest.approx(25 + 0.35 * 32)  # mosaic baseline y+30+22.4 -> page
 
 
 def test_accuracy_zoom_reads_16px_pages():

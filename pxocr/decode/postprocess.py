@@ -65,6 +65,14 @@ class DecodeConfig:
             raise ValueError("DecodeConfig.threshold must be in (0, 1)")
         if not self.baseline_tol > 0:
             raise ValueError("DecodeConfig.baseline_tol must be > 0")
+        checks = {"nms_iou": 0 < self.nms_iou <= 1, "split_spaces": self.split_spaces >= 1,
+                  "geometry_weight": self.geometry_weight >= 0, "geometry_sigma_px": self.geometry_sigma_px > 0,
+                  "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
+                  "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
+                  "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0}
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")
         if self.spacing not in ("fixed", "proportional"):
             raise ValueError(f"DecodeConfig.spacing must be 'fixed' or 'proportional', not {self.spacing!r}")
         if not (self.advance_em > 0 and 0 < self.space_gap_em <= self.sure_space_em < self.column_gap_em):
@@ -533,7 +541,7 @@ def _make_lines(g: Glyphs, segs: list[tuple[np.ndarray, np.ndarray]]) -> list[Li
     for k, (_, gaps) in enumerate(segs):
         cs = chars[start[k]:start[k] + count[k]]
         text = cs[0].char + "".join(" " * max(0, n) + c.char for n, c in zip(gaps.tolist(), cs[1:]))
-        out.append(Line(text, bbox[k], cs, score[k], {"baseline": base[k], "font_size": size[k]}))
+        out.append(Line(text, bbox[k], cs, score[k], baseline=base[k], font_size=size[k]))
     return out
 
 

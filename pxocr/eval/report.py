@@ -21,13 +21,12 @@ import numpy as np
 from pxocr.document import Page, load_pages
 from pxocr.errors import InputError, require
 from pxocr.eval.metrics import IOU_THRESHOLDS, evaluate, match_page, threshold_key
-from pxocr.infer.image_io import iter_images
+from pxocr.infer.image_io import IMAGE_SUFFIXES, iter_images
 from pxocr.writers.atomic import write_atomic
 
 PathLike = Union[str, os.PathLike]
 ImageLike = Union[np.ndarray, PathLike, None]
 
-IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg")
 GALLERY_TILES = 24  # tiles in worst_errors.png
 GALLERY_COLUMNS = 6
 WORST_CLASSES = 10

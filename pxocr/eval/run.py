@@ -10,10 +10,8 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..infer import Predictor, Result
-from ..infer.image_io import iter_images
+from ..infer.image_io import IMAGE_SUFFIXES, iter_images
 from ..writers.atomic import write_atomic
-
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
 
 def predict_dir(data_dir: str, out_dir: str, model: Optional[str] = None, threads: int = 0,
@@ -21,7 +19,7 @@ def predict_dir(data_dir: str, out_dir: str, model: Optional[str] = None, thread
     """Predict every image of ``data_dir`` into ``out_dir/<stem>.json``."""
     if not os.path.isdir(data_dir):
         raise InputError(f"{data_dir}: not a directory")
-    images = sorted(p for p in Path(data_dir).iterdir() if p.suffix.lower() in IMAGE_EXTS)
+    images = sorted(p for p in Path(data_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         raise InputError(f"{data_dir}: no images found")
     pred = Predictor(model, threads=threads)

@@ -22,6 +22,8 @@ from pxocr.errors import InputError
 
 ImageSource = Union[str, os.PathLike, Image.Image, np.ndarray]
 
+# file names read as images (a folder given to `pxocr eval --data`)
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 MAX_PIXELS = 100_000_000
 """Largest page accepted, in pixels (width * height); larger ones are refused unread."""
 

@@ -141,25 +141,19 @@ class Predictor:
             raise ModelError(f"{path}: its line grid is unreadable ({e})") from None
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.reads_lines = "line_grid" in inputs  # a model with a CTC line head (pxocr.decode.ctc)
-        if self.reads_lines:
-            self._no_lines = {"line_features": np.zeros((1, inputs["line_features"].shape[1], 1, 1), np.float32),
+        if self.reads_lines:  # the line branch's inputs when only the image branch runs
+            self.no_lines = {"line_features": np.zeros((1, inputs["line_features"].shape[1], 1, 1), np.float32),
                               "line_grid": np.zeros((1, self.line_grid.rows, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
         self.zoom = zoom
         self.model_path = path
 
-    def raw(self, gray: np.ndarray) -> np.ndarray:
-        """uint8 (H, W) -> raw map (7 + K, ceil(H/16)*4, ceil(W/16)*4), class logits of every cell
-        included (reading computes them at the glyph peaks only)."""
-        dense, feats = self._run(gray)
-        return np.concatenate([dense, np.einsum("kc,chw->khw", self._cls_w, feats) + self._cls_b[:, None, None]])
-
     def _run(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(dense map (7, h, w), stride-4 features (1, C, h, w)) of one image."""
         feeds = {"image": to_input(gray)}
         if self.reads_lines:
-            feeds |= self._no_lines
+            feeds |= self.no_lines
         dense, feats = self.session.run(["dense", "features"], feeds)
         return dense[0], feats
 
@@ -167,11 +161,14 @@ class Predictor:
         """The glyphs of one window whose pixel (0, 0) is at ``offset`` page px, and its features
         (1, C, h, w)."""
         dense, feats = self._run(gray)
-        f, w, b = feats[0], self._cls_w, self._cls_b
-        g = find_glyphs(dense, self.decode_cfg, offset, lambda ii, jj: f[:, ii, jj].T @ w.T + b)
-        return g, feats
+        return find_glyphs(dense, self.decode_cfg, offset, self.class_head(feats)), feats
 
-    def _line_reader(self, feats: np.ndarray, x0: int, y0: int,
+    def class_head(self, feats: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """The class head on one window's features (1, C, h, w): cells (rows, cols) -> class logits (n, K)."""
+        f, w, b = feats[0], self._cls_w, self._cls_b
+        return lambda ii, jj: f[:, ii, jj].T @ w.T + b
+
+    def line_reader(self, feats: np.ndarray, x0: int, y0: int,
                      head: Optional[Callable[[dict], np.ndarray]] = None) -> LineReader:
         """Reads lines given as (x0, x1, baseline, size) page px from one window's features (1,
         C, h, w) with the model's line head; ``head``, if given, runs the graph's line branch
@@ -184,13 +181,10 @@ class Predictor:
         size = (4 * feats.shape[2], 4 * feats.shape[3])
         return lambda lines: read_lines(lines, run, size, (x0, y0), self.line_grid)
 
-    def glyphs(self, gray: np.ndarray) -> Glyphs:
-        return self._detect(gray)[0]
-
-    def _detect(self, gray: np.ndarray, max_whole: int = 0,
+    def detect(self, gray: np.ndarray, max_whole: int = 0,
                 head: Optional[Callable[[dict], np.ndarray]] = None) -> tuple[Glyphs, Optional[LineReader]]:
         """The page's glyphs, and a line reader on its features (images read whole, by a model with
-        a line head; ``head`` as in ``_line_reader``). Images over ``max_whole`` px (default: the
+        a line head; ``head`` as in ``line_reader``). Images over ``max_whole`` px (default: the
         tile config's) are read in tiles, by the detector alone."""
         h, w = gray.shape
         t = self.tiles
@@ -200,7 +194,7 @@ class Predictor:
                 return Glyphs.empty(), None  # blank page
             g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
-            return g.take(np.nonzero(inside)[0]), self._line_reader(feats, x0, y0, head) if self.reads_lines else None
+            return g.take(np.nonzero(inside)[0]), self.line_reader(feats, x0, y0, head) if self.reads_lines else None
         parts = []
         for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):
@@ -216,7 +210,7 @@ class Predictor:
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
         h, w = gray.shape
-        g, reader = self._detect(gray)
+        g, reader = self.detect(gray)
         lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
         return Page(w, h, lines, name)
 
@@ -230,7 +224,7 @@ class Predictor:
             return lines
         first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
         m = zoom.mosaic(gray, regions)
-        g, reader = self._detect(m.image, max_whole=self.tiles.max_whole_zoom)
+        g, reader = self.detect(m.image, max_whole=self.tiles.max_whole_zoom)
         g = zoom.confirmed(g, m, first, self.zoom)
         for again in zoom.to_page(group_lines(g, self.decode_cfg, reader), m):
             lines = zoom.merge(lines, again, self.zoom)

@@ -69,7 +69,7 @@ class Region:
 
 
 def _em(line: Line) -> float:
-    return float(line.extra.get("font_size", 0.0))
+    return float(line.font_size or 0.0)
 
 
 MERGE_EM_RATIO = 1.5  # lines of more different sizes stay in separate regions (each its own scale)
@@ -193,14 +193,11 @@ def to_page(lines: list[Line], m: Mosaic) -> list[list[Line]]:
         if not (cx0 <= (b[0] + b[2]) / 2 <= cx1 and cy0 <= (b[1] + b[3]) / 2 <= cy1):
             continue
         sy = (r.crop[3] - r.crop[1]) / r.size()[1]
-        extra = dict(ln.extra)
-        if "baseline" in extra:
-            extra["baseline"] = round(r.crop[1] + (extra["baseline"] - m.origin[k, 1]) * sy, 3)
-        if "font_size" in extra:
-            extra["font_size"] = round(extra["font_size"] * sy, 2)
+        base = None if ln.baseline is None else round(r.crop[1] + (ln.baseline - m.origin[k, 1]) * sy, 3)
+        size = None if ln.font_size is None else round(ln.font_size * sy, 2)
         boxes = m.to_page(np.array([c.bbox for c in ln.chars]), k).tolist()
         chars = [Char(c.char, bx, c.score, dict(c.extra)) for c, bx in zip(ln.chars, boxes)]
-        out[k].append(Line(ln.text, b, chars, ln.score, extra))
+        out[k].append(Line(ln.text, b, chars, ln.score, dict(ln.extra), base, size))
     return out
 
 

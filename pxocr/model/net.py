@@ -171,10 +171,3 @@ def class_weights(net: PxNet) -> tuple[np.ndarray, np.ndarray]:
     """The class head as (weight (K, head), bias (K,)) float32: logits = weight @ features + bias."""
     w = net.out.weight.detach()[CLS_START:, :, 0, 0].numpy().astype(np.float32)
     return w, net.out.bias.detach()[CLS_START:].numpy().astype(np.float32)
-
-
-def build(cfg: ModelConfig):
-    """The model, its loss and its post-processor's config (DETR-style ``build``)."""
-    from .loss import PxLoss
-
-    return PxNet(cfg), PxLoss()

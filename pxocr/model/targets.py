@@ -31,8 +31,8 @@ def encode(page: Page, height: int, width: int) -> dict[str, np.ndarray]:
     line = np.zeros((2, h, w), np.float32)
     cls = np.zeros((h, w), np.int64)
     for ln in page.lines:
-        baseline = float(ln.extra.get("baseline", ln.bbox[3]))
-        size = float(ln.extra.get("font_size", (ln.bbox[3] - ln.bbox[1]) / 1.0))
+        baseline = float(ln.bbox[3] if ln.baseline is None else ln.baseline)
+        size = float(ln.bbox[3] - ln.bbox[1] if ln.font_size is None else ln.font_size)
         for ch in ln.chars:
             x0, y0, x1, y1 = ch.bbox
             cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE  # in cells

@@ -254,5 +254,5 @@ def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, 
         if chars:
             boxes = np.array([c.bbox for c in chars])
             bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-            out.append(Line(tl.text, bbox, chars, extra={"baseline": round(tl.baseline, 4), "font_size": tl.size}))
+            out.append(Line(tl.text, bbox, chars, baseline=round(tl.baseline, 4), font_size=tl.size))
     return cov, out

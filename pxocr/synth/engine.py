@@ -187,7 +187,7 @@ def render_lines(specs: list[LineSpec], cfg: SynthConfig, rend: GlyphRenderer):
         boxes = np.array([c.bbox for c in chars])
         bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
         lines.append(Line(s.text, bbox, chars,
-                          extra={"baseline": round(s.baseline, 4), "font_size": s.size}))
+                          baseline=round(s.baseline, 4), font_size=s.size))
     return cov, lines
 
 

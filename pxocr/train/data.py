@@ -31,7 +31,7 @@ def line_targets(page: Page) -> dict[str, np.ndarray]:
         lab = encode_text(ln.text)
         if k == MAX_LINES or not lab or len(lab) > MAX_LABELS:
             continue
-        geo[k] = (ln.bbox[0], ln.bbox[2], ln.extra["baseline"], ln.extra["font_size"])
+        geo[k] = (ln.bbox[0], ln.bbox[2], ln.baseline, ln.font_size)
         labels[k, :len(lab)] = lab
         count[k] = len(lab)
         k += 1

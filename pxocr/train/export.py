@@ -14,8 +14,8 @@ from ..decode import DecodeConfig
 from ..model.net import ExportNet, PxNet, class_weights
 from ..synth.engine import font_renderer
 from ..writers.atomic import write_atomic
+from .checkpoint import load_model, run_config
 from .config import TrainConfig
-from .loop import load_model, run_config
 
 OPSET = 17
 

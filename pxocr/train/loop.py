@@ -22,10 +22,10 @@ from ..model.net import PxNet
 from ..synth.engine import preset, render_page
 from ..synth.fonts import font_set
 from ..writers.atomic import write_atomic
+from .checkpoint import CKPT, weights_to_ship
 from .config import TrainConfig
 from .data import SynthCrops
 
-CKPT = "last.pt"
 LOG = "metrics.jsonl"
 
 
@@ -86,7 +86,7 @@ def line_batch(batch: dict[str, torch.Tensor], height: int, width: int, grid: Li
     return bi, li, torch.from_numpy(points), frames, batch["line_labels"][bi, li], count[bi, li]
 
 
-def _forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
+def forward_loss(model: PxNet, loss_fn: PxLoss, batch: dict[str, torch.Tensor],
                   bf16: bool = False) -> dict[str, torch.Tensor]:
     """The loss terms of one batch. ``bf16``: the backbone runs in bfloat16 autocast; the heads
     run in float32 on its features (bfloat16's 8-bit mantissa would round a 20 px edge distance
@@ -132,7 +132,7 @@ def train_step(model: PxNet, loss_fn: PxLoss, opt: torch.optim.Optimizer, batch:
     update; returns the loss terms."""
     for g in opt.param_groups:
         g["lr"] = lr
-    parts = _forward_loss(model, loss_fn, batch, bf16)
+    parts = forward_loss(model, loss_fn, batch, bf16)
     opt.zero_grad(set_to_none=True)
     parts["loss"].backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -142,7 +142,7 @@ def train_step(model: PxNet, loss_fn: PxLoss, opt: torch.optim.Optimizer, batch:
     return parts
 
 
-def _ema(model: PxNet, decay: float) -> torch.optim.swa_utils.AveragedModel:
+def make_ema(model: PxNet, decay: float) -> torch.optim.swa_utils.AveragedModel:
     """An exponential moving average of the weights and of the BatchNorm statistics."""
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -229,15 +229,15 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
         src = os.path.join(init, CKPT) if os.path.isdir(init) else init
         if not os.path.isfile(src):
             raise UsageError(f"{init}: no checkpoint to start from")
-        missing, unexpected = model.load_state_dict(_weights(torch.load(src, weights_only=False, map_location="cpu")),
-                                                    strict=False)
+        start = weights_to_ship(torch.load(src, weights_only=False, map_location="cpu"))
+        missing, unexpected = model.load_state_dict(start, strict=False)
         if unexpected or any(not k.startswith("line_head.") for k in missing):
             raise UsageError(f"{init}: its weights do not fit model {cfg.model!r}")
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck.get("elapsed", 0.0)
-    ema = _ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
+    ema = make_ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
     if ema is not None and ck is not None and "ema" in ck:
         ema.load_state_dict(ck["ema"])
     shipped = ema.module if ema is not None else model  # what is validated and exported
@@ -296,29 +296,3 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     write_atomic(summary_path, json.dumps({"steps": step, "train_seconds": round(elapsed, 1), "metrics": metrics,
                                            "config": asdict(cfg)}, indent=1))
     return metrics
-
-
-def run_config(run_dir: str) -> TrainConfig:
-    """The training config of a run's last checkpoint."""
-    path = os.path.join(run_dir, CKPT)
-    if not os.path.exists(path):
-        raise UsageError(f"{run_dir}: no checkpoint ({CKPT}) found")
-    return TrainConfig.from_dict(json.loads(torch.load(path, weights_only=False, map_location="cpu")["config"]))
-
-
-def load_model(run_dir: str) -> PxNet:
-    """The model of a run's last checkpoint, in eval mode."""
-    path = os.path.join(run_dir, CKPT)
-    if not os.path.exists(path):
-        raise UsageError(f"{run_dir}: no checkpoint ({CKPT}) found")
-    ck = torch.load(path, weights_only=False, map_location="cpu")
-    model = PxNet(MODEL_PRESETS[ck["model_preset"]])
-    model.load_state_dict(_weights(ck))
-    return model.eval()
-
-
-def _weights(ck: dict) -> dict[str, torch.Tensor]:
-    """A checkpoint's weights to ship: the moving average where the run keeps one."""
-    if "ema" not in ck:
-        return ck["model"]
-    return {k.removeprefix("module."): v for k, v in ck["ema"].items() if k.startswith("module.")}

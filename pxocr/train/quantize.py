@@ -35,9 +35,9 @@ def _calibration_items(float_model: str, count: int):
                 feeds.append(f)
                 return pred.session.run(["line_logp"], f)[0]
 
-            g, reader = pred._detect(gray, max(gray.shape), head=head)  # whole: with a line reader
+            g, reader = pred.detect(gray, max(gray.shape), head=head)  # whole: with a line reader
             group_lines(g, pred.decode_cfg, reader)
-            item |= {k: v for k, v in (feeds[0] if feeds else pred._no_lines).items() if k != "image"}
+            item |= {k: v for k, v in (feeds[0] if feeds else pred.no_lines).items() if k != "image"}
         yield item
 
 
