@@ -139,7 +139,7 @@ def test_font_boxes_redraw_boxes_on_the_line_fit(table):
 
 def test_punctuation_only_lines_stay_apart(table):
     # a table's rules: six lines of punctuation only, 24 px apart, 40 glyphs each, no letters
-    from pxocr.decode.postprocess import TOPK, Glyphs, group_lines
+    from pxocr.decode import TOPK, Glyphs, group_lines
 
     size, pitch, text = 16.0, 0.723 * 16.0, "+" + "-" * 38 + "|"
     boxes, cls, base = [], [], []
@@ -166,7 +166,7 @@ def test_two_sizes_on_one_baseline_make_two_rows():
     Sorted by baseline, the small word's 'p' and 'i' come first, then a big 'o': each glyph
     must join the row whose size it fits best, not the newest row it fits at all (which split
     the small word into 'E s lo' and 'p i')."""
-    from pxocr.decode.postprocess import TOPK, Glyphs, group_lines
+    from pxocr.decode import TOPK, Glyphs, group_lines
 
     glyphs = []  # (char, x0, size, baseline)
     for k, (c, s, b) in enumerate(zip("Book", (45.6, 43.0, 42.5, 47.6), (368.1, 367.9, 368.2, 368.2))):

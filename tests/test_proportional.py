@@ -63,7 +63,7 @@ def test_the_line_heads_spaces_decide():
     glyphs = [(10, "a", 3.0), (12, "b", 3.0), (14, "c", 3.0)]  # ink gaps 2 px: no space by the gaps
     raw = _raw(glyphs)
     g_centres = [(j + 0.5) * 4 for j, _, _ in glyphs]  # 42, 50, 58 px
-    from pxocr.decode.postprocess import find_glyphs, group_lines
+    from pxocr.decode import find_glyphs, group_lines
 
     g = find_glyphs(raw, PROP)
     assert [ln.text for ln in group_lines(g, PROP, _reader([]))] == ["abc"]

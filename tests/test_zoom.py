@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from pxocr.decode.postprocess import TOPK, Glyphs
+from pxocr.decode import TOPK, Glyphs
 from pxocr.document import Char, Line
 from pxocr.eval import evaluate
 from pxocr.infer import Predictor

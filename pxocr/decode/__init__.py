@@ -1,5 +1,7 @@
-"""NumPy post-processing shared by every backend: raw map -> Page."""
+"""NumPy decoding shared by every backend: raw map -> Page (``pxocr.decode.pipeline``)."""
 
-from .postprocess import DecodeConfig, decode, find_glyphs, group_lines
+from .config import DecodeConfig
+from .peaks import TOPK, Glyphs, find_glyphs
+from .pipeline import LineReader, decode, group_lines
 
-__all__ = ["DecodeConfig", "decode", "find_glyphs", "group_lines"]
+__all__ = ["DecodeConfig", "Glyphs", "LineReader", "TOPK", "decode", "find_glyphs", "group_lines"]

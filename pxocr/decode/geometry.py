@@ -171,3 +171,14 @@ def font_boxes(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: 
     typical = line_medians(miss, line, len(theta))
     fits = (typical[line] <= LINE_FIT_SHARE * tol)[:, None]
     return np.where(fits & (np.abs(model - boxes) <= tol[:, None]), model, boxes)
+
+
+_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def shape_table(geometry: tuple) -> np.ndarray:
+    """``DecodeConfig.geometry`` as an array (94, 4), cached per geometry."""
+    t = _TABLES.get(geometry)
+    if t is None:
+        t = _TABLES.setdefault(geometry, np.array(geometry, np.float64))
+    return t

@@ -21,9 +21,8 @@ import numpy as np
 
 from ..charset import CHARSET
 from ..contract import OCRB_GRID, LineGrid, check_layout
-from ..decode import DecodeConfig, find_glyphs, group_lines
+from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import read_lines
-from ..decode.postprocess import Glyphs, LineReader
 from ..document import Line, Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ..boxes import iou_matrix
-from ..decode.postprocess import Glyphs
+from ..decode import Glyphs
 from ..document import Char, Line, reading_order
 
 CONFIRM_IOU = 0.3

@@ -1,0 +1,63 @@
+"""Decoding settings: one frozen dataclass, carried in the model's metadata and validated when built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..charset import CHARSET
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    threshold: float = 0.3  # minimum centre score for a glyph
+    nms_iou: float = 0.5
+    refine: bool = True  # heat-weighted average of the 3x3 neighbourhood's boxes
+    # The typography the model was trained for (model metadata). "fixed": one pitch of
+    # ``advance_em`` em (OCR-B: 0.723), spaces and columns counted in pitches, glyphs recovered on
+    # the pitch grid. "proportional": ``advance_em`` is a typical advance (a distance scale only),
+    # spaces come from the line head's reading (or ink gaps over ``space_gap_em``), a column gap
+    # is ``column_gap_em`` em of blank ink.
+    spacing: str = "fixed"
+    advance_em: float = 0.723
+    split_spaces: int = 2  # fixed pitch: this many spaces or more start a new line (columns)
+    space_gap_em: float = 0.3  # proportional: an ink gap this wide is a space without a line head ...
+    sure_space_em: float = 0.6  # ... and this wide, whatever the line head read
+    column_gap_em: float = 2.0  # proportional: an ink gap this wide starts a new line
+    baseline_tol: float = 0.3  # baselines within this many em join one line
+    # Per-class ink box (width, top, bottom, centre offset) in em, y up from the baseline, from
+    # the font the model was trained on (model metadata); empty: classes from the class head
+    # alone, and no glyphs recovered from the line head's reading.
+    geometry: tuple = ()
+    geometry_weight: float = 0.5  # weight of the shape log-likelihood (pxocr.decode.geometry)
+    geometry_sigma_px: float = 0.3  # box edge noise: this many px ...
+    geometry_sigma_em: float = 0.02  # ... plus this fraction of the em
+    ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
+    ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
+    recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    mrz: bool = True  # lines that read as a passport MRZ take only its alphabet (pxocr.decode.mrz)
+    # Boxes redrawn from the font on each line's fitted geometry (pxocr.decode.geometry.font_boxes)
+    # where they lie within this many px plus em fraction of the detected edges; 0 = off.
+    font_box_tol_px: float = 1.0
+    font_box_tol_em: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("DecodeConfig.threshold must be in (0, 1)")
+        if not self.baseline_tol > 0:
+            raise ValueError("DecodeConfig.baseline_tol must be > 0")
+        checks = {"nms_iou": 0 < self.nms_iou <= 1, "split_spaces": self.split_spaces >= 1,
+                  "geometry_weight": self.geometry_weight >= 0, "geometry_sigma_px": self.geometry_sigma_px > 0,
+                  "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
+                  "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
+                  "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0}
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")
+        if self.spacing not in ("fixed", "proportional"):
+            raise ValueError(f"DecodeConfig.spacing must be 'fixed' or 'proportional', not {self.spacing!r}")
+        if not (self.advance_em > 0 and 0 < self.space_gap_em <= self.sure_space_em < self.column_gap_em):
+            raise ValueError("DecodeConfig needs advance_em > 0 and 0 < space_gap_em <= sure_space_em < column_gap_em")
+        geo = tuple(tuple(float(v) for v in row) for row in self.geometry)
+        if geo and (len(geo) != len(CHARSET) or any(len(row) != 4 for row in geo)):
+            raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom, offset)")
+        object.__setattr__(self, "geometry", geo)

@@ -1,0 +1,106 @@
+"""Stage 1 of decoding: the raw stride-4 map (``pxocr.contract``) -> glyphs.
+
+Peaks of the centre heatmap (3x3 maximum, score threshold) give glyphs; each glyph's box
+is its cell centre plus the predicted edge distances, averaged over the peak's 3x3
+neighbourhood weighted by the heatmap (sub-pixel refinement); its class candidates come from
+the class logits; its line geometry (baseline, font size) from the line channels.
+All coordinates are in the pixels of the map's input image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..boxes import nms
+from ..contract import BOX, CLS_START, HEAT, LINE, STRIDE, decode_line
+from .config import DecodeConfig
+
+TOPK = 6  # candidate classes kept per glyph (shape check, line head, MRZ alphabet)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _maxpool3(a: np.ndarray) -> np.ndarray:
+    """3x3 maximum (separable), -inf outside."""
+    p = np.pad(a, 1, constant_values=-np.inf)
+    rows = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
+    return np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
+
+
+@dataclass
+class Glyphs:
+    """N detected glyphs: boxes (N, 4) px, scores (N,), classes (N,) int, baseline (N,) px,
+    size (N,) px em, the TOPK candidate classes (N, TOPK) best first and their log-probabilities."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    baseline: np.ndarray
+    size: np.ndarray
+    cands: np.ndarray
+    logp: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "Glyphs":
+        z = np.zeros((0,), np.float64)
+        return cls(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z, np.zeros((0, TOPK), np.int64),
+                   np.zeros((0, TOPK)))
+
+    def take(self, idx: np.ndarray) -> "Glyphs":
+        return Glyphs(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+    @classmethod
+    def concat(cls, parts: list["Glyphs"]) -> "Glyphs":
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+
+ClassLogits = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, cols) of n cells -> (n, K) logits
+
+
+def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0, 0.0),
+                class_logits: Optional[ClassLogits] = None) -> Glyphs:
+    """raw (7 + K, h, w) float32 -> glyphs, boxes shifted by ``offset`` = (dx, dy) px. With
+    ``class_logits``, ``raw`` may hold only its first 7 channels (the shipped graph's dense
+    map): the class logits of the peak cells come from that function instead."""
+    logit = raw[HEAT].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
+    h, w = logit.shape
+    peak = (logit >= np.log(cfg.threshold / (1 - cfg.threshold))) & (logit == _maxpool3(logit))
+    ii, jj = np.nonzero(peak)
+    n = len(ii)
+    if n == 0:
+        return Glyphs.empty()
+    cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
+    d = raw[BOX, ii, jj]
+    boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)  # (n, 4) from the peak cell
+    if cfg.refine:
+        # Average with the neighbours that were trained on this glyph: cells whose centre lies
+        # in the middle half of the peak's box (at least +-2 px), as in model.targets.
+        bcx, bcy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        rx = np.maximum((boxes[:, 2] - boxes[:, 0]) / 4, STRIDE / 2)
+        ry = np.maximum((boxes[:, 3] - boxes[:, 1]) / 4, STRIDE / 2)
+        di, dj = (v.ravel()[:, None] for v in np.mgrid[-1:2, -1:2])  # the 9 neighbours (9, 1)
+        i2, j2 = np.clip(ii + di, 0, h - 1), np.clip(jj + dj, 0, w - 1)  # (9, n)
+        ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
+        trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
+        wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
+        dn = raw[BOX, i2, j2]  # (4, 9, n)
+        nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
+        boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
+    logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)
+    logits = logits - logits.max(1, keepdims=True)
+    prob = np.exp(logits)
+    prob /= prob.sum(1, keepdims=True)
+    cands = np.argsort(-prob, 1)[:, :TOPK]
+    logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
+    classes = cands[:, 0]
+    scores = _sigmoid(logit[ii, jj]) * prob[np.arange(n), classes]
+    baseline, size = decode_line(raw[LINE, ii, jj], cy)
+    boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
+    g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
+               cands, logp.astype(np.float64))
+    return g.take(nms(g.boxes, g.scores, cfg.nms_iou))

@@ -1,0 +1,36 @@
+"""Decoding as one pipeline of stages, each a module entered once and each a function of the
+previous stage's output: raw map -> glyphs (``peaks``) -> rows and lines (``rows``, ``lines``)
+-> the line head's reading of those lines (the network, by the caller's ``reader``) -> settled
+classes, geometry and the page's lines (``settle``). The predictor and the tests run the same
+functions."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..document import Line, Page
+from .config import DecodeConfig
+from .ctc import Reading
+from .lines import draft_lines
+from .peaks import Glyphs, find_glyphs
+from .settle import settle
+
+LineReader = Callable[[np.ndarray], Reading]  # lines as rows (x0, x1, baseline, size) px (L, 4) -> their reading
+
+
+def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
+    """Glyphs -> the page's lines in reading order: drafted (``draft_lines``), read by ``reader``
+    when given (a model's line head on the draft's geometry), settled (``settle``)."""
+    draft = draft_lines(g, cfg)
+    reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
+    return settle(draft, reading, cfg)
+
+
+def decode(raw: np.ndarray, width: int, height: int, cfg: DecodeConfig = DecodeConfig(),
+           image: str = "", reader: Optional[LineReader] = None) -> Page:
+    """raw (7 + K, h, w) for an image of (height, width) px (before padding) -> Page."""
+    g = find_glyphs(raw, cfg)
+    inside = (g.boxes[:, 0] < width) & (g.boxes[:, 1] < height)
+    return Page(width, height, group_lines(g.take(np.nonzero(inside)[0]), cfg, reader), image)

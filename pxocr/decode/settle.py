@@ -1,0 +1,151 @@
+"""Stages 3 to 5 of decoding: lines and the line head's reading -> the page's lines. Spaces of
+proportional text from the reading; glyphs the line head read and the detector missed; each
+glyph's class settled from the class head, the line head, the font's shapes and the MRZ
+alphabet; boxes redrawn from the font on each line's fit; Line objects in reading order."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from ..charset import CHARSET
+from ..contract import SPACE
+from ..document import Char, Line, reading_order
+from .config import DecodeConfig
+from .ctc import Reading
+from .fusion import fuse, recover
+from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, plausible, rescore, shape_table
+from .lines import Draft, Segment, flat
+from .mrz import mrz_glyphs, restrict
+from .peaks import TOPK, Glyphs
+
+
+def settle(draft: Draft, reading: Optional[Reading], cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
+    """The lines of ``draft`` with their classes settled (with the line head's ``reading`` of
+    the draft's geometry when there is one, see ``pxocr.decode.fusion``; with the font's shapes
+    when the config has them, ``pxocr.decode.geometry``, which also redraws the boxes), in
+    reading order."""
+    g, segs, geo = draft.glyphs, draft.segs, draft.geo
+    if not segs:
+        return []
+    if reading is not None and cfg.spacing == "proportional":
+        segs = _read_spaces(g, segs, reading, geo, cfg)
+    if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
+        g, segs = _recover(g, segs, reading, geo, cfg)
+    spaced = np.array([bool((gaps > 0).any()) for _, gaps in segs])
+    _settle_classes(g, [seg for seg, _ in segs], geo, spaced, reading, cfg)
+    if cfg.geometry and cfg.font_box_tol_px + cfg.font_box_tol_em > 0:
+        _redraw_boxes(g, [seg for seg, _ in segs], geo, cfg)
+    lines = _make_lines(g, segs)
+    order = reading_order([ln.bbox for ln in lines])
+    return [lines[i] for i in order]
+
+
+def _read_spaces(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarray,
+                 cfg: DecodeConfig) -> list[Segment]:
+    """Proportional text: one space between neighbours where the line head read a space between
+    their centres, or where their ink gap is at least ``sure_space_em`` em; else none."""
+    is_space = reading.labels == SPACE
+    sx, sline = reading.xs[is_space], reading.line[is_space]
+    out = []
+    for k, (seg, _) in enumerate(segs):
+        cx = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
+        xs = np.sort(sx[sline == k])
+        read = np.searchsorted(xs, cx[1:]) > np.searchsorted(xs, cx[:-1])  # a space emission between the two
+        wide = g.boxes[seg[1:], 0] - g.boxes[seg[:-1], 2] >= cfg.sure_space_em * geo[k, 3]
+        out.append((seg, (read | wide).astype(int)))
+    return out
+
+
+def _recover(g: Glyphs, segs: list[Segment], reading: Reading,
+             geo: np.ndarray, cfg: DecodeConfig):
+    """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``);
+    returns the glyphs and the lines (indices, gaps), updated. A recovered glyph scores half
+    its line-head probability."""
+    idx, gline = flat([seg for seg, _ in segs])
+    base, size = geo[:, 2], geo[:, 3]
+    pitch = cfg.advance_em * size
+    cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+    boxes, classes, prob, line = recover(cx, gline, g.classes[idx], reading, shape_table(cfg.geometry), base, size,
+                                         pitch, cfg.recover_prob)
+    k = len(classes)
+    if k == 0:
+        return g, segs
+    logp = np.full((k, TOPK), -30.0)
+    logp[:, 0] = np.log(prob)
+    first = len(g.scores)
+    g = Glyphs.concat([g, Glyphs(boxes, 0.5 * prob, classes, base[line], size[line],
+                                 np.repeat(classes[:, None], TOPK, 1), logp)])
+    segs = list(segs)
+    for ln in np.unique(line):
+        seg = np.concatenate([segs[ln][0], first + np.flatnonzero(line == ln)])
+        cxs = (g.boxes[seg, 0] + g.boxes[seg, 2]) / 2
+        order = np.argsort(cxs, kind="stable")
+        segs[ln] = seg[order], np.maximum(np.rint(np.diff(cxs[order]) / pitch[ln]).astype(int) - 1, 0)
+    return g, segs
+
+
+def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray, spaced: np.ndarray,
+                    reading: Optional[Reading], cfg: DecodeConfig) -> None:
+    """Each glyph's class among its candidates (in place): class head, plus the line head's
+    reading of its line, plus the font's shapes, within the MRZ alphabet on lines that read as
+    one (``pxocr.decode.mrz``; ``spaced`` (L,): the line has a space). All lines at once."""
+    if not segs:
+        return
+    idx, line = flat(segs)
+    base, size = geo[:, 2], geo[:, 3]
+    cands, score = g.cands[idx], g.logp[idx]
+    if reading is not None:
+        cx = (g.boxes[idx, 0] + g.boxes[idx, 2]) / 2
+        cands, score = fuse(cx, line, cands, score, reading, cfg.advance_em * size[line], cfg.ctc_weight,
+                            cfg.ctc_floor)
+    if cfg.mrz:  # which lines are MRZ, by the detector's own candidates
+        score = restrict(cands, score, mrz_glyphs(g.cands[idx], g.logp[idx], line, spaced))
+    if cfg.geometry:
+        score = rescore(g.boxes[idx], cands, score, line, shape_table(cfg.geometry), base, size, cfg.geometry_weight,
+                        cfg.geometry_sigma_px, cfg.geometry_sigma_em)
+    pick = score.argmax(1)
+    rows = np.arange(len(idx))
+    det = g.logp[idx]
+    g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
+    g.classes[idx] = cands[rows, pick]
+    g.cands[idx] = cands
+
+
+def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
+                  cfg: DecodeConfig) -> None:
+    """Each glyph's box from the font on its line's fit, with its settled class (in place)."""
+    if not segs:
+        return
+    idx, line = flat(segs)
+    base, size = geo[:, 2], geo[:, 3]
+    table = shape_table(cfg.geometry)
+    theta = fit_lines(g.boxes[idx], g.classes[idx], line, table, base, size,
+                      cfg.geometry_sigma_px + cfg.geometry_sigma_em * size, growth_px=REDRAW_GROWTH_PX)
+    ok = plausible(theta, size)[line]  # else keep the detector's boxes
+    boxes = font_boxes(g.boxes[idx], g.classes[idx], line, table, theta, cfg.advance_em, cfg.font_box_tol_px,
+                       cfg.font_box_tol_em)
+    g.boxes[idx] = np.where(ok[:, None], boxes, g.boxes[idx])
+
+
+def _make_lines(g: Glyphs, segs: list[Segment]) -> list[Line]:
+    """Line objects: the glyphs of each line in order, spaces from its gaps, its ink box, mean
+    score, median baseline and font size."""
+    idx, line = flat([seg for seg, _ in segs])
+    n = len(segs)
+    count = np.array([len(seg) for seg, _ in segs])
+    start = np.cumsum(count) - count
+    b = g.boxes[idx]
+    bbox = np.stack([np.minimum.reduceat(b[:, 0], start), np.minimum.reduceat(b[:, 1], start),
+                     np.maximum.reduceat(b[:, 2], start), np.maximum.reduceat(b[:, 3], start)], 1).tolist()
+    score = (np.add.reduceat(g.scores[idx], start) / count).tolist()
+    base = np.round(line_medians(g.baseline[idx], line, n), 3).tolist()
+    size = np.round(line_medians(g.size[idx], line, n), 2).tolist()
+    chars = [Char(CHARSET[k], bx, sc) for k, bx, sc in zip(g.classes[idx].tolist(), b.tolist(), g.scores[idx].tolist())]
+    out = []
+    for k, (_, gaps) in enumerate(segs):
+        cs = chars[start[k]:start[k] + count[k]]
+        text = cs[0].char + "".join(" " * max(0, n) + c.char for n, c in zip(gaps.tolist(), cs[1:]))
+        out.append(Line(text, bbox[k], cs, score[k], baseline=base[k], font_size=size[k]))
+    return out
