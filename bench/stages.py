@@ -24,7 +24,7 @@ from pxocr.decode import find_glyphs, group_lines
 from pxocr.document import Page
 from pxocr.infer import Predictor, Result
 from pxocr.infer.image_io import load_images
-from pxocr.infer.predictor import ink_window
+from pxocr.infer.windows import ink_window
 from pxocr.preprocess import to_input
 from pxocr.synth import preset, render_page
 

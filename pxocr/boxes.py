@@ -34,6 +34,21 @@ def union_box(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
+def overlap_of_smaller(a, b) -> float:
+    """Intersection of boxes ``a`` and ``b`` (4,) over the smaller one's area; 0 when apart."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(w * h / max(small, 1e-9))
+
+
+def intersects(a, b) -> bool:
+    """True when boxes ``a`` and ``b`` (4,) share an area (touching edges do not count)."""
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
 def contains(outer: np.ndarray, inner: np.ndarray, tol: float = 1e-6) -> bool:
     """True when box ``inner`` lies inside box ``outer`` (4,) within ``tol``."""
     return bool(

@@ -204,7 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"pxocr {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _add_read_and_synth(sub)
+    _add_show_eval_train_export(sub)
+    return p
 
+
+def _add_read_and_synth(sub) -> None:
     r = sub.add_parser("read", help="read images: text, JSON, hOCR or box overlays")
     r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF)")
     r.add_argument("--format", choices=["text", "json", "hocr", "overlay"], default="text")
@@ -231,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_synth)
 
+
+def _add_show_eval_train_export(sub) -> None:
     sh = sub.add_parser("show", help="draw ground-truth (green) and predicted (red) boxes on an image")
     sh.add_argument("image")
     sh.add_argument("--gt", help="ground-truth JSON")
@@ -265,7 +272,6 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--int8", action="store_true", help="static int8 quantisation, calibrated on synthetic pages")
     x.add_argument("--int8-format", choices=["qdq", "qop"], default="qdq", help="QDQ or QOperator (default qdq)")
     x.set_defaults(func=cmd_export)
-    return p
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -44,3 +44,13 @@ def test_nms_keeps_best_of_overlapping():
     b = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10], [20, 0, 30, 10]])
     keep = boxes.nms(b, np.array([0.6, 0.9, 0.5]), 0.5)
     assert keep.tolist() == [1, 2]
+
+
+def test_overlap_of_smaller_and_intersects():
+    from pxocr.boxes import intersects, overlap_of_smaller
+
+    a, b = (0.0, 0.0, 4.0, 4.0), (2.0, 2.0, 10.0, 10.0)
+    assert overlap_of_smaller(a, b) == pytest.approx(4 / 16)  # 2x2 of the 4x4 box
+    assert overlap_of_smaller(a, (1.0, 1.0, 2.0, 3.0)) == pytest.approx(1.0)  # inside
+    assert overlap_of_smaller(a, (4.0, 0.0, 6.0, 4.0)) == 0.0  # touching
+    assert intersects(a, b) and not intersects(a, (4.0, 0.0, 6.0, 4.0)) and not intersects(a, (5.0, 5.0, 6.0, 6.0))

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 
 from pxocr.infer import Predictor
-from pxocr.infer.predictor import INK_MARGIN, ink_window
+from pxocr.infer.windows import INK_MARGIN, ink_window
 
 
 def test_ink_window_blank_and_dot():

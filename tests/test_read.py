@@ -34,7 +34,7 @@ from pxocr.document import Page, reading_order
 from pxocr.errors import ExitCode
 from pxocr.eval import evaluate
 from pxocr.infer import Predictor, TileConfig
-from pxocr.infer.predictor import _spans
+from pxocr.infer.windows import spans
 from pxocr.synth import preset, render_page
 
 MODEL = os.environ.get("PXOCR_TEST_MODEL") or None  # None: the shipped model
@@ -473,24 +473,24 @@ def test_accuracy_exif_boxes_match_upright_ground_truth(orientation, exif_page, 
 
 
 def _seams(n: int, t: TileConfig) -> list[float]:
-    return [s[3] for s in _spans(n, t.tile, t.overlap)[:-1]]
+    return [s[3] for s in spans(n, t.tile, t.overlap)[:-1]]
 
 
 def test_spans_cover_the_axis_on_the_stride_grid():
     for n in (641, 655, 656, 700, 1024, 1400, 760, 4000, 6000, 6007):
         for tile, overlap in ((640, 128), (512, 100), (1024, 256)):
-            spans = _spans(n, tile, overlap)
+            cut = spans(n, tile, overlap)
             if n <= tile:
-                assert spans == [(0, n, -np.inf, np.inf)]
+                assert cut == [(0, n, -np.inf, np.inf)]
                 continue
-            assert spans[0][0] == 0 and spans[-1][1] == n and spans[0][2] == -np.inf
-            assert spans[-1][3] == np.inf
-            for k, (s, e, lo, hi) in enumerate(spans):
+            assert cut[0][0] == 0 and cut[-1][1] == n and cut[0][2] == -np.inf
+            assert cut[-1][3] == np.inf
+            for k, (s, e, lo, hi) in enumerate(cut):
                 assert s % 16 == 0 and tile <= e - s < tile + 16
                 assert s < lo or k == 0
-                assert hi < e or k == len(spans) - 1
+                assert hi < e or k == len(cut) - 1
                 if k:
-                    ps, pe, plo, phi = spans[k - 1]
+                    ps, pe, plo, phi = cut[k - 1]
                     assert pe - s >= overlap and phi == lo  # overlap kept; cores meet
                     assert lo - s >= overlap / 2 - 8 and pe - lo >= overlap / 2 - 8
 

@@ -329,68 +329,72 @@ def evaluate(preds: Sequence[Page], gts: Sequence[Page], ap: bool = True) -> dic
     """
     if len(preds) != len(gts):
         raise ValueError(f"{len(preds)} predicted pages but {len(gts)} ground-truth pages")
-    text = np.zeros(4, dtype=np.int64)  # char edits, ref chars, word edits, ref words
-    n_gt = n_pred = n_sub = n_miss = n_fa = 0
-    correct_iou: list[np.ndarray] = []
-    edges: list[np.ndarray] = [np.zeros((0, 4))]
-    class_count: Counter[str] = Counter()
-    class_hits: Counter[str] = Counter()
-    confusions: Counter[tuple[str, str]] = Counter()
-    coco = _CocoBuilder()
-
+    tally = _Tally(ap)
     for pred, gt in zip(preds, gts):
-        text += _text_edits(pred, gt)
+        tally.add(pred, gt)
+    return tally.result(len(gts))
+
+
+class _Tally:
+    """``evaluate``'s counts over the pages seen so far."""
+
+    def __init__(self, ap: bool) -> None:
+        self.ap = ap
+        self.text = np.zeros(4, dtype=np.int64)  # char edits, ref chars, word edits, ref words
+        self.n_gt = self.n_pred = self.n_sub = self.n_miss = self.n_fa = 0
+        self.correct_iou: list[np.ndarray] = []
+        self.edges: list[np.ndarray] = [np.zeros((0, 4))]
+        self.class_count: Counter[str] = Counter()
+        self.class_hits: Counter[str] = Counter()
+        self.confusions: Counter[tuple[str, str]] = Counter()
+        self.coco = _CocoBuilder()
+
+    def add(self, pred: Page, gt: Page) -> None:
+        self.text += _text_edits(pred, gt)
         pa, ga = CharArrays.from_page(pred), CharArrays.from_page(gt)
         pairs = overlapping_pairs(pa.boxes, ga.boxes)
         m = _match(pa, ga, pairs)
         link = pairs[2] >= _COCO_LINK_IOU
-        if ap:
-            coco.add_page(pa, ga, pairs[0][link], pairs[1][link])
-
-        n_gt, n_pred = n_gt + len(ga), n_pred + len(pa)
-        n_sub, n_miss, n_fa = n_sub + len(m.substituted), n_miss + len(m.missed), n_fa + len(m.false_alarms)
-        correct_iou.append(m.correct_iou)
-        edges.append(edge_errors(pa.boxes[m.correct[:, 0]], ga.boxes[m.correct[:, 1]]))
-        class_count.update(ga.labels.tolist())
-        class_hits.update(ga.labels[m.correct[:, 1]].tolist())
+        if self.ap:
+            self.coco.add_page(pa, ga, pairs[0][link], pairs[1][link])
+        self.n_gt, self.n_pred = self.n_gt + len(ga), self.n_pred + len(pa)
+        self.n_sub += len(m.substituted)
+        self.n_miss += len(m.missed)
+        self.n_fa += len(m.false_alarms)
+        self.correct_iou.append(m.correct_iou)
+        self.edges.append(edge_errors(pa.boxes[m.correct[:, 0]], ga.boxes[m.correct[:, 1]]))
+        self.class_count.update(ga.labels.tolist())
+        self.class_hits.update(ga.labels[m.correct[:, 1]].tolist())
         sub_gt, sub_pred = ga.labels[m.substituted[:, 1]], pa.labels[m.substituted[:, 0]]
-        confusions.update(zip(sub_gt.tolist(), sub_pred.tolist()))
+        self.confusions.update(zip(sub_gt.tolist(), sub_pred.tolist()))
 
-    ious = np.concatenate(correct_iou) if correct_iou else np.zeros(0)
-    err = np.concatenate(edges)  # (K, 4) |dx0|, |dy0|, |dx1|, |dy1|
-    result: dict[str, Any] = {
-        "pages": len(gts),
-        "chars_gt": n_gt,
-        "chars_pred": n_pred,
-        "cer": _rate(int(text[0]), int(text[1])),
-        "wer": _rate(int(text[2]), int(text[3])),
-        "char_edits": int(text[0]),
-        "ref_chars": int(text[1]),
-        "word_edits": int(text[2]),
-        "ref_words": int(text[3]),
-        "iou_thresholds": list(IOU_THRESHOLDS),
-        "matches": {},
-        "precision": {},
-        "recall": {},
-        "f1": {},
-    }
-    for t in IOU_THRESHOLDS:
-        k, tp = threshold_key(t), int((ious >= t).sum())
-        p, r = _ratio(tp, n_pred, n_gt), _ratio(tp, n_gt, n_pred)
-        result["matches"][k], result["precision"][k], result["recall"][k] = tp, p, r
-        result["f1"][k] = _f1(p, r)
-    result.update(
-        ap=coco.average_precision() if ap else None,
-        edge_mean=float(err.mean()) if len(err) else None,
-        edge_p95=float(np.percentile(err, 95)) if len(err) else None,
-        substitutions=n_sub,
-        misses=n_miss,
-        false_alarms=n_fa,
-        per_class_recall={c: class_hits[c] / class_count[c] for c in sorted(class_count)},
-        per_class_count={c: class_count[c] for c in sorted(class_count)},
-        confusions=[
-            {"gt": g, "pred": p, "count": n}
-            for (g, p), n in sorted(confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CONFUSIONS]
-        ],
-    )
-    return result
+    def result(self, pages: int) -> dict[str, Any]:
+        text, n_pred, n_gt = self.text, self.n_pred, self.n_gt
+        ious = np.concatenate(self.correct_iou) if self.correct_iou else np.zeros(0)
+        err = np.concatenate(self.edges)  # (K, 4) |dx0|, |dy0|, |dx1|, |dy1|
+        result: dict[str, Any] = {
+            "pages": pages, "chars_gt": n_gt, "chars_pred": n_pred,
+            "cer": _rate(int(text[0]), int(text[1])), "wer": _rate(int(text[2]), int(text[3])),
+            "char_edits": int(text[0]), "ref_chars": int(text[1]), "word_edits": int(text[2]),
+            "ref_words": int(text[3]), "iou_thresholds": list(IOU_THRESHOLDS),
+            "matches": {}, "precision": {}, "recall": {}, "f1": {},
+        }
+        for t in IOU_THRESHOLDS:
+            k, tp = threshold_key(t), int((ious >= t).sum())
+            p, r = _ratio(tp, n_pred, n_gt), _ratio(tp, n_gt, n_pred)
+            result["matches"][k], result["precision"][k], result["recall"][k] = tp, p, r
+            result["f1"][k] = _f1(p, r)
+        counts = self.class_count
+        result.update(
+            ap=self.coco.average_precision() if self.ap else None,
+            edge_mean=float(err.mean()) if len(err) else None,
+            edge_p95=float(np.percentile(err, 95)) if len(err) else None,
+            substitutions=self.n_sub, misses=self.n_miss, false_alarms=self.n_fa,
+            per_class_recall={c: self.class_hits[c] / counts[c] for c in sorted(counts)},
+            per_class_count={c: counts[c] for c in sorted(counts)},
+            confusions=[
+                {"gt": g, "pred": p, "count": n}
+                for (g, p), n in sorted(self.confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CONFUSIONS]
+            ],
+        )
+        return result

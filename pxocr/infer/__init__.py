@@ -7,8 +7,9 @@ from functools import lru_cache
 from typing import Optional
 
 from .image_io import ImageSource, iter_images
-from .predictor import Predictor, TileConfig
+from .predictor import Predictor
 from .result import Result
+from .windows import TileConfig
 from .zoom import ZoomConfig
 
 

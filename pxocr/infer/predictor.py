@@ -1,19 +1,13 @@
-"""The predictor: preprocess -> onnxruntime -> NumPy decoding, tiled for large images.
-
-Images up to ``TileConfig.max_whole`` px on each side run in one pass (padded to the
-network's stride). Larger ones are cut into ``tile`` px tiles overlapping by
-``overlap`` px; a tile keeps the glyphs whose box centre lies in its core (the tile less
-half the overlap on each inner side), so each glyph is kept by exactly one tile, and
-the lines are grouped once over the whole page. Tiles start at multiples of the network's
-stride (16 px), so a tile sees the same pixel grid as the whole image and, away from its
-borders, gives the same boxes (the last tile ends at the image edge, up to 15 px longer).
-"""
+"""The predictor: loads the model and orchestrates a reading. Preprocess -> onnxruntime on the
+page's ink window or its tiles (``pxocr.infer.windows``) -> NumPy decoding (``pxocr.decode``),
+with the line head read between drafting and settling the lines -> the enlarged second reading
+of small text (``pxocr.infer.zoom``)."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from typing import Callable, Optional
 
@@ -27,65 +21,12 @@ from ..document import Line, Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
 from . import zoom
+from .windows import TileConfig, ink_window, spans
 from .zoom import ZoomConfig
-
-
-@dataclass(frozen=True)
-class TileConfig:
-    max_whole: int = 1024
-    tile: int = 640
-    overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
-    max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
-
-    def __post_init__(self) -> None:
-        if not 0 < 2 * self.overlap < self.tile or self.tile % 16:
-            raise ValueError("TileConfig needs 0 < 2 * overlap < tile and tile a multiple of 16")
 
 
 def default_model_path() -> str:
     return str(resources.files("pxocr").joinpath("models", "pxocr-ocrb.onnx"))
-
-
-def _spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]]:
-    """Tiles along one axis: (start, end, core_start, core_end) in px; starts are multiples of 16."""
-    if n <= tile:
-        return [(0, n, -np.inf, np.inf)]
-    # Starts on the network's stride grid: a shift that is not a multiple of it changes the
-    # features of every cell (boxes moved by up to 1.7 px and glyphs were lost at seams).
-    step = (tile - overlap) // MULTIPLE * MULTIPLE
-    last = (n - tile) // MULTIPLE * MULTIPLE
-    starts = list(range(0, last, step)) + [last]
-    out = []
-    for k, s in enumerate(starts):
-        end = n if k == len(starts) - 1 else s + tile
-        lo = -np.inf if k == 0 else (s + (starts[k - 1] + tile)) / 2
-        hi = np.inf if k == len(starts) - 1 else (starts[k + 1] + s + tile) / 2
-        out.append((s, end, lo, hi))
-    return out
-
-
-INK_MARGIN = 48  # px of paper kept around the ink, so the network sees each glyph's surroundings
-INK_CONTRAST = 24  # grey levels below the paper that count as ink
-
-
-def ink_window(gray: np.ndarray) -> tuple[int, int, int, int]:
-    """(y0, y1, x0, x1): the part of the page the network must see.
-
-    The bounding box of everything darker than the paper (its median) by ``INK_CONTRAST``,
-    grown by ``INK_MARGIN`` and with its origin on the network's 16 px grid, so every glyph
-    lands on the same cells as in a whole-page pass. Returns y1 <= y0 for a blank page.
-    """
-    h, w = gray.shape
-    counts = np.bincount(gray[::4, ::4].ravel(), minlength=256)
-    paper = float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))  # the median grey level
-    ink = gray < paper - INK_CONTRAST
-    rows = np.flatnonzero(ink.any(1))
-    if len(rows) == 0:
-        return 0, 0, 0, 0
-    cols = np.flatnonzero(ink[rows[0]:rows[-1] + 1].any(0))
-    y0 = max(0, rows[0] - INK_MARGIN) // MULTIPLE * MULTIPLE
-    x0 = max(0, cols[0] - INK_MARGIN) // MULTIPLE * MULTIPLE
-    return y0, min(h, rows[-1] + 1 + INK_MARGIN), x0, min(w, cols[-1] + 1 + INK_MARGIN)
 
 
 class Predictor:
@@ -195,8 +136,8 @@ class Predictor:
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
             return g.take(np.nonzero(inside)[0]), self.line_reader(feats, x0, y0, head) if self.reads_lines else None
         parts = []
-        for y0, y1, cy0, cy1 in _spans(h, t.tile, t.overlap):
-            for x0, x1, cx0, cx1 in _spans(w, t.tile, t.overlap):
+        for y0, y1, cy0, cy1 in spans(h, t.tile, t.overlap):
+            for x0, x1, cx0, cx1 in spans(w, t.tile, t.overlap):
                 g = self._find(gray[y0:y1, x0:x1], (x0, y0))[0]
                 cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2

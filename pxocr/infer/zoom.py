@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..boxes import iou_matrix
+from ..boxes import iou_matrix, overlap_of_smaller, union_box
 from ..decode import Glyphs
 from ..document import Char, Line, reading_order
 
@@ -89,7 +89,7 @@ def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig) -> list
                 pad = cfg.margin_em * max(lo, lo2)
                 if max(hi, hi2) <= MERGE_EM_RATIO * min(lo, lo2) and box[0] - pad < other[2] \
                         and other[0] < box[2] + pad and box[1] - pad < other[3] and other[1] < box[3] + pad:
-                    out[k] = (np.concatenate([np.minimum(box[:2], other[:2]), np.maximum(box[2:], other[2:])]),
+                    out[k] = (union_box(np.stack([box, other])),
                               min(lo, lo2), max(hi, hi2))
                     merged = True
                     break
@@ -201,16 +201,6 @@ def to_page(lines: list[Line], m: Mosaic) -> list[list[Line]]:
     return out
 
 
-def _overlap(a, b) -> float:
-    """Intersection of two boxes over the smaller one's area."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / max(small, 1e-9)
-
-
 def _mean_score(lines: list[Line]) -> float:
     scores = [c.score for ln in lines for c in ln.chars if c.score is not None]
     return float(np.mean(scores)) if scores else 0.0
@@ -225,7 +215,7 @@ def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
     lower by more than ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks
     look like punctuation."""
     kept = [ln for ln in again if _em(ln) <= cfg.keep_em]
-    hit = [any(_overlap(ln.bbox, k.bbox) >= 1 / 3 for k in kept) for ln in first]
+    hit = [any(overlap_of_smaller(ln.bbox, k.bbox) >= 1 / 3 for k in kept) for ln in first]
     replaced = [ln for ln, h in zip(first, hit) if h]
     if _mean_score(kept) < _mean_score(replaced) + cfg.min_gain:
         return first

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..boxes import union_box
 from ..document import Char, Line
 from ..errors import UsageError
 from . import text as textgen
@@ -253,6 +254,6 @@ def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, 
                 chars.append(Char(ch, ink))
         if chars:
             boxes = np.array([c.bbox for c in chars])
-            bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+            bbox = union_box(boxes)
             out.append(Line(tl.text, bbox, chars, baseline=round(tl.baseline, 4), font_size=tl.size))
     return cov, out

@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from ..boxes import intersects, union_box
 from ..document import Char, Line, Page, reading_order
 from ..errors import UsageError
 from . import documents
@@ -83,7 +84,7 @@ class LineSpec:
 
 
 def _overlaps(r, rects) -> bool:
-    return any(r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3] for q in rects)
+    return any(intersects(r, q) for q in rects)
 
 
 def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> list[LineSpec]:
@@ -136,19 +137,30 @@ def _layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer) -> 
         if rect is None:
             continue
         taken.append(rect)
-        if kind == "mrz":
-            texts = [list(textgen.mrz_td3(rng))]
-        else:
-            texts = [[textgen.line_text(rng, col_chars, cfg.p_symbols) for _ in range(n_lines)] for _ in range(n_cols)]
-        align = ["left", "left", "right", "centre"][int(rng.integers(4))]
-        for c, column in enumerate(texts):
-            cx = x + c * (col_chars * pitch + gutter)
-            for i, t in enumerate(column):
-                slack = (col_chars - len(t)) * pitch
-                off = {"left": 0.0, "right": slack, "centre": slack / 2}[align]
-                baseline = y + i * spacing + rend.ink_top * size
-                specs.append(LineSpec(t, size, cx + off, baseline))
+        specs += _block_lines(rng, cfg, kind, (n_lines, n_cols, col_chars), (x, y + rend.ink_top * size),
+                              (pitch, gutter, spacing), size)
     return specs
+
+
+def _block_lines(rng: np.random.Generator, cfg: SynthConfig, kind: str, shape: tuple[int, int, int],
+                 origin: tuple[float, float], steps: tuple[float, float, float], size: float) -> list[LineSpec]:
+    """The lines of one placed block: ``shape`` = (lines, columns, characters per column line),
+    ``origin`` = (x, first baseline), ``steps`` = (pitch, gutter, line spacing) px."""
+    n_lines, n_cols, col_chars = shape
+    pitch, gutter, spacing = steps
+    if kind == "mrz":
+        texts = [list(textgen.mrz_td3(rng))]
+    else:
+        texts = [[textgen.line_text(rng, col_chars, cfg.p_symbols) for _ in range(n_lines)] for _ in range(n_cols)]
+    align = ["left", "left", "right", "centre"][int(rng.integers(4))]
+    out = []
+    for c, column in enumerate(texts):
+        cx = origin[0] + c * (col_chars * pitch + gutter)
+        for i, t in enumerate(column):
+            slack = (col_chars - len(t)) * pitch
+            off = {"left": 0.0, "right": slack, "centre": slack / 2}[align]
+            out.append(LineSpec(t, size, cx + off, origin[1] + i * spacing))
+    return out
 
 
 def _dense_layout(rng: np.random.Generator, cfg: SynthConfig, rend: GlyphRenderer, pitch_em: float,
@@ -185,7 +197,7 @@ def render_lines(specs: list[LineSpec], cfg: SynthConfig, rend: GlyphRenderer):
         if not chars:
             continue
         boxes = np.array([c.bbox for c in chars])
-        bbox = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        bbox = union_box(boxes)
         lines.append(Line(s.text, bbox, chars,
                           baseline=round(s.baseline, 4), font_size=s.size))
     return cov, lines

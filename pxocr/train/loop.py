@@ -7,7 +7,8 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Optional
 
 import numpy as np
 import torch
@@ -202,13 +203,34 @@ def plot_log(run_dir: str) -> str:
     return out
 
 
-def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True,
-          init: str | None = None) -> dict:
-    """Train into ``run_dir``; returns the last validation metrics.
+@dataclass
+class _Run:
+    """A run's state: its config, model, loss, optimiser, moving average, step and train seconds."""
 
-    ``init``: a run directory (or checkpoint file) whose weights start this run (fine-tuning);
-    the optimiser and schedule start fresh from ``cfg``.
-    """
+    cfg: TrainConfig
+    model: PxNet
+    loss_fn: PxLoss
+    opt: torch.optim.Optimizer
+    ema: Optional[torch.optim.swa_utils.AveragedModel]
+    step: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def shipped(self) -> PxNet:
+        """What is validated and exported: the moving average where the run keeps one."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def state(self) -> dict:
+        state = {"model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
+                 "elapsed": self.elapsed, "config": self.cfg.to_json(), "model_preset": self.cfg.model}
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
+        return state
+
+
+def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) -> _Run:
+    """A new run from ``cfg`` (weights from ``init`` if given), or with ``resume`` the run's last
+    checkpoint with its own config."""
     os.makedirs(run_dir, exist_ok=True)
     ckpt_path = os.path.join(run_dir, CKPT)
     if os.path.exists(ckpt_path) and not resume:
@@ -222,9 +244,8 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
     if cfg.model not in MODEL_PRESETS:
         raise UsageError(f"unknown model preset {cfg.model!r}")
     model = PxNet(MODEL_PRESETS[cfg.model])
-    loss_fn = PxLoss(cfg.loss)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, elapsed = 0, 0.0
+    run = _Run(cfg, model, PxLoss(cfg.loss), torch.optim.AdamW(model.parameters(), lr=cfg.lr,
+                                                                weight_decay=cfg.weight_decay), None)
     if init is not None and ck is None:
         src = os.path.join(init, CKPT) if os.path.isdir(init) else init
         if not os.path.isfile(src):
@@ -235,64 +256,79 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
             raise UsageError(f"{init}: its weights do not fit model {cfg.model!r}")
     if ck is not None:
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        step, elapsed = ck["step"], ck.get("elapsed", 0.0)
-    ema = make_ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
-    if ema is not None and ck is not None and "ema" in ck:
-        ema.load_state_dict(ck["ema"])
-    shipped = ema.module if ema is not None else model  # what is validated and exported
-    del ck  # the optimiser state it holds is loaded
+        run.opt.load_state_dict(ck["opt"])
+        run.step, run.elapsed = ck["step"], ck.get("elapsed", 0.0)
+    run.ema = make_ema(model, cfg.ema) if cfg.ema else None  # starts as a copy of the model
+    if run.ema is not None and ck is not None and "ema" in ck:
+        run.ema.load_state_dict(ck["ema"])
+    return run
+
+
+def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True,
+          init: str | None = None) -> dict:
+    """Train into ``run_dir``; returns the last validation metrics.
+
+    ``init``: a run directory (or checkpoint file) whose weights start this run (fine-tuning);
+    the optimiser and schedule start fresh from ``cfg``.
+    """
+    run = _open_run(run_dir, cfg, resume, init)
+    cfg = run.cfg
     summary_path = os.path.join(run_dir, "summary.json")
-    if step >= cfg.total_steps and os.path.exists(summary_path):  # a finished run: nothing to do
+    if run.step >= cfg.total_steps and os.path.exists(summary_path):  # a finished run: nothing to do
         with open(summary_path, encoding="utf-8") as f:
             return json.load(f)["metrics"]
     with open(os.path.join(run_dir, "config.json"), "w", encoding="utf-8") as f:
         f.write(cfg.to_json())
-    log = open(os.path.join(run_dir, LOG), "a", encoding="utf-8")
-    bar = tqdm(total=cfg.total_steps, initial=step, desc="train", unit="step", disable=not progress,
-               dynamic_ncols=True)
-    metrics: dict[str, float] = {}
-    model.train()
-    t_last = time.time()
-    while step < cfg.total_steps:
-        k, start = _stage_at(step, cfg)
-        stage = cfg.stages[k]
-        # Item ids are global (step * batch + b), so no two steps see the same page.
-        ds = SynthCrops(stage, cfg.seed, (start + stage.steps) * stage.batch)
-        sampler = range(step * stage.batch, (start + stage.steps) * stage.batch)
-        dl = DataLoader(ds, batch_size=stage.batch, sampler=sampler, num_workers=cfg.workers,
-                        persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
-        for batch in dl:
-            parts = train_step(model, loss_fn, opt, batch, lr_at(step, cfg), cfg.bf16, ema)
-            step += 1
-            now = time.time()
-            elapsed += now - t_last
-            t_last = now
-            row = {"step": step, "lr": lr_at(step - 1, cfg), "elapsed_s": round(elapsed, 1),
-                   **{k2: round(float(v.detach()), 5) for k2, v in parts.items()}}
-            if step % 10 == 0 or step == cfg.total_steps:
-                log.write(json.dumps(row) + "\n")
-                log.flush()
-            bar.update(1)
-            bar.set_postfix(loss=f"{row['loss']:.3f}", pages_s=f"{stage.batch * step / max(elapsed, 1e-6):.1f}",
-                            stage=k + 1)
-            last = step == cfg.total_steps
-            if step % cfg.ckpt_every == 0 or last:
-                state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                         "elapsed": elapsed, "config": cfg.to_json(), "model_preset": cfg.model}
-                if ema is not None:
-                    state["ema"] = ema.state_dict()
-                _save(ckpt_path, state)
-            if step % cfg.val_every == 0 or last:
-                metrics = _validate_and_log(shipped, cfg, run_dir, step, elapsed, log, bar.write)
-                t_last = time.time()
-            if step >= start + stage.steps:
-                break
-    if not metrics:  # a run killed after its last checkpoint, before its last validation
-        metrics = _validate_and_log(shipped, cfg, run_dir, step, elapsed, log, bar.write)
-    bar.close()
-    log.close()
+    with open(os.path.join(run_dir, LOG), "a", encoding="utf-8") as log:
+        bar = tqdm(total=cfg.total_steps, initial=run.step, desc="train", unit="step", disable=not progress,
+                   dynamic_ncols=True)
+        metrics: dict[str, float] = {}
+        run.model.train()
+        while run.step < cfg.total_steps:
+            metrics = _train_stage(run, run_dir, log, bar) or metrics
+        if not metrics:  # a run killed after its last checkpoint, before its last validation
+            metrics = _validate_and_log(run.shipped, cfg, run_dir, run.step, run.elapsed, log, bar.write)
+        bar.close()
     plot_log(run_dir)
-    write_atomic(summary_path, json.dumps({"steps": step, "train_seconds": round(elapsed, 1), "metrics": metrics,
-                                           "config": asdict(cfg)}, indent=1))
+    write_atomic(summary_path, json.dumps({"steps": run.step, "train_seconds": round(run.elapsed, 1),
+                                           "metrics": metrics, "config": asdict(cfg)}, indent=1))
+    return metrics
+
+
+def _train_stage(run: _Run, run_dir: str, log, bar) -> dict[str, float]:
+    """Steps from ``run.step`` to the end of its stage: a checkpoint every ``ckpt_every`` steps,
+    a validation every ``val_every`` and at the end of training; returns the last validation's
+    metrics ({} if none ran)."""
+    cfg = run.cfg
+    k, start = _stage_at(run.step, cfg)
+    stage = cfg.stages[k]
+    # Item ids are global (step * batch + b), so no two steps see the same page.
+    ds = SynthCrops(stage, cfg.seed, (start + stage.steps) * stage.batch)
+    sampler = range(run.step * stage.batch, (start + stage.steps) * stage.batch)
+    dl = DataLoader(ds, batch_size=stage.batch, sampler=sampler, num_workers=cfg.workers,
+                    persistent_workers=False, prefetch_factor=4 if cfg.workers else None)
+    metrics: dict[str, float] = {}
+    t_last = time.time()
+    for batch in dl:
+        parts = train_step(run.model, run.loss_fn, run.opt, batch, lr_at(run.step, cfg), cfg.bf16, run.ema)
+        run.step += 1
+        now = time.time()
+        run.elapsed += now - t_last
+        t_last = now
+        row = {"step": run.step, "lr": lr_at(run.step - 1, cfg), "elapsed_s": round(run.elapsed, 1),
+               **{k2: round(float(v.detach()), 5) for k2, v in parts.items()}}
+        last = run.step == cfg.total_steps
+        if run.step % 10 == 0 or last:
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+        bar.update(1)
+        bar.set_postfix(loss=f"{row['loss']:.3f}", pages_s=f"{stage.batch * run.step / max(run.elapsed, 1e-6):.1f}",
+                        stage=k + 1)
+        if run.step % cfg.ckpt_every == 0 or last:
+            _save(os.path.join(run_dir, CKPT), run.state())
+        if run.step % cfg.val_every == 0 or last:
+            metrics = _validate_and_log(run.shipped, cfg, run_dir, run.step, run.elapsed, log, bar.write)
+            t_last = time.time()
+        if run.step >= start + stage.steps:
+            break
     return metrics

@@ -20,7 +20,7 @@ def _calibration_items(float_model: str, count: int):
     model samples them."""
     from ..decode import group_lines
     from ..infer import Predictor
-    from ..infer.predictor import ink_window
+    from ..infer.windows import ink_window
 
     pred = Predictor(float_model, threads=1)
     names = ["clean", "degraded", "hard"]

@@ -20,6 +20,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Iterator, Optional, Sequence, Union
 
+import numpy as np
+
+from pxocr.boxes import union_box
 from pxocr.document import Box, Char, Line, Page
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -127,8 +130,7 @@ def _pct(score: float) -> str:
 
 
 def _union(boxes: Iterator[Box]) -> Box:
-    x0, y0, x1, y1 = zip(*boxes)
-    return (min(x0), min(y0), max(x1), max(y1))
+    return tuple(union_box(np.array(list(boxes))).tolist())
 
 
 def _escape(s: str) -> str:
