@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..charset import CHARSET
-from ..contract import OCRB_GRID, LineGrid, check_layout
+from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import read_lines
 from ..document import Line, Page
@@ -118,7 +118,7 @@ class Predictor:
             feeds = {"image": self._no_image, "line_features": feats, "line_grid": grid}
             return head(feeds) if head else self.session.run(["line_logp"], feeds)[0]
 
-        size = (4 * feats.shape[2], 4 * feats.shape[3])
+        size = (STRIDE * feats.shape[2], STRIDE * feats.shape[3])
         return lambda lines: read_lines(lines, run, size, (x0, y0), self.line_grid)
 
     def detect(self, gray: np.ndarray, max_whole: int = 0,

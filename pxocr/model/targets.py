@@ -1,6 +1,6 @@
 """Training targets on the stride-4 grid, built in NumPy from a ground-truth Page.
 
-Cell (i, j) has its centre at ((j + 0.5) * 4, (i + 0.5) * 4) px. For each glyph with ink
+Cell (i, j) has its centre at ((j + 0.5) * STRIDE, (i + 0.5) * STRIDE) px (``pxocr.contract``). For each glyph with ink
 box b and centre c:
 - heat: a gaussian around c (sigma from the box size, in cells), exactly 1 at c's cell;
 - positive cells: c's cell and the cells whose centre lies inside b's middle half
