@@ -216,7 +216,8 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--out", help="write one file per image into this directory instead of stdout")
     r.add_argument("--overlay", metavar="DIR", help="also write a box overlay PNG per page into DIR")
     r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
-    r.add_argument("--model", help="ONNX model (default: the shipped OCR-B model)")
+    r.add_argument("--model", help="a shipped model (ocrb: OCR-B, the default; latin: common printed fonts) "
+                                   "or an ONNX file")
     r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
     r.add_argument("--single-pass", action="store_true",
                    help="read once at the image's own scale: faster, but text under 24 px em is not read "
@@ -250,7 +251,7 @@ def _add_show_eval_train_export(sub) -> None:
     e.add_argument("--pred", help="directory of prediction JSONs")
     e.add_argument("--gt", help="directory of ground-truth JSONs")
     e.add_argument("--data", help="directory of images + ground truth: run the model, then score")
-    e.add_argument("--model", help="ONNX model for --data (default: the shipped model)")
+    e.add_argument("--model", help="model for --data: ocrb (default), latin or an ONNX file")
     e.add_argument("--threads", type=int, default=0)
     e.add_argument("--out", help="report directory (report.md, metrics.json, worst_errors.png)")
     e.set_defaults(func=cmd_eval)

@@ -94,3 +94,4 @@ def test_model_without_or_with_another_layout_is_a_model_error(tmp_path):
             Predictor(str(path))
     sample = Path(__file__).parent.parent / "pxocr" / "samples" / "sample.png"
     assert main(["read", str(sample), "--model", str(path)]) == 5
+

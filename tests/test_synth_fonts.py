@@ -81,3 +81,22 @@ def test_synth_cli_writes_document_pages(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000000.json", "000000.png", "000001.json", "000001.png"]
     assert main(["synth", "--out", str(tmp_path), "--count", "1", "--fonts", "nofont.ttf"]) == 3
     assert main(["synth", "--out", str(tmp_path), "--count", "1", "--fonts", "heldout", "--font", "x.ttf"]) == 2
+
+
+def test_scan_defects_show_the_back_page_and_specks_only_when_on():
+    from pxocr.synth.degrade import CLEAN, Degradations, compose
+
+    cov = np.zeros((64, 64), np.float32)
+    cov[10:20, 5:15] = 1.0
+    through = compose(cov, Degradations(p_show_through=1.0, show_through=(40.0, 40.0)), np.random.default_rng(0))
+    assert through[46:52, 51:57].mean() < 235  # the mirrored block, seen through the paper
+    assert through[30:34, 30:34].min() >= 254 and through[12:18, 7:13].max() <= 1
+    specks = compose(cov, Degradations(p_specks=1.0, specks=(30.0, 30.0)), np.random.default_rng(0))
+    outside = np.ones(cov.shape, bool)
+    outside[9:21, 4:16] = False
+    assert (specks[outside] < 200).sum() >= 5
+    # presets without them draw nothing more: the same stream as before they existed
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    compose(cov, CLEAN, a)
+    b.random(10)
+    assert a.random() == b.random()

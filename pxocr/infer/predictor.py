@@ -24,9 +24,23 @@ from . import zoom
 from .windows import TileConfig, ink_window, spans
 from .zoom import ZoomConfig
 
+SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx"}  # model names -> files in pxocr/models
+
 
 def default_model_path() -> str:
-    return str(resources.files("pxocr").joinpath("models", "pxocr-ocrb.onnx"))
+    return shipped_model_path("ocrb")
+
+
+def shipped_model_path(name: str) -> str:
+    """The file of a model that ships with pxocr (``SHIPPED``)."""
+    return str(resources.files("pxocr").joinpath("models", SHIPPED[name]))
+
+
+def resolve_model(model: Optional[str]) -> str:
+    """``model`` as a file: a shipped model's name (``ocrb``, ``latin``), a path, or None for the default."""
+    if model is None:
+        return default_model_path()
+    return shipped_model_path(model) if model in SHIPPED else model
 
 
 class Predictor:
@@ -37,7 +51,7 @@ class Predictor:
                  zoom: ZoomConfig = ZoomConfig()) -> None:
         import onnxruntime as ort
 
-        path = model_path or default_model_path()
+        path = resolve_model(model_path)
         if not os.path.isfile(path):
             raise ModelError(f"{path}: model file not found")
         opts = ort.SessionOptions()

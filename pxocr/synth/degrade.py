@@ -40,6 +40,10 @@ class Degradations:
     saltpepper: Range = (0.0005, 0.004)  # fraction of pixels
     p_jpeg: float = 0.0
     jpeg: Range = (40.0, 90.0)  # quality
+    p_show_through: float = 0.0
+    show_through: Range = (8.0, 35.0)  # the back page's text, mirrored and blurred, grey levels at full ink
+    p_specks: float = 0.0
+    specks: Range = (3.0, 40.0)  # toner specks per page (radius 0.4-2 px)
 
     def __post_init__(self) -> None:
         for name, v in vars(self).items():
@@ -60,6 +64,21 @@ def _low_freq(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarra
     return np.clip(np.asarray(img), -1, 1)
 
 
+def _specks(rng: np.random.Generator, h: int, w: int, n: int) -> np.ndarray:
+    """Coverage (h, w) of ``n`` toner specks: soft dots of radius 0.4-2 px at random places."""
+    out = np.zeros((h, w), np.float32)
+    for _ in range(n):
+        r = float(rng.uniform(0.4, 2.0))
+        cx, cy = float(rng.uniform(0, w)), float(rng.uniform(0, h))
+        x0, x1 = max(0, int(cx - r - 1)), min(w, int(cx + r + 2))
+        y0, y1 = max(0, int(cy - r - 1)), min(h, int(cy + r + 2))
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        d = np.hypot(xx + 0.5 - cx, yy + 0.5 - cy)
+        np.maximum(out[y0:y1, x0:x1], np.clip(r + 0.5 - d, 0, 1) * float(rng.uniform(0.5, 1.0)),
+                   out=out[y0:y1, x0:x1])
+    return out
+
+
 def compose(coverage: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
     """Ink coverage (H, W) float32 in [0, 1] -> degraded uint8 page (H, W).
 
@@ -68,6 +87,8 @@ def compose(coverage: np.ndarray, d: Degradations, rng: np.random.Generator) -> 
     """
     h, w = coverage.shape
     draws = rng.random(10)
+    # scan defects: drawn only when a preset has them, so the older presets keep their pages
+    scan = rng.random(2) if d.p_show_through or d.p_specks else np.ones(2)
     paper, ink = 255.0, 0.0
     if draws[0] < d.p_contrast:
         paper, ink = _u(rng, d.paper), _u(rng, d.ink)
@@ -79,6 +100,12 @@ def compose(coverage: np.ndarray, d: Degradations, rng: np.random.Generator) -> 
         gx, gy = np.cos(a), np.sin(a)
         ramp = (np.arange(w)[None, :] * gx / max(w, 1) + np.arange(h)[:, None] * gy / max(h, 1))
         bg -= _u(rng, d.gradient) * (ramp - ramp.min()).astype(np.float32)
+    if scan[0] < d.p_show_through:
+        back = Image.fromarray((coverage[::-1, ::-1] * 255).astype(np.uint8))  # the back page, seen through
+        back = back.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.8, 2.0))))
+        bg -= _u(rng, d.show_through) * np.asarray(back, np.float32) / 255
+    if scan[1] < d.p_specks:
+        coverage = np.maximum(coverage, _specks(rng, h, w, int(_u(rng, d.specks))))
     page = bg - (bg - ink) * coverage
     img = Image.fromarray(np.clip(page + 0.5, 0, 255).astype(np.uint8))
     if draws[3] < d.p_bleed:
@@ -111,6 +138,13 @@ DEGRADED = Degradations(
     p_contrast=0.6, paper=(190, 255), ink=(0, 90), p_texture=0.4, p_gradient=0.3,
     p_bleed=0.2, p_erode=0.2, p_blur=0.4, blur=(0.3, 0.9), p_rescale=0.25, rescale=(0.65, 0.9),
     p_noise=0.5, noise=(2, 10), p_saltpepper=0.15, p_jpeg=0.35, jpeg=(45, 90),
+)
+# Scans of real paper: the degraded preset plus the back page showing through and toner specks.
+SCAN = Degradations(
+    p_contrast=0.6, paper=(190, 255), ink=(0, 90), p_texture=0.5, p_gradient=0.4,
+    p_bleed=0.2, p_erode=0.2, p_blur=0.4, blur=(0.3, 0.9), p_rescale=0.25, rescale=(0.65, 0.9),
+    p_noise=0.5, noise=(2, 10), p_saltpepper=0.15, p_jpeg=0.35, jpeg=(45, 90), p_show_through=0.35,
+    p_specks=0.4,
 )
 HARD = Degradations(
     p_contrast=0.9, paper=(150, 240), ink=(30, 110), p_texture=0.6, texture=(5, 18), p_gradient=0.5,

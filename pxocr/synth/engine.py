@@ -19,7 +19,7 @@ from ..document import Char, Line, Page, reading_order
 from ..errors import UsageError
 from . import documents
 from . import text as textgen
-from .degrade import CLEAN, DEGRADED, HARD, Degradations, compose
+from .degrade import CLEAN, DEGRADED, HARD, SCAN, Degradations, compose
 from .fonts import Face, resolve_font
 from .glyphs import GlyphRenderer, stamp
 
@@ -55,7 +55,7 @@ class SynthConfig:
             raise UsageError(f"p_symbols must be in [0, 1), not {self.p_symbols}")
 
 
-PRESETS: dict[str, Degradations] = {"clean": CLEAN, "degraded": DEGRADED, "hard": HARD}
+PRESETS: dict[str, Degradations] = {"clean": CLEAN, "degraded": DEGRADED, "hard": HARD, "scan": SCAN}
 
 
 def preset(name: str, **overrides) -> SynthConfig:
