@@ -1,0 +1,186 @@
+"""Real PDF pages as pages with exact ground truth: rendered by PyMuPDF, each character's ink box
+from its glyph's outline.
+
+Each character's text and pen position come from the page's text (MuPDF's text trace: font,
+size, glyph id and origin of every glyph drawn). Its ink box is the outline's bounding box
+(fontTools on the embedded font: bare CFF, OpenType or TrueType) placed at the origin and scaled
+by the size, then scaled from points to the rendered page's pixels. Lines and their spaces come
+from MuPDF's text extraction (``rawdict``), matched to the trace by origin. Ligatures (fi, fl,
+ff, ffi, ffl) read as their letters, the glyph's box split evenly among them; typographic
+quotes, dashes and a few other marks are read as their ASCII look-alikes. Text that is not
+upright, in fonts whose outlines cannot be read (Type 1, Type 3), or outside printable ASCII after
+that mapping is left out, and so is its line: a page keeps only lines whose every character is
+known.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import numpy as np
+
+from ..boxes import union_box
+from ..document import Char, Line, Page, reading_order
+from ..errors import DependencyError, InputError
+
+FOLD = {"\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u00ad": "-",
+        "\u2022": "*", "\u00b7": ".", "\u2026": "...", "\u00a0": " ", "\u2032": "'", "\u2033": '"'}
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
+
+def _fitz():
+    try:
+        import pymupdf
+    except ImportError as e:
+        raise DependencyError("PyMuPDF is not installed: pip install 'pxocr[pdf]'") from e
+    return pymupdf
+
+
+@dataclass(frozen=True)
+class _Outlines:
+    """Glyph ink boxes of one embedded font, in text space per unit of font size (y up)."""
+
+    boxes: dict[int, Optional[tuple[float, float, float, float]]]  # gid -> (x0, y0, x1, y1) or None (no ink)
+    name: str  # the font's own PostScript name (what MuPDF's text trace calls it)
+
+
+def _outlines(buf: bytes, ext: str) -> Optional[_Outlines]:
+    """The glyph boxes of an embedded font (``ext`` as PyMuPDF names it), or None if unreadable."""
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+
+    try:
+        if ext == "cff":
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(buf), None)
+            top = cff[cff.fontNames[0]]
+            scale = top.FontMatrix[0] if hasattr(top, "FontMatrix") else 0.001
+            names, charstrings = top.charset, top.CharStrings
+            ps_name = cff.fontNames[0]
+            bounds = {gid: charstrings[n].calcBounds(charstrings) for gid, n in enumerate(names)}
+        elif ext in ("ttf", "otf"):
+            font = TTFont(io.BytesIO(buf))
+            scale = 1.0 / font["head"].unitsPerEm
+            glyphs = font.getGlyphSet()
+            ps_name = font["name"].getDebugName(6) or ""
+            from fontTools.pens.boundsPen import BoundsPen
+
+            bounds = {}
+            for gid, name in enumerate(font.getGlyphOrder()):
+                pen = BoundsPen(glyphs)
+                glyphs[name].draw(pen)
+                bounds[gid] = pen.bounds
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - a font fontTools cannot read is left out, not fatal
+        return None
+    return _Outlines({g: None if b is None else tuple(v * scale for v in b) for g, b in bounds.items()},
+                     ps_name.split("+")[-1])
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    text: str  # ASCII after folding (a ligature's letters)
+    box: tuple[float, float, float, float]  # ink box, page points, y down
+
+
+def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
+    """The page's upright glyphs with readable outlines, keyed by their origin (1/100 pt)."""
+    fonts: dict[str, Optional[_Outlines]] = {}  # by the PDF's font name and by the font's own name
+    for xref, _, _, name, _, _ in page.get_fonts():
+        try:
+            _, fext, _, buf = doc.extract_font(xref)
+        except Exception:  # noqa: BLE001 - a font that cannot be extracted is left out
+            continue
+        outl = _outlines(buf, fext) if buf else None
+        if outl is not None:
+            fonts[name.split("+")[-1]] = fonts[outl.name] = outl
+    out: dict[tuple[int, int], _Glyph] = {}
+    for span in page.get_texttrace():
+        outl = fonts.get(span["font"])
+        if outl is None or tuple(span["dir"]) != (1.0, 0.0) or span.get("wmode", 0):
+            continue
+        size = span["size"]
+        for uni, gid, origin, _bbox in span["chars"]:
+            b = outl.boxes.get(gid)
+            if b is None or uni < 32:
+                continue
+            text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni)))
+            box = (origin[0] + b[0] * size, origin[1] - b[3] * size, origin[0] + b[2] * size, origin[1] - b[1] * size)
+            out[(round(origin[0] * 100), round(origin[1] * 100))] = _Glyph(text, box)
+    return out
+
+
+def _split(glyph: _Glyph, scale: float) -> list[Char]:
+    """A glyph's characters in page pixels: one, or a ligature's letters splitting its box evenly."""
+    x0, y0, x1, y1 = (v * scale for v in glyph.box)
+    n = len(glyph.text)
+    step = (x1 - x0) / n
+    return [Char(c, (x0 + k * step, y0, x0 + (k + 1) * step, y1)) for k, c in enumerate(glyph.text)]
+
+
+def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
+    """Page ``index`` of an open PyMuPDF document, rendered grey at ``dpi``: (uint8 (H, W) image,
+    ground truth in its pixels). Each line's baseline and em (``Line.baseline``, ``font_size``) come
+    from its characters' origin and size."""
+    fitz = _fitz()
+    page = doc[index]
+    scale = dpi / 72.0
+    pix = page.get_pixmap(matrix=fitz.Matrix(scale, scale), colorspace=fitz.csGRAY, alpha=False)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width).copy()
+    glyphs = _trace_glyphs(doc, page)
+    lines: list[Line] = []
+    for block in page.get_text("rawdict")["blocks"]:
+        for ln in block.get("lines", []):
+            if tuple(ln["dir"]) != (1.0, 0.0):
+                continue
+            made = _line(ln, glyphs, scale)
+            if made is not None:
+                lines.append(made)
+    order = reading_order([ln.bbox for ln in lines])
+    return image, Page(pix.width, pix.height, [lines[i] for i in order], f"{doc.name}#{index + 1}")
+
+
+def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
+    """One ``rawdict`` line as a Line in pixels, or None if any of its characters is unknown."""
+    text, chars, sizes, bases = "", [], [], []
+    last = None
+    for span in raw["spans"]:
+        for c in span["chars"]:
+            ch = FOLD.get(c["c"], c["c"])
+            if ch.isspace():
+                text += " " if text and not text.endswith(" ") else ""
+                continue
+            key = (round(c["origin"][0] * 100), round(c["origin"][1] * 100))
+            if key == last:  # a ligature given as its letters at one origin: the glyph is read once
+                continue
+            last = key
+            g = glyphs.get(key)
+            if g is None or not all(0x21 <= ord(k) <= 0x7E for k in g.text):
+                return None
+            text += g.text
+            chars += _split(g, scale)
+            sizes.append(span["size"] * scale)
+            bases.append(c["origin"][1] * scale)
+    text = text.rstrip()
+    if not chars:
+        return None
+    return Line(text, tuple(union_box(np.array([c.bbox for c in chars])).tolist()), chars,
+                baseline=round(float(np.median(bases)), 4), font_size=round(float(np.median(sizes)), 4))
+
+
+@lru_cache(maxsize=8)
+def open_pdf(path: str):
+    """An open PyMuPDF document; InputError for a missing, encrypted or unreadable file."""
+    fitz = _fitz()
+    try:
+        doc = fitz.open(path)
+    except Exception as e:  # noqa: BLE001 - PyMuPDF raises several types
+        raise InputError(f"{path}: not a readable PDF ({e})") from None
+    if doc.needs_pass:
+        raise InputError(f"{path}: the PDF is encrypted")
+    return doc

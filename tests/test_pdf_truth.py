@@ -1,0 +1,85 @@
+"""Ground truth of real PDF pages (pxocr.synth.pdf): every character's box against the rendered ink."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from pxocr.synth.fonts import font_set  # noqa: E402
+from pxocr.synth.pdf import open_pdf, page_truth  # noqa: E402
+
+INK = 250  # grey levels below this are ink
+
+
+def _edge_deviation(path: str, index: int, dpi: float) -> np.ndarray:
+    """|edge of the ground-truth box - edge of the rendered ink| (K, 4) in px at ``dpi``, for every
+    character whose box (grown by 1 px) meets no other's, measured on a rendering at 8x ``dpi``
+    (the ink's extent there, in whole pixels of 1/8 px; no ink outside the grown box)."""
+    image, page = page_truth(open_pdf(path), index, 8 * dpi)
+    boxes = np.array([c.bbox for c in page.chars])
+    grown = boxes + [-8, -8, 8, 8]
+    out = []
+    for k, c in enumerate(page.chars):
+        g = grown[k]
+        others = np.delete(grown, k, 0)
+        if ((others[:, 0] < g[2]) & (g[0] < others[:, 2]) & (others[:, 1] < g[3]) & (g[1] < others[:, 3])).any():
+            continue
+        i0, j0 = int(np.floor(g[1])), int(np.floor(g[0]))
+        if i0 < 0 or j0 < 0:
+            continue
+        ink = image[i0:int(np.ceil(g[3])), j0:int(np.ceil(g[2]))] < INK
+        rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+        assert len(rows), (c.char, c.bbox)
+        pix = np.array([j0 + cols[0], i0 + rows[0], j0 + cols[-1] + 1, i0 + rows[-1] + 1])
+        out.append(np.abs(pix - np.array(c.bbox)) / 8)
+    return np.array(out)
+
+
+def _made_pdf(tmp_path, text_lines) -> str:
+    """A one-page PDF with the lines set in TrueType fonts (embedded) at several sizes."""
+    faces = [f for f in font_set("train") if f.path.endswith(".ttf")][:6]
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    y = 30.0
+    for k, t in enumerate(text_lines):
+        face = faces[k % len(faces)]
+        page.insert_text((20 + 7 * k, y), t, fontsize=9 + 3 * (k % 4), fontname=f"F{k}", fontfile=face.path)
+        y += 24 + 3 * (k % 4)
+    path = str(tmp_path / "made.pdf")
+    doc.save(path)
+    return path
+
+
+def test_boxes_of_a_made_pdf_hold_the_rendered_ink(tmp_path):
+    lines = ["Hello World, typed at 9 pt.", "Kerning: AVATAR Tyrol; (x+y)=z!", "italic? no: {brackets} [1] <a>",
+             "Quotes 'single' and \"double\" & #hash", "Digits 0123456789 $%@^_~|\\/", "the last line, mixed Case"]
+    path = _made_pdf(tmp_path, lines)
+    for dpi in (96, 150):
+        image, page = page_truth(open_pdf(path), 0, dpi)
+        assert [ln.text for ln in page.lines] == lines
+        assert page.lines[0].font_size == pytest.approx(9 * dpi / 72)
+        assert image.shape == (math.ceil(300 * dpi / 72), math.ceil(400 * dpi / 72))  # the page, rounded out
+    dev = _edge_deviation(path, 0, 150)
+    assert len(dev) > 60
+    print(f"{len(dev)} isolated characters: mean edge deviation {dev.mean():.3f} px, max {dev.max():.3f} px")
+    assert dev.mean() < 0.1 and dev.max() <= 0.5, (dev.mean(), dev.max())
+
+
+TEXGYRE = "/usr/share/doc/fonts-texgyre/qtm-info.pdf"  # pdfTeX, embedded CFF fonts, ligatures
+
+
+@pytest.mark.skipif(not os.path.isfile(TEXGYRE), reason="fonts-texgyre's documentation is not installed")
+def test_boxes_of_a_tex_pdf_hold_the_rendered_ink():
+    image, page = page_truth(open_pdf(TEXGYRE), 1, 100)
+    assert len(page.chars) > 2000
+    assert "Welcome to the TEX Gyre Project" in page.text
+    assert "modified" in page.text  # the "fi" ligature read as two letters
+    dev = _edge_deviation(TEXGYRE, 1, 100)
+    assert len(dev) > 20
+    print(f"{len(dev)} isolated characters: mean edge deviation {dev.mean():.3f} px, max {dev.max():.3f} px")
+    assert dev.mean() < 0.1 and dev.max() <= 0.5, (dev.mean(), dev.max())
