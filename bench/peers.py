@@ -10,6 +10,10 @@ Test sets, generated in memory from a seed (or read back from ``--cache DIR``):
 - ``fonts``, ``heldout-fonts``: document pages (``pxocr.synth.documents``: headings, paragraphs,
   columns, tables, lists) in the families pxocr trains on, or in the families it holds out of
   training (``pxocr.synth.fonts.HELD_OUT``), em 14-44 px, even pages clean and odd pages degraded.
+- ``pdf``: 640x640 crops of real PDF pages (``--pdf``, by default glpk-doc's four manuals, which
+  pxocr holds out of training), each page rendered so that its body text's em is 18-28 px, ground
+  truth from the PDF (``pxocr.synth.pdf``: glyph outlines, 0.05 px from the rendered ink); characters
+  cut by the crop's edge are painted over.
 - ``mrz``: passport machine-readable zones only: 1-3 ICAO TD3 zones (2 lines of 44 characters,
   valid check digits) per 640x640 page, OCR-B at 16-19 px, with the ``degraded`` preset's
   degradations (``--mrz-preset`` picks another).
@@ -71,7 +75,9 @@ from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_line
 from pxocr.synth.fonts import font_set  # noqa: E402
 from pxocr.writers.atomic import save_png_atomic, write_atomic  # noqa: E402
 
-SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts")
+SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts", "pdf")
+PDF_DOCS = tuple(f"/usr/share/doc/glpk-doc/{n}.pdf" for n in ("glpk", "gmpl", "graphs", "cnfsat"))
+PDF_EM = (18.0, 28.0)  # body text em of the rendered pages, px
 FONT_SETS = {"fonts": "train", "heldout-fonts": "heldout"}  # test set -> font set
 FONT_SIZES = (14.0, 44.0)
 ENGINES: tuple[str, ...] = ("pxocr", "tesseract", "rapidocr")
@@ -120,7 +126,36 @@ def half_degraded_page(cfg: SynthConfig, seed: int, index: int, name: str = "") 
     return render_page(replace(cfg, degrade=PRESETS["degraded"]) if index % 2 else cfg, seed, index, name)
 
 
+def pdf_crop(cfg: SynthConfig, seed: int, index: int, name: str = "", docs: Sequence[str] = PDF_DOCS) -> Sample:
+    """Crop ``index``: a page of document ``index % len(docs)`` rendered with its median text size
+    at an em drawn from ``PDF_EM``, cut to ``cfg``'s size around a random character (at least 150
+    characters wholly inside)."""
+    from pxocr.synth.pdf import crop_page, open_pdf, page_truth
+
+    rng = np.random.default_rng([seed, index, 0x9DF])
+    doc = open_pdf(docs[index % len(docs)])
+    for _ in range(50):
+        p = int(rng.integers(len(doc)))
+        sizes = [s["size"] for b in doc[p].get_text("dict")["blocks"] for ln in b.get("lines", []) for s in ln["spans"]]
+        if len(sizes) < 20:
+            continue
+        dpi = float(rng.uniform(*PDF_EM)) * 72 / float(np.median(sizes))
+        image, truth = page_truth(doc, p, dpi)
+        if len(truth.chars) < 150:
+            continue
+        c = truth.chars[int(rng.integers(len(truth.chars)))].bbox
+        x0 = int(np.clip((c[0] + c[2]) / 2 - rng.uniform(0, cfg.width), 0, max(0, image.shape[1] - cfg.width)))
+        y0 = int(np.clip((c[1] + c[3]) / 2 - rng.uniform(0, cfg.height), 0, max(0, image.shape[0] - cfg.height)))
+        crop, gt = crop_page(image, truth, x0, y0, cfg.width, cfg.height)
+        if len(gt.chars) >= 150 and crop.shape == (cfg.height, cfg.width):
+            gt.image = name
+            return crop, gt
+    raise RuntimeError(f"no crop with 150 characters found in {docs[index % len(docs)]}")
+
+
 def _set_source(name: str, mrz_preset: str) -> tuple[SynthConfig, Callable[..., Sample]]:
+    if name == "pdf":
+        return preset("clean", width=SIZE, height=SIZE), pdf_crop
     if name == "mrz":
         return preset(mrz_preset, width=SIZE, height=SIZE), mrz_page
     if name in FONT_SETS:

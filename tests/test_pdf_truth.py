@@ -83,3 +83,21 @@ def test_boxes_of_a_tex_pdf_hold_the_rendered_ink():
     assert len(dev) > 20
     print(f"{len(dev)} isolated characters: mean edge deviation {dev.mean():.3f} px, max {dev.max():.3f} px")
     assert dev.mean() < 0.1 and dev.max() <= 0.5, (dev.mean(), dev.max())
+
+
+def test_crop_keeps_whole_characters_and_paints_over_cut_ones():
+    from pxocr.document import Char, Line, Page
+    from pxocr.synth.pdf import crop_page
+
+    image = np.full((40, 100), 255, np.uint8)
+    boxes = {"a": (10, 10, 16, 20), "b": (18, 10, 24, 20), "c": (40, 10, 46, 20), "d": (48, 10, 54, 20)}
+    for x0, y0, x1, y1 in boxes.values():
+        image[y0:y1, x0:x1] = 0
+    line = Line("ab cd", (10, 10, 54, 20), [Char(k, v) for k, v in boxes.items()], baseline=20.0, font_size=12.0)
+    crop, gt = crop_page(image, Page(100, 40, [line]), 5, 2, 45, 30)  # x 5..50: 'd' is cut
+    assert gt.text == "ab c" and (gt.width, gt.height) == (45, 30)
+    assert gt.lines[0].chars[0].bbox == (5.0, 8.0, 11.0, 18.0) and gt.lines[0].baseline == 18.0
+    assert crop[8:18, 43:45].min() == 255  # the cut 'd' is painted over
+    assert crop[8:18, 35:41].max() == 0  # the whole 'c' stays
+    crop, gt = crop_page(image, Page(100, 40, [line]), 15, 2, 60, 30)  # 'a' is cut: the line starts at 'b'
+    assert gt.text == "b cd"

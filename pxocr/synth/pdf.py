@@ -10,7 +10,7 @@ ff, ffi, ffl) read as their letters, the glyph's box split evenly among them; ty
 quotes, dashes and a few other marks are read as their ASCII look-alikes. Text that is not
 upright, in fonts whose outlines cannot be read (Type 1, Type 3), or outside printable ASCII after
 that mapping is left out, and so is its line: a page keeps only lines whose every character is
-known.
+known, and the lines left out are painted white in the image (no unlabelled ink).
 """
 
 from __future__ import annotations
@@ -136,13 +136,27 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
     lines: list[Line] = []
     for block in page.get_text("rawdict")["blocks"]:
         for ln in block.get("lines", []):
-            if tuple(ln["dir"]) != (1.0, 0.0):
-                continue
-            made = _line(ln, glyphs, scale)
+            made = _line(ln, glyphs, scale) if tuple(ln["dir"]) == (1.0, 0.0) else None
             if made is not None:
                 lines.append(made)
+            else:
+                _erase(image, ln, scale)
     order = reading_order([ln.bbox for ln in lines])
     return image, Page(pix.width, pix.height, [lines[i] for i in order], f"{doc.name}#{index + 1}")
+
+
+def _erase(image: np.ndarray, raw: dict, scale: float) -> None:
+    """Paint a line the truth leaves out with the paper's white (in place): each character's
+    advance, from 0.8 em above its baseline to 0.25 em below, so no unlabelled ink stays."""
+    h, w = image.shape
+    for span in raw["spans"]:
+        size = span["size"]
+        for c in span["chars"]:
+            x0, _, x1, _ = c["bbox"]
+            oy = c["origin"][1]
+            i0, i1 = int((oy - 0.8 * size) * scale), int(np.ceil((oy + 0.25 * size) * scale))
+            j0, j1 = int(x0 * scale), int(np.ceil(x1 * scale))
+            image[max(0, i0):min(h, i1), max(0, j0):min(w, j1)] = 255
 
 
 def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
@@ -184,3 +198,37 @@ def open_pdf(path: str):
     if doc.needs_pass:
         raise InputError(f"{path}: the PDF is encrypted")
     return doc
+
+
+def crop_page(image: np.ndarray, page: Page, x0: int, y0: int, width: int, height: int) -> tuple[np.ndarray, Page]:
+    """A ``width`` x ``height`` crop at (x0, y0) of a page and its ground truth. Characters cut by
+    the crop's edge are painted over with the paper's grey (the median) and left out of the truth,
+    with the spaces they stood between; lines keep the characters wholly inside."""
+    out = image[y0:y0 + height, x0:x0 + width].copy()
+    paper = int(np.median(out)) if out.size else 255
+    lines = []
+    for ln in page.lines:
+        kept: list[Char] = []
+        text = ""
+        pending_space = False
+        k = 0
+        for ch in ln.text:
+            if ch == " ":
+                pending_space = bool(kept)
+                continue
+            c = ln.chars[k]
+            k += 1
+            bx0, by0, bx1, by1 = c.bbox[0] - x0, c.bbox[1] - y0, c.bbox[2] - x0, c.bbox[3] - y0
+            if bx0 >= 0 and by0 >= 0 and bx1 <= width and by1 <= height:
+                text += (" " if pending_space else "") + ch
+                kept.append(Char(ch, (bx0, by0, bx1, by1)))
+                pending_space = False
+            elif bx1 > 0 and by1 > 0 and bx0 < width and by0 < height:  # cut by the edge: painted over
+                out[max(0, int(by0)):int(np.ceil(by1)), max(0, int(bx0)):int(np.ceil(bx1))] = paper
+                pending_space = bool(kept)
+        if kept:
+            box = tuple(union_box(np.array([c.bbox for c in kept])).tolist())
+            lines.append(Line(text, box, kept, baseline=None if ln.baseline is None else ln.baseline - y0,
+                              font_size=ln.font_size))
+    order = reading_order([ln.bbox for ln in lines])
+    return out, Page(out.shape[1], out.shape[0], [lines[i] for i in order], page.image)

@@ -156,12 +156,12 @@ PRESETS: dict[str, TrainConfig] = {
     ),
     # Many fonts (issue 17): document pages in the catalogued families less those held out
     # (pxocr.synth.fonts.HELD_OUT), em 11-52 px, clean then degraded; validated on the held-out
-    # families. About 100 minutes here (bf16 autocast is 2.7x slower than float32 on this CPU).
+    # families. About 80 minutes here (bf16 autocast is 2.7x slower than float32 on this CPU).
     "latin": TrainConfig(
         model="latin",
         stages=(Stage(steps=1500, mix={"clean": 0.7, "degraded": 0.3}, fonts="train", sizes=(11.0, 52.0),
                       p_symbols=0.15),
-                Stage(steps=3500, mix={"clean": 0.4, "degraded": 0.5, "hard": 0.1}, fonts="train",
+                Stage(steps=2500, mix={"clean": 0.4, "degraded": 0.5, "hard": 0.1}, fonts="train",
                       sizes=(11.0, 52.0), p_symbols=0.15)),
         val_every=5000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
