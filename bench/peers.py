@@ -259,8 +259,8 @@ class Engine:
 
 
 class PxocrEngine(Engine):
-    def __init__(self, model: Optional[str], threads: int, fold: bool) -> None:
-        super().__init__("pxocr", fold=fold)
+    def __init__(self, model: Optional[str], threads: int, fold: bool, name: str = "pxocr") -> None:
+        super().__init__(name, fold=fold)
         try:
             from pxocr.infer import Predictor
 
@@ -415,13 +415,15 @@ class RapidOcrEngine(Engine):
         return make_page(lines, w, h, name)
 
 
-def make_engine(name: str, args: argparse.Namespace) -> Engine:
+def make_engines(name: str, args: argparse.Namespace) -> list[Engine]:
+    """The engine ``name``; for pxocr, one per ``--model`` (named after it when there are several)."""
     fold = not args.no_fold
     if name == "pxocr":
-        return PxocrEngine(args.model, args.threads, fold)
+        models = args.model or [None]
+        return [PxocrEngine(m, args.threads, fold, "pxocr" if len(models) == 1 else f"pxocr ({m})") for m in models]
     if name == "tesseract":
-        return TesseractEngine(args.psm, args.lang, fold)
-    return RapidOcrEngine(args.threads, fold)
+        return [TesseractEngine(args.psm, args.lang, fold)]
+    return [RapidOcrEngine(args.threads, fold)]
 
 
 # --- running and reporting ---------------------------------------------------------------------
@@ -525,7 +527,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--seed", type=int, default=7_000_001, help="test-set seed (training uses 1 and 9000001)")
     ap.add_argument("--mrz-preset", default="degraded", choices=list(PRESETS), help="degradations of mrz")
     ap.add_argument("--cache", default=None, help="folder to keep the generated test pages in")
-    ap.add_argument("--model", default=None, help="pxocr ONNX model (default: the shipped one)")
+    ap.add_argument("--model", nargs="+", default=None,
+                    help="pxocr models: shipped names (ocrb, latin) or ONNX files, one row each (default: ocrb)")
     ap.add_argument("--threads", type=int, default=1, help="threads per engine")
     ap.add_argument("--psm", type=int, default=11, help="Tesseract page segmentation mode")
     ap.add_argument("--lang", default="eng", help="Tesseract language")
@@ -536,7 +539,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args.pages < 1:
         ap.error("--pages must be at least 1")
 
-    engines = [make_engine(n, args) for n in args.engines]
+    engines = [e for n in args.engines for e in make_engines(n, args)]
     command = " ".join(shlex.quote(a) for a in [sys.executable.rsplit("/", 1)[-1]] + sys.argv)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     parts = [f"`{command}`\n",

@@ -4,24 +4,24 @@ import numpy as np
 import pytest
 
 from pxocr.charset import NUM_CLASSES, char_to_index
+from pxocr.contract import BOX, CLS_START, HEAT, LINE, STRIDE, encode_line
 from pxocr.decode import DecodeConfig, decode
 from pxocr.model.targets import encode
 from pxocr.synth import preset, render_page
 
 H = W = 32  # cells -> a 128x128 px image
-CLS = 7
+CLS = CLS_START
 
 
 def _raw(glyphs):
-    """glyphs: (cell_i, cell_j, char, (l, t, r, b), baseline_px, size_px)."""
-    raw = np.zeros((7 + NUM_CLASSES, H, W), np.float32)
-    raw[0] = -8.0
+    """glyphs: (cell_i, cell_j, char, (l, t, r, b), baseline_px, size_px), encoded as the contract says."""
+    raw = np.zeros((CLS_START + NUM_CLASSES, H, W), np.float32)
+    raw[HEAT] = -8.0
     raw[CLS:] = -5.0
     for i, j, ch, d, base, size in glyphs:
-        raw[0, i, j] = 5.0
-        raw[1:5, i, j] = d
-        raw[5, i, j] = (base - (i + 0.5) * 4) / 16
-        raw[6, i, j] = np.log(size / 32)
+        raw[HEAT, i, j] = 5.0
+        raw[BOX, i, j] = d
+        raw[LINE, i, j] = encode_line(base, size, (i + 0.5) * STRIDE)
         raw[CLS + char_to_index(ch), i, j] = 5.0
     return raw
 
@@ -59,12 +59,12 @@ def test_wide_gap_splits_columns():
 def test_perfect_map_reproduces_ground_truth():
     image, gt = render_page(preset("clean"), 5, 0)
     t = encode(gt, 640, 640)
-    raw = np.full((7 + NUM_CLASSES, 160, 160), -9.0, np.float32)
+    raw = np.full((CLS_START + NUM_CLASSES, 160, 160), -9.0, np.float32)
     heat = np.clip(t["heat"], 1e-6, 1 - 1e-6)
-    raw[0] = np.log(heat / (1 - heat))
-    raw[1:5], raw[5:7] = t["box"], t["line"]
+    raw[HEAT] = np.log(heat / (1 - heat))
+    raw[BOX], raw[LINE] = t["box"], t["line"]
     ii, jj = np.nonzero(t["weight"] > 0)
-    raw[7 + t["cls"][ii, jj], ii, jj] = 9.0
+    raw[CLS_START + t["cls"][ii, jj], ii, jj] = 9.0
     page = decode(raw, 640, 640, DecodeConfig(refine=False))
     assert page.text == gt.text
     got = np.array([c.bbox for c in page.chars])
@@ -79,7 +79,7 @@ def test_glyph_found_twice_is_one():
     size = 32.0  # pitch 23.1 px; the two centres (cells 2 and 4) are 8 px apart
     d = (3, 5, 3, 5)
     raw = _raw([(7, 2, "'", d, 30.0, size), (7, 4, '"', d, 30.0, size), (7, 14, "A", d, 30.0, size)])
-    raw[0, 7, 4] = 6.0  # the '"' is surer
+    raw[HEAT, 7, 4] = 6.0  # the '"' is surer
     page = decode(raw, 128, 128, DecodeConfig(refine=False))
     assert page.text == '" A'
     np.testing.assert_allclose(page.chars[0].bbox, [10 - 3, 30 - 5, 18 + 3, 30 + 5])

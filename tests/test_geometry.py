@@ -5,6 +5,7 @@ import pytest
 from test_decode import _raw
 
 from pxocr.charset import CHARSET, char_to_index
+from pxocr.contract import CLS_START
 from pxocr.decode import DecodeConfig, decode
 from pxocr.decode.geometry import fit_lines, font_boxes, grid_x, rescore
 from pxocr.synth.engine import font_renderer
@@ -71,7 +72,7 @@ def test_decode_uses_the_model_geometry(table):
         glyphs.append((i, j, ch, (cx - x0, cy - t, x1 - cx, b - cy), base, size))
     raw = _raw(glyphs)
     i, j = glyphs[1][:2]
-    raw[7 + char_to_index("-"), i, j] = 5.5  # the head prefers '-'
+    raw[CLS_START + char_to_index("-"), i, j] = 5.5  # the head prefers '-'
     plain = decode(raw, 128, 128, DecodeConfig(refine=False))
     shaped = decode(raw, 128, 128, DecodeConfig(refine=False, geometry=tuple(map(tuple, table))))
     assert plain.text == "A-B"

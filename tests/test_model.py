@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from pxocr.charset import NUM_CLASSES
+from pxocr.contract import CLS_START
 from pxocr.model.config import PRESETS
 from pxocr.model.loss import PxLoss
 from pxocr.model.net import PxNet
@@ -26,7 +28,7 @@ def test_output_shape_any_size(name):
     m = PxNet(PRESETS[name]).eval()
     with torch.no_grad():
         out = m(torch.zeros(1, 1, 96, 160))
-    assert out.shape == (1, 7 + 94, 24, 40)
+    assert out.shape == (1, CLS_START + NUM_CLASSES, 24, 40)
 
 
 @pytest.mark.parametrize("name", ["tiny", "tiny-ctc", "latin"])

@@ -4,7 +4,18 @@ import numpy as np
 import pytest
 
 from pxocr.charset import NUM_CLASSES, char_to_index
-from pxocr.contract import CLS_START, NUM_LINE_CLASSES, SPACE, check_layout, encode_line, layout
+from pxocr.contract import (
+    BOX,
+    CLS_START,
+    HEAT,
+    LINE,
+    NUM_LINE_CLASSES,
+    SPACE,
+    STRIDE,
+    check_layout,
+    encode_line,
+    layout,
+)
 from pxocr.decode import DecodeConfig, decode
 from pxocr.decode.ctc import Reading
 
@@ -19,9 +30,9 @@ def _raw(glyphs, h=32, w=64):
     raw[CLS_START:] = -5.0
     i = 8  # cell centre y 34 px
     for j, ch, half in glyphs:
-        raw[0, i, j] = 5.0
-        raw[1:5, i, j] = (half, 8.0, half, 4.0)
-        raw[5:7, i, j] = encode_line(BASE, SIZE, (i + 0.5) * 4)
+        raw[HEAT, i, j] = 5.0
+        raw[BOX, i, j] = (half, 8.0, half, 4.0)
+        raw[LINE, i, j] = encode_line(BASE, SIZE, (i + 0.5) * STRIDE)
         raw[CLS_START + char_to_index(ch), i, j] = 5.0
     return raw
 

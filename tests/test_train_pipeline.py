@@ -238,3 +238,18 @@ def test_bad_stage_in_a_config_is_a_usage_error(stage, message, tmp_path, capsys
     assert main(["train", "--out", str(tmp_path / "run"), "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("change,message", [({"lr": 0.0}, "lr"), ({"val_every": 0}, "val_every"),
+                                            ({"workers": -1}, "workers"), ({"val_presets": ["nope"]}, "val_presets"),
+                                            ({"val_fonts": "nope"}, "val_fonts"), ({"loss": {"cls": -1.0}}, "cls")])
+def test_every_training_config_field_is_validated(change, message, tmp_path):
+    import json
+
+    from pxocr.errors import UsageError
+    from pxocr.train.config import load_config
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"stages": [{"steps": 10}]} | change))
+    with pytest.raises(UsageError, match=message):
+        load_config(str(path))

@@ -21,6 +21,11 @@ class LossConfig:
     line: float = 1.0
     ctc: float = 0.5  # the line head's CTC loss (models with a line head only)
 
+    def __post_init__(self) -> None:
+        bad = [k for k, v in vars(self).items() if not v >= 0]
+        if bad:
+            raise ValueError(f"LossConfig.{bad[0]} must be >= 0")
+
 
 def focal_heat(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """CenterNet's penalty-reduced focal loss; normalised by the number of peaks."""

@@ -115,9 +115,13 @@ class PxNet(nn.Module):
         m4 = m4 + self.pix4[1:](pix)  # (B, head, H/4, W/4)
         return self.fuse(m4)
 
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """Stride-4 features (B, head, H/4, W/4) -> the raw map (B, 7 + K, H/4, W/4) (``pxocr.contract``)."""
+        return self.out(features)
+
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) -> (B, 7 + K, H/4, W/4) raw map."""
-        return self.out(self.forward_features(image))
+        return self.forward_head(self.forward_features(image))
 
     def outputs_at(self, features: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """What the loss needs of the raw map: its centre logit everywhere (B, h, w), and all its

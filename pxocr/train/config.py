@@ -67,6 +67,17 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if not 0 <= self.ema < 1:
             raise UsageError(f"ema must be in [0, 1), not {self.ema}")
+        checks = {"lr": self.lr > 0, "weight_decay": self.weight_decay >= 0, "warmup": self.warmup >= 0,
+                  "val_pages": self.val_pages >= 1, "val_every": self.val_every >= 1,
+                  "ckpt_every": self.ckpt_every >= 1, "threads": self.threads >= 1, "workers": self.workers >= 0,
+                  "stages": len(self.stages) >= 1}
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise UsageError(f"training config: {bad[0]} is out of range ({getattr(self, bad[0])!r})")
+        if not self.val_presets or any(p not in SYNTH_PRESETS for p in self.val_presets):
+            raise UsageError(f"val_presets {self.val_presets} must be presets of {list(SYNTH_PRESETS)}")
+        if self.val_fonts and self.val_fonts not in FONT_SETS:
+            raise UsageError(f"val_fonts {self.val_fonts!r}: choose from {', '.join(FONT_SETS)}")
 
     @property
     def total_steps(self) -> int:
@@ -103,7 +114,7 @@ def load_config(path: str | None, preset: str = "default") -> TrainConfig:
             return TrainConfig.from_dict(json.load(f))
     except OSError as e:
         raise UsageError(f"{path}: cannot read config ({e.strerror})") from None
-    except (json.JSONDecodeError, TypeError) as e:
+    except (json.JSONDecodeError, TypeError, ValueError) as e:
         raise UsageError(f"{path}: invalid config ({e})") from None
 
 
