@@ -89,3 +89,14 @@ def test_config_rejects_a_tolerance_rows_divide_by():
     for bad in (0.0, -0.1, float("nan")):
         with pytest.raises(ValueError, match="baseline_tol"):
             DecodeConfig(baseline_tol=bad)
+
+
+def test_negative_edge_distances_give_no_inverted_box():
+    """A network may predict a negative distance to an edge; the box stays a box (it used to raise
+    'x1 < x0' in the middle of a reading)."""
+    raw = _raw([(5, 3, "A", (-3.0, 2.0, 1.0, -4.0), 30.0, 16.0)])
+    for refine in (False, True):
+        (c,) = decode(raw, 128, 128, DecodeConfig(refine=refine)).chars
+        x0, y0, x1, y1 = c.bbox
+        assert x1 >= x0 and y1 >= y0
+        assert (x0, x1) == pytest.approx((14.0, 15.0)) and (y0, y1) == pytest.approx((20.0, 22.0))

@@ -75,7 +75,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     if n == 0:
         return Glyphs.empty()
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
-    d = raw[BOX, ii, jj]
+    d = np.maximum(raw[BOX, ii, jj], 0.0)  # distances to the edges: a negative one would turn the box inside out
     boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)  # (n, 4) from the peak cell
     if cfg.refine:
         # Average with the neighbours that were trained on this glyph: cells whose centre lies
@@ -88,7 +88,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
         ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
         trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
         wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
-        dn = raw[BOX, i2, j2]  # (4, 9, n)
+        dn = np.maximum(raw[BOX, i2, j2], 0.0)  # (4, 9, n)
         nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
         boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
     logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)

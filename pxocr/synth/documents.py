@@ -35,6 +35,8 @@ class TextLine:
     baseline: float
     size: float
     font: str
+    family: str = ""
+    style: str = ""
 
 
 @lru_cache(maxsize=None)
@@ -91,7 +93,8 @@ class _Writer:
             pens[:-1] += spaces * slack / (len(tokens) - 1)
         elif align in ("right", "centre"):
             pens += slack if align == "right" else slack / 2
-        return TextLine(text, tuple(float(v) for v in x + pens[:-1]), baseline, self.size, self.face.path)
+        return TextLine(text, tuple(float(v) for v in x + pens[:-1]), baseline, self.size, self.face.path,
+                        self.face.family, self.face.style)
 
     def cells(self, cells: list[str], xs: list[float], widths: list[float], right: list[bool],
               baseline: float) -> TextLine:
@@ -104,7 +107,8 @@ class _Writer:
             if k:
                 pens.append(off)  # the space: no glyph, its pen is unused
             pens.extend(float(v) for v in off + p[:-1])
-        return TextLine(" ".join(cells), tuple(pens), baseline, self.size, self.face.path)
+        return TextLine(" ".join(cells), tuple(pens), baseline, self.size, self.face.path, self.face.family,
+                        self.face.style)
 
 
 def _choose(rng: np.random.Generator, seq):
@@ -233,7 +237,7 @@ def _list(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Tex
         item = wr.line(words, x + indent, top + i * spacing, col_w - indent)
         mark = wr.line([marks[i]], x, top + i * spacing, col_w)
         out.append(TextLine(f"{marks[i]} {item.text}", mark.pens + (mark.pens[-1],) + item.pens, item.baseline,
-                            item.size, item.font))
+                            item.size, item.font, item.family, item.style))
     return out
 
 
@@ -255,5 +259,6 @@ def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, 
         if chars:
             boxes = np.array([c.bbox for c in chars])
             bbox = union_box(boxes)
-            out.append(Line(tl.text, bbox, chars, baseline=round(tl.baseline, 4), font_size=tl.size))
+            extra = {"font": tl.family, "style": tl.style} if tl.family else {}
+            out.append(Line(tl.text, bbox, chars, extra=extra, baseline=round(tl.baseline, 4), font_size=tl.size))
     return cov, out
