@@ -128,6 +128,9 @@ def cmd_read(a: argparse.Namespace) -> int:
         except InputError as e:
             bar.write(f"pxocr: error: {e}", file=sys.stderr)
             failed += 1
+        except Exception as e:  # noqa: BLE001 - a fault while reading one file is that file's error alone
+            bar.write(f"pxocr: error: {path}: reading failed ({type(e).__name__}: {e})", file=sys.stderr)
+            failed += 1
     if failed:
         return ExitCode.INPUT if failed == len(a.images) else ExitCode.PARTIAL
     return ExitCode.OK
@@ -228,7 +231,7 @@ def _add_read_and_synth(sub) -> None:
     s.add_argument("--out", required=True, help="output directory")
     s.add_argument("--count", type=_positive_int, required=True)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--preset", default="clean", help="clean, degraded or hard")
+    s.add_argument("--preset", default="clean", help="degradations: clean, degraded, hard or scan")
     s.add_argument("--size", type=_size, help="page WIDTHxHEIGHT (default 640x640)")
     s.add_argument("--font", help="OTF/TTF file (default OCR-B)")
     s.add_argument("--fonts", help="document pages in many fonts: a font set (train, heldout, all) or "

@@ -397,6 +397,30 @@ def test_cli_all_bad_inputs_in_one_call(small, tmp_path, capsys):
     _check_error_lines(err, bads)
 
 
+def test_cli_fault_while_reading_one_file_is_that_files_error(small, tmp_path, capsys, monkeypatch):
+    """Any exception while one file is read (here a ValueError from the predictor on a 64 px wide
+    image) is one error line naming it; the other files are read and written (exit 4)."""
+    from pxocr.infer.predictor import Predictor as P
+
+    good, _, _ = small
+    odd = tmp_path / "odd.png"
+    Image.fromarray(np.full((64, 64), 255, np.uint8)).save(odd)
+    real = P.predict
+
+    def predict(self, gray, name=""):
+        if gray.shape[1] == 64:
+            raise ValueError("box [1, 2, 0, 3] has x1 < x0 or y1 < y0")
+        return real(self, gray, name)
+
+    monkeypatch.setattr(P, "predict", predict)
+    out_dir = tmp_path / "out"
+    rc = _cli(str(odd), str(good), "--format", "json", "--out", str(out_dir))
+    out, err = capsys.readouterr()
+    assert rc == ExitCode.PARTIAL
+    _check_error_lines(err, [odd])
+    assert "ValueError" in err and sorted(p.name for p in out_dir.iterdir()) == ["good.json"]
+
+
 def test_cli_bad_flag_is_usage_error(small, capsys):
     good, _, _ = small
     with pytest.raises(SystemExit) as info:
