@@ -95,3 +95,12 @@ def test_model_without_or_with_another_layout_is_a_model_error(tmp_path):
     sample = Path(__file__).parent.parent / "pxocr" / "samples" / "sample.png"
     assert main(["read", str(sample), "--model", str(path)]) == 5
 
+
+
+def test_shipped_models_by_name():
+    from pxocr.infer.predictor import SHIPPED, default_model_path, resolve_model
+
+    assert resolve_model(None) == default_model_path() == resolve_model("ocrb")
+    assert resolve_model("some/file.onnx") == "some/file.onnx"
+    for name in SHIPPED:
+        assert Path(resolve_model(name)).is_file(), name  # every named model ships in the package

@@ -20,7 +20,10 @@ from .config import TrainConfig
 OPSET = 17
 
 
-PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5)  # no one font's shapes: no geometry
+# Many fonts: no one font's shapes (no geometry). NMS at IoU 0.3 and columns split at 3 em of blank
+# were tuned on 12 degraded pages of the trained families (seed 31337): CER 13.74 -> 11.78 %
+# (NMS alone 0.5 -> 0.3: 12.42 %; a wide glyph found twice, as two half boxes, kept once).
+PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5, nms_iou=0.3, column_gap_em=3.0)
 
 
 def decode_config_for(cfg: TrainConfig) -> DecodeConfig:
