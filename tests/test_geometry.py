@@ -184,3 +184,20 @@ def test_two_sizes_on_one_baseline_make_two_rows():
                np.array([s for _, _, s, _ in glyphs]), cands,
                np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))))
     assert [ln.text for ln in group_lines(g, DecodeConfig())] == ["Book", "Epsilo"]
+
+
+def test_font_boxes_never_turn_a_box_inside_out(table):
+    """Edges move one by one: a model top within tolerance of the detected top but below the kept
+    detected bottom (a '.' found under a pixel tall) keeps the detector's box, not an inverted one."""
+    s, b, adv = 16.0, 32.1, 0.723
+    classes = np.array([char_to_index(c) for c in "MMM."])
+    rough = np.array([[10.0 + k * adv * s, 20.0, 20.0 + k * adv * s, 32.0] for k in range(4)])
+    theta = np.array([[b, s, 0.0]])
+    line = np.zeros(4, np.int64)
+    model = font_boxes(rough, classes, line, table, theta, adv, 100.0, 0.0)  # every edge from the font
+    boxes = model.copy()
+    boxes[3, 1], boxes[3, 3] = model[3, 1] - 0.5, model[3, 1] - 0.3  # the '.': 0.2 px tall, above its model
+    out = font_boxes(boxes, classes, line, table, theta, adv, 1.0, 0.0)
+    assert (out[:, 2] >= out[:, 0]).all() and (out[:, 3] >= out[:, 1]).all()
+    np.testing.assert_allclose(out[3], boxes[3])  # the detector's box, whole
+    np.testing.assert_allclose(out[:3], model[:3], atol=0.01)

@@ -170,7 +170,12 @@ def font_boxes(boxes: np.ndarray, classes: np.ndarray, line: np.ndarray, table: 
     # detector's boxes (the typical miss on clean pages: 0.3 px, 99th percentile 1.7 px)
     typical = line_medians(miss, line, len(theta))
     fits = (typical[line] <= LINE_FIT_SHARE * tol)[:, None]
-    return np.where(fits & (np.abs(model - boxes) <= tol[:, None]), model, boxes)
+    out = np.where(fits & (np.abs(model - boxes) <= tol[:, None]), model, boxes)
+    # edges move one by one: a model edge beside a kept detector edge may cross it (a glyph under a
+    # pixel tall); such a glyph keeps the detector's box (this crashed a reading with 'y1 < y0')
+    inverted = (out[:, 2] < out[:, 0]) | (out[:, 3] < out[:, 1])
+    out[inverted] = boxes[inverted]
+    return out
 
 
 _TABLES: dict[tuple, np.ndarray] = {}
