@@ -176,6 +176,15 @@ PRESETS: dict[str, TrainConfig] = {
                       sizes=(11.0, 52.0), p_symbols=0.15)),
         val_every=5000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
+    # The latin model's second round (``--init`` a ``latin`` run): new pages at a third of the rate,
+    # with scanned-paper pages (the back page showing through, toner specks). About two hours here;
+    # resumable across sessions with ``--resume``.
+    "latin-more": TrainConfig(
+        model="latin",
+        stages=(Stage(steps=6000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                      sizes=(11.0, 52.0), p_symbols=0.15),),
+        lr=1e-3, warmup=100, seed=2, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),
