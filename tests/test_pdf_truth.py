@@ -101,3 +101,18 @@ def test_crop_keeps_whole_characters_and_paints_over_cut_ones():
     assert crop[8:18, 35:41].max() == 0  # the whole 'c' stays
     crop, gt = crop_page(image, Page(100, 40, [line]), 15, 2, 60, 30)  # 'a' is cut: the line starts at 'b'
     assert gt.text == "b cd"
+
+
+def test_pdf_sources_never_hold_the_evaluation_documents(tmp_path):
+    from pxocr.synth.pdf import HELD_OUT_PDFS, TRAIN_PDFS, pdf_files, random_crop
+
+    for name in ("libtasn1-doc/x.pdf", "shared-mime-info/y.pdf", "python-reportlab-doc/z.pdf", "glpk-doc/w.pdf",
+                 "ok/a.pdf"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"%PDF-1.4")
+    assert [p.split("/")[-2] for p in pdf_files((str(tmp_path / "**/*.pdf"),))] == ["ok"]
+    assert not set(pdf_files(TRAIN_PDFS)) & set(pdf_files(HELD_OUT_PDFS, exclude=()))
+    made = _made_pdf(tmp_path, ["A line of text to crop, long enough.", "And a second one below it."] * 3)
+    crop, gt = random_crop(np.random.default_rng(0), (made,), 128, (16.0, 24.0), min_chars=10)
+    assert crop.shape == (128, 128) and len(gt.chars) >= 10
+    assert all(0 <= c.bbox[0] and c.bbox[2] <= 128 and 0 <= c.bbox[1] and c.bbox[3] <= 128 for c in gt.chars)

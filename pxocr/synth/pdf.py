@@ -232,3 +232,59 @@ def crop_page(image: np.ndarray, page: Page, x0: int, y0: int, width: int, heigh
                               font_size=ln.font_size))
     order = reading_order([ln.bbox for ln in lines])
     return out, Page(out.shape[1], out.shape[0], [lines[i] for i in order], page.image)
+
+
+# PDF files that Debian packages install, as sources of real pages. Training takes those of
+# ``TRAIN_PDFS`` (glob patterns); glpk-doc's manuals are held out to measure with (``HELD_OUT_PDFS``);
+# the documents kept for independent evaluation are never listed and never matched.
+TRAIN_PDFS = ("/usr/share/doc/r-doc-pdf/manual/*.pdf", "/usr/share/doc/asymptote/*.pdf",
+              "/usr/share/doc/fonts-texgyre/*.pdf", "/usr/share/doc/fonts-lmodern/*.pdf",
+              "/usr/share/doc/texlive-doc/**/*.pdf")
+HELD_OUT_PDFS = ("/usr/share/doc/glpk-doc/*.pdf",)
+NEVER = ("libtasn1", "shared-mime-info", "reportlab", "glpk")  # evaluation's documents, and ours held out
+PDF_PACKAGES = ("r-doc-pdf", "asymptote-doc", "glpk-doc", "texlive-fonts-recommended-doc")
+
+
+def pdf_files(patterns: tuple[str, ...], exclude: tuple[str, ...] = NEVER) -> tuple[str, ...]:
+    """The installed PDF files matching ``patterns``, sorted, less any whose path holds ``exclude``."""
+    import glob
+
+    found = {p for pat in patterns for p in glob.glob(pat, recursive=True)}
+    return tuple(sorted(p for p in found if not any(x in p for x in exclude)))
+
+
+DPI_STEP = 12.0  # rendering resolutions are multiples of this: many crops share one rendered page
+
+
+@lru_cache(maxsize=48)
+def _rendered(path: str, index: int, dpi: float) -> tuple[np.ndarray, Page]:
+    return page_truth(open_pdf(path), index, dpi)
+
+
+def random_crop(rng: np.random.Generator, files: tuple[str, ...], size: int, em: tuple[float, float],
+                min_chars: int = 20) -> Optional[tuple[np.ndarray, Page]]:
+    """A ``size`` square crop of a random page of a random file, rendered so that its median text
+    is ``em`` px (drawn from the range, resolutions in steps of ``DPI_STEP``), placed on a random
+    character; None when ten tries find no crop with ``min_chars`` characters."""
+    for _ in range(10):
+        path = files[int(rng.integers(len(files)))]
+        try:
+            doc = open_pdf(path)
+        except InputError:
+            continue
+        index = int(rng.integers(len(doc)))
+        sizes = [s["size"] for b in doc[index].get_text("dict")["blocks"] for ln in b.get("lines", [])
+                 for s in ln["spans"]]
+        if len(sizes) < 5:
+            continue
+        dpi = max(DPI_STEP, round(float(rng.uniform(*em)) * 72 / float(np.median(sizes)) / DPI_STEP) * DPI_STEP)
+        image, truth = _rendered(path, index, dpi)
+        if len(truth.chars) < min_chars or min(image.shape) < size:
+            continue
+        c = truth.chars[int(rng.integers(len(truth.chars)))].bbox
+        x0 = int(np.clip((c[0] + c[2]) / 2 - rng.uniform(0, size), 0, image.shape[1] - size))
+        y0 = int(np.clip((c[1] + c[3]) / 2 - rng.uniform(0, size), 0, image.shape[0] - size))
+        crop, gt = crop_page(image, truth, x0, y0, size, size)
+        if len(gt.chars) >= min_chars:
+            return crop, gt
+    return None
