@@ -51,6 +51,8 @@ def check_layout(meta: dict) -> None:
     got = meta.get("layout")
     if got is None:
         raise ValueError("it records no output layout (exported by an older pxocr): export it again")
+    if not isinstance(got, dict):
+        raise ValueError(f"its output layout is not a mapping ({got!r})")
     want = layout()
     bad = sorted(k for k in want.keys() | got.keys() if got.get(k) != want.get(k))
     if bad:

@@ -40,7 +40,7 @@ def _edge_deviation(path: str, index: int, dpi: float) -> np.ndarray:
     return np.array(out)
 
 
-def _made_pdf(tmp_path, text_lines) -> str:
+def _made_pdf(tmp_path, text_lines, rotation: int = 0) -> str:
     """A one-page PDF with the lines set in TrueType fonts (embedded) at several sizes."""
     faces = [f for f in font_set("train") if f.path.endswith(".ttf")][:6]
     doc = pymupdf.open()
@@ -50,7 +50,8 @@ def _made_pdf(tmp_path, text_lines) -> str:
         face = faces[k % len(faces)]
         page.insert_text((20 + 7 * k, y), t, fontsize=9 + 3 * (k % 4), fontname=f"F{k}", fontfile=face.path)
         y += 24 + 3 * (k % 4)
-    path = str(tmp_path / "made.pdf")
+    page.set_rotation(rotation)
+    path = str(tmp_path / f"made{rotation}.pdf")
     doc.save(path)
     return path
 
@@ -116,3 +117,13 @@ def test_pdf_sources_never_hold_the_evaluation_documents(tmp_path):
     crop, gt = random_crop(np.random.default_rng(0), (made,), 128, (16.0, 24.0), min_chars=10)
     assert crop.shape == (128, 128) and len(gt.chars) >= 10
     assert all(0 <= c.bbox[0] and c.bbox[2] <= 128 and 0 <= c.bbox[1] and c.bbox[3] <= 128 for c in gt.chars)
+
+
+def test_a_rotated_page_is_read_unrotated_with_boxes_on_the_ink(tmp_path):
+    """Text coordinates are the unrotated page's; the page is rendered unrotated to match them."""
+    lines = ["Rotated page, first line of text.", "A second line: 0123456789."]
+    path = _made_pdf(tmp_path, lines, rotation=90)
+    image, page = page_truth(open_pdf(path), 0, 72)
+    assert [ln.text for ln in page.lines] == lines and image.shape == (300, 400)
+    dev = _edge_deviation(path, 0, 72)
+    assert len(dev) >= 5 and dev.mean() < 0.1, dev.mean()

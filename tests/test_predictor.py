@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pxocr.infer import Predictor
 from pxocr.infer.windows import INK_MARGIN, ink_window
@@ -104,3 +105,19 @@ def test_shipped_models_by_name():
     assert resolve_model("some/file.onnx") == "some/file.onnx"
     for name in SHIPPED:
         assert Path(resolve_model(name)).is_file(), name  # every named model ships in the package
+
+
+@pytest.mark.parametrize("value, message", [("{not json", "not JSON"), ("[1, 2]", "not a JSON object"),
+                                            ('{"layout": 3}', "layout")])
+def test_unreadable_metadata_is_a_model_error(value, message, tmp_path):
+    import onnx
+
+    from pxocr.errors import ModelError
+    from pxocr.infer.predictor import default_model_path
+
+    m = onnx.load(default_model_path())
+    next(p for p in m.metadata_props if p.key == "pxocr").value = value
+    path = tmp_path / "bad.onnx"
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match=message):
+        Predictor(str(path))

@@ -31,7 +31,7 @@ def settle(draft: Draft, reading: Optional[Reading], cfg: DecodeConfig = DecodeC
         return []
     if reading is not None and cfg.spacing == "proportional":
         segs = _read_spaces(g, segs, reading, geo, cfg)
-    if reading is not None and cfg.geometry and cfg.recover_prob <= 1:
+    if reading is not None and cfg.geometry and cfg.recover_prob <= 1 and cfg.spacing == "fixed":  # on the pitch grid
         g, segs = _recover(g, segs, reading, geo, cfg)
     spaced = np.array([bool((gaps > 0).any()) for _, gaps in segs])
     _settle_classes(g, [seg for seg, _ in segs], geo, spaced, reading, cfg)

@@ -66,10 +66,15 @@ class Predictor:
         meta = self.session.get_modelmeta().custom_metadata_map.get("pxocr")
         if meta is None:
             raise ModelError(f"{path}: not a pxocr model (no 'pxocr' metadata)")
-        self.meta = json.loads(meta)
+        try:
+            self.meta = json.loads(meta)
+        except ValueError as e:
+            raise ModelError(f"{path}: its pxocr metadata is not JSON ({e})") from None
+        if not isinstance(self.meta, dict):
+            raise ModelError(f"{path}: its pxocr metadata is not a JSON object")
         try:
             check_layout(self.meta)
-        except ValueError as e:
+        except (ValueError, AttributeError) as e:
             raise ModelError(f"{path}: {e}") from None
         try:
             base = DecodeConfig(**self.meta.get("decode", {}))

@@ -66,7 +66,7 @@ def _outlines(buf: bytes, ext: str) -> Optional[_Outlines]:
             font = TTFont(io.BytesIO(buf))
             scale = 1.0 / font["head"].unitsPerEm
             glyphs = font.getGlyphSet()
-            ps_name = font["name"].getDebugName(6) or ""
+            ps_name = (font["name"].getDebugName(6) or "") if "name" in font else ""
             from fontTools.pens.boundsPen import BoundsPen
 
             bounds = {}
@@ -129,6 +129,8 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
     from its characters' origin and size."""
     fitz = _fitz()
     page = doc[index]
+    if page.rotation:  # text coordinates are the unrotated page's: render it unrotated too
+        page.set_rotation(0)
     scale = dpi / 72.0
     pix = page.get_pixmap(matrix=fitz.Matrix(scale, scale), colorspace=fitz.csGRAY, alpha=False)
     image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width).copy()
@@ -196,6 +198,7 @@ def open_pdf(path: str):
     except Exception as e:  # noqa: BLE001 - PyMuPDF raises several types
         raise InputError(f"{path}: not a readable PDF ({e})") from None
     if doc.needs_pass:
+        doc.close()
         raise InputError(f"{path}: the PDF is encrypted")
     return doc
 
@@ -266,11 +269,15 @@ def random_crop(rng: np.random.Generator, files: tuple[str, ...], size: int, em:
     """A ``size`` square crop of a random page of a random file, rendered so that its median text
     is ``em`` px (drawn from the range, resolutions in steps of ``DPI_STEP``), placed on a random
     character; None when ten tries find no crop with ``min_chars`` characters."""
+    if not files:
+        raise InputError(f"no PDF files to crop: apt-get install {' '.join(PDF_PACKAGES)}")
     for _ in range(10):
         path = files[int(rng.integers(len(files)))]
         try:
             doc = open_pdf(path)
         except InputError:
+            continue
+        if len(doc) == 0:
             continue
         index = int(rng.integers(len(doc)))
         sizes = [s["size"] for b in doc[index].get_text("dict")["blocks"] for ln in b.get("lines", [])

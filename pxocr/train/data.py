@@ -12,6 +12,7 @@ from ..decode.ctc import encode_text
 from ..document import Page
 from ..model.targets import encode
 from ..preprocess import to_input
+from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
 from .config import Stage
@@ -46,6 +47,8 @@ class SynthCrops(Dataset):
         p = np.array([stage.mix[n] for n in self.names], np.float64)
         self.p = p / p.sum()
         faces = font_set(stage.fonts) if stage.fonts else ()
+        for face in faces:  # every face checked now, not hours into a run when a worker first draws it
+            face_renderer(face.path)
         self.cfgs = {n: replace(preset(n), width=stage.crop, height=stage.crop,
                                 max_blocks=stage.max_blocks or max(4, stage.crop // 40), p_dense=stage.p_dense,
                                 p_symbols=stage.p_symbols, fonts=faces, size_min=stage.sizes[0],
