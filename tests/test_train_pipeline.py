@@ -253,3 +253,32 @@ def test_every_training_config_field_is_validated(change, message, tmp_path):
     path.write_text(json.dumps({"stages": [{"steps": 10}]} | change))
     with pytest.raises(UsageError, match=message):
         load_config(str(path))
+
+
+def test_font_fingerprint_follows_the_installed_fonts(monkeypatch):
+    from pxocr.synth import fonts
+    from pxocr.train.config import PRESETS
+    from pxocr.train.loop import font_fingerprint
+
+    if not fonts.catalogue():
+        pytest.skip("no catalogued fonts installed")
+    latin, tiny = PRESETS["latin"], PRESETS["tiny"]
+    assert font_fingerprint(latin) == font_fingerprint(latin) != font_fingerprint(tiny)
+    fewer = fonts.catalogue()[1:]
+    monkeypatch.setattr(fonts, "catalogue", lambda: fewer)
+    before = font_fingerprint(latin)
+    monkeypatch.undo()
+    assert font_fingerprint(latin) != before  # one font file fewer: another digest
+
+
+def test_resume_refuses_a_run_whose_fonts_differ(tmp_path):
+    import torch
+
+    from pxocr.errors import UsageError
+    from pxocr.train.config import PRESETS
+
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({"config": PRESETS["latin"].to_json(), "fonts": "0123456789abcdef", "step": 5}, run / "last.pt")
+    with pytest.raises(UsageError, match="font files installed here differ"):
+        train(str(run), PRESETS["latin"], resume=True, progress=False)

@@ -222,10 +222,20 @@ class _Run:
 
     def state(self) -> dict:
         state = {"model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
-                 "elapsed": self.elapsed, "config": self.cfg.to_json(), "model_preset": self.cfg.model}
+                 "elapsed": self.elapsed, "config": self.cfg.to_json(), "model_preset": self.cfg.model,
+                 "fonts": font_fingerprint(self.cfg)}
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         return state
+
+
+def font_fingerprint(cfg: TrainConfig) -> str:
+    """A digest of the font files a config's stages draw pages from (the catalogue is what
+    fontconfig finds installed): the same digest, the same pages for the same seed."""
+    import hashlib
+
+    paths = sorted({f.path for s in cfg.stages if s.fonts for f in font_set(s.fonts)})
+    return hashlib.sha1("\n".join(paths).encode()).hexdigest()[:16]
 
 
 def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) -> _Run:
@@ -238,6 +248,9 @@ def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) ->
     ck = torch.load(ckpt_path, weights_only=False) if resume and os.path.exists(ckpt_path) else None
     if ck is not None:  # a resumed run keeps its own config
         cfg = TrainConfig.from_dict(json.loads(ck["config"]))
+        if ck.get("fonts", font_fingerprint(cfg)) != font_fingerprint(cfg):
+            raise UsageError(f"{run_dir}: the font files installed here differ from the ones the run started with, "
+                             "so its pages would differ: install the same font packages (README) to resume it")
     torch.set_num_threads(cfg.threads)
     torch.set_flush_denormal(True)  # tiny gradients late in training are slow denormals on CPU
     torch.manual_seed(cfg.seed)
