@@ -20,10 +20,15 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 CURRENCIES = ["USD", "EUR", "GBP", "CHF", "JPY", "SEK", "$", "EUR ", "$ "]
 
 
-@lru_cache(maxsize=1)
-def words() -> tuple[str, ...]:
-    text = resources.files("pxocr.synth").joinpath("words.txt").read_text(encoding="ascii")
+@lru_cache(maxsize=None)
+def _word_list(name: str) -> tuple[str, ...]:
+    text = resources.files("pxocr.synth").joinpath(name).read_text(encoding="ascii")
     return tuple(w for w in text.split() if w)
+
+
+def words() -> tuple[str, ...]:
+    """The 502 words of documents (invoices, forms) that OCR-B pages are made of."""
+    return _word_list("words.txt")
 
 
 def _pick(rng: np.random.Generator, seq):
@@ -34,14 +39,18 @@ def _chars(rng: np.random.Generator, alphabet: str, n: int) -> str:
     return "".join(alphabet[i] for i in rng.integers(0, len(alphabet), n))
 
 
-def word(rng: np.random.Generator) -> str:
-    w = _pick(rng, words())
+def _cased(rng: np.random.Generator, w: str, p_upper: float, p_capital: float) -> str:
+    """``w`` in capitals with probability ``p_upper``, capitalised with ``p_capital``, else as is (one draw)."""
     r = rng.random()
-    if r < 0.25:
+    if r < p_upper:
         return w.upper()
-    if r < 0.55:
+    if r < p_upper + p_capital:
         return w.capitalize()
     return w
+
+
+def word(rng: np.random.Generator) -> str:
+    return _cased(rng, _pick(rng, words()), 0.25, 0.30)
 
 
 def pseudo_word(rng: np.random.Generator) -> str:
@@ -169,11 +178,9 @@ def mrz_td3(rng: np.random.Generator) -> tuple[str, str]:
     return line1, line2
 
 
-@lru_cache(maxsize=1)
 def dictionary() -> tuple[str, ...]:
     """24,000 English words (a sample of Debian's wamerican list), for prose in many fonts."""
-    text = resources.files("pxocr.synth").joinpath("words_en.txt").read_text(encoding="ascii")
-    return tuple(w for w in text.split() if w)
+    return _word_list("words_en.txt")
 
 
 _OPEN_CLOSE = [("(", ")"), ('"', '"'), ("'", "'"), ("[", "]")]
@@ -183,12 +190,7 @@ _SENTENCE_END = [".", ".", ".", ".", "?", "!", ":", ";"]
 def prose_word(rng: np.random.Generator) -> str:
     """A word as running text has it: mostly common words, lower case, sometimes a name."""
     w = _pick(rng, words()) if rng.random() < 0.55 else _pick(rng, dictionary())
-    r = rng.random()
-    if r < 0.06:
-        return w.upper()
-    if r < 0.18:
-        return w.capitalize()
-    return w
+    return _cased(rng, w, 0.06, 0.12)
 
 
 def prose(rng: np.random.Generator, n_words: int, p_symbols: float = P_SYMBOLS) -> list[str]:
