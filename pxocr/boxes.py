@@ -34,6 +34,12 @@ def union_box(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
+def union_of(boxes) -> tuple[float, float, float, float]:
+    """The smallest box holding every box of an iterable of 4-sequences (at least one), as a tuple."""
+    x0, y0, x1, y1 = union_box(list(boxes)).tolist()
+    return (x0, y0, x1, y1)
+
+
 def overlap_of_smaller(a, b) -> float:
     """Intersection of boxes ``a`` and ``b`` (4,) over the smaller one's area; 0 when apart."""
     w = min(a[2], b[2]) - max(a[0], b[0])

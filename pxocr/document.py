@@ -63,6 +63,12 @@ class Line:
             if name in self.extra:
                 raise ValueError(f"a line's {name} is its own field, not an extra key")
 
+    @property
+    def words(self) -> list[list[Char]]:
+        """The line's characters grouped into its space-separated words, in order."""
+        chars = iter(self.chars)
+        return [[next(chars) for _ in word] for word in self.text.split()]
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text, "bbox": _round(self.bbox)}
         if self.score is not None:
@@ -85,6 +91,8 @@ class Page:
     height: int
     lines: list[Line]
     image: str = ""
+    dpi: Optional[float] = None  # the resolution a PDF page was rendered at
+    page_size_pt: Optional[tuple[float, float]] = None  # a PDF page's (width, height) in points
 
     @property
     def text(self) -> str:
@@ -96,12 +104,13 @@ class Page:
         return [c for line in self.lines for c in line.chars]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "image": self.image,
-            "width": int(self.width),
-            "height": int(self.height),
-            "lines": [line.to_dict() for line in self.lines],
-        }
+        d: dict[str, Any] = {"image": self.image, "width": int(self.width), "height": int(self.height)}
+        if self.dpi is not None:
+            d["dpi"] = round(float(self.dpi), 4)
+        if self.page_size_pt is not None:
+            d["page_size_pt"] = [round(float(v), 4) for v in self.page_size_pt]
+        d["lines"] = [line.to_dict() for line in self.lines]
+        return d
 
     def to_json(self, indent: Optional[int] = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
@@ -118,7 +127,9 @@ class Page:
             extra = {k: v for k, v in ld.items() if k not in _LINE_KEYS}
             lines.append(Line(ld["text"], ld["bbox"], chars, ld.get("score"), extra, ld.get("baseline"),
                               ld.get("font_size")))
-        return cls(int(d.get("width", 0)), int(d.get("height", 0)), lines, str(d.get("image", "")))
+        size = d.get("page_size_pt")
+        return cls(int(d.get("width", 0)), int(d.get("height", 0)), lines, str(d.get("image", "")),
+                   d.get("dpi"), (float(size[0]), float(size[1])) if size else None)
 
 
 def load_pages(path: str) -> list[Page]:

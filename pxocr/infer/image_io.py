@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -36,6 +37,17 @@ FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WEBP", "GIF", "PPM")
 _ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 
 
+@dataclass(frozen=True)
+class InputPage:
+    """One page to read: its name (``file#3`` for page 3 of several), its gray pixels and, for a
+    PDF page, the resolution it was rendered at and its size in points."""
+
+    name: str
+    gray: np.ndarray
+    dpi: Optional[float] = None
+    size_pt: Optional[tuple[float, float]] = None
+
+
 def load_images(source: ImageSource) -> list[tuple[str, np.ndarray]]:
     """Load every page of ``source`` as ``(name, gray)``, ``gray`` a ``(H, W)`` uint8 array.
 
@@ -52,6 +64,26 @@ def load_images(source: ImageSource) -> list[tuple[str, np.ndarray]]:
 
 def iter_images(source: ImageSource) -> Iterator[tuple[str, np.ndarray]]:
     """Like :func:`load_images`, one page at a time (a long TIFF needs one page in memory)."""
+    for page in iter_pages(source):
+        yield page.name, page.gray
+
+
+def iter_pages(source: ImageSource, dpi: Optional[float] = None, pages=None,
+               skip_text: bool = False) -> Iterator[InputPage]:
+    """Every page of ``source`` as an :class:`InputPage`, one at a time; a PDF file's pages are
+    rendered (``pxocr.infer.pdf_input``: ``dpi``, ``pages`` ranges, ``skip_text``)."""
+    if isinstance(source, (str, os.PathLike)):
+        from .pdf_input import is_pdf, iter_pdf
+
+        path = Path(source)
+        if path.is_file() and is_pdf(path):
+            yield from iter_pdf(path, dpi=dpi, pages=pages, skip_text=skip_text, max_pixels=MAX_PIXELS)
+            return
+    for name, gray in _iter_raster(source):
+        yield InputPage(name, gray)
+
+
+def _iter_raster(source: ImageSource) -> Iterator[tuple[str, np.ndarray]]:
     if isinstance(source, np.ndarray):
         yield "<array>", _array_to_gray(source, "<array>")
     elif isinstance(source, Image.Image):

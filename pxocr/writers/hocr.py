@@ -20,10 +20,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Iterator, Optional, Sequence, Union
 
-import numpy as np
-
-from pxocr.boxes import union_box
+from pxocr.boxes import union_of as _union
 from pxocr.document import Box, Char, Line, Page
+from pxocr.writers.xmlutil import num, software, xml_text
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"
@@ -42,7 +41,6 @@ _TAIL = """ </body>
 </html>
 """
 _LINE_CLASSES = {"ocr_line", "ocr_header", "ocr_textfloat", "ocr_caption"}
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TITLE_PART = re.compile(r'(?:[^;"]|"(?:[^"\\]|\\.)*")+')
 
 
@@ -117,25 +115,16 @@ def _int_box(b: Box) -> str:
 
 
 def _float_box(b: Box) -> str:
-    return " ".join(_num(v) for v in b)
-
-
-def _num(v: float) -> str:
-    s = f"{v:.3f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
+    return " ".join(num(v) for v in b)
 
 
 def _pct(score: float) -> str:
-    return _num(round(100 * float(score), 2))
-
-
-def _union(boxes: Iterator[Box]) -> Box:
-    return tuple(union_box(np.array(list(boxes))).tolist())
+    return num(round(100 * float(score), 2))
 
 
 def _escape(s: str) -> str:
     """Text or attribute value -> XML: illegal characters become U+FFFD; ``\\r\\n\\t`` survive."""
-    s = _XML_ILLEGAL.sub("\ufffd", s)
+    s = xml_text(s)
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
                  ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#9;")):
         s = s.replace(a, b)
@@ -143,12 +132,7 @@ def _escape(s: str) -> str:
 
 
 def _system() -> str:
-    try:
-        from importlib.metadata import version
-
-        return f"pxocr {version('pxocr')}"
-    except Exception:  # not installed (running from a checkout)
-        return "pxocr"
+    return " ".join(software())
 
 
 # ---------------------------------------------------------------------------- reading
