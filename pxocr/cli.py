@@ -11,6 +11,7 @@ from typing import Callable, Optional, Sequence
 
 from . import __version__
 from .errors import ExitCode, InputError, PxocrError, UsageError
+from .writers.atomic import write_atomic
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -30,6 +31,23 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if v < 1:
         raise argparse.ArgumentTypeError(f"{text} must be >= 1")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return v
+
+
+def _quality(text: str) -> int:
+    v = _positive_int(text)
+    if v > 95:
+        raise argparse.ArgumentTypeError(f"{text} must be between 1 and 95")
     return v
 
 
@@ -86,51 +104,54 @@ def cmd_show(a: argparse.Namespace) -> int:
 
 
 def cmd_read(a: argparse.Namespace) -> int:
-    from .infer import Predictor, Result
-    from .infer.image_io import iter_images
-    from .writers.atomic import save_png_atomic, write_atomic
-    from .writers.hocr import to_hocr
-    from .writers.overlay import draw_boxes
-
-    if a.format == "overlay" and a.out is None and a.overlay is None:
-        raise UsageError("--format overlay writes PNG files: give --out DIR")
     from tqdm import tqdm
 
+    from .infer import Predictor
+    from .infer.image_io import iter_pages
+    from .infer.pdf_input import parse_pages
+    from .writers.formats import FORMATS, WriteOptions, render
+
+    fmt = FORMATS[a.format]
+    if fmt.binary and a.out is None:
+        raise UsageError(f"--format {fmt.name} writes files: give --out DIR")
+    ranges = parse_pages(a.pages) if a.pages else None
+    opt = WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact)
     pred = Predictor(a.model, threads=a.threads)
     if a.single_pass:
         pred = pred.with_zoom(below_em=0.0)
     failed = 0
-    # A progress bar on a terminal when results go to files and there is more than one image.
-    bar = tqdm(a.images, desc="read", unit="image",
-               disable=a.out is None or len(a.images) < 2 or not sys.stderr.isatty())
-    for path in bar:
+    # A progress bar on a terminal when results go to files; it counts pages.
+    bar = tqdm(desc="read", unit="page", disable=a.out is None or not sys.stderr.isatty())
+    for path in a.images:
+        def pages_of(p=path):
+            return iter_pages(p, dpi=a.dpi, pages=ranges, skip_text=a.skip_text)
+
         try:
-            pages, grays = [], []
-            for name, gray in iter_images(path):
-                pages.append(pred.predict(gray, os.path.basename(name)))
-                grays.append(gray)
-            res = Result(os.path.basename(str(path)), pages)
-            stem = Path(str(path)).stem
-            if a.format != "overlay":
-                body = {"text": lambda: res.text, "json": lambda: res.to_json(indent=1 if a.out else None),
-                        "hocr": lambda: to_hocr(pages)}[a.format]()
+            pages = []
+            for page in pages_of():
+                pages.append(pred.read_page(page))
+                bar.update(1)
+            name, stem = os.path.basename(str(path)), Path(str(path)).stem
+            images = (lambda: (p.gray for p in pages_of())) if fmt.needs_images or a.overlay else None
+            for suffix, body in render(fmt, name, pages, images, opt):
                 if a.out:
-                    ext = {"text": ".txt", "json": ".json", "hocr": ".hocr"}[a.format]
-                    write_atomic(os.path.join(a.out, stem + ext), body + "\n" if a.format == "text" else body)
+                    write_atomic(os.path.join(a.out, stem + suffix), body)
+                    if fmt.binary:
+                        bar.write(f"wrote {os.path.join(a.out, stem + suffix)}", file=sys.stderr)
                 else:
-                    print(body)
-            if a.format == "overlay" or a.overlay:
-                for k, (page, gray) in enumerate(zip(pages, grays)):
-                    suffix = f"-{k + 1}" if len(pages) > 1 else ""
-                    out = os.path.join(a.overlay or a.out, f"{stem}{suffix}.overlay.png")
-                    save_png_atomic(out, draw_boxes(gray, pred=page, zoom=a.zoom))
-                    print(f"wrote {out}", file=sys.stderr)
+                    sys.stdout.write(body.decode("utf-8") if fmt.name == "text" else body.decode("utf-8") + "\n")
+                    sys.stdout.flush()
+            if a.overlay and fmt.name != "overlay":
+                for suffix, body in render(FORMATS["overlay"], name, pages, images, opt):
+                    write_atomic(os.path.join(a.overlay, stem + suffix), body)
+                    bar.write(f"wrote {os.path.join(a.overlay, stem + suffix)}", file=sys.stderr)
         except InputError as e:
             bar.write(f"pxocr: error: {e}", file=sys.stderr)
             failed += 1
         except Exception as e:  # noqa: BLE001 - a fault while reading one file is that file's error alone
             bar.write(f"pxocr: error: {path}: reading failed ({type(e).__name__}: {e})", file=sys.stderr)
             failed += 1
+    bar.close()
     if failed:
         return ExitCode.INPUT if failed == len(a.images) else ExitCode.PARTIAL
     return ExitCode.OK
@@ -213,9 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_read_and_synth(sub) -> None:
-    r = sub.add_parser("read", help="read images: text, JSON, hOCR or box overlays")
-    r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF)")
-    r.add_argument("--format", choices=["text", "json", "hocr", "overlay"], default="text")
+    from .writers.formats import FORMATS, format_help
+
+    r = sub.add_parser("read", help="read images and PDFs: text, JSON, hOCR, ALTO, PAGE, searchable PDF, overlays")
+    r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF) or PDF files")
+    r.add_argument("--format", choices=list(FORMATS), default="text", help=format_help())
     r.add_argument("--out", help="write one file per image into this directory instead of stdout")
     r.add_argument("--overlay", metavar="DIR", help="also write a box overlay PNG per page into DIR")
     r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
@@ -225,6 +248,15 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--single-pass", action="store_true",
                    help="read once at the image's own scale: faster, but text under 24 px em is not read "
                         "again enlarged (about 6x the errors at 16 px)")
+    r.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution (default: "
+                   "from each page's text size, or its scan's resolution, or 300)")
+    r.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7,10- (default all)")
+    r.add_argument("--skip-text", action="store_true", help="PDF input: leave out pages that already carry text")
+    r.add_argument("--jpeg-quality", type=_quality, help="--format pdf: store page images as JPEG at this "
+                   "quality (1-95) instead of losslessly")
+    r.add_argument("--pdf-exact", action="store_true",
+                   help="--format pdf: each character's text box is exactly its glyph box; readers may then "
+                        "find spaces inside words (default: gaps within a word are closed just enough)")
     r.set_defaults(func=cmd_read)
 
     s = sub.add_parser("synth", help="write synthetic pages with exact ground truth")

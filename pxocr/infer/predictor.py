@@ -21,6 +21,7 @@ from ..document import Line, Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
 from . import zoom
+from .image_io import InputPage
 from .windows import TileConfig, ink_window, spans
 from .zoom import ZoomConfig
 
@@ -172,6 +173,12 @@ class Predictor:
         g, reader = self.detect(gray)
         lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
         return Page(w, h, lines, name)
+
+    def read_page(self, page: InputPage) -> Page:
+        """One input page (``pxocr.infer.image_io``) -> Page, with a PDF page's dpi and size."""
+        out = self.predict(page.gray, os.path.basename(page.name))
+        out.dpi, out.page_size_pt = page.dpi, page.size_pt
+        return out
 
     def read_small_again(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
         """The page's lines (a first reading) with its small text read a second time, enlarged

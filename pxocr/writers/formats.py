@@ -101,3 +101,19 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 def format_help() -> str:
     """One line per format, for ``--help``."""
     return "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values())
+
+
+def render(fmt: Format, name: str, pages: Sequence[Page], images: Optional[Images],
+           opt: WriteOptions = WriteOptions()) -> list[tuple[str, bytes]]:
+    """``(file name suffix, bytes)`` for each output of one document: one, or one per page for a
+    per-page format (suffix ``-1.overlay.png``, ... when there are several pages)."""
+    if not fmt.per_page:
+        return [(fmt.suffix, fmt.write(name, pages, images, opt))]
+    out = []
+    image_iter = images() if images is not None else None
+    for k, page in enumerate(pages):
+        gray = next(image_iter) if image_iter is not None else None
+        one = (lambda g=gray: iter([g])) if gray is not None else None
+        suffix = f"-{k + 1}{fmt.suffix}" if len(pages) > 1 else fmt.suffix
+        out.append((suffix, fmt.write(name, [page], one, opt)))
+    return out

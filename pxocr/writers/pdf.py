@@ -11,8 +11,8 @@ advance and ascender/descender (MuPDF, pdfminer.six, pdf.js) therefore boxes eac
 exactly as pxocr did; search, selection, copy and redaction hit the glyph. A space sits
 between two words across their gap, so copied text reads as the line does.
 
-Pixels become points as ``pt = px * 72 / dpi``: the page's ``dpi`` for a rendered PDF page,
-else :data:`DEFAULT_DPI`. Page images are kept losslessly (Flate) or, with
+A rendered PDF page keeps its size in points (``page_size_pt``); other pages are
+``px * 72 / dpi`` points wide and high, with the page's ``dpi`` or :data:`DEFAULT_DPI`. Page images are kept losslessly (Flate) or, with
 ``jpeg_quality``, as JPEG. The writer streams: one page image at a time is in memory.
 """
 
@@ -51,9 +51,9 @@ def to_pdf(out: BinaryIO, pages: Sequence[Page], images: Optional[Iterable[np.nd
     w.finish(kids)
 
 
-def text_layer(page: Page, scale: float, height_pt: float, exact: bool = False) -> bytes:
+def text_layer(page: Page, scale: tuple[float, float], height_pt: float, exact: bool = False) -> bytes:
     """The content-stream operators that put ``page``'s characters (and the spaces between its
-    words) on their boxes (:func:`layer_boxes`); ``scale`` is points per pixel.
+    words) on their boxes (:func:`layer_boxes`); ``scale`` is points per pixel in x and y.
 
     Each character's advance is its box's width; character spacing (``Tc``) then moves the pen
     on to the next character's left edge."""
@@ -111,13 +111,14 @@ def _baseline(line: Line) -> float:
     return float(median(tall))
 
 
-def _show(code: int, box: Box, gap: float, scale: float, height_pt: float) -> str:
+def _show(code: int, box: Box, gap: float, scale: tuple[float, float], height_pt: float) -> str:
     """One character: font size = box height, ``Tz`` so that its advance is the box width,
     ``Tc`` so that the pen then lands ``gap`` px further (both in points)."""
-    x0, y0, x1, y1 = (v * scale for v in box)
+    x0, x1 = box[0] * scale[0], box[2] * scale[0]
+    y0, y1 = box[1] * scale[1], box[3] * scale[1]
     size = max(y1 - y0, 1e-3)
     th = max((x1 - x0) / (size * _GLYPH_WIDTH / 1000.0), 1e-4)  # horizontal scaling, 1 = 100 %
-    tc = gap * scale / th
+    tc = gap * scale[0] / th
     cid = code if code <= 0xFFFF else 0xFFFD
     return f"/F1 {size:.4f} Tf {100 * th:.4f} Tz {tc:.4f} Tc 1 0 0 1 {x0:.4f} {height_pt - y1:.4f} Tm <{cid:04X}> Tj"
 
@@ -171,9 +172,11 @@ class _PdfWriter:
 
     def page(self, page: Page, gray: Optional[np.ndarray], font: int, jpeg_quality: Optional[int],
              exact: bool) -> int:
-        dpi = float(page.dpi or DEFAULT_DPI)
-        scale = 72.0 / dpi
-        w_pt, h_pt = page.width * scale, page.height * scale
+        if page.page_size_pt is not None:  # a rendered PDF page keeps its own size
+            w_pt, h_pt = page.page_size_pt
+        else:
+            w_pt, h_pt = (v * 72.0 / float(page.dpi or DEFAULT_DPI) for v in (page.width, page.height))
+        scale = (w_pt / page.width, h_pt / page.height)
         ops = []
         resources = f"/Font << /F1 {font} 0 R >>"
         if gray is not None:
