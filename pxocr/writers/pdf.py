@@ -7,13 +7,15 @@ bottom edge, its font size the box's height and its horizontal scaling (``Tz``) 
 advance is the box's width. The font is an embedded empty font (``glyphless.ttf``:
 ascender 1000, descender 0, every character one empty glyph 500 units wide, its text given
 by ``ToUnicode``), drawn in render mode 3 (invisible). A reader that boxes characters by
-advance and ascender/descender (MuPDF, pdfminer.six, pdf.js) therefore boxes each one
-exactly as pxocr did; search, selection, copy and redaction hit the glyph. A space sits
-between two words across their gap, so copied text reads as the line does.
+advance and ascender/descender (MuPDF, pdfminer.six, pdf.js) therefore boxes each one as
+pxocr did; search, selection, copy and redaction hit the glyph. A space sits between two
+words across their gap, and gaps inside a word are closed just enough that readers join
+its letters (:func:`layer_boxes`), so copied text reads as the line does.
 
 A rendered PDF page keeps its size in points (``page_size_pt``); other pages are
-``px * 72 / dpi`` points wide and high, with the page's ``dpi`` or :data:`DEFAULT_DPI`. Page images are kept losslessly (Flate) or, with
-``jpeg_quality``, as JPEG. The writer streams: one page image at a time is in memory.
+``px * 72 / dpi`` points wide and high, with the page's ``dpi`` or :data:`DEFAULT_DPI`.
+Page images are kept losslessly (Flate) or, with ``jpeg_quality``, as JPEG. The writer
+streams: one page image at a time is in memory.
 """
 
 from __future__ import annotations
