@@ -51,6 +51,15 @@ def _quality(text: str) -> int:
     return v
 
 
+def _region(text: str):
+    from .infer.regions import parse_region
+
+    try:
+        return parse_region(text)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 # --- subcommands -------------------------------------------------------------------------
 
 def cmd_synth(a: argparse.Namespace) -> int:
@@ -109,6 +118,7 @@ def cmd_read(a: argparse.Namespace) -> int:
     from .infer import Predictor
     from .infer.image_io import iter_pages
     from .infer.pdf_input import parse_pages
+    from .infer.regions import read_page_regions as read_regions_page
     from .writers.formats import FORMATS, WriteOptions, render
 
     fmt = FORMATS[a.format]
@@ -129,7 +139,7 @@ def cmd_read(a: argparse.Namespace) -> int:
         try:
             pages = []
             for page in pages_of():
-                pages.append(pred.read_page(page))
+                pages.append(read_regions_page(pred, page, a.region)[0] if a.region else pred.read_page(page))
                 bar.update(1)
             name, stem = os.path.basename(str(path)), Path(str(path)).stem
             images = (lambda: (p.gray for p in pages_of())) if fmt.needs_images or a.overlay else None
@@ -220,6 +230,51 @@ def cmd_export(a: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_find(a: argparse.Namespace) -> int:
+    import json
+
+    from .infer import Predictor
+    from .infer.image_io import iter_pages
+    from .infer.pdf_input import parse_pages
+    from .search import check_query, find_in_pages
+
+    check_query(a.text, a.max_edits)
+    if a.format == "overlay" and a.out is None:
+        raise UsageError("--format overlay writes a PNG: give --out FILE.png")
+    pred = Predictor(a.model, threads=a.threads)
+    if a.single_pass:
+        pred = pred.with_zoom(below_em=0.0)
+    ranges = parse_pages(a.pages) if a.pages else None
+    pages, grays = [], []
+    for page in iter_pages(a.image, dpi=a.dpi, pages=ranges):
+        pages.append(pred.read_page(page))
+        grays.append(page.gray if a.format == "overlay" else None)
+    hits = find_in_pages(pages, a.text, ignore_case=a.ignore_case, max_edits=a.max_edits,
+                         across_lines=a.across_lines)
+    if a.format == "overlay":
+        from .search import overlay_png
+
+        stem, suffix = os.path.splitext(a.out)
+        for k, (page, gray) in enumerate(zip(pages, grays)):
+            out = a.out if len(pages) == 1 else f"{stem}-{k + 1}{suffix or '.png'}"
+            write_atomic(out, overlay_png(gray, page, [m for m in hits if m.page == k], zoom=a.zoom))
+            print(f"wrote {out}", file=sys.stderr)
+    else:
+        if a.format == "json":
+            body = json.dumps({"image": os.path.basename(str(a.image)), "query": a.text,
+                               "ignore_case": a.ignore_case, "max_edits": a.max_edits,
+                               "across_lines": a.across_lines, "matches": [m.to_dict() for m in hits]},
+                              indent=1, ensure_ascii=False) + "\n"
+        else:
+            body = "".join(m.describe() + "\n" for m in hits)
+        if a.out:
+            write_atomic(a.out, body)
+        else:
+            sys.stdout.write(body)
+    print(f"{len(hits)} match{'' if len(hits) == 1 else 'es'}", file=sys.stderr)
+    return ExitCode.OK
+
+
 # --- parser ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _add_read_and_synth(sub)
     _add_show_eval_train_export(sub)
+    _add_find_serve(sub)
     return p
 
 
@@ -257,6 +313,10 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--pdf-exact", action="store_true",
                    help="--format pdf: each character's text box is exactly its glyph box; readers may then "
                         "find spaces inside words (default: gaps within a word are closed just enough)")
+    r.add_argument("--region", action="append", type=_region, metavar="X0,Y0,X1,Y1",
+                   help="read only inside this box (page pixels; repeat for several): a glyph belongs to it when "
+                        "its centre, taken at the middle of its line, lies inside the box grown by 3 px; each "
+                        "line's JSON records its region's index")
     r.set_defaults(func=cmd_read)
 
     s = sub.add_parser("synth", help="write synthetic pages with exact ground truth")
@@ -309,6 +369,27 @@ def _add_show_eval_train_export(sub) -> None:
     x.add_argument("--int8", action="store_true", help="static int8 quantisation, calibrated on synthetic pages")
     x.add_argument("--int8-format", choices=["qdq", "qop"], default="qdq", help="QDQ or QOperator (default qdq)")
     x.set_defaults(func=cmd_export)
+
+
+def _add_find_serve(sub) -> None:
+    f = sub.add_parser("find", help="find a text on a page: every occurrence with its glyph boxes")
+    f.add_argument("image", help="an image or PDF file")
+    f.add_argument("text", help="the text to find (runs of white space count as one space)")
+    f.add_argument("--ignore-case", action="store_true", help="compare lower-cased characters")
+    f.add_argument("--max-edits", type=int, default=0, metavar="K",
+                   help="also find stretches at most K edits (insertions, deletions, substitutions) away")
+    f.add_argument("--across-lines", action="store_true", help="a match may run over line breaks")
+    f.add_argument("--format", choices=["text", "json", "overlay"], default="text",
+                   help="text: one line per match (page:line: box, edits: text); json: every match with its "
+                        "glyph boxes; overlay: a PNG with the matches drawn (needs --out)")
+    f.add_argument("--out", help="write to this file instead of stdout (the PNG for --format overlay)")
+    f.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
+    f.add_argument("--model", help="ocrb (default), latin or an ONNX file")
+    f.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
+    f.add_argument("--single-pass", action="store_true", help="read once at the image's own scale (as for read)")
+    f.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution")
+    f.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7 (default all)")
+    f.set_defaults(func=cmd_find)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

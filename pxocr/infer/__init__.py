@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Sequence
 
 from .image_io import ImageSource, iter_pages
 from .predictor import Predictor
+from .regions import check_region, read_page_regions
 from .result import Result
 from .windows import TileConfig
 from .zoom import ZoomConfig
@@ -19,7 +20,8 @@ def _predictor(model: Optional[str], threads: int) -> Predictor:
 
 
 def read(source: ImageSource, model: Optional[str] = None, threads: int = 0, single_pass: bool = False,
-         dpi: Optional[float] = None, pages: Optional[str] = None, skip_text: bool = False) -> Result:
+         dpi: Optional[float] = None, pages: Optional[str] = None, skip_text: bool = False,
+         regions: Optional[Sequence[Sequence[float]]] = None) -> Result:
     """Read a path (an image or a PDF), PIL image or numpy array: every page's text and character boxes.
 
     The model loads once per (model, threads) and is reused by later calls. ``single_pass``:
@@ -28,6 +30,12 @@ def read(source: ImageSource, model: Optional[str] = None, threads: int = 0, sin
     ``pxocr.infer.pdf_input``), ``pages`` such as ``"1-3,7"``, ``skip_text`` to leave out pages
     that already carry text; boxes are in the rendered page's pixels, each page records its
     ``dpi`` and ``page_size_pt``.
+
+    ``regions``: boxes ``[x0, y0, x1, y1]`` in page pixels; only the text inside them is read, on
+    each page (``pxocr.infer.regions``: a glyph belongs to a region when its centre, taken at the
+    middle of its line, lies inside the region grown by 3 px). The pages then hold the regions'
+    lines, region after region, each with the extra key ``region`` (its index), and
+    ``Result.regions`` holds each page's ``Region`` objects (``.text``, ``.lines``, ``.chars``).
     """
     from .pdf_input import parse_pages
 
@@ -35,10 +43,17 @@ def read(source: ImageSource, model: Optional[str] = None, threads: int = 0, sin
     if single_pass:
         pred = pred.with_zoom(below_em=0.0)
     ranges = parse_pages(pages) if pages else None
-    out = [pred.read_page(p) for p in iter_pages(source, dpi=dpi, pages=ranges, skip_text=skip_text)]
-    if isinstance(source, (str, os.PathLike)):
-        return Result(os.fspath(source), out)
-    return Result(out[0].image if out else "<image>", out)
+    boxes = [check_region(b) for b in regions] if regions is not None else None
+    out, found = [], []
+    for p in iter_pages(source, dpi=dpi, pages=ranges, skip_text=skip_text):
+        if boxes is None:
+            out.append(pred.read_page(p))
+        else:
+            page, regs = read_page_regions(pred, p, boxes)
+            out.append(page)
+            found.append(regs)
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else out[0].image if out else "<image>"
+    return Result(name, out, found if boxes is not None else None)
 
 
 __all__ = ["Predictor", "Result", "TileConfig", "ZoomConfig", "read"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from ..document import Char, Line, Page
 from ..writers.jsonout import to_json
@@ -12,6 +13,7 @@ from ..writers.jsonout import to_json
 class Result:
     name: str
     pages: list[Page]
+    regions: Optional[list[list]] = None  # with ``read(..., regions=)``: per page, its ``regions.Region``s
 
     @property
     def text(self) -> str:
