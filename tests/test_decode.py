@@ -100,3 +100,18 @@ def test_negative_edge_distances_give_no_inverted_box():
         x0, y0, x1, y1 = c.bbox
         assert x1 >= x0 and y1 >= y0
         assert (x0, x1) == pytest.approx((14.0, 15.0)) and (y0, y1) == pytest.approx((20.0, 22.0))
+
+
+def test_alternatives_are_the_other_plausible_candidates():
+    from pxocr.charset import CHARSET
+    from pxocr.decode.settle import alternatives
+
+    idx = {c: i for i, c in enumerate(CHARSET)}
+    cands = np.array([[idx["O"], idx["0"], idx["Q"], idx["D"], idx["C"], idx["G"]],
+                      [idx["a"], idx["o"], idx["e"], idx["c"], idx["u"], idx["n"]]])
+    p = np.array([[0.6, 0.3, 0.06, 0.02, 0.01, 0.01], [0.97, 0.01, 0.01, 0.005, 0.0025, 0.0025]])
+    got = alternatives(cands, np.log(p) + 5.0, np.array([idx["O"], idx["a"]]))  # evidence up to a constant
+    assert got[0] == [{"char": "0", "score": 0.3}, {"char": "Q", "score": 0.06}]
+    assert got[1] == []  # a confident reading has none
+    # the chosen class need not be the most probable candidate (the line head may overrule)
+    assert [a["char"] for a in alternatives(cands[:1], np.log(p[:1]), np.array([idx["0"]]))[0]] == ["O", "Q"]

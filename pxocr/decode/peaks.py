@@ -35,7 +35,8 @@ def _maxpool3(a: np.ndarray) -> np.ndarray:
 @dataclass
 class Glyphs:
     """N detected glyphs: boxes (N, 4) px, scores (N,), classes (N,) int, baseline (N,) px,
-    size (N,) px em, the TOPK candidate classes (N, TOPK) best first and their log-probabilities."""
+    size (N,) px em, the TOPK candidate classes (N, TOPK) best first and their log-probabilities
+    (after settling, ``pxocr.decode.settle``: each candidate's settled evidence)."""
 
     boxes: np.ndarray
     scores: np.ndarray

@@ -111,6 +111,7 @@ def _settle_classes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray, spaced: 
     g.scores[idx] *= np.exp(det[rows, pick] - det[:, 0])
     g.classes[idx] = cands[rows, pick]
     g.cands[idx] = cands
+    g.logp[idx] = score  # the settled evidence, from which each glyph's alternatives come
 
 
 def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
@@ -129,6 +130,27 @@ def _redraw_boxes(g: Glyphs, segs: list[np.ndarray], geo: np.ndarray,
     g.boxes[idx] = np.where(ok[:, None], boxes, g.boxes[idx])
 
 
+ALT_MIN_P = 0.05  # an alternative reading is reported from this probability on
+ALT_MAX = 3
+
+
+def alternatives(cands: np.ndarray, score: np.ndarray, chosen: np.ndarray) -> list[list[dict]]:
+    """Per glyph, its other plausible readings: ``[{"char", "score"}, ...]`` best first, the score
+    the probability among its candidates (softmax of the settled evidence), kept from
+    :data:`ALT_MIN_P`, at most :data:`ALT_MAX`; empty for a glyph read with confidence."""
+    if len(cands) == 0:
+        return []
+    p = np.exp(score - score.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    order = np.argsort(-p, 1)
+    out = []
+    for k in range(len(cands)):
+        alt = [{"char": CHARSET[c], "score": round(float(p[k, j]), 4)}
+               for j in order[k] if (c := int(cands[k, j])) != chosen[k] and p[k, j] >= ALT_MIN_P]
+        out.append(alt[:ALT_MAX])
+    return out
+
+
 def _make_lines(g: Glyphs, segs: list[Segment]) -> list[Line]:
     """Line objects: the glyphs of each line in order, spaces from its gaps, its ink box, mean
     score, median baseline and font size."""
@@ -142,7 +164,9 @@ def _make_lines(g: Glyphs, segs: list[Segment]) -> list[Line]:
     score = (np.add.reduceat(g.scores[idx], start) / count).tolist()
     base = np.round(line_medians(g.baseline[idx], line, n), 3).tolist()
     size = np.round(line_medians(g.size[idx], line, n), 2).tolist()
-    chars = [Char(CHARSET[k], bx, sc) for k, bx, sc in zip(g.classes[idx].tolist(), b.tolist(), g.scores[idx].tolist())]
+    alts = alternatives(g.cands[idx], g.logp[idx], g.classes[idx])
+    chars = [Char(CHARSET[k], bx, sc, {"alternatives": alt} if alt else {})
+             for k, bx, sc, alt in zip(g.classes[idx].tolist(), b.tolist(), g.scores[idx].tolist(), alts)]
     out = []
     for k, (_, gaps) in enumerate(segs):
         cs = chars[start[k]:start[k] + count[k]]
