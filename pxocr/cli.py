@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_and_synth(sub)
     _add_show_eval_train_export(sub)
     _add_find_serve(sub)
+    from .batch.cli import add_batch_parser
+
+    add_batch_parser(sub)
     return p
 
 
