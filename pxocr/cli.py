@@ -275,6 +275,26 @@ def cmd_find(a: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_serve(a: argparse.Namespace) -> int:
+    from .errors import require
+
+    require("fastapi", "serve")
+    require("uvicorn", "serve")
+    require("python_multipart", "serve")
+    import uvicorn
+
+    from .serve import ServeConfig
+    from .serve.app import create_app
+
+    cfg = ServeConfig(model=a.model, threads=a.threads, workers=a.workers, queue=a.queue,
+                      max_upload_mb=a.max_upload_mb, max_pixels=a.max_pixels, max_pages=a.max_pages,
+                      timeout_s=a.timeout)
+    app = create_app(cfg)  # the model loads here, once, before the port opens
+    print(f"pxocr serve: http://{a.host}:{a.port}/ (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(app, host=a.host, port=a.port, log_level="warning" if a.quiet else "info")
+    return ExitCode.OK
+
+
 # --- parser ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -393,6 +413,24 @@ def _add_find_serve(sub) -> None:
     f.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution")
     f.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7 (default all)")
     f.set_defaults(func=cmd_find)
+
+    v = sub.add_parser("serve", help="an HTTP API (read, find, metrics) and a web page that draws every glyph "
+                                     "(needs pxocr[serve])")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    v.add_argument("--workers", type=_positive_int, default=1,
+                   help="readings at once, threads sharing the one loaded model (default 1)")
+    v.add_argument("--queue", type=int, default=4, help="readings that may wait for a worker; more get 503 "
+                                                       "with Retry-After (default 4)")
+    v.add_argument("--threads", type=int, default=0, help="inference threads per reading (0 = onnxruntime's choice)")
+    v.add_argument("--model", help="ocrb (default), latin or an ONNX file")
+    v.add_argument("--max-upload-mb", type=_positive_float, default=20.0, help="upload limit, MB (default 20; 413)")
+    v.add_argument("--max-pixels", type=_positive_int, default=50_000_000,
+                   help="largest page in pixels (default 50000000; 413)")
+    v.add_argument("--max-pages", type=_positive_int, default=20, help="pages an upload may have (default 20; 422)")
+    v.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds a request may take (default 60; 504)")
+    v.add_argument("--quiet", action="store_true", help="log warnings only, not each request")
+    v.set_defaults(func=cmd_serve)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
