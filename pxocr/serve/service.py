@@ -113,6 +113,7 @@ class Service:
     def read_job(self, deadline: float, data: bytes, name: str, opt: ReadOptions) -> Reply:
         from ..infer.regions import read_page_regions
         from ..writers.formats import FORMATS, WriteOptions, render
+        from ..writers.jsonout import to_json
 
         pred = self._predictor(opt.single_pass)
         fmt = FORMATS[opt.format]
@@ -124,7 +125,10 @@ class Service:
             self.metrics.add_pages(len(pages))
             images = (lambda: (p.gray for p in self._pages(path, name, opt.pages, opt.dpi, None))) \
                 if fmt.needs_images else None
-            outputs = _guard(name, lambda: render(fmt, name, pages, images, WriteOptions()))
+            if fmt.name == "json":  # the registry's schema without its indentation: json's C encoder, 10x faster
+                outputs = [(fmt.suffix, to_json(pages, name).encode("utf-8"))]
+            else:
+                outputs = _guard(name, lambda: render(fmt, name, pages, images, WriteOptions()))
         return _reply(outputs, name, MEDIA_TYPES.get(fmt.name, "application/octet-stream"))
 
     def find_job(self, deadline: float, data: bytes, name: str, opt: FindOptions) -> Reply:
