@@ -86,10 +86,30 @@ def _outputs(out: Path) -> dict[str, bytes]:
             if p.is_file() and p.name not in (MANIFEST, ".pxocr-batch.lock")}
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def resumed(pages, tmp_path_factory):
-    """A batch over ``pages`` with two worker processes, SIGKILLed (with its workers) once a few
-    inputs are recorded, then run again to the end. Returns (out dir, records at the kill,
+    """A batch over ``pages`` with two worker processes, its driver SIGKILLed once a few inputs
+    are recorded (the workers must end by themselves), then run again to the end. Returns (out dir, records at the kill,
     outputs at the kill, the second run's exit code and stderr)."""
     out = tmp_path_factory.mktemp("batch-out")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -100,11 +120,24 @@ def resumed(pages, tmp_path_factory):
         if sum(r["state"] == "done" for r in _records(out)) >= 6:
             break
         time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, "the batch ended before it could be killed part-way"
-    at_kill, outputs_at_kill = _records(out), _outputs(out)
+    workers = _children(proc.pid)
+    assert len(workers) >= 2 or not Path("/proc").is_dir()
+    try:
+        os.kill(proc.pid, signal.SIGKILL)  # the driver alone: its workers must notice and end
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the batch ended before it could be killed part-way"
+        at_kill, outputs_at_kill = _records(out), _outputs(out)
+        deadline = time.monotonic() + 30
+        while workers and time.monotonic() < deadline:
+            workers = [pid for pid in workers if _alive(pid)]
+            time.sleep(0.1)
+        assert not workers, f"worker processes {workers} outlived the killed driver"
+    finally:
+        proc.stderr.close()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of it, if the test failed
+        except ProcessLookupError:
+            pass
     second = subprocess.run(_batch_cmd(pages, out, "--jobs", "2"), capture_output=True, text=True, timeout=300)
     return out, at_kill, outputs_at_kill, second.returncode, second.stderr
 
@@ -235,3 +268,39 @@ def test_ray_batch_equals_local_batch(pages, resumed, tmp_path):
         for k in ("reason", "outputs", "sha256", "pages", "options") if r["state"] == "failed" else \
                 ("outputs", "sha256", "pages", "options"):
             assert r[k] == lr[k], (key, k)
+
+
+def test_a_worker_killed_fails_only_its_inputs_in_flight(pages, tmp_path):
+    """SIGKILL one worker process (as an out-of-memory killer would): the inputs in flight then
+    are recorded as failed with the reason, a fresh pool reads the rest, and --retry-failed
+    reads the failed ones again."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for p in sorted(pages.glob("p*.png"))[:16]:
+        (src / p.name).write_bytes(p.read_bytes())
+    proc = subprocess.Popen(_batch_cmd(src, out, "--jobs", "2"), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(_records(out)) < 2 and proc.poll() is None:
+            time.sleep(0.01)
+        victim = [pid for pid in _children(proc.pid) if "resource_tracker" not in Path(f"/proc/{pid}/cmdline")
+                  .read_bytes().decode(errors="replace")][:1]
+        assert victim, "no worker process found"
+        os.kill(victim[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    last = load(str(out / MANIFEST))
+    assert len(last) == 16
+    failed = [r for r in last.values() if r["state"] == "failed"]
+    assert failed and all("a worker process died while this input was in flight" in r["reason"] for r in failed)
+    assert proc.returncode == ExitCode.PARTIAL, err
+    assert "Traceback" not in err
+    code = subprocess.run(_batch_cmd(src, out, "--jobs", "2", "--retry-failed"), capture_output=True).returncode
+    assert code == ExitCode.OK
+    assert all(r["state"] in ("done", "skipped") for r in load(str(out / MANIFEST)).values())
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(p.stem + ".json" for p in src.iterdir())

@@ -7,7 +7,10 @@ Both yield an :class:`~pxocr.batch.work.Outcome` per input as inputs finish (not
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
+import threading
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,7 +31,16 @@ def run_inline(paths: Iterable[str], opt: ReadOptions) -> Iterator[Outcome]:
 def _init(opt: ReadOptions) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    threading.Thread(target=_exit_with_driver, args=(os.getppid(),), daemon=True).start()
     _worker = (load_predictor(opt), opt)
+
+
+def _exit_with_driver(driver: int) -> None:
+    """End this worker when the driver is gone (killed with SIGKILL, say): nothing would collect
+    its results, and the pool's queues would keep it waiting forever."""
+    while os.getppid() == driver:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _work(path: str) -> Outcome:
@@ -38,10 +50,9 @@ def _work(path: str) -> Outcome:
 
 
 def _context():
-    """forkserver where there is one (workers start from a clean process, without the driver's
-    threads or state), else spawn; never fork."""
-    methods = mp.get_all_start_methods()
-    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """spawn: each worker starts from a clean process (no copy of the driver's threads or state),
+    as a child of the driver, so that it sees the driver die (forkserver's workers would not)."""
+    return mp.get_context("spawn")
 
 
 def run_pool(paths: Iterable[str], opt: ReadOptions, jobs: int) -> Iterator[Outcome]:
@@ -63,16 +74,20 @@ def run_pool(paths: Iterable[str], opt: ReadOptions, jobs: int) -> Iterator[Outc
                 for fut in finished:
                     path = flight.pop(fut)
                     try:
-                        yield fut.result()
+                        out = fut.result()
                     except BrokenProcessPool:
+                        flight[fut] = path
                         raise
                     except Exception as e:  # noqa: BLE001 - e.g. a result that could not be sent back
-                        yield Outcome(path, False, [], 0, 0.0, f"{path}: reading failed ({type(e).__name__}: {e})")
+                        out = Outcome(path, False, [], 0, 0.0, f"{path}: reading failed ({type(e).__name__}: {e})")
+                    yield out
         except BrokenProcessPool:
-            for path in flight.values():
-                yield Outcome(path, False, [], 0, 0.0,
-                              f"{path}: a worker process died while this input was in flight (--retry-failed "
-                              "reads it again)")
+            for fut, path in flight.items():
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
+                    yield fut.result()  # finished before the pool broke
+                else:
+                    yield Outcome(path, False, [], 0, 0.0, f"{path}: a worker process died while this input was "
+                                                           "in flight (--retry-failed reads it again)")
             _stop(pool)
             continue
         except BaseException:  # Ctrl-C, or the caller stopped early: end the workers now

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from typing import Iterable, Iterator, Optional
 
-from ..errors import require
+from ..errors import PxocrError, require
 from .work import Outcome, ReadOptions, load_predictor, read_input
 
 
@@ -50,8 +50,11 @@ def connect(address: str) -> int:
     in this process) unless Ray is already initialised; returns the cluster's CPU count."""
     ray = require("ray", "batch")
     if not ray.is_initialized():
-        ray.init(address=None if address == "local" else address, log_to_driver=False,
-                 logging_level="ERROR", configure_logging=True)
+        try:
+            ray.init(address=None if address == "local" else address, log_to_driver=False,
+                     logging_level="ERROR", configure_logging=True)
+        except Exception as e:  # ConnectionError, ValueError, RuntimeError: Ray has no one type
+            raise PxocrError(f"--ray {address}: cannot join the Ray cluster ({_short(e)})") from None
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
