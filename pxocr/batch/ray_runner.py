@@ -9,7 +9,6 @@ installed on every node.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from typing import Iterable, Iterator, Optional
 
@@ -18,31 +17,22 @@ from .work import Outcome, ReadOptions, load_predictor, read_input
 
 
 class Reader:
-    """A Ray actor's state: one predictor, one onnxruntime thread, a private scratch folder."""
+    """A Ray actor's state: one predictor with one onnxruntime thread."""
 
     def __init__(self, opt: ReadOptions) -> None:
         self.opt = opt
         self.pred = load_predictor(opt)
-        self.scratch = tempfile.mkdtemp(prefix="pxocr-batch-")
 
     def read(self, path: str, data: bytes) -> Outcome:
         """Read ``data`` (the bytes of the driver's ``path``) under the same file name, so that
         its outputs are those of reading ``path`` itself."""
-        copy = os.path.join(self.scratch, os.path.basename(path))
-        try:
+        with tempfile.TemporaryDirectory(prefix="pxocr-batch-") as scratch:
+            copy = os.path.join(scratch, os.path.basename(path))
             with open(copy, "wb") as f:
                 f.write(data)
             out = read_input(self.pred, copy, self.opt)
-        finally:
-            try:
-                os.unlink(copy)
-            except FileNotFoundError:
-                pass
         out.path, out.reason = path, out.reason.replace(copy, path)
         return out
-
-    def __del__(self) -> None:
-        shutil.rmtree(getattr(self, "scratch", ""), ignore_errors=True)
 
 
 def connect(address: str) -> int:
