@@ -6,13 +6,13 @@ __version__ = "0.1.0"
 
 
 def read(source, model=None, threads: int = 0, single_pass: bool = False, dpi=None, pages=None,
-         skip_text: bool = False, regions=None):
+         skip_text: bool = False, regions=None, orientation: str = "0"):
     """Read an image or a PDF (path, PIL image or numpy array); see ``pxocr.infer.read``.
     ``regions``: boxes ``[x0, y0, x1, y1]`` (page px) to read alone (``pxocr.infer.regions``)."""
     from .infer import read as _read
 
     return _read(source, model=model, threads=threads, single_pass=single_pass, dpi=dpi, pages=pages,
-                 skip_text=skip_text, regions=regions)
+                 skip_text=skip_text, regions=regions, orientation=orientation)
 
 
 def find(source, text: str, ignore_case: bool = False, max_edits: int = 0, across_lines: bool = False,

@@ -126,7 +126,7 @@ def cmd_read(a: argparse.Namespace) -> int:
         raise UsageError(f"--format {fmt.name} writes files: give --out DIR")
     ranges = parse_pages(a.pages) if a.pages else None
     opt = WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact)
-    pred = Predictor(a.model, threads=a.threads)
+    pred = Predictor(a.model, threads=a.threads).with_capture(orientation=a.orientation)
     if a.single_pass:
         pred = pred.with_zoom(below_em=0.0)
     failed = 0
@@ -327,6 +327,9 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--single-pass", action="store_true",
                    help="read once at the image's own scale: faster, but text under 24 px em is not read "
                         "again enlarged (about 6x the errors at 16 px)")
+    r.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="0",
+                   help="the quarter turn (counter-clockwise) the pages have, or auto to find it per page "
+                        "(about 2-3x the time); dark paper, large, small and skewed text are handled always")
     r.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution (default: "
                    "from each page's text size, or its scan's resolution, or 300)")
     r.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7,10- (default all)")

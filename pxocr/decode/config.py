@@ -35,6 +35,8 @@ class DecodeConfig:
     ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
     mrz: bool = True  # lines that read as a passport MRZ take only its alphabet (pxocr.decode.mrz)
+    min_line_score: float = 0.0  # lines scoring less are not text (rules, textures, shapes); 0 = keep all
+    max_run: int = 5  # a line with a longer run of one letter ("nnnnnnnn") is not text
     # Boxes redrawn from the font on each line's fitted geometry (pxocr.decode.geometry.font_boxes)
     # where they lie within this many px plus em fraction of the detected edges; 0 = off.
     font_box_tol_px: float = 1.0

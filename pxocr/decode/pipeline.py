@@ -25,7 +25,28 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     when given (a model's line head on the draft's geometry), settled (``settle``)."""
     draft = draft_lines(g, cfg)
     reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
-    return settle(draft, reading, cfg)
+    return [ln for ln in settle(draft, reading, cfg) if looks_like_text(ln, cfg)]
+
+
+RULE_CHARS = "-_=~.'`"
+
+
+def looks_like_text(line: Line, cfg: DecodeConfig) -> bool:
+    """False for what ruled lines, textures and shapes read as: a line scoring under
+    ``cfg.min_line_score``, one made of a single rule-like mark repeated ("-----", "_____"), or
+    one with a run of more than ``cfg.max_run`` equal letters ("nnnnnnnn")."""
+    if line.score is not None and line.score < cfg.min_line_score:
+        return False
+    ink = line.text.replace(" ", "")
+    if len(ink) >= 3 and len(set(ink)) == 1 and ink[0] in RULE_CHARS:  # a drawn rule, read as "-----"
+        return False
+    run, prev = 0, ""
+    for c in line.text:
+        run = run + 1 if c == prev and c.isalpha() else 1
+        prev = c
+        if run > cfg.max_run:
+            return False
+    return True
 
 
 def decode(raw: np.ndarray, width: int, height: int, cfg: DecodeConfig = DecodeConfig(),

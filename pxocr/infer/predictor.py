@@ -20,7 +20,8 @@ from ..decode.ctc import read_lines
 from ..document import Line, Page
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
-from . import zoom
+from . import capture, zoom
+from .capture import CaptureConfig
 from .image_io import InputPage
 from .windows import TileConfig, ink_window, spans
 from .zoom import ZoomConfig
@@ -44,12 +45,19 @@ def resolve_model(model: Optional[str]) -> str:
     return shipped_model_path(model) if model in SHIPPED else model
 
 
+def _text_em(page: Page, min_chars: int = 8) -> Optional[float]:
+    """The page's text size: the median em of its lines, each counted once per character it holds
+    with a score of at least one half; None with fewer such characters (no text to size)."""
+    sizes = [ln.font_size for ln in page.lines for c in ln.chars if ln.font_size and (c.score or 0) >= 0.5]
+    return float(np.median(sizes)) if len(sizes) >= min_chars else None
+
+
 class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
                  decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),
-                 zoom: ZoomConfig = ZoomConfig()) -> None:
+                 zoom: ZoomConfig = ZoomConfig(), capture: CaptureConfig = CaptureConfig()) -> None:
         import onnxruntime as ort
 
         path = resolve_model(model_path)
@@ -107,6 +115,7 @@ class Predictor:
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
         self.zoom = zoom
+        self.capture = capture
         self.model_path = path
 
     def _run(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,13 +175,42 @@ class Predictor:
         return Glyphs.concat(parts), None
 
     def predict(self, gray: np.ndarray, name: str = "") -> Page:
-        """uint8 (H, W) page -> Page in the image's own pixels."""
+        """uint8 (H, W) page -> Page in the image's own pixels. The page is read in the view of
+        ``pxocr.infer.capture`` (upright, dark on light, text at a size the network reads well)."""
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
+        view = capture.normalise(gray, self.capture)
+        if self.capture.orientation == "auto":
+            view, page = self._upright(gray, view, name)
+        else:
+            page = self.read_view(view.gray, name)
+        em = _text_em(page)
+        if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
+            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
+            page = self.read_view(view.gray, name)
+        return view.to_input(page)
+
+    def read_view(self, gray: np.ndarray, name: str = "") -> Page:
+        """Read an image as it is (no capture normalisation)."""
         h, w = gray.shape
         g, reader = self.detect(gray)
         lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
         return Page(w, h, lines, name)
+
+    def _upright(self, gray: np.ndarray, view: "capture.View", name: str) -> tuple["capture.View", Page]:
+        """``orientation="auto"``: text running down the page is turned by 90 degrees first;
+        then the way up is the one of the two opposite turns whose reading scores better."""
+        ink = capture.measure(view.gray, self.capture.max_skew_deg)
+        base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
+        best = None
+        for k in (base, base + 2):
+            v = view if k == 0 else capture.normalise(gray, self.capture, turn=k)
+            page = self.read_view(v.gray, name)
+            chars = page.chars
+            score = float(np.mean([c.score for c in chars])) if chars else 0.0
+            if best is None or score > best[0]:
+                best = (score, v, page)
+        return best[1], best[2]
 
     def read_page(self, page: InputPage) -> Page:
         """One input page (``pxocr.infer.image_io``) -> Page, with a PDF page's dpi and size."""
@@ -199,6 +237,10 @@ class Predictor:
     def with_decode(self, **changes) -> "Predictor":
         """The same loaded model with these DecodeConfig fields changed."""
         return self._with(decode_cfg=replace(self.decode_cfg, **changes))
+
+    def with_capture(self, **changes) -> "Predictor":
+        """The same loaded model with these CaptureConfig fields changed (``orientation="auto"``, ...)."""
+        return self._with(capture=replace(self.capture, **changes))
 
     def with_zoom(self, **changes) -> "Predictor":
         """The same loaded model with these ZoomConfig fields changed (``below_em=0``: one pass)."""

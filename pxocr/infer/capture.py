@@ -1,0 +1,322 @@
+"""Real capture conditions: the page the model reads, made from the page a user gives.
+
+A page may be light text on dark paper, its text far larger or smaller than the sizes the
+network reads best, skewed, or turned. :func:`normalise` measures the page once and builds a
+:class:`View`: the image the model reads (upright, dark on light, text at a good size) and the
+mapping of its pixels back to the input's. :meth:`View.to_input` maps a page read in the view
+back: every character's ``bbox`` is the axis-aligned box of its ink in the input image
+(DESIGN.md 1.1); a line read skewed or turned also gets its ``angle`` (the direction its text
+runs in the input, degrees counter-clockwise from the x axis: 0 upright, 90 running up the
+page, 270 running down it, 4 a slight upward skew) and ``quad`` (its box's four corners in the
+input, clockwise from the top left of the text) as extra keys.
+
+The measures come from the page's ink (Otsu threshold, connected components with SciPy):
+
+- **polarity**: paper darker than mid-grey (the median pixel) with lighter ink: the page is
+  read inverted;
+- **text size**: the em is the 75th percentile of the glyph-like components' heights over
+  :data:`CAP_EM` (cap and ascender height, 0.72 em); above ``em_range`` the page is scaled down
+  so that it becomes ``large_to_em`` (high in the range, so that smaller text on the same page
+  stays readable). Text below the range is found by a first reading (the
+  model's own line sizes, which noise cannot fake as components can), and read again enlarged;
+- **skew**: the angle (within ``max_skew_deg``) at which the components' bottoms project onto
+  the fewest, sharpest rows (baselines), when those are clearly sharper (:data:`SKEW_GAIN`)
+  than the level rows;
+- **orientation**: ``auto`` asks whether most glyphs have their nearest neighbour beside them
+  or above them (text across the page: 0 or 180; down it: 90 or 270); which of the two is
+  upright is decided by reading both (the one with the better mean score).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from PIL import Image
+
+from ..document import Char, Line, Page
+
+CAP_EM = 0.72
+ORIENTATIONS = ("auto", "0", "90", "180", "270")
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    polarity: bool = True  # read light text on dark paper inverted
+    rescale: bool = True  # bring text outside em_range into it
+    em_range: tuple[float, float] = (16.0, 48.0)  # the sizes the network was trained on, roughly
+    large_to_em: float = 32.0  # text measured larger than the range is scaled to this em ...
+    small_to_em: float = 28.0  # ... and text read smaller, to this one
+    deskew: bool = True
+    min_skew_deg: float = 0.5  # smaller skews are read as they are
+    max_skew_deg: float = 10.0
+    orientation: str = "0"  # "auto", or the quarter turn the page has: "0", "90", "180", "270"
+
+    def __post_init__(self) -> None:
+        if self.orientation not in ORIENTATIONS:
+            from ..errors import UsageError
+
+            raise UsageError(f"orientation {self.orientation!r}: choose from {', '.join(ORIENTATIONS)}")
+
+
+@dataclass
+class Ink:
+    """What :func:`measure` finds on a page: threshold, whether the paper is dark, text em
+    (None: too few glyph-like components), skew in degrees (counter-clockwise)."""
+
+    threshold: float
+    dark_paper: bool
+    em: Optional[float]
+    skew: float
+    rows_vs_cols: float = 1.0  # glyphs with a neighbour beside them over those with one above or below
+    bottoms: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+
+def otsu(gray: np.ndarray) -> float:
+    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    p = hist / max(hist.sum(), 1.0)
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * np.arange(256))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
+    if not np.isfinite(between).any():  # one grey level: no split
+        return float(gray.flat[0]) + 0.5 if gray.size else 127.5
+    return float(np.nanargmax(np.where(np.isfinite(between), between, np.nan))) + 0.5
+
+
+def measure(gray: np.ndarray, max_skew_deg: float = 10.0) -> Ink:
+    """Measure a page's paper, text size and skew from its ink (on a copy at most ~1200 px wide)."""
+    from scipy import ndimage
+
+    d = max(1, int(max(gray.shape) // 1200))
+    small = gray if d == 1 else gray[: gray.shape[0] // d * d, : gray.shape[1] // d * d].reshape(
+        gray.shape[0] // d, d, gray.shape[1] // d, d).mean(axis=(1, 3))
+    paper = float(np.median(small))
+    thr = otsu(np.clip(small, 0, 255).astype(np.uint8))
+    dark = paper < thr  # the paper is on the dark side of the ink/paper split
+    ink = small > thr if dark else small < thr
+    if ink.mean() > 0.5 or abs(paper - thr) < 12:  # no contrast between two populations
+        return Ink(thr, dark and abs(paper - thr) >= 12, None, 0.0)
+    labels, n = ndimage.label(ink)
+    if n == 0:
+        return Ink(thr, dark, None, 0.0)
+    objs = ndimage.find_objects(labels)
+    hw = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start, s[0].stop, (s[1].start + s[1].stop) / 2)
+                   for s in objs], np.float64)
+    h, w = hw[:, 0], hw[:, 1]
+    glyph = (h >= 3) & (h <= small.shape[0] / 3) & (w <= 4 * h) & (w >= 1)
+    if glyph.sum() < 8:
+        return Ink(thr, dark, None, 0.0)
+    em = float(np.percentile(h[glyph], 75)) / CAP_EM * d
+    tall = glyph & (h >= 0.6 * CAP_EM * em / d)  # letters that stand on the baseline, most of them
+    pts = hw[tall if tall.sum() >= 8 else glyph][:, [3, 2]] * d  # (x, y) bottom centres in input pixels
+    skew = _skew(pts, em, max_skew_deg)
+    centres = np.stack([hw[glyph][:, 3], hw[glyph][:, 2] - hw[glyph][:, 0] / 2], 1) * d
+    return Ink(thr, dark, em, skew, _horizontal_neighbours(centres), pts)
+
+
+def _horizontal_neighbours(centres: np.ndarray) -> float:
+    """How much more often a glyph's nearest neighbour lies beside it than above or below it
+    (>1: text runs across the page, <1: down it)."""
+    from scipy.spatial import cKDTree
+
+    if len(centres) < 3:
+        return 1.0
+    _, idx = cKDTree(centres).query(centres, k=2)
+    delta = np.abs(centres[idx[:, 1]] - centres)
+    across = float((delta[:, 0] > delta[:, 1]).sum())
+    return (across + 1.0) / (len(centres) - across + 1.0)
+
+
+def _profile_sharpness(q: np.ndarray, bin_px: float) -> np.ndarray:
+    """Sum of squared counts of ``q`` (A, N) binned by ``bin_px``, per row: high when points share rows."""
+    idx = np.floor((q - q.min(axis=1, keepdims=True)) / bin_px).astype(np.int64)
+    out = np.empty(len(q))
+    for k, row in enumerate(idx):
+        c = np.bincount(row)
+        out[k] = float((c.astype(np.float64) ** 2).sum())
+    return out
+
+
+def _skew(pts: np.ndarray, em: float, max_deg: float) -> float:
+    """The angle (degrees, counter-clockwise) at which baseline points line up best."""
+    x, y = pts[:, 0], pts[:, 1]
+    bin_px = max(1.0, em / 16)
+    coarse = np.arange(-max_deg, max_deg + 1e-9, 0.25)
+    t = np.radians(coarse)[:, None]
+    s = _profile_sharpness(y[None] * np.cos(t) + x[None] * np.sin(t), bin_px)
+    best = coarse[int(np.argmax(s))]
+    level = _profile_sharpness(y[None], bin_px)[0]
+    if abs(best) >= max_deg - 0.3 or s.max() < SKEW_GAIN * level:  # no clear angle: read as it is
+        return 0.0
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    t = np.radians(fine)[:, None]
+    sf = _profile_sharpness(y[None] * np.cos(t) + x[None] * np.sin(t), bin_px)
+    return float(fine[int(np.argmax(sf))])
+
+
+SKEW_GAIN = 1.15  # a skew is corrected when its baselines are this much sharper than the level ones
+
+
+@dataclass
+class View:
+    """The image the model reads and how its pixels map back to the input's."""
+
+    gray: np.ndarray
+    input_gray: np.ndarray
+    turn: int = 0  # quarter turns counter-clockwise that made the input upright
+    inverted: bool = False
+    angle: float = 0.0  # degrees counter-clockwise that the upright text had (undone before reading)
+    scale: float = 1.0  # view pixels per upright pixel
+    threshold: float = 128.0
+    _back: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list, repr=False)
+
+    @property
+    def identity(self) -> bool:
+        return not self._back
+
+    def points_to_input(self, pts: np.ndarray) -> np.ndarray:
+        """(N, 2) view points (x, y) -> input points."""
+        for fn in reversed(self._back):
+            pts = fn(pts)
+        return pts
+
+    def to_input(self, page: Page) -> Page:
+        """A page read in the view, in the input's pixels."""
+        if self.identity:
+            return page
+        h, w = self.input_gray.shape
+        lines = []
+        for ln in page.lines:
+            chars = [Char(c.char, self._char_box(c.bbox), c.score, dict(c.extra)) for c in ln.chars]
+            quad = self.points_to_input(_corners(ln.bbox))
+            extra = dict(ln.extra)
+            if self.turn or self.angle:
+                extra["angle"] = round((self.angle - 90.0 * self.turn) % 360.0, 3)
+                extra["quad"] = [[round(float(x), 3), round(float(y), 3)] for x, y in quad]
+            box = _union([c.bbox for c in chars]) if chars else _aabb(quad)
+            straight = not self.turn and not self.angle
+            baseline = ln.baseline / self.scale if straight and ln.baseline is not None else None
+            size = ln.font_size / self.scale if ln.font_size is not None else None
+            lines.append(Line(ln.text, box, chars, ln.score, extra, baseline, size))
+        return Page(w, h, lines, page.image, page.dpi, page.page_size_pt)
+
+    def _char_box(self, b) -> tuple[float, float, float, float]:
+        quad = self.points_to_input(_corners(b))
+        box = _aabb(quad)
+        if self.angle:  # a rotated box's axis-aligned box is larger than the ink: tighten to the ink
+            box = _tighten(self.input_gray, quad, box, self.threshold, self.inverted)
+        return box
+
+
+def _corners(b) -> np.ndarray:
+    x0, y0, x1, y1 = b
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+
+
+def _aabb(pts: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+
+
+def _union(boxes) -> tuple[float, float, float, float]:
+    b = np.array(boxes)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _tighten(gray: np.ndarray, quad: np.ndarray, box, thr: float, inverted: bool):
+    """The box of the ink pixels inside ``quad`` (pixel centres), within ``box``; ``box`` if none."""
+    h, w = gray.shape
+    x0, y0 = max(0, int(math.floor(box[0]))), max(0, int(math.floor(box[1])))
+    x1, y1 = min(w, int(math.ceil(box[2]))), min(h, int(math.ceil(box[3])))
+    if x1 <= x0 or y1 <= y0:
+        return box
+    patch = gray[y0:y1, x0:x1]
+    ink = patch > thr if inverted else patch < thr
+    yy, xx = np.mgrid[y0:y1, x0:x1] + 0.5
+    inside = np.ones_like(ink)
+    for k in range(4):  # left of every edge of the clockwise quad (y down)
+        (ax, ay), (bx, by) = quad[k], quad[(k + 1) % 4]
+        inside &= (bx - ax) * (yy - ay) - (by - ay) * (xx - ax) >= -0.5 * math.hypot(bx - ax, by - ay)
+    ys, xs = np.nonzero(ink & inside)
+    if len(xs) == 0:
+        return box
+    return (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))
+
+
+def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,
+              scale: Optional[float] = None) -> View:
+    """The view to read ``gray`` in (``turn``: quarter turns counter-clockwise to apply first;
+    None: from ``cfg.orientation``, ``auto`` meaning the row/column test of :func:`measure`).
+
+    Text measured larger than ``cfg.em_range`` is scaled down here; ``scale`` resamples by that
+    factor instead (text found too small by a first reading: ``Predictor.predict``)."""
+    view = View(gray, gray)
+    if turn is None:
+        turn = 0 if cfg.orientation in ("auto", "0") else (4 - int(cfg.orientation) // 90) % 4
+    if turn:
+        _turn(view, turn)
+    if not (cfg.polarity or cfg.rescale or cfg.deskew):
+        return view
+    ink = measure(view.gray, cfg.max_skew_deg)
+    view.threshold = ink.threshold
+    if cfg.polarity and ink.dark_paper:
+        view.gray = 255 - view.gray
+        view.inverted = True
+        view._back.append(lambda p: p)
+    if cfg.deskew and ink.em is not None and cfg.min_skew_deg <= abs(ink.skew) <= cfg.max_skew_deg:
+        _rotate(view, ink.skew)
+    if scale is not None:
+        _rescale(view, scale)
+    elif cfg.rescale and ink.em is not None and ink.em > cfg.em_range[1]:
+        _rescale(view, cfg.large_to_em / ink.em)
+    return view
+
+
+def _turn(view: View, k: int) -> None:
+    h, w = view.gray.shape
+    view.gray = np.ascontiguousarray(np.rot90(view.gray, k))
+    view.turn = k
+    view._back.append(lambda p: _turned_points(p, k, w, h))
+
+
+def _turned_points(p: np.ndarray, k: int, w: int, h: int) -> np.ndarray:
+    """Points of an image turned ``k`` quarter turns counter-clockwise from a (w, h) input, back in the input."""
+    x, y = p[:, 0], p[:, 1]
+    if k == 1:  # turned: (x', y') = (y, w - x)
+        return np.stack([w - y, x], 1)
+    if k == 2:
+        return np.stack([w - x, h - y], 1)
+    if k == 3:  # turned: (x', y') = (h - y, x)
+        return np.stack([y, h - x], 1)
+    return p
+
+
+def _rotate(view: View, degrees: float) -> None:
+    """Undo a skew of ``degrees`` (counter-clockwise): rotate clockwise by it, canvas grown, paper filled."""
+    h, w = view.gray.shape
+    paper = int(np.median(view.gray))
+    im = Image.fromarray(view.gray).rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
+    view.gray = np.asarray(im)
+    view.angle = degrees
+    nw, nh = im.size
+    t = math.radians(degrees)
+    cos, sin = math.cos(t), math.sin(t)
+
+    def back(p: np.ndarray) -> np.ndarray:  # counter-clockwise by t about the centres
+        dx, dy = p[:, 0] - nw / 2, p[:, 1] - nh / 2
+        return np.stack([w / 2 + dx * cos + dy * sin, h / 2 - dx * sin + dy * cos], 1)
+
+    view._back.append(back)
+
+
+def _rescale(view: View, s: float) -> None:
+    h, w = view.gray.shape
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    resample = Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC
+    view.gray = np.asarray(Image.fromarray(view.gray).resize((nw, nh), resample))
+    sx, sy = nw / w, nh / h
+    view.scale *= (sx + sy) / 2
+    view._back.append(lambda p: p / np.array([sx, sy]))

@@ -1,0 +1,134 @@
+"""Capture conditions applied to a page and its ground truth: scale, skew, quarter turns,
+inversion, and pages without text.
+
+Each transform takes ``(image, page)`` and returns the transformed pair, boxes in the new
+image's pixels (DESIGN.md 1.1):
+
+- :func:`scaled`: the image resampled by ``s`` (Pillow, area-correct), every box times ``s``;
+  exact, since Pillow maps pixel ``[i, i+1)`` onto ``[s*i, s*(i+1))``.
+- :func:`turned`: ``k`` quarter turns counter-clockwise (``numpy.rot90``); exact. The line
+  and character order stays that of the upright text.
+- :func:`skewed`: rotated by ``degrees`` counter-clockwise about the centre, the canvas grown
+  to hold it, filled with the paper; each character's box becomes the axis-aligned box of its
+  rotated box (slightly larger than its ink), each line gets its ``angle``.
+- :func:`inverted`: light text on dark paper (``255 - image``); boxes unchanged.
+
+:func:`blank_page` draws pages that hold no text (white, flat grey, noise, JPEG noise, paper
+texture, ruled lines, gradients, random shapes).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from pxocr.document import Char, Line, Page
+
+BLANK_KINDS = ("white", "grey", "noise", "jpeg", "texture", "ruled", "gradient", "shapes")
+
+
+def _map(page: Page, width: int, height: int, fn: Callable[[tuple], tuple], **line_extra) -> Page:
+    lines = []
+    for ln in page.lines:
+        chars = [Char(c.char, fn(c.bbox), c.score, dict(c.extra)) for c in ln.chars]
+        box = (min(c.bbox[0] for c in chars), min(c.bbox[1] for c in chars),
+               max(c.bbox[2] for c in chars), max(c.bbox[3] for c in chars)) if chars else fn(ln.bbox)
+        lines.append(Line(ln.text, box, chars, ln.score, {**ln.extra, **line_extra}))
+    return Page(width, height, lines, page.image)
+
+
+def scaled(image: np.ndarray, page: Page, s: float) -> tuple[np.ndarray, Page]:
+    h, w = image.shape
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    sx, sy = nw / w, nh / h
+    im = Image.fromarray(image).resize((nw, nh), Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC)
+    return np.asarray(im), _map(page, nw, nh, lambda b: (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy))
+
+
+def turned(image: np.ndarray, page: Page, k: int) -> tuple[np.ndarray, Page]:
+    """``k`` quarter turns counter-clockwise."""
+    k %= 4
+    h, w = image.shape
+    out = np.ascontiguousarray(np.rot90(image, k))
+    fns = {
+        0: lambda b: b,
+        1: lambda b: (b[1], w - b[2], b[3], w - b[0]),
+        2: lambda b: (w - b[2], h - b[3], w - b[0], h - b[1]),
+        3: lambda b: (h - b[3], b[0], h - b[1], b[2]),
+    }
+    return out, _map(page, out.shape[1], out.shape[0], fns[k])
+
+
+def skewed(image: np.ndarray, page: Page, degrees: float) -> tuple[np.ndarray, Page]:
+    h, w = image.shape
+    paper = int(np.median(image[:4].tolist() + image[-4:].tolist()))
+    im = Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
+    nw, nh = im.size
+    t = math.radians(degrees)
+    cos, sin = math.cos(t), math.sin(t)
+
+    def fn(b):
+        xs, ys = [], []
+        for x, y in ((b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3])):
+            dx, dy = x - w / 2, y - h / 2  # counter-clockwise on screen (y down)
+            xs.append(nw / 2 + dx * cos + dy * sin)
+            ys.append(nh / 2 - dx * sin + dy * cos)
+        return (min(xs), min(ys), max(xs), max(ys))
+
+    return np.asarray(im), _map(page, nw, nh, fn, angle=float(degrees))
+
+
+def inverted(image: np.ndarray, page: Page) -> tuple[np.ndarray, Page]:
+    return 255 - image, page
+
+
+def blank_page(kind: str, seed: int, width: int = 640, height: int = 640) -> np.ndarray:
+    """A page without text of one of :data:`BLANK_KINDS`."""
+    rng = np.random.default_rng(seed)
+    paper = float(rng.uniform(200, 250))
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    if kind == "white":
+        img = np.full((height, width), 255.0)
+    elif kind == "grey":
+        img = np.full((height, width), float(rng.uniform(120, 200)))
+    elif kind == "noise":
+        img = paper + rng.normal(0, rng.uniform(8, 30), (height, width))
+    elif kind == "jpeg":
+        noisy = np.clip(paper + rng.normal(0, 12, (height, width)), 0, 255).astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(noisy).save(buf, format="JPEG", quality=int(rng.integers(10, 40)))
+        return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"))
+    elif kind == "texture":
+        coarse = rng.normal(0, 1, (height // 16 + 2, width // 16 + 2)).astype(np.float32)
+        up = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC))
+        img = paper + 10 * up + rng.normal(0, 4, (height, width))
+    elif kind == "ruled":
+        img = np.full((height, width), paper)
+        gap = int(rng.integers(18, 40))
+        for y in range(int(rng.integers(10, 30)), height, gap):
+            img[y:y + int(rng.integers(1, 3))] = paper - rng.uniform(60, 140)
+        img[:, int(rng.integers(40, 90))] = paper - 90
+    elif kind == "gradient":
+        a, b = rng.uniform(-0.2, 0.2, 2)
+        img = 128 + a * xx + b * yy + 40 * np.sin(xx / rng.uniform(80, 200))
+    elif kind == "shapes":
+        from PIL import ImageDraw
+
+        im = Image.new("L", (width, height), int(paper))
+        draw = ImageDraw.Draw(im)
+        for _ in range(int(rng.integers(3, 9))):
+            x0, y0 = rng.uniform(0, width), rng.uniform(0, height)
+            x1, y1 = x0 + rng.uniform(30, 250), y0 + rng.uniform(30, 250)
+            shade = int(rng.uniform(0, 160))
+            if rng.random() < 0.5:
+                draw.ellipse((x0, y0, x1, y1), outline=shade, width=int(rng.integers(1, 5)))
+            else:
+                draw.rectangle((x0, y0, x1, y1), fill=shade)
+        return np.asarray(im)
+    else:
+        raise ValueError(f"unknown blank page kind {kind!r}: choose from {', '.join(BLANK_KINDS)}")
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
