@@ -244,12 +244,14 @@ def test_long_pdf_reads_in_bounded_memory(tmp_path):
         page.insert_text((20, 60), f"PAGE {k + 1:03d} OF 500", fontsize=16, fontname="cour")
     path = tmp_path / "long.pdf"
     doc.save(path)
+    # VmHWM, the peak of this process's own memory: getrusage's ru_maxrss would carry the forking
+    # parent's (pytest's) size across the exec
     code = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from pxocr.cli import main\n"
         "rc = main(['read', sys.argv[1], '--dpi', '72', '--single-pass', '--threads', '1', '--format', 'json',"
         " '--out', sys.argv[2]])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024)\n"
         "sys.exit(rc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "out")],
