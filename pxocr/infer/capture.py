@@ -71,31 +71,45 @@ class Ink:
     dark_paper: bool
     em: Optional[float]
     skew: float
-    rows_vs_cols: float = 1.0  # glyphs with a neighbour beside them over those with one above or below
-    bottoms: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # of the glyph-like components
+
+    @property
+    def rows_vs_cols(self) -> float:
+        """Glyphs whose nearest neighbour lies beside them over those with one above or below it
+        (>1: text runs across the page, <1: down it)."""
+        return _horizontal_neighbours(self.centres)
 
 
-def otsu(gray: np.ndarray) -> float:
-    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+def otsu(hist: np.ndarray) -> float:
+    """Otsu's threshold of a 256-bin grey-level histogram."""
+    hist = hist.astype(np.float64)
     p = hist / max(hist.sum(), 1.0)
     omega = np.cumsum(p)
     mu = np.cumsum(p * np.arange(256))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
     if not np.isfinite(between).any():  # one grey level: no split
-        return float(gray.flat[0]) + 0.5 if gray.size else 127.5
+        return float(np.argmax(hist)) + 0.5
     return float(np.nanargmax(np.where(np.isfinite(between), between, np.nan))) + 0.5
 
 
 def measure(gray: np.ndarray, max_skew_deg: float = 10.0) -> Ink:
-    """Measure a page's paper, text size and skew from its ink (on a copy at most ~1200 px wide)."""
+    """Measure a page's paper, text size and skew from its ink (a large page on a reduced copy)."""
+    return _measure_at(gray, max(1, int(max(gray.shape) // MEASURE_PX)), max_skew_deg)
+
+
+MEASURE_PX = 1200  # pages larger than this on a side are measured on a reduced copy
+
+
+def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     from scipy import ndimage
 
-    d = max(1, int(max(gray.shape) // 1200))
     small = gray if d == 1 else gray[: gray.shape[0] // d * d, : gray.shape[1] // d * d].reshape(
         gray.shape[0] // d, d, gray.shape[1] // d, d).mean(axis=(1, 3))
-    paper = float(np.median(small))
-    thr = otsu(np.clip(small, 0, 255).astype(np.uint8))
+    sample = np.clip(small[::2, ::2], 0, 255).astype(np.uint8)  # grey levels: every fourth pixel will do
+    hist = np.bincount(sample.ravel(), minlength=256)
+    paper = float(np.searchsorted(np.cumsum(hist), (hist.sum() + 1) / 2))  # the median grey level
+    thr = otsu(hist)
     dark = paper < thr  # the paper is on the dark side of the ink/paper split
     ink = small > thr if dark else small < thr
     if ink.mean() > 0.5 or abs(paper - thr) < 12:  # no contrast between two populations
@@ -115,12 +129,10 @@ def measure(gray: np.ndarray, max_skew_deg: float = 10.0) -> Ink:
     pts = hw[tall if tall.sum() >= 8 else glyph][:, [3, 2]] * d  # (x, y) bottom centres in input pixels
     skew = _skew(pts, em, max_skew_deg)
     centres = np.stack([hw[glyph][:, 3], hw[glyph][:, 2] - hw[glyph][:, 0] / 2], 1) * d
-    return Ink(thr, dark, em, skew, _horizontal_neighbours(centres), pts)
+    return Ink(thr, dark, em, skew, centres)
 
 
 def _horizontal_neighbours(centres: np.ndarray) -> float:
-    """How much more often a glyph's nearest neighbour lies beside it than above or below it
-    (>1: text runs across the page, <1: down it)."""
     from scipy.spatial import cKDTree
 
     if len(centres) < 3:
