@@ -45,6 +45,24 @@ def resolve_model(model: Optional[str]) -> str:
     return shipped_model_path(model) if model in SHIPPED else model
 
 
+def _inside(page: Page) -> Page:
+    """The page with every box clipped to the image (a glyph at the edge may be predicted past it)."""
+    w, h = page.width, page.height
+
+    def clip(b):
+        x0, y0 = min(max(b[0], 0.0), w), min(max(b[1], 0.0), h)
+        return (x0, y0, min(max(b[2], x0), w), min(max(b[3], y0), h))
+
+    for line in page.lines:
+        for c in line.chars:
+            c.bbox = clip(c.bbox)
+        line.bbox = clip(line.bbox)
+        for name in ("baseline", "font_size"):
+            if getattr(line, name) is not None:
+                setattr(line, name, float(getattr(line, name)))
+    return page
+
+
 def _text_em(page: Page, min_chars: int = 8) -> Optional[float]:
     """The page's text size: the median em of its lines, each counted once per character it holds
     with a score of at least one half; None with fewer such characters (no text to size)."""
@@ -188,7 +206,7 @@ class Predictor:
         if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
-        return view.to_input(page)
+        return _inside(view.to_input(page))
 
     def read_view(self, gray: np.ndarray, name: str = "") -> Page:
         """Read an image as it is (no capture normalisation)."""
