@@ -28,4 +28,12 @@ def find(source, text: str, ignore_case: bool = False, max_edits: int = 0, acros
                          across_lines=across_lines)
 
 
-__all__ = ["find", "read", "__version__"]
+def read_mrz(source, model="ocrb", threads: int = 0, orientation: str = "auto"):
+    """Read the machine-readable zone of each page of ``source``: a list of
+    ``pxocr.mrz.MrzReading`` (lines, fields, checks, corrections, character boxes)."""
+    from .mrz import read_mrz as _read_mrz
+
+    return _read_mrz(source, model=model, threads=threads, orientation=orientation)
+
+
+__all__ = ["find", "read", "read_mrz", "__version__"]

@@ -309,7 +309,52 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch.cli import add_batch_parser
 
     add_batch_parser(sub)
+    _add_mrz(sub)
     return p
+
+
+def cmd_mrz(a: argparse.Namespace) -> int:
+    import json
+
+    from .mrz import read_mrz
+
+    failed = invalid = 0
+    for path in a.images:
+        try:
+            readings = read_mrz(path, model=a.model, threads=a.threads, orientation=a.orientation)
+        except InputError as e:
+            print(f"pxocr: error: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        for r in readings:
+            invalid += not (r.found and r.mrz.valid)
+        if a.format == "json":
+            body = json.dumps([r.to_dict() for r in readings] if len(readings) > 1 else readings[0].to_dict(),
+                              indent=1, ensure_ascii=False) + "\n"
+        else:
+            body = "".join("\n".join(r.mrz.lines) + "\n" + r.summary() + "\n" if r.found else r.summary() + "\n"
+                           for r in readings)
+        if a.out:
+            suffix = ".mrz.json" if a.format == "json" else ".mrz.txt"
+            write_atomic(os.path.join(a.out, Path(str(path)).stem + suffix), body)
+        else:
+            sys.stdout.write(body)
+    if failed:
+        return ExitCode.INPUT if failed == len(a.images) else ExitCode.PARTIAL
+    return ExitCode.OK
+
+
+def _add_mrz(sub) -> None:
+    m = sub.add_parser("mrz", help="read passports, ID cards and visas: MRZ lines, fields and check digits")
+    m.add_argument("images", nargs="+", help="image files or PDFs")
+    m.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text: the lines and a verdict; json: fields, checks, corrections and every character's box")
+    m.add_argument("--out", help="write one file per input into this directory instead of stdout")
+    m.add_argument("--model", default="ocrb", help="model (default ocrb)")
+    m.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="auto",
+                   help="the pages' quarter turn, or auto (default) to find it")
+    m.add_argument("--threads", type=int, default=0)
+    m.set_defaults(func=cmd_mrz)
 
 
 def _add_read_and_synth(sub) -> None:

@@ -3,7 +3,7 @@ import pytest
 from pxocr import __version__
 from pxocr.cli import build_parser, main
 
-COMMANDS = ["read", "find", "serve", "synth", "show", "eval", "train", "export", "batch"]
+COMMANDS = ["read", "find", "serve", "synth", "show", "eval", "train", "export", "batch", "mrz"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)

@@ -1,0 +1,95 @@
+"""``pxocr.read_mrz``: passports, ID cards and visas read to validated ICAO 9303 fields, every
+character boxed.
+
+A page is read with the OCR-B model at any orientation (``pxocr.infer.capture``: turned,
+skewed, small or large print). The zone is the bottom-most run of consecutive lines that fits a
+layout of :mod:`pxocr.mrz.icao` (2 x 36, 2 x 44 or 3 x 30 characters of ``A-Z 0-9 <``, spaces
+ignored); its lines are corrected under the grammar (:mod:`pxocr.mrz.correct`) and parsed. MRZ
+content is personal data: nothing here logs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..document import Char, Line, Page
+from .correct import Correction, Glyph, correct
+from .icao import LAYOUTS, Layout, Mrz, parse
+
+MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+MIN_SHARE = 0.85  # of a candidate line's characters in the MRZ alphabet
+
+
+@dataclass
+class MrzReading:
+    """One page's result: ``mrz`` None when the page has no zone."""
+
+    image: str
+    mrz: Optional[Mrz] = None
+    raw_lines: list[str] = field(default_factory=list)  # as read, before correction
+    corrections: list[Correction] = field(default_factory=list)
+    chars: list[list[Char]] = field(default_factory=list)  # per line, in the input's pixels
+
+    @property
+    def found(self) -> bool:
+        return self.mrz is not None
+
+    def to_dict(self) -> dict:
+        if self.mrz is None:
+            return {"image": self.image, "found": False}
+        return {"image": self.image, "found": True, **self.mrz.to_dict(), "read_lines": self.raw_lines,
+                "corrections": [c.to_dict() for c in self.corrections],
+                "chars": [[c.to_dict() for c in row] for row in self.chars]}
+
+    def summary(self) -> str:
+        if self.mrz is None:
+            return f"{self.image}: no machine-readable zone found"
+        failed = [c.name for c in self.mrz.checks if not c.valid]
+        verdict = "valid" if self.mrz.valid else "INVALID (" + ", ".join(failed or ["grammar"]) + ")"
+        return f"{self.image}: {self.mrz.layout} {verdict}, {len(self.corrections)} correction(s)"
+
+
+def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
+    """The bottom-most run of consecutive lines that fits an MRZ layout."""
+    keys = []
+    for ln in page.lines:
+        t = ln.text.replace(" ", "")
+        ok = len(t) in (30, 36, 44) and sum(c in MRZ_CHARS for c in t) >= MIN_SHARE * len(t)
+        keys.append(len(t) if ok else 0)
+    best = None
+    for lay in LAYOUTS:
+        for k in range(len(keys) - lay.lines + 1):
+            run = keys[k:k + lay.lines]
+            if all(n == lay.length for n in run):
+                lines = page.lines[k:k + lay.lines]
+                texts = [ln.text.replace(" ", "") for ln in lines]
+                visa = texts[0].startswith("V")
+                if lay.name.startswith("MRV") != visa and lay.lines == 2:
+                    continue
+                bottom = max(ln.bbox[3] for ln in lines)
+                if best is None or bottom > best[0]:
+                    best = (bottom, lay, lines)
+    return (best[1], best[2]) if best else None
+
+
+def read_zone(page: Page) -> MrzReading:
+    """The MRZ of a page already read (with glyph alternatives), corrected and parsed."""
+    zone = find_zone(page)
+    if zone is None:
+        return MrzReading(page.image)
+    lay, lines = zone
+    glyphs = [[Glyph(c.char, [(a["char"], float(a["score"])) for a in c.extra.get("alternatives", [])])
+               for c in ln.chars] for ln in lines]
+    raw = ["".join(g.char for g in row) for row in glyphs]
+    fixed, fixes = correct(lay, glyphs)
+    chars = [[Char(ch, c.bbox, c.score, dict(c.extra)) for ch, c in zip(text, ln.chars)]
+             for text, ln in zip(fixed, lines)]
+    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars)
+
+
+def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientation: str = "auto") -> list[MrzReading]:
+    """Read every page of ``source`` (as ``pxocr.read`` takes it) for its machine-readable zone."""
+    from ..infer import read
+
+    return [read_zone(p) for p in read(source, model=model, threads=threads, orientation=orientation).pages]

@@ -1,0 +1,114 @@
+"""Correction under the MRZ grammar: when a position breaks its field's grammar or a check digit
+fails, take the most probable reading that fits, among what the pixels support.
+
+Each read glyph offers its reading and its alternatives (``Char.extra["alternatives"]``, the
+probability of each among the glyph's candidates). Replacing a reading by an alternative costs
+``ln(p_reading / p_alternative)`` nats; where no alternative fits the grammar, the look-alikes
+of :data:`LOOK_ALIKES` (``O`` for ``0``, ``I`` for ``1``, ...) stand in at
+:data:`LOOK_ALIKE_COST`. First every position that breaks the grammar takes its cheapest
+candidate that fits; then each failing check takes the cheapest change of one or two of its
+positions that makes it pass, if it costs at most :data:`MAX_COST` nats in all. No reading is
+invented beyond that: a check that no such change repairs stays failed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations, product
+from typing import Optional
+
+from .icao import KINDS, Layout, check_digit, run_checks
+
+LOOK_ALIKES = {
+    "O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1", "Z": "2", "S": "5", "B": "8",
+    "G": "6", "A": "4", "0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A", "7": "T",
+    "K": "<", "C": "<", "E": "<",
+}
+LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than the reading
+MAX_COST = 4.6  # nats: at most about 100 times less likely than the pixels' own reading, in all
+P_FLOOR = 0.02  # probability given to a reading no alternative challenges
+
+
+@dataclass
+class Glyph:
+    char: str
+    alternatives: list[tuple[str, float]]  # (char, probability), best first
+
+
+@dataclass
+class Correction:
+    line: int
+    pos: int
+    was: str
+    now: str
+    reason: str
+    cost: float
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "pos": self.pos, "from": self.was, "to": self.now, "reason": self.reason,
+                "cost_nats": round(self.cost, 3)}
+
+
+def candidates(g: Glyph, allowed: str) -> list[tuple[str, float]]:
+    """(char, cost in nats) the glyph may be read as within ``allowed``, cheapest first."""
+    p_main = max(1.0 - sum(p for _, p in g.alternatives), P_FLOOR)
+    out = {g.char: 0.0} if g.char in allowed else {}
+    for c, p in g.alternatives:
+        if c in allowed and c not in out:
+            out[c] = math.log(p_main / max(p, 1e-6))
+    alike = LOOK_ALIKES.get(g.char)
+    if alike and alike in allowed and alike not in out:
+        out[alike] = LOOK_ALIKE_COST
+    return sorted(out.items(), key=lambda kv: kv[1])
+
+
+def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Correction]]:
+    """The lines read under ``lay``'s grammar and checks, and the changes made."""
+    lines = [[g.char for g in row] for row in glyphs]
+    fixes: list[Correction] = []
+    for i, row in enumerate(glyphs):  # 1. the grammar of every position
+        for p, g in enumerate(row):
+            kind = lay.kind_at(i, p)
+            if g.char not in KINDS[kind]:
+                cands = candidates(g, KINDS[kind])
+                if cands:
+                    c, cost = cands[0]
+                    lines[i][p] = c
+                    fixes.append(Correction(i, p, g.char, c, f"grammar: a {kind} position", cost))
+    for check in sorted(lay.checks, key=lambda c: c.name == "composite"):  # 2. each check, composite last
+        text = ["".join(r) for r in lines]
+        if next(r for r in run_checks(lay, text) if r.name == check.name).valid:
+            continue
+        best = _repair(lay, check, glyphs, lines)
+        if best is not None:
+            for (i, p), c, cost in best:
+                fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost))
+                lines[i][p] = c
+    return ["".join(r) for r in lines], fixes
+
+
+def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
+    """The cheapest change of one or two positions of ``check`` that makes it pass (cost <= MAX_COST)."""
+    positions = [(i, p) for i, a, b in check.spans for p in range(a, b)] + [check.at]
+    options = {}
+    for i, p in positions:
+        allowed = KINDS[lay.kind_at(i, p)]
+        options[(i, p)] = [(c, cost) for c, cost in candidates(glyphs[i][p], allowed) if c != lines[i][p]]
+    best, best_cost = None, MAX_COST + 1e-9
+    for n in (1, 2):
+        for combo in combinations([q for q in positions if options[q]], n):
+            for picks in product(*(options[q] for q in combo)):
+                cost = sum(c for _, c in picks)
+                if cost >= best_cost:
+                    continue
+                trial = [list(r) for r in lines]
+                for (i, p), (c, _) in zip(combo, picks):
+                    trial[i][p] = c
+                data = "".join("".join(trial[i][a:b]) for i, a, b in check.spans)
+                if trial[check.at[0]][check.at[1]] == check_digit(data):
+                    best, best_cost = [(q, c, k) for q, (c, k) in zip(combo, picks)], cost
+        if best is not None:
+            return best
+    return best
+

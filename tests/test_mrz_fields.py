@@ -1,0 +1,105 @@
+"""``pxocr mrz``: ICAO 9303 layouts, check digits, correction under the grammar, and zones read
+from synthetic pages (fresh seeds) and the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pxocr
+from pxocr.cli import main
+from pxocr.errors import ExitCode
+from pxocr.mrz.correct import Glyph, correct
+from pxocr.mrz.icao import TD3, check_digit, parse
+from pxocr.synth import preset, render_page
+from pxocr.synth.capture import turned
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from peers import mrz_page  # noqa: E402
+
+SEED = 7_520_001
+# ICAO Doc 9303 part 4 and part 5 specimens
+TD3_SPECIMEN = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+TD1_SPECIMEN = ["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+
+
+def test_check_digits_and_fields_of_the_icao_specimens():
+    assert check_digit("L898902C3") == "6" and check_digit("740812") == "2" and check_digit("120415") == "9"
+    m = parse(TD3_SPECIMEN)
+    assert m.layout == "TD3" and m.valid and len(m.checks) == 5
+    assert m.fields["document_number"] == "L898902C3" and m.fields["birth_date"] == "740812"
+    assert m.fields["sex"] == "F" and m.fields["optional_data"] == "ZE184226B"
+    assert m.names == {"surname": "ERIKSSON", "given_names": "ANNA MARIA"}
+    t = parse(TD1_SPECIMEN)
+    assert t.layout == "TD1" and t.valid and t.fields["document_number"] == "D23145890"
+    bad = parse([TD3_SPECIMEN[0], TD3_SPECIMEN[1][:19] + "3" + TD3_SPECIMEN[1][20:]])
+    assert not bad.valid and [c.name for c in bad.checks if not c.valid] == ["birth_date", "composite"]
+
+
+def _glyphs(lines, alts=None):
+    alts = alts or {}
+    return [[Glyph(c, alts.get((i, p), [])) for p, c in enumerate(ln)] for i, ln in enumerate(lines)]
+
+
+def test_grammar_and_check_digits_correct_what_the_pixels_support():
+    line2 = TD3_SPECIMEN[1]
+    # "O" read in the birth date (a digit field): its look-alike "0" fits the grammar
+    misread = line2[:15] + "O" + line2[16:]
+    fixed, fixes = correct(TD3, _glyphs([TD3_SPECIMEN[0], misread]))
+    assert fixed == TD3_SPECIMEN and [(f.pos, f.was, f.now) for f in fixes] == [(15, "O", "0")]
+    # a wrong digit whose glyph had the right one as an alternative: the check digit repairs it
+    wrong = line2[:2] + "3" + line2[3:]  # L838902C3 for L898902C3
+    fixed, fixes = correct(TD3, _glyphs([TD3_SPECIMEN[0], wrong], {(1, 2): [("9", 0.3)]}))
+    assert fixed == TD3_SPECIMEN and fixes[0].reason == "check digit: document_number"
+    assert parse(fixed).valid
+    # the same wrong digit with nothing in the pixels for a "9": nothing is invented
+    fixed, fixes = correct(TD3, _glyphs([TD3_SPECIMEN[0], wrong], {(1, 5): [("1", 0.001)]}))
+    assert fixes == [] and not parse(fixed).valid
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return [mrz_page(preset("degraded"), SEED, i) for i in range(4)]
+
+
+def test_zones_on_synthetic_pages_read_valid_with_every_field(pages):
+    for img, gt in pages:
+        (r,) = pxocr.read_mrz(img, threads=1)
+        assert r.found and r.mrz.valid, r.summary()
+        truth = [ln.text for ln in gt.lines][-2:]  # the bottom-most zone
+        assert r.mrz.lines == truth
+        assert [len(row) for row in r.chars] == [44, 44]
+        for row, line in zip(r.chars, truth):
+            assert "".join(c.char for c in row) == line and all(c.bbox[2] > c.bbox[0] for c in row)
+
+
+def test_turned_photo_of_a_zone_and_a_page_without_one(pages):
+    img, gt = pages[0]
+    t_img, _ = turned(img, gt, 1)
+    (r,) = pxocr.read_mrz(t_img, threads=1)
+    assert r.found and r.mrz.valid and r.mrz.lines == [ln.text for ln in gt.lines][-2:]
+    assert all(c.bbox[3] <= t_img.shape[0] and c.bbox[2] <= t_img.shape[1] for row in r.chars for c in row)
+    text_page, _ = render_page(preset("clean"), SEED, 9)
+    (none,) = pxocr.read_mrz(text_page, threads=1)
+    assert not none.found and none.summary().endswith("no machine-readable zone found")
+
+
+def test_cli_mrz_json_and_text(tmp_path, pages, capsys):
+    path = tmp_path / "card.png"
+    Image.fromarray(pages[1][0]).save(path)
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 300), 255, np.uint8)).save(blank)
+    assert main(["mrz", str(path), "--format", "json", "--threads", "1"]) == ExitCode.OK
+    d = json.loads(capsys.readouterr().out)
+    assert d["found"] and d["valid"] and d["layout"] == "TD3" and len(d["chars"]) == 2
+    assert {c["name"] for c in d["checks"]} == {"document_number", "birth_date", "expiry_date", "optional_data",
+                                                 "composite"}
+    assert main(["mrz", str(path), str(blank), "--threads", "1"]) == ExitCode.OK
+    out = capsys.readouterr().out.splitlines()
+    assert " TD3 valid, " in out[2] and out[3].endswith("no machine-readable zone found")
+    assert main(["mrz", str(tmp_path / "missing.png")]) == ExitCode.INPUT
