@@ -327,7 +327,7 @@ def cmd_mrz(a: argparse.Namespace) -> int:
             failed += 1
             continue
         for r in readings:
-            invalid += not (r.found and r.mrz.valid)
+            invalid += not r.valid
         if a.format == "json":
             body = json.dumps([r.to_dict() for r in readings] if len(readings) > 1 else readings[0].to_dict(),
                               indent=1, ensure_ascii=False) + "\n"

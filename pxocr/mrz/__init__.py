@@ -30,15 +30,23 @@ class MrzReading:
     raw_lines: list[str] = field(default_factory=list)  # as read, before correction
     corrections: list[Correction] = field(default_factory=list)
     chars: list[list[Char]] = field(default_factory=list)  # per line, in the input's pixels
+    uncertain: list[tuple[int, int]] = field(default_factory=list)  # unchecked positions read unsurely
 
     @property
     def found(self) -> bool:
         return self.mrz is not None
 
+    @property
+    def valid(self) -> bool:
+        """Every check digit and the grammar hold, and no character that no check digit covers
+        (names, states, sex, unchecked optional data) was read unsurely."""
+        return self.mrz is not None and self.mrz.valid and not self.uncertain
+
     def to_dict(self) -> dict:
         if self.mrz is None:
             return {"image": self.image, "found": False}
-        return {"image": self.image, "found": True, **self.mrz.to_dict(), "read_lines": self.raw_lines,
+        return {"image": self.image, "found": True, **self.mrz.to_dict(), "checks_valid": self.mrz.valid,
+                "valid": self.valid, "uncertain": [list(u) for u in self.uncertain], "read_lines": self.raw_lines,
                 "corrections": [c.to_dict() for c in self.corrections],
                 "chars": [[c.to_dict() for c in row] for row in self.chars]}
 
@@ -46,7 +54,12 @@ class MrzReading:
         if self.mrz is None:
             return f"{self.image}: no machine-readable zone found"
         failed = [c.name for c in self.mrz.checks if not c.valid]
-        verdict = "valid" if self.mrz.valid else "INVALID (" + ", ".join(failed or ["grammar"]) + ")"
+        if self.valid:
+            verdict = "valid"
+        elif self.mrz.valid:
+            verdict = f"checks valid, {len(self.uncertain)} unchecked character(s) read unsurely"
+        else:
+            verdict = "INVALID (" + ", ".join(failed or ["grammar"]) + ")"
         return f"{self.image}: {self.mrz.layout} {verdict}, {len(self.corrections)} correction(s)"
 
 
@@ -85,7 +98,19 @@ def read_zone(page: Page) -> MrzReading:
     fixed, fixes = correct(lay, glyphs)
     chars = [[Char(ch, c.bbox, c.score, dict(c.extra)) for ch, c in zip(text, ln.chars)]
              for text, ln in zip(fixed, lines)]
-    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars)
+    covered = {(i, p) for c in lay.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in lay.checks}
+    unsure = [(i, p) for i, row in enumerate(chars) for p, c in enumerate(row)
+              if (i, p) not in covered and _unsure(c)]
+    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars, unsure)
+
+
+UNSURE_SCORE = 0.5  # a glyph scoring less ...
+UNSURE_ALT = 0.2  # ... or with an alternative this probable is read unsurely
+
+
+def _unsure(c: Char) -> bool:
+    alts = c.extra.get("alternatives", [])
+    return (c.score is not None and c.score < UNSURE_SCORE) or any(a["score"] >= UNSURE_ALT for a in alts)
 
 
 def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientation: str = "auto") -> list[MrzReading]:

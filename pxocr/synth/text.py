@@ -223,3 +223,36 @@ def prose(rng: np.random.Generator, n_words: int, p_symbols: float = P_SYMBOLS) 
             start = True
         out.append(t)
     return out
+
+
+def mrz_lines(rng: np.random.Generator, layout: str = "TD3") -> list[str]:
+    """A machine-readable zone of any ICAO 9303 layout (``pxocr.mrz.icao``: TD1, TD2, TD3, MRV-A,
+    MRV-B) with random fields and valid check digits."""
+    from pxocr.mrz.icao import LAYOUTS, check_digit
+
+    lay = next(x for x in LAYOUTS if x.name == layout)
+    rows = [["<"] * lay.length for _ in range(lay.lines)]
+    code = {"TD1": ["I<", "ID", "AC"], "TD2": ["I<", "AC"], "TD3": ["P<", "PD"]}.get(layout, ["V<"])
+    for f in lay.fields:
+        n = f.end - f.start
+        if f.name == "document_code":
+            text = _pick(rng, code)
+        elif f.name == "names":
+            text = f"{word(rng).upper()}<<{word(rng).upper()}<{pseudo_word(rng).upper()}"
+        elif f.kind == "digit":  # a date, YYMMDD
+            text = f"{int(rng.integers(0, 100)):02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+        elif f.kind == "sex":
+            text = _pick(rng, "MF<")
+        elif f.name in ("issuing_state", "nationality"):
+            text = _chars(rng, UPPER, 3)
+        elif f.name.startswith("optional"):
+            k = int(rng.integers(0, n + 1))
+            text = _chars(rng, UPPER + DIGITS, k) if k else ""
+        else:  # the document number: 9 letters and digits
+            text = _chars(rng, UPPER + DIGITS, n)
+        text = "".join(c for c in text if c in UPPER + DIGITS + "<")[:n].ljust(n, "<")
+        rows[f.line][f.start:f.end] = list(text)
+    for c in sorted(lay.checks, key=lambda c: c.name == "composite"):
+        data = "".join("".join(rows[i][a:b]) for i, a, b in c.spans)
+        rows[c.at[0]][c.at[1]] = "<" if c.optional and set(data) == {"<"} else check_digit(data)
+    return ["".join(r) for r in rows]
