@@ -184,6 +184,7 @@ class View:
     angle: float = 0.0  # degrees counter-clockwise that the upright text had (undone before reading)
     scale: float = 1.0  # view pixels per upright pixel
     threshold: float = 128.0
+    ink: Optional[Ink] = None  # what measure found on the page (None when nothing was measured)
     _back: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list, repr=False)
 
     @property
@@ -273,7 +274,7 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     if not (cfg.polarity or cfg.rescale or cfg.deskew):
         return view
     ink = measure(view.gray, cfg.max_skew_deg)
-    view.threshold = ink.threshold
+    view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:
         view.gray = 255 - view.gray
         view.inverted = True

@@ -45,6 +45,9 @@ def resolve_model(model: Optional[str]) -> str:
     return shipped_model_path(model) if model in SHIPPED else model
 
 
+SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
+
+
 def _inside(page: Page) -> Page:
     """The page with every box clipped to the image (a glyph at the edge may be predicted past it)."""
     w, h = page.width, page.height
@@ -197,15 +200,10 @@ class Predictor:
         ``pxocr.infer.capture`` (upright, dark on light, text at a size the network reads well)."""
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
-        view = capture.normalise(gray, self.capture)
         if self.capture.orientation == "auto":
-            view, page = self._upright(gray, view, name)
+            view, page = self._upright(gray, name)
         else:
-            page = self.read_view(view.gray, name)
-        em = _text_em(page)
-        if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
-            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
-            page = self.read_view(view.gray, name)
+            view, page = self._read_sized(gray, None, name)
         return _inside(view.to_input(page))
 
     def read_view(self, gray: np.ndarray, name: str = "") -> Page:
@@ -215,19 +213,36 @@ class Predictor:
         lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
         return Page(w, h, lines, name)
 
-    def _upright(self, gray: np.ndarray, view: "capture.View", name: str) -> tuple["capture.View", Page]:
-        """``orientation="auto"``: text running down the page is turned by 90 degrees first;
-        then the way up is the one of the two opposite turns whose reading scores better."""
-        ink = capture.measure(view.gray, self.capture.max_skew_deg)
+    def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str) -> tuple["capture.View", Page]:
+        """Read in the capture view (``turn``: quarter turns to apply, None: the configured one);
+        text the reading finds smaller than ``em_range`` is read again, enlarged. Text too small
+        for any sure reading is sized by its ink, when the ink lies in lines."""
+        view = capture.normalise(gray, self.capture, turn=turn)
+        page = self.read_view(view.gray, name)
+        em = _text_em(page)
+        ink = view.ink
+        if em is None and ink is not None and ink.em is not None and not 0.5 <= ink.rows_vs_cols <= 2.0:
+            em = ink.em  # too small to read at all: the size of its ink, if that lies in lines
+        if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
+            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
+            page = self.read_view(view.gray, name)
+        return view, page
+
+    def _upright(self, gray: np.ndarray, name: str) -> tuple["capture.View", Page]:
+        """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
+        the way up is the one of the two opposite turns whose reading scores better (all four
+        when neither reads surely, as small or worn print may)."""
+        ink = capture.measure(gray, self.capture.max_skew_deg)
         base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
         best = None
-        for k in (base, base + 2):
-            v = view if k == 0 else capture.normalise(gray, self.capture, turn=k)
-            page = self.read_view(v.gray, name)
+        for k in (base, base + 2, base + 1, (base + 3) % 4):
+            if k in (base + 1, (base + 3) % 4) and best[0] >= SURE_READING:
+                break
+            view, page = self._read_sized(gray, k % 4, name)
             chars = page.chars
             score = float(np.mean([c.score for c in chars])) if chars else 0.0
             if best is None or score > best[0]:
-                best = (score, v, page)
+                best = (score, view, page)
         return best[1], best[2]
 
     def read_page(self, page: InputPage) -> Page:
