@@ -104,8 +104,7 @@ MEASURE_PX = 1200  # pages larger than this on a side are measured on a reduced 
 def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     from scipy import ndimage
 
-    small = gray if d == 1 else gray[: gray.shape[0] // d * d, : gray.shape[1] // d * d].reshape(
-        gray.shape[0] // d, d, gray.shape[1] // d, d).mean(axis=(1, 3))
+    small = gray[::d, ::d] if d > 1 else gray  # every d-th pixel: no full-size temporary on a large page
     sample = np.clip(small[::2, ::2], 0, 255).astype(np.uint8)  # grey levels: every fourth pixel will do
     hist = np.bincount(sample.ravel(), minlength=256)
     paper = float(np.searchsorted(np.cumsum(hist), (hist.sum() + 1) / 2))  # the median grey level
