@@ -614,13 +614,15 @@ def test_accuracy_no_lost_or_duplicated_chars_at_seams(seam_page, tiled_and_whol
 
 # ---------------------------------------------------------------------------- memory
 
+# VmHWM, the peak of this process's own memory: getrusage's ru_maxrss would carry the forking
+# parent's (pytest's) size across the exec
 _RSS_SCRIPT = """
-import json, resource, sys
+import json, re, sys
 import pxocr
 res = pxocr.read(sys.argv[1], model=sys.argv[2] or None, threads=1)
 p = res.pages[0]
-print(json.dumps({"w": p.width, "h": p.height, "chars": len(p.chars),
-                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+hwm = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+print(json.dumps({"w": p.width, "h": p.height, "chars": len(p.chars), "rss_kb": hwm}))
 """
 
 
