@@ -276,8 +276,7 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:
         view.gray = 255 - view.gray
-        view.inverted = True
-        view._back.append(lambda p: p)
+        view.inverted = True  # the pixels' positions are unchanged: nothing to map back
     if cfg.deskew and ink.em is not None and cfg.min_skew_deg <= abs(ink.skew) <= cfg.max_skew_deg:
         _rotate(view, ink.skew)
     if scale is not None:
