@@ -68,8 +68,10 @@ def cmd_synth(a: argparse.Namespace) -> int:
     from .synth.engine import font_renderer
     from .synth.fonts import parse_fonts
 
-    if a.font and a.fonts:
-        raise UsageError("give --font (one font, OCR-B-style pages) or --fonts (document pages), not both")
+    if sum(map(bool, (a.font, a.fonts, a.pdfs))) > 1:
+        raise UsageError("give one of --font (OCR-B-style pages), --fonts (document pages) or --pdfs (real pages)")
+    if a.pdfs:
+        return _synth_pdf_crops(a)
     kw = {"font": a.font, "fonts": parse_fonts(a.fonts) if a.fonts else ()}
     if a.size:
         kw["width"], kw["height"] = a.size
@@ -83,6 +85,33 @@ def cmd_synth(a: argparse.Namespace) -> int:
     write_dataset(a.out, cfg, a.seed, a.count, progress=not a.quiet)
     print(f"wrote {a.count} pages (PNG + JSON) to {a.out}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _synth_pdf_crops(a: argparse.Namespace) -> int:
+    """``pxocr synth --pdfs``: crops of real PDF pages with their exact truth, degraded by --preset."""
+    from .synth.engine import preset, write_pages
+    from .synth.pdf import iter_crops, pdf_source
+
+    files = pdf_source(a.pdfs)
+    width, height = a.size or (640, 640)
+    if width != height:
+        raise UsageError("--pdfs crops are square: give --size NxN")
+    crops = iter_crops(files, a.seed, a.count, width, tuple(a.font_sizes or (14.0, 40.0)))
+    degrade = preset(a.preset).degrade
+    if degrade != preset("clean").degrade:
+        crops = (_degraded(image, gt, degrade, a.seed, i) for i, (image, gt) in enumerate(crops))
+    write_pages(a.out, crops, a.count, progress=not a.quiet)
+    print(f"wrote {a.count} crops of {len(files)} PDF files (PNG + JSON) to {a.out}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _degraded(image, gt, degrade, seed: int, index: int):
+    import numpy as np
+
+    from .synth.degrade import compose
+
+    cover = 1.0 - image.astype(np.float32) / 255.0
+    return compose(cover, degrade, np.random.default_rng([seed, index, 5])), gt
 
 
 def _load_page_json(path: Optional[str]):
@@ -399,6 +428,8 @@ def _add_read_and_synth(sub) -> None:
     s.add_argument("--font", help="OTF/TTF file (default OCR-B)")
     s.add_argument("--fonts", help="document pages in many fonts: a font set (train, heldout, all) or "
                                    "comma-separated OTF/TTF files")
+    s.add_argument("--pdfs", help="crops of real PDF pages instead: a set (train, heldout) or comma-separated PDF "
+                                  "files; --size NxN, --font-sizes, --preset apply")
     s.add_argument("--font-sizes", type=float, nargs=2, metavar=("MIN", "MAX"), help="em range, px")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_synth)
@@ -426,7 +457,7 @@ def _add_show_eval_train_export(sub) -> None:
     t.add_argument("--out", required=True, help="run directory (checkpoints, logs, plots)")
     t.add_argument("--config", help="JSON training config (default: the 'default' preset)")
     t.add_argument("--preset", default="default",
-                   help="named config: default, dense, ctc, ctc-finetune, finetune, hour, latin, latin-more, tiny "
+                   help="named config: default, dense, ctc, ctc-finetune, finetune, hour, latin, latin-more, latin-wide, tiny "
                         "or tiny-ctc")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")

@@ -166,3 +166,32 @@ def test_targets_follow_the_per_cell_rule():
             np.testing.assert_allclose(t["line"][:, i_, j_], ((ln.baseline - py) / 16,
                                                               np.log(ln.font_size / 32)), atol=1e-5)
     assert owned > 100
+
+
+def test_a_grown_network_computes_what_the_narrow_one_did():
+    """pxocr.model.grow: the wider network, started from the narrower one's weights (every
+    tensor, BatchNorm statistics included, set at random so none is at its initialisation), gives
+    the same map and line reading."""
+    from pxocr.model.grow import grow_into
+
+    torch.manual_seed(1)
+    narrow = PxNet(PRESETS["tiny-ctc"])
+    with torch.no_grad():
+        for name, t in narrow.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+    wide_cfg = PRESETS["tiny-ctc"].__class__(stem=12, c4=24, c8=40, c16=48, blocks=(0, 1, 1), head=24, line_head=32)
+    wide = PxNet(wide_cfg)
+    assert grow_into(wide, narrow.state_dict()) == []
+    narrow.eval(), wide.eval()
+    x = torch.rand(2, 1, 64, 96)
+    grid = torch.rand(3, PRESETS["tiny-ctc"].grid.rows, 20, 2) * 2 - 1
+    with torch.no_grad():
+        fa, fb = narrow.forward_features(x), wide.forward_features(x)
+        assert torch.allclose(narrow.forward_head(fa), wide.forward_head(fb), atol=1e-5)
+        assert torch.allclose(fa, fb[:, :16], atol=1e-5)  # old channels unchanged, new ones beside them
+        la = narrow.read_lines(fa[:1].expand(3, -1, -1, -1), grid)
+        lb = wide.read_lines(fb[:1].expand(3, -1, -1, -1), grid)
+        assert torch.allclose(la, lb, atol=1e-4)
+    with pytest.raises(ValueError, match="does not fit"):
+        grow_into(narrow, wide.state_dict())

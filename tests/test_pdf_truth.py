@@ -127,3 +127,37 @@ def test_a_rotated_page_is_read_unrotated_with_boxes_on_the_ink(tmp_path):
     assert [ln.text for ln in page.lines] == lines and image.shape == (300, 400)
     dev = _edge_deviation(path, 0, 72)
     assert len(dev) >= 5 and dev.mean() < 0.1, dev.mean()
+
+
+def test_synth_pdfs_writes_crops_with_their_truth(tmp_path, capsys):
+    """``pxocr synth --pdfs``: square crops of real pages, each box on ink of its crop, several
+    crops from one rendered page, degraded by --preset; a missing file is one error line."""
+    import json
+
+    from PIL import Image
+
+    from pxocr.cli import main
+
+    text = ["A line of text to crop, long enough here.", "And a second one below it, 0123.",
+            "Third: (brackets) and \"quotes\" too."] * 3
+    made = _made_pdf(tmp_path, text)
+    out = tmp_path / "crops"
+    args = ["synth", "--pdfs", made, "--count", "5", "--size", "128x128", "--font-sizes", "18", "22", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    for k in range(5):
+        image = np.asarray(Image.open(out / f"{k:06d}.png"))
+        truth = json.loads((out / f"{k:06d}.json").read_text())
+        chars = [c for ln in truth["lines"] for c in ln["chars"]]
+        assert image.shape == (128, 128) and len(chars) >= 20
+        for c in chars:
+            x0, y0, x1, y1 = c["bbox"]
+            assert 0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128
+            assert image[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))].min() < 128, c
+    assert main([*args, "--preset", "hard", "--out", str(tmp_path / "hard")]) == 0
+    clean, hard = (np.asarray(Image.open(d / "000000.png")) for d in (out, tmp_path / "hard"))
+    assert (tmp_path / "hard" / "000000.json").read_text() == (out / "000000.json").read_text()
+    assert np.abs(clean.astype(int) - hard).mean() > 5
+    capsys.readouterr()
+    assert main(["synth", "--pdfs", str(tmp_path / "nope.pdf"), "--count", "1", "--out", str(tmp_path / "x")]) == 3
+    err = capsys.readouterr().err
+    assert "nope.pdf: file not found" in err and "Traceback" not in err

@@ -231,7 +231,9 @@ def test_bf16_forward_gives_the_float32_losses():
 
 @pytest.mark.parametrize("stage,message", [({"steps": 10, "p_symbols": 1.0}, "p_symbols"),
                                            ({"steps": 10, "crop": 100}, "multiple of 16"),
-                                           ({"steps": 10, "mix": {"nope": 1.0}}, "bad stage mix")])
+                                           ({"steps": 10, "mix": {"nope": 1.0}}, "bad stage mix"),
+                                           ({"steps": 10, "p_real": 0.3}, "exactly when real"),
+                                           ({"steps": 10, "p_blank": 1.0}, "p_real + p_blank")])
 def test_bad_stage_in_a_config_is_a_usage_error(stage, message, tmp_path, capsys):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"stages": [stage]}))
@@ -282,3 +284,42 @@ def test_resume_refuses_a_run_whose_fonts_differ(tmp_path):
     torch.save({"config": PRESETS["latin"].to_json(), "fonts": "0123456789abcdef", "step": 5}, run / "last.pt")
     with pytest.raises(UsageError, match="font files installed here differ"):
         train(str(run), PRESETS["latin"], resume=True, progress=False)
+
+
+def test_a_stage_draws_real_crops_and_blank_pages_at_its_shares(tmp_path):
+    """Stage.real / p_real / p_blank: real crops come with their own truth (degraded images,
+    the same boxes), blank pages with none, synthetic pages otherwise, at about the shares."""
+    from PIL import Image
+
+    from pxocr.document import Page
+    from pxocr.errors import UsageError
+    from pxocr.train.data import SynthCrops
+
+    real = tmp_path / "real"
+    real.mkdir()
+    image = np.full((128, 128), 255, np.uint8)
+    image[40:60, 30:44] = 0
+    truth = Page.from_dict({"width": 128, "height": 128, "lines": [
+        {"text": "I", "bbox": [30, 40, 44, 60], "baseline": 60, "font_size": 28,
+         "chars": [{"char": "I", "bbox": [30, 40, 44, 60]}]}]})
+    Image.fromarray(image).save(real / "000000.png")
+    (real / "000000.json").write_text(truth.to_json())
+    stage = Stage(steps=10, crop=128, batch=8, mix={"degraded": 1.0}, real=str(real), p_real=0.5, p_blank=0.25)
+    ds = SynthCrops(stage, 3, 200)
+    kinds = {"real": 0, "blank": 0, "synth": 0}
+    for i in range(200):
+        _, img, page = ds.page(i)
+        if [c.bbox for c in page.chars] == [(30, 40, 44, 60)]:
+            kinds["real"] += 1
+            assert img[40:60, 30:44].mean() < img[:, 80:].mean() - 40  # the ink stays where its box is
+        elif not page.chars:
+            kinds["blank"] += 1
+        else:
+            kinds["synth"] += 1
+    assert 80 <= kinds["real"] <= 120 and 30 <= kinds["blank"] <= 70 and 30 <= kinds["synth"] <= 70, kinds
+    item = ds[next(i for i in range(200) if not ds.page(i)[2].chars)]
+    assert float(item["heat"].max()) == 0.0  # a blank page: no glyph centre anywhere
+    with pytest.raises(UsageError, match="pxocr synth --pdfs train"):
+        SynthCrops(Stage(steps=10, crop=128, real=str(tmp_path / "none"), p_real=0.3), 3, 10)
+    with pytest.raises(UsageError, match="crops of 128x128 px, the stage crops 256x256"):
+        SynthCrops(Stage(steps=10, crop=256, real=str(real), p_real=0.3), 3, 10)

@@ -39,5 +39,9 @@ PRESETS = {
     # Many fonts (issue 17): a wider head and line head, a finer line grid for narrow glyphs.
     # (stem 16, c4 24, c8 48, c16 96 trained at 1.27 s a step here, this at 0.76, ``ctc`` at 0.69.)
     "latin": ModelConfig(head=32, line_head=96, grid=PROPORTIONAL_GRID),
+    # ``latin`` with about twice the weights (342 k): wider stages from stride 4 on, head and line
+    # head; the stride-2 stem stays 8 wide (it runs on the most pixels). It starts from a ``latin``
+    # run's weights with ``pxocr train --init`` (``pxocr.model.grow``: the same function at step 0).
+    "latin-wide": ModelConfig(c4=24, c8=48, c16=96, head=40, line_head=128, grid=PROPORTIONAL_GRID),
     "tiny-ctc": ModelConfig(stem=8, c4=16, c8=24, c16=32, blocks=(0, 1, 1), head=16, line_head=16),
 }

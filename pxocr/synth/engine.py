@@ -10,7 +10,7 @@ import io
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -226,6 +226,12 @@ def iter_pages(cfg: SynthConfig, seed: int, count: int, start: int = 0) -> Itera
 
 def write_dataset(out_dir: str, cfg: SynthConfig, seed: int, count: int, progress: bool = True) -> list[str]:
     """Write ``count`` PNG + JSON pairs to ``out_dir`` (atomically, file by file)."""
+    return write_pages(out_dir, iter_pages(cfg, seed, count), count, progress)
+
+
+def write_pages(out_dir: str, pages: Iterable[tuple[np.ndarray, Page]], count: int, progress: bool = True) -> list[str]:
+    """Write pages (image, ground truth) as ``000000.png`` + ``000000.json`` ... to ``out_dir``
+    (atomically, file by file); ``count`` sizes the progress bar."""
     from PIL import Image
     from tqdm import tqdm
 
@@ -233,8 +239,7 @@ def write_dataset(out_dir: str, cfg: SynthConfig, seed: int, count: int, progres
 
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for i in tqdm(range(count), desc="synth", unit="page", disable=not progress):
-        image, page = render_page(cfg, seed, i, f"{i:06d}.png")
+    for i, (image, page) in enumerate(tqdm(pages, total=count, desc="synth", unit="page", disable=not progress)):
         png = os.path.join(out_dir, f"{i:06d}.png")
         buf = io.BytesIO()
         Image.fromarray(image).save(buf, format="PNG")

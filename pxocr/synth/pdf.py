@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -256,6 +256,23 @@ def pdf_files(patterns: tuple[str, ...], exclude: tuple[str, ...] = NEVER) -> tu
     return tuple(sorted(p for p in found if not any(x in p for x in exclude)))
 
 
+def pdf_source(spec: str) -> tuple[str, ...]:
+    """The PDF files a name gives: ``train`` (:data:`TRAIN_PDFS`), ``heldout`` (:data:`HELD_OUT_PDFS`)
+    or comma-separated paths; InputError when none is there."""
+    import os
+
+    if spec in ("train", "heldout"):
+        files = pdf_files(TRAIN_PDFS) if spec == "train" else pdf_files(HELD_OUT_PDFS, exclude=NEVER[:-1])
+        if not files:
+            raise InputError(f"no {spec} PDF files installed: apt-get install {' '.join(PDF_PACKAGES)}")
+        return files
+    files = tuple(p for p in spec.split(",") if p)
+    missing = [p for p in files if not os.path.isfile(p)]
+    if missing or not files:
+        raise InputError(f"{missing[0] if missing else repr(spec)}: file not found")
+    return files
+
+
 DPI_STEP = 12.0  # rendering resolutions are multiples of this: many crops share one rendered page
 
 
@@ -269,6 +286,15 @@ def random_crop(rng: np.random.Generator, files: tuple[str, ...], size: int, em:
     """A ``size`` square crop of a random page of a random file, rendered so that its median text
     is ``em`` px (drawn from the range, resolutions in steps of ``DPI_STEP``), placed on a random
     character; None when ten tries find no crop with ``min_chars`` characters."""
+    crops = random_crops(rng, files, size, em, 1, min_chars)
+    return crops[0] if crops else None
+
+
+def random_crops(rng: np.random.Generator, files: tuple[str, ...], size: int, em: tuple[float, float],
+                 count: int, min_chars: int = 20) -> list[tuple[np.ndarray, Page]]:
+    """Up to ``count`` ``size`` square crops of one random page of a random file (rendered once,
+    as :func:`random_crop` renders it), each placed on a random character; [] when ten tries
+    find no page with a crop of ``min_chars`` characters."""
     if not files:
         raise InputError(f"no PDF files to crop: apt-get install {' '.join(PDF_PACKAGES)}")
     for _ in range(10):
@@ -288,10 +314,30 @@ def random_crop(rng: np.random.Generator, files: tuple[str, ...], size: int, em:
         image, truth = _rendered(path, index, dpi)
         if len(truth.chars) < min_chars or min(image.shape) < size:
             continue
-        c = truth.chars[int(rng.integers(len(truth.chars)))].bbox
-        x0 = int(np.clip((c[0] + c[2]) / 2 - rng.uniform(0, size), 0, image.shape[1] - size))
-        y0 = int(np.clip((c[1] + c[3]) / 2 - rng.uniform(0, size), 0, image.shape[0] - size))
-        crop, gt = crop_page(image, truth, x0, y0, size, size)
-        if len(gt.chars) >= min_chars:
-            return crop, gt
-    return None
+        out = []
+        for _ in range(2 * count):
+            c = truth.chars[int(rng.integers(len(truth.chars)))].bbox
+            x0 = int(np.clip((c[0] + c[2]) / 2 - rng.uniform(0, size), 0, image.shape[1] - size))
+            y0 = int(np.clip((c[1] + c[3]) / 2 - rng.uniform(0, size), 0, image.shape[0] - size))
+            crop, gt = crop_page(image, truth, x0, y0, size, size)
+            if len(gt.chars) >= min_chars:
+                out.append((crop, gt))
+                if len(out) == count:
+                    break
+        if out:
+            return out
+    return []
+
+
+def iter_crops(files: tuple[str, ...], seed: int, count: int, size: int, em: tuple[float, float],
+               per_page: int = 8) -> Iterator[tuple[np.ndarray, Page]]:
+    """``count`` crops (:func:`random_crops`), ``per_page`` from each rendered page, stream ``seed``."""
+    rng = np.random.default_rng([seed, 31])
+    made = 0
+    while made < count:
+        crops = random_crops(rng, files, size, em, min(per_page, count - made))
+        if not crops:
+            raise InputError("no page of the PDF files gives a crop with enough characters")
+        for image, gt in crops:
+            yield image, Page(gt.width, gt.height, gt.lines, f"{made:06d}.png")
+            made += 1

@@ -29,8 +29,17 @@ class Stage:
     p_symbols: float = P_SYMBOLS  # share of text tokens that are symbol runs (rare classes seen more often)
     fonts: str = ""  # a font set (pxocr.synth.fonts.FONT_SETS): document pages in many fonts; "" = OCR-B pages
     sizes: tuple[float, float] = (16.0, 48.0)  # em range, px
+    # Real pages (stage 2 of the recipe): a directory of crops of real PDF pages with their truth
+    # (``pxocr synth --pdfs train --size NxN``, N = crop), drawn for this share of the crops and
+    # degraded by the preset the mix draws for them.
+    real: str = ""
+    p_real: float = 0.0
+    p_blank: float = 0.0  # share of crops that are pages without text (pxocr.synth.capture.BLANK_KINDS)
 
     def __post_init__(self) -> None:
+        if not (0 <= self.p_real and 0 <= self.p_blank and self.p_real + self.p_blank < 1) or \
+                bool(self.real) != bool(self.p_real):
+            raise UsageError(f"bad stage {self}: p_real + p_blank in [0, 1), and p_real > 0 exactly when real is given")
         if self.steps < 1 or self.batch < 1 or self.crop < 64 or self.crop % 16:
             raise UsageError(f"bad stage {self}: steps, batch >= 1; crop >= 64 and a multiple of 16")
         bad = [k for k in self.mix if k not in SYNTH_PRESETS]
@@ -184,6 +193,18 @@ PRESETS: dict[str, TrainConfig] = {
         stages=(Stage(steps=6000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
                       sizes=(11.0, 52.0), p_symbols=0.15),),
         lr=1e-3, warmup=100, seed=2, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+    ),
+    # The wider latin model (issue 17), started from a latin run's weights (``--init``, grown as
+    # pxocr.model.grow describes): synthetic pages with 4 % pages without text, then 30 % crops of
+    # real PDF pages (``runs/pdf-crops-train``: ``pxocr synth --pdfs train --count 8000 --size 256x256
+    # --font-sizes 11 52 --seed 1 --out runs/pdf-crops-train``, relative to where training runs).
+    "latin-wide": TrainConfig(
+        model="latin-wide",
+        stages=(Stage(steps=1500, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04),
+                Stage(steps=4500, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04, real="runs/pdf-crops-train", p_real=0.3)),
+        lr=1e-3, warmup=100, seed=4, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,

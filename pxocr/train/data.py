@@ -12,6 +12,9 @@ from ..decode.ctc import encode_text
 from ..document import Page
 from ..model.targets import encode
 from ..preprocess import to_input
+from ..errors import UsageError
+from ..synth.capture import BLANK_KINDS, blank_page
+from ..synth.degrade import compose
 from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
@@ -39,8 +42,38 @@ def line_targets(page: Page) -> dict[str, np.ndarray]:
     return {"line_geo": geo, "line_labels": labels, "line_count": count}
 
 
+def real_crops(folder: str, size: int) -> list[str]:
+    """The PNG files of a directory of real crops (``pxocr synth --pdfs``), each with its JSON;
+    UsageError when there are none or they are not ``size`` px square."""
+    import glob
+    import os
+
+    from PIL import Image
+
+    pngs = sorted(p for p in glob.glob(os.path.join(folder, "*.png")) if os.path.isfile(p[:-4] + ".json"))
+    if not pngs:
+        raise UsageError(f"no real crops in {folder!r}: make them first with "
+                         f"pxocr synth --pdfs train --count 8000 --size {size}x{size} --font-sizes 11 52 --out {folder}")
+    with Image.open(pngs[0]) as im:
+        if im.size != (size, size):
+            raise UsageError(f"{folder}: crops of {im.size[0]}x{im.size[1]} px, the stage crops {size}x{size}")
+    return pngs
+
+
+def load_crop(png: str) -> tuple[np.ndarray, Page]:
+    """A real crop's grey image and ground truth."""
+    import json
+
+    from PIL import Image
+
+    with open(png[:-4] + ".json", encoding="utf-8") as f:
+        truth = Page.from_dict(json.load(f))
+    return np.asarray(Image.open(png).convert("L")), truth
+
+
 class SynthCrops(Dataset):
-    """Item i: a ``stage.crop`` square synthetic page from a preset drawn by the stage's mix."""
+    """Item i: a ``stage.crop`` square synthetic page from a preset drawn by the stage's mix, or with
+    the stage's shares a real crop degraded by that preset, or a page without text."""
 
     def __init__(self, stage: Stage, seed: int, length: int) -> None:
         self.names = list(stage.mix)
@@ -56,6 +89,8 @@ class SynthCrops(Dataset):
                      for n in self.names}
         self.seed = seed
         self.length = length
+        self.stage = stage
+        self.real = real_crops(stage.real, stage.crop) if stage.p_real else []
 
     def __len__(self) -> int:
         return self.length
@@ -64,6 +99,15 @@ class SynthCrops(Dataset):
         """Item i's synthetic config, image and ground truth."""
         rng = np.random.default_rng([self.seed, i, 7])
         cfg = self.cfgs[self.names[int(rng.choice(len(self.names), p=self.p))]]
+        if self.stage.p_real or self.stage.p_blank:  # drawn only then: older configs keep their pages
+            u = rng.random()
+            if u < self.stage.p_real:
+                image, truth = load_crop(self.real[int(rng.integers(len(self.real)))])
+                return cfg, compose(1.0 - image.astype(np.float32) / 255.0, cfg.degrade, rng), truth
+            if u < self.stage.p_real + self.stage.p_blank:
+                kind = BLANK_KINDS[int(rng.integers(len(BLANK_KINDS)))]
+                image = blank_page(kind, int(rng.integers(2**31)), cfg.width, cfg.height)
+                return cfg, image, Page(cfg.width, cfg.height, [])
         return (cfg, *render_page(cfg, self.seed, i))
 
     @staticmethod

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from ..contract import LineGrid
 from ..errors import UsageError
 from ..model.config import PRESETS as MODEL_PRESETS
+from ..model.grow import grow_into
 from ..model.loss import PxLoss, ctc_loss
 from ..model.net import PxNet
 from ..synth.engine import preset, render_page
@@ -263,10 +264,17 @@ def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) ->
         src = os.path.join(init, CKPT) if os.path.isdir(init) else init
         if not os.path.isfile(src):
             raise UsageError(f"{init}: no checkpoint to start from")
-        start = weights_to_ship(torch.load(src, weights_only=False, map_location="cpu"))
-        missing, unexpected = model.load_state_dict(start, strict=False)
-        if unexpected or any(not k.startswith("line_head.") for k in missing):
-            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r}")
+        ck_init = torch.load(src, weights_only=False, map_location="cpu")
+        source = MODEL_PRESETS.get(ck_init.get("model_preset", ""))
+        if source is not None and source.line_head and source.grid != MODEL_PRESETS[cfg.model].grid:
+            raise UsageError(f"{init}: its line head samples another line grid than model {cfg.model!r}")
+        start = weights_to_ship(ck_init)
+        try:  # the same or a narrower network of the same design (pxocr.model.grow)
+            missing = grow_into(model, start)
+        except ValueError as e:
+            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
+        if any(not k.startswith("line_head.") for k in missing):
+            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {missing[0]})")
     if ck is not None:
         model.load_state_dict(ck["model"])
         run.opt.load_state_dict(ck["opt"])

@@ -1,0 +1,49 @@
+"""Starting a wider network from a narrower one's weights, computing the same function.
+
+Every tensor of the wider network whose name the narrower one has gets the narrower one's
+values in its leading slice (each dimension from 0), so channel c of a layer stays channel c.
+What makes the function the same is the weights from the new channels into the old ones: in
+each weight tensor, the entries that connect a new input channel to an old output channel are
+zero. New channels start from the wider network's own initialisation (BatchNorm: scale 1, shift
+0, running mean 0, variance 1), compute something, and reach no old channel until training
+moves those zero weights; old channels, and so every output, start exactly as before.
+
+This holds because the network's channel layouts nest: wherever channels are flattened or
+concatenated, the channel index is the outer one (the line head flattens (channel, row) as
+``channel * rows + row``), so the narrower network's inputs are the wider one's leading slice.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _leading(shape: torch.Size) -> tuple[slice, ...]:
+    return tuple(slice(0, s) for s in shape)
+
+
+def grow_into(model: nn.Module, narrow: dict[str, torch.Tensor]) -> list[str]:
+    """Load ``narrow`` (a state dict of the same architecture with fewer channels) into ``model``
+    in place, as described in the module; returns the names of ``model``'s tensors that had no
+    counterpart in ``narrow`` (they keep their initialisation). Raises ValueError when a tensor
+    of ``narrow`` is larger than the model's in some dimension or differs in rank, or names one
+    the model lacks."""
+    state = model.state_dict()
+    unknown = [k for k in narrow if k not in state]
+    if unknown:
+        raise ValueError(f"the narrower weights hold {unknown[0]!r}, which this model lacks")
+    grown = {}
+    for name, new in state.items():
+        old = narrow.get(name)
+        if old is None:
+            continue
+        if old.dim() != new.dim() or any(o > n for o, n in zip(old.shape, new.shape)):
+            raise ValueError(f"{name}: {tuple(old.shape)} does not fit inside {tuple(new.shape)}")
+        t = new.clone()
+        if old.dim() >= 2 and old.shape[1] < new.shape[1]:  # weights (out, in, ...): new inputs -> old outputs = 0
+            t[:old.shape[0], old.shape[1]:] = 0
+        t[_leading(old.shape)] = old
+        grown[name] = t
+    model.load_state_dict({**state, **grown})
+    return [k for k in state if k not in narrow]
