@@ -60,6 +60,10 @@ def _region(text: str):
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+MODEL_HELP = ("auto (the default: OCR-B where the OCR-B model is sure of the page, else the latin model too), "
+              "ocrb, latin or an ONNX file")
+
+
 # --- subcommands -------------------------------------------------------------------------
 
 def cmd_synth(a: argparse.Namespace) -> int:
@@ -395,8 +399,7 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--out", help="write one file per image into this directory instead of stdout")
     r.add_argument("--overlay", metavar="DIR", help="also write a box overlay PNG per page into DIR")
     r.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
-    r.add_argument("--model", help="a shipped model (ocrb: OCR-B, the default; latin: common printed fonts) "
-                                   "or an ONNX file")
+    r.add_argument("--model", help=MODEL_HELP)
     r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
     r.add_argument("--single-pass", action="store_true",
                    help="read once at the image's own scale: faster, but text under 24 px em is not read "
@@ -448,7 +451,7 @@ def _add_show_eval_train_export(sub) -> None:
     e.add_argument("--pred", help="directory of prediction JSONs")
     e.add_argument("--gt", help="directory of ground-truth JSONs")
     e.add_argument("--data", help="directory of images + ground truth: run the model, then score")
-    e.add_argument("--model", help="model for --data: ocrb (default), latin or an ONNX file")
+    e.add_argument("--model", help="model for --data: " + MODEL_HELP)
     e.add_argument("--threads", type=int, default=0)
     e.add_argument("--out", help="report directory (report.md, metrics.json, worst_errors.png)")
     e.set_defaults(func=cmd_eval)
@@ -486,7 +489,7 @@ def _add_find_serve(sub) -> None:
                         "glyph boxes; overlay: a PNG with the matches drawn (needs --out)")
     f.add_argument("--out", help="write to this file instead of stdout (the PNG for --format overlay)")
     f.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
-    f.add_argument("--model", help="ocrb (default), latin or an ONNX file")
+    f.add_argument("--model", help=MODEL_HELP)
     f.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
     f.add_argument("--single-pass", action="store_true", help="read once at the image's own scale (as for read)")
     f.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution")
@@ -502,7 +505,7 @@ def _add_find_serve(sub) -> None:
     v.add_argument("--queue", type=int, default=4, help="readings that may wait for a worker; more get 503 "
                                                        "with Retry-After (default 4)")
     v.add_argument("--threads", type=int, default=0, help="inference threads per reading (0 = onnxruntime's choice)")
-    v.add_argument("--model", help="ocrb (default), latin or an ONNX file")
+    v.add_argument("--model", help=MODEL_HELP)
     v.add_argument("--max-upload-mb", type=_positive_float, default=20.0, help="upload limit, MB (default 20; 413)")
     v.add_argument("--max-pixels", type=_positive_int, default=50_000_000,
                    help="largest page in pixels (default 50000000; 413)")

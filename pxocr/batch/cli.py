@@ -8,7 +8,7 @@ import sys
 
 def add_batch_parser(sub) -> None:
     """Add the ``batch`` subcommand to the ``pxocr`` parser's subcommands."""
-    from ..cli import _positive_float, _positive_int, _quality
+    from ..cli import MODEL_HELP, _positive_float, _positive_int, _quality
     from ..writers.formats import FORMATS, format_help
 
     b = sub.add_parser("batch", help="read many files, folders or globs on every core or a Ray cluster; "
@@ -23,7 +23,7 @@ def add_batch_parser(sub) -> None:
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address (HEAD:6379), auto (the "
                    "one running on this machine) or local (start one here); needs pxocr[batch]")
     b.add_argument("--retry-failed", action="store_true", help="read again the inputs that failed before")
-    b.add_argument("--model", help="a shipped model (ocrb, the default; latin) or an ONNX file")
+    b.add_argument("--model", help=MODEL_HELP)
     b.add_argument("--single-pass", action="store_true", help="do not read small text a second time, enlarged")
     b.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution")
     b.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7,10- (default all)")

@@ -17,10 +17,10 @@ from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import read_lines
-from ..document import Line, Page
+from ..document import Line, Page, reading_order
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
-from . import capture, zoom
+from . import capture, choose, zoom
 from .capture import CaptureConfig
 from .image_io import InputPage
 from .windows import TileConfig, ink_window, spans
@@ -38,9 +38,14 @@ def shipped_model_path(name: str) -> str:
     return str(resources.files("pxocr").joinpath("models", SHIPPED[name]))
 
 
+AUTO = "auto"  # the default: the OCR-B model, and the latin model where it is not sure (pxocr.infer.choose)
+MODEL_CHOICES = (AUTO, *SHIPPED)
+
+
 def resolve_model(model: Optional[str]) -> str:
-    """``model`` as a file: a shipped model's name (``ocrb``, ``latin``), a path, or None for the default."""
-    if model is None:
+    """``model`` as a file: a shipped model's name (``ocrb``, ``latin``), a path, or None for the
+    default; ``auto`` is the OCR-B model's file (the latin model joins it, ``Predictor``)."""
+    if model is None or model == AUTO:
         return default_model_path()
     return shipped_model_path(model) if model in SHIPPED else model
 
@@ -74,13 +79,18 @@ def _text_em(page: Page, min_chars: int = 8) -> Optional[float]:
 
 
 class Predictor:
-    """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly."""
+    """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly.
+
+    ``model_path`` None or ``"auto"``: the OCR-B model, with the latin model as ``general``, which
+    reads the views where the OCR-B model is not sure of every line (``pxocr.infer.choose``)."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
                  decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),
                  zoom: ZoomConfig = ZoomConfig(), capture: CaptureConfig = CaptureConfig()) -> None:
         import onnxruntime as ort
 
+        auto = model_path is None or model_path == AUTO
+        self.general = Predictor("latin", threads, tiles=tiles, zoom=zoom, capture=capture) if auto else None
         path = resolve_model(model_path)
         if not os.path.isfile(path):
             raise ModelError(f"{path}: model file not found")
@@ -207,11 +217,19 @@ class Predictor:
         return _inside(view.to_input(page))
 
     def read_view(self, gray: np.ndarray, name: str = "") -> Page:
-        """Read an image as it is (no capture normalisation)."""
+        """Read an image as it is (no capture normalisation); with a ``general`` model, the two
+        readings chosen line by line (``pxocr.infer.choose``)."""
         h, w = gray.shape
-        g, reader = self.detect(gray)
-        lines = self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
+        lines = self._read_lines(gray)
+        if self.general is not None and not choose.stands_alone(lines):
+            lines = choose.merge(lines, self.general._with(zoom=self.zoom, tiles=self.tiles)._read_lines(gray))
+            lines = [lines[i] for i in reading_order([ln.bbox for ln in lines])]
         return Page(w, h, lines, name)
+
+    def _read_lines(self, gray: np.ndarray) -> list[Line]:
+        """This model's lines of an image as it is."""
+        g, reader = self.detect(gray)
+        return self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str) -> tuple["capture.View", Page]:
         """Read in the capture view (``turn``: quarter turns to apply, None: the configured one);

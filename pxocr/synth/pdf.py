@@ -333,10 +333,11 @@ def iter_crops(files: tuple[str, ...], seed: int, count: int, size: int, em: tup
                per_page: int = 8) -> Iterator[tuple[np.ndarray, Page]]:
     """``count`` crops (:func:`random_crops`), ``per_page`` from each rendered page, stream ``seed``."""
     rng = np.random.default_rng([seed, 31])
-    made = 0
+    made = misses = 0
     while made < count:
         crops = random_crops(rng, files, size, em, min(per_page, count - made))
-        if not crops:
+        misses = 0 if crops else misses + 1
+        if misses == 20:  # 200 pages tried in a row
             raise InputError("no page of the PDF files gives a crop with enough characters")
         for image, gt in crops:
             yield image, Page(gt.width, gt.height, gt.lines, f"{made:06d}.png")
