@@ -1,0 +1,77 @@
+"""The automatic model choice (pxocr.infer.choose): the rules on hand-built lines, and the
+choice on fresh pages against each model alone."""
+
+import numpy as np
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from pxocr.document import Char, Line
+from pxocr.infer import Predictor
+from pxocr.infer.choose import SURE_LINE, SURE_PAGE, merge, stands_alone
+
+
+def _line(text: str, x0: float, y0: float, score: float, h: float = 20.0) -> Line:
+    chars = [Char(c, (x0 + 12 * k, y0, x0 + 12 * k + 10, y0 + h), score) for k, c in enumerate(text) if c != " "]
+    return Line(text, (x0, y0, x0 + 12 * len(text) - 2, y0 + h), chars)
+
+
+def test_a_group_takes_the_specialist_only_when_it_is_sure_and_better():
+    s_sure, g_worse = _line("P<UTOERIKSSON", 10, 10, 0.95), _line("P<UT0ERlKSS0N", 11, 10, 0.70)
+    s_unsure, g_other = _line("Tbe qnick", 10, 60, 0.80), _line("The quick", 10, 61, 0.75)
+    s_sure_worse, g_better = _line("lnvoice", 10, 110, 0.90), _line("Invoice", 10, 110, 0.93)
+    out = merge([s_sure, s_unsure, s_sure_worse], [g_worse, g_other, g_better])
+    assert sorted(ln.text for ln in out) == sorted(["P<UTOERIKSSON", "The quick", "Invoice"])
+
+
+def test_lines_only_one_model_found():
+    lone_sure, lone_unsure = _line("ABC123", 10, 10, SURE_LINE + 0.01), _line("xyz", 10, 60, SURE_LINE - 0.01)
+    lone_general = _line("hello", 10, 110, 0.3)
+    assert sorted(ln.text for ln in merge([lone_sure, lone_unsure], [lone_general])) == ["ABC123", "hello"]
+
+
+def test_groups_join_through_overlaps():
+    """One specialist line over two general lines (a split) is one group, decided once."""
+    s = _line("DATE 2024 01 15", 10, 10, 0.9)
+    g1, g2 = _line("DATE", 10, 10, 0.8), _line("2024 01 15", 70, 10, 0.8)
+    assert [ln.text for ln in merge([s], [g1, g2])] == ["DATE 2024 01 15"]
+    for c in g1.chars + g2.chars:  # the general lines now score higher on average
+        c.score = 0.95
+    assert sorted(ln.text for ln in merge([s], [g1, g2])) == ["2024 01 15", "DATE"]
+
+
+def test_a_sure_page_stands_alone():
+    assert stands_alone([_line("AB", 0, 0, SURE_PAGE), _line("CD", 0, 30, SURE_PAGE)])
+    assert not stands_alone([_line("AB", 0, 0, 0.99), _line("CDEFGH", 0, 30, SURE_PAGE - 0.1)])
+    assert not stands_alone([])
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {m: Predictor(m, threads=1) for m in ("ocrb", "latin", "auto")}
+
+
+def _cer(pred, pages) -> float:
+    err = total = 0
+    for image, gt in pages:
+        err += Levenshtein.distance(gt.text, pred.predict(image).text)
+        total += len(gt.text)
+    return err / total
+
+
+def test_auto_reads_ocrb_pages_as_the_ocrb_model_and_other_fonts_as_the_latin_model(models, monkeypatch):
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.fonts import font_set
+
+    ocrb_pages = [render_page(preset("degraded", width=480, height=480), 880011, i) for i in range(3)]
+    font_pages = [render_page(preset("clean", width=480, height=480, fonts=font_set("train"), size_min=18,
+                                     size_max=30), 880012, i) for i in range(3)]
+    runs = []
+    general = models["auto"].general
+    monkeypatch.setattr(general, "_read_lines", lambda gray, real=general._read_lines: runs.append(1) or real(gray))
+    auto_ocrb = _cer(models["auto"], ocrb_pages)
+    assert runs == []  # the OCR-B model was sure of every page: the latin model never ran
+    assert auto_ocrb == _cer(models["ocrb"], ocrb_pages) < 0.01
+    auto_fonts, latin_fonts, ocrb_fonts = (_cer(models[m], font_pages) for m in ("auto", "latin", "ocrb"))
+    assert len(runs) >= 3
+    print(f"fonts: auto {auto_fonts:.3f}, latin {latin_fonts:.3f}, ocrb {ocrb_fonts:.3f}")
+    assert auto_fonts <= latin_fonts + 0.01 and auto_fonts < 0.5 * ocrb_fonts
