@@ -202,7 +202,7 @@ PRESETS: dict[str, TrainConfig] = {
         model="latin-wide",
         stages=(Stage(steps=1500, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
                       sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04),
-                Stage(steps=4500, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                Stage(steps=3000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
                       sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04, real="runs/pdf-crops-train", p_real=0.3)),
         lr=1e-3, warmup=100, seed=4, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
