@@ -120,3 +120,25 @@ def test_every_layout_on_synthetic_documents(layout):
         img, _, truth = document(cfg, SEED, k, layout, photo=True)
         (r,) = pxocr.read_mrz(img, threads=1)
         assert not r.valid or r.mrz.lines == truth
+
+
+def test_stray_characters_beside_the_zone_are_left_out():
+    """A speck read as a backtick or a full stop at a line's end (as on a JPEG photo) does not hide
+    the zone: the lines are found without them, and the boxes are the zone's own."""
+    from pxocr.document import Char, Line, Page
+    from pxocr.mrz import find_zone, read_zone
+
+    def line(text, y, before="", after=""):
+        full = before + text + after
+        chars = [Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.9) for k, c in enumerate(full) if c != " "]
+        return Line(full, (10.0, y, 17.0 + 9 * (len(full) - 1), y + 12), chars)
+
+    page = Page(500, 100, [line("WASFALSE", 10), line(TD3_SPECIMEN[0], 40, before="`"),
+                           line(TD3_SPECIMEN[1], 60, after=".,")])
+    lay, lines = find_zone(page)
+    assert lay.name == "TD3" and [ln.text for ln in lines] == TD3_SPECIMEN
+    assert lines[0].bbox[0] == 19.0 and lines[1].bbox[2] == 17.0 + 9 * 43
+    r = read_zone(page)
+    assert r.found and r.valid and r.mrz.lines == TD3_SPECIMEN
+    inside = Page(500, 100, [line(TD3_SPECIMEN[0][:20] + "`" + TD3_SPECIMEN[0][21:], 40), line(TD3_SPECIMEN[1], 60)])
+    assert find_zone(inside)[1][0].text[20] == "`"  # inside a line, a stray character stays (for correction)

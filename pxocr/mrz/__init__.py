@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..boxes import union_of
 from ..document import Char, Line, Page
 from .correct import Correction, Glyph, correct
 from .icao import LAYOUTS, Layout, Mrz, parse
@@ -63,8 +64,21 @@ class MrzReading:
         return f"{self.image}: {self.mrz.layout} {verdict}, {len(self.corrections)} correction(s)"
 
 
+def _trimmed(line: Line) -> Line:
+    """The line without characters outside the MRZ alphabet at its ends (a speck read as ``.``
+    or a backtick beside the zone), spaces dropped; the line itself when there are none."""
+    keep = [i for i, c in enumerate(line.chars) if c.char in MRZ_CHARS]
+    if not keep or (keep[0] == 0 and keep[-1] == len(line.chars) - 1):
+        return line
+    chars = line.chars[keep[0]:keep[-1] + 1]
+    return Line("".join(c.char for c in chars), union_of([c.bbox for c in chars]), chars, line.score,
+                dict(line.extra), line.baseline, line.font_size)
+
+
 def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
-    """The bottom-most run of consecutive lines that fits an MRZ layout."""
+    """The bottom-most run of consecutive lines that fits an MRZ layout (each line's stray
+    characters at its ends left out, :func:`_trimmed`)."""
+    page = Page(page.width, page.height, [_trimmed(ln) for ln in page.lines], page.image)
     keys = []
     for ln in page.lines:
         t = ln.text.replace(" ", "")
