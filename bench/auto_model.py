@@ -12,7 +12,7 @@ Sets (fresh seeds: the choice's thresholds were set on other pages):
   counted per half, so that the order of lines across the seam does not count.
 
 Prints, per set and model: CER, F1 at IoU 0.75, the median ms per page on one thread, and for
-``auto`` the share of pages on which the latin model ran too.
+``auto`` how often the latin model read too (a page read again enlarged or turned counts again).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main(argv=None) -> None:
         return real(gray)
 
     preds["auto"].general._read_lines = counted
-    rows = ["| set | model | CER | F1@0.75 | ms/page (median) | latin ran on |", "|---|---|---:|---:|---:|---:|"]
+    rows = ["| set | model | CER | F1@0.75 | ms/page (median) | latin readings |", "|---|---|---:|---:|---:|---:|"]
     for set_name, samples in sets.items():
         for m, pred in preds.items():
             general_runs = 0
@@ -111,7 +111,7 @@ def main(argv=None) -> None:
                 res = evaluate([h for p in out for h in halves(p)], [h for g in gts for h in halves(g)])
             else:
                 res = evaluate(out, gts)
-            ran = f"{general_runs} of {len(samples)} views" if m == "auto" else ""
+            ran = f"{general_runs} readings on {len(samples)} pages" if m == "auto" else ""
             rows.append(f"| {set_name} | {m} | {100 * res['cer']:.2f} % | {res['f1']['0.75']:.3f} | "
                         f"{statistics.median(ms):.0f} | {ran} |")
             print(rows[-1], flush=True)
