@@ -15,6 +15,18 @@ def area(b: np.ndarray) -> np.ndarray:
     return np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
 
 
+def max_iou(a: np.ndarray, b: np.ndarray, cells: int = 2_000_000) -> np.ndarray:
+    """(N, 4), (M, 4) -> (N,) each box of ``a``'s largest IoU with a box of ``b`` (0 when M = 0),
+    computed ``cells`` pairs at a time, so that a page of noise read as 20,000 glyphs does not
+    need gigabytes."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    if len(b) == 0:
+        return np.zeros(len(a))
+    step = max(1, cells // len(b))
+    return np.concatenate([iou_matrix(a[i:i + step], b).max(1) for i in range(0, len(a), step)] or [np.zeros(0)])
+
+
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, 4), (M, 4) -> (N, M) intersection over union."""
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..boxes import iou_matrix, overlap_of_smaller, union_box
+from ..boxes import max_iou, overlap_of_smaller, union_box
 from ..decode import Glyphs
 from ..document import Char, Line, reading_order
 
@@ -171,8 +171,7 @@ def confirmed(g: Glyphs, m: Mosaic, first: np.ndarray, cfg: ZoomConfig) -> Glyph
     keep = np.zeros(len(region), bool)
     for k in np.unique(region[region >= 0]).tolist():
         sel = np.flatnonzero(region == k)
-        iou = iou_matrix(m.to_page(g.boxes[sel], k), first) if len(first) else np.zeros((len(sel), 1))
-        keep[sel] = (iou.max(1) >= CONFIRM_IOU) | (g.scores[sel] >= cfg.confirm_score)
+        keep[sel] = (max_iou(m.to_page(g.boxes[sel], k), first) >= CONFIRM_IOU) | (g.scores[sel] >= cfg.confirm_score)
     return g.take(np.flatnonzero(keep))
 
 
