@@ -142,7 +142,8 @@ def test_pdf_output_text_layer_round_trip_two_readers(tmp_path, prop_page):
     assert len(miner) == len(expected)
     assert mean_deviation(miner, expected) <= 0.5
     doc = pymupdf.open(stream=pdf, filetype="pdf")
-    assert doc[0].get_text().split() == page.text.split()
+    # the same words (in MuPDF's own order: a glyph a few px tall, like a lone '_', may sort into another line)
+    assert sorted(doc[0].get_text().split()) == sorted(page.text.split())
     from pdfminer.high_level import extract_text
 
     assert sorted(extract_text(io.BytesIO(pdf)).split()) == sorted(page.text.split())
