@@ -1,7 +1,6 @@
 """The automatic model choice (pxocr.infer.choose): the rules on hand-built lines, and the
 choice on fresh pages against each model alone."""
 
-import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 

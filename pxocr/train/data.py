@@ -10,9 +10,9 @@ from torch.utils.data import Dataset
 
 from ..decode.ctc import encode_text
 from ..document import Page
+from ..errors import UsageError
 from ..model.targets import encode
 from ..preprocess import to_input
-from ..errors import UsageError
 from ..synth.capture import BLANK_KINDS, blank_page
 from ..synth.degrade import compose
 from ..synth.documents import face_renderer
@@ -53,7 +53,8 @@ def real_crops(folder: str, size: int) -> list[str]:
     pngs = sorted(p for p in glob.glob(os.path.join(folder, "*.png")) if os.path.isfile(p[:-4] + ".json"))
     if not pngs:
         raise UsageError(f"no real crops in {folder!r}: make them first with "
-                         f"pxocr synth --pdfs train --count 8000 --size {size}x{size} --font-sizes 11 52 --out {folder}")
+                         f"pxocr synth --pdfs train --count 8000 --size {size}x{size} --font-sizes 11 52 "
+                         f"--out {folder}")
     with Image.open(pngs[0]) as im:
         if im.size != (size, size):
             raise UsageError(f"{folder}: crops of {im.size[0]}x{im.size[1]} px, the stage crops {size}x{size}")
