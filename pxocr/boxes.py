@@ -52,6 +52,15 @@ def union_of(boxes) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
 
+def overlap_of_smaller_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4), (M, 4) -> (N, M): :func:`overlap_of_smaller` of every pair."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    return ix * iy / np.maximum(np.minimum(area(a)[:, None], area(b)[None, :]), 1e-9)
+
+
 def overlap_of_smaller(a, b) -> float:
     """Intersection of boxes ``a`` and ``b`` (4,) over the smaller one's area; 0 when apart."""
     w = min(a[2], b[2]) - max(a[0], b[0])

@@ -112,10 +112,9 @@ def _synth_pdf_crops(a: argparse.Namespace) -> int:
 def _degraded(image, gt, degrade, seed: int, index: int):
     import numpy as np
 
-    from .synth.degrade import compose
+    from .synth.degrade import degrade_page
 
-    cover = 1.0 - image.astype(np.float32) / 255.0
-    return compose(cover, degrade, np.random.default_rng([seed, index, 5])), gt
+    return degrade_page(image, degrade, np.random.default_rng([seed, index, 5])), gt
 
 
 def _load_page_json(path: Optional[str]):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..boxes import overlap_of_smaller_matrix
 from ..document import Line
 
 SURE_PAGE = 0.8  # a specialist's reading with this mean character score is taken whole
@@ -43,14 +44,6 @@ def stands_alone(special: list[Line]) -> bool:
     return line_score(special) >= SURE_PAGE
 
 
-def _overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(n, m) bool: box a_i and box b_j overlap by OVERLAP of the smaller one's area."""
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    area = lambda x: np.maximum((x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1]), 1e-9)  # noqa: E731
-    return ix * iy >= OVERLAP * np.minimum(area(a)[:, None], area(b)[None, :])
-
-
 def merge(special: list[Line], general: list[Line]) -> list[Line]:
     """The lines of the two readings, chosen group by group (see the module); in no set order."""
     n, m = len(special), len(general)
@@ -63,7 +56,7 @@ def merge(special: list[Line], general: list[Line]) -> list[Line]:
         return i
 
     if n and m:
-        hits = _overlaps(np.array([ln.bbox for ln in special]), np.array([ln.bbox for ln in general]))
+        hits = overlap_of_smaller_matrix([ln.bbox for ln in special], [ln.bbox for ln in general]) >= OVERLAP
         for i, j in zip(*np.nonzero(hits)):
             parent[root(int(i))] = root(n + int(j))
     groups: dict[int, tuple[list[Line], list[Line]]] = {}

@@ -39,7 +39,6 @@ def shipped_model_path(name: str) -> str:
 
 
 AUTO = "auto"  # the default: the OCR-B model, and the latin model where it is not sure (pxocr.infer.choose)
-MODEL_CHOICES = (AUTO, *SHIPPED)
 
 
 def resolve_model(model: Optional[str]) -> str:
@@ -82,7 +81,7 @@ class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly.
 
     ``model_path`` None or ``"auto"``: the OCR-B model, with the latin model as ``general``, which
-    reads the views where the OCR-B model is not sure of every line (``pxocr.infer.choose``)."""
+    reads the views the OCR-B model is not sure of (``pxocr.infer.choose.stands_alone``)."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
                  decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),

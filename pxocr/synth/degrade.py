@@ -133,6 +133,12 @@ def compose(coverage: np.ndarray, d: Degradations, rng: np.random.Generator) -> 
     return out
 
 
+def degrade_page(image: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
+    """A rendered page (uint8, ink dark on white, such as a crop of a real PDF page) degraded as
+    :func:`compose` degrades a synthetic one: its ink coverage composed again."""
+    return compose(1.0 - image.astype(np.float32) / 255.0, d, rng)
+
+
 CLEAN = Degradations()
 DEGRADED = Degradations(
     p_contrast=0.6, paper=(190, 255), ink=(0, 90), p_texture=0.4, p_gradient=0.3,

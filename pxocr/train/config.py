@@ -196,7 +196,7 @@ PRESETS: dict[str, TrainConfig] = {
     ),
     # The wider latin model (issue 17), started from a latin run's weights (``--init``, grown as
     # pxocr.model.grow describes): synthetic pages with 4 % pages without text, then 30 % crops of
-    # real PDF pages (``runs/pdf-crops-train``: ``pxocr synth --pdfs train --count 8000 --size 256x256
+    # real PDF pages (``runs/pdf-crops-train``: ``pxocr synth --pdfs train --count 4527 --size 256x256
     # --font-sizes 11 52 --seed 1 --out runs/pdf-crops-train``, relative to where training runs).
     "latin-wide": TrainConfig(
         model="latin-wide",

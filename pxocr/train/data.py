@@ -14,7 +14,7 @@ from ..errors import UsageError
 from ..model.targets import encode
 from ..preprocess import to_input
 from ..synth.capture import BLANK_KINDS, blank_page
-from ..synth.degrade import compose
+from ..synth.degrade import degrade_page
 from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
@@ -104,7 +104,7 @@ class SynthCrops(Dataset):
             u = rng.random()
             if u < self.stage.p_real:
                 image, truth = load_crop(self.real[int(rng.integers(len(self.real)))])
-                return cfg, compose(1.0 - image.astype(np.float32) / 255.0, cfg.degrade, rng), truth
+                return cfg, degrade_page(image, cfg.degrade, rng), truth
             if u < self.stage.p_real + self.stage.p_blank:
                 kind = BLANK_KINDS[int(rng.integers(len(BLANK_KINDS)))]
                 image = blank_page(kind, int(rng.integers(2**31)), cfg.width, cfg.height)
