@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pxocr.batch import BatchOptions, ReadOptions, run_batch
+from pxocr.batch import BatchOptions, ReadOptions, local, run_batch
 from pxocr.batch.inputs import discover
 from pxocr.batch.manifest import NAME as MANIFEST
 from pxocr.batch.manifest import load
@@ -304,3 +304,43 @@ def test_a_worker_killed_fails_only_its_inputs_in_flight(pages, tmp_path):
     assert code == ExitCode.OK
     assert all(r["state"] in ("done", "skipped") for r in load(str(out / MANIFEST)).values())
     assert sorted(p.name for p in out.glob("*.json")) == sorted(p.stem + ".json" for p in src.iterdir())
+
+
+class _PoolThatBreaks:
+    """A stand-in for ProcessPoolExecutor: the first pool breaks at its third submission (a worker
+    died between two submissions); later pools read every input at once."""
+
+    made = 0
+
+    def __init__(self, **_kw) -> None:
+        type(self).made += 1
+        self.breaks = type(self).made == 1
+        self.submitted = 0
+
+    def submit(self, fn, path):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.submitted += 1
+        if self.breaks and self.submitted == 3:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        fut: Future = Future()
+        if self.breaks:
+            fut.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+        else:
+            fut.set_result(local.Outcome(path, True, [], 1, 0.0))
+        return fut
+
+    def shutdown(self, **_kw) -> None:
+        pass
+
+
+def test_a_pool_that_breaks_between_submissions_loses_no_input(monkeypatch):
+    """Every input comes out exactly once: those submitted to the broken pool as failed, the one
+    whose submission found it broken and the rest read by the next pool."""
+    monkeypatch.setattr(local, "ProcessPoolExecutor", _PoolThatBreaks)
+    paths = [f"in{i}.png" for i in range(8)]
+    outs = list(local.run_pool(paths, ReadOptions(), jobs=2))
+    assert sorted(o.path for o in outs) == paths
+    assert sorted(o.path for o in outs if not o.ok) == ["in0.png", "in1.png"]
+    assert all("a worker process died" in o.reason for o in outs if not o.ok)

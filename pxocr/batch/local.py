@@ -68,8 +68,8 @@ def run_pool(paths: Iterable[str], opt: ReadOptions, jobs: int) -> Iterator[Outc
         try:
             while todo or flight:
                 while todo and len(flight) < 2 * jobs:
-                    path = todo.popleft()
-                    flight[pool.submit(_work, path)] = path
+                    flight[pool.submit(_work, todo[0])] = todo[0]  # raises if the pool broke meanwhile
+                    todo.popleft()
                 finished, _ = wait(flight, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     path = flight.pop(fut)

@@ -206,6 +206,14 @@ PRESETS: dict[str, TrainConfig] = {
                       sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04, real="runs/pdf-crops-train", p_real=0.3)),
         lr=1e-3, warmup=100, seed=4, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
+    # The wide model's second round (``--init`` a ``latin-wide`` run): new pages and crops at half the
+    # rate, with a larger share of real PDF crops (the same pool as ``latin-wide``).
+    "latin-wide-more": TrainConfig(
+        model="latin-wide",
+        stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04, real="runs/pdf-crops-train", p_real=0.4),),
+        lr=5e-4, warmup=100, seed=5, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),
