@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pxocr.errors import ModelError
 from pxocr.infer import Predictor
 from pxocr.infer.windows import INK_MARGIN, ink_window
 
@@ -121,3 +122,50 @@ def test_unreadable_metadata_is_a_model_error(value, message, tmp_path):
     onnx.save(m, str(path))
     with pytest.raises(ModelError, match=message):
         Predictor(str(path))
+
+
+def _model_with_meta(tmp_path, **sections) -> str:
+    import json
+
+    import onnx
+
+    from pxocr.infer.predictor import default_model_path
+
+    m = onnx.load(default_model_path())
+    meta = next(p for p in m.metadata_props if p.key == "pxocr")
+    settings = json.loads(meta.value)
+    settings.update(sections)
+    meta.value = json.dumps(settings)
+    path = tmp_path / "model.onnx"
+    onnx.save(m, str(path))
+    return str(path)
+
+
+def test_a_model_gives_the_zoom_and_capture_settings_it_reads_best_with(tmp_path):
+    from pxocr.infer.capture import CaptureConfig
+    from pxocr.infer.zoom import ZoomConfig
+
+    path = _model_with_meta(tmp_path, zoom={"below_em": 0}, capture={"em_range": [24, 48], "small_to_em": 26})
+    p = Predictor(path)
+    assert p.zoom.below_em == 0 and p.capture.em_range == (24, 48) and p.capture.small_to_em == 26
+    assert Predictor(path, zoom=ZoomConfig(), capture=CaptureConfig()).capture.em_range == (16.0, 48.0)
+    turned = p.with_capture(orientation="auto")
+    assert (turned.capture.orientation, turned.capture.em_range) == ("auto", (24, 48))
+    auto = Predictor("auto")  # the latin model joins with its own settings; changes reach both
+    assert auto.general.capture == Predictor("latin").capture
+    assert auto.with_zoom(below_em=0.0).general.zoom.below_em == 0.0
+    with pytest.raises(ModelError, match="capture settings"):
+        Predictor(_model_with_meta(tmp_path, capture={"em_rnage": [24, 48]}))
+
+
+@pytest.mark.parametrize("turn", [0, 1, 2, 3])
+def test_upright_boxes_undo_what_a_turned_view_maps_back(turn):
+    from pxocr.infer.capture import normalise, upright_boxes
+
+    gray = np.full((90, 160), 255, np.uint8)
+    view = normalise(gray, turn=turn)
+    box = np.array([[10.0, 20.0, 35.5, 31.25]])
+    x0, y0, x1, y1 = box[0]
+    corners = view.points_to_input(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+    in_input = np.array([[*corners.min(0), *corners.max(0)]])
+    np.testing.assert_allclose(upright_boxes(in_input, turn, 160, 90), box)

@@ -49,6 +49,15 @@ def resolve_model(model: Optional[str]) -> str:
     return shipped_model_path(model) if model in SHIPPED else model
 
 
+def _config(cls, meta: dict, section: str, path: str):
+    """``cls`` with the fields of the model metadata's ``section`` (JSON lists as tuples)."""
+    fields = meta.get(section, {})
+    try:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+    except (TypeError, ValueError, AttributeError) as e:
+        raise ModelError(f"{path}: its {section} settings do not fit this pxocr ({e})") from None
+
+
 SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
 
 
@@ -85,7 +94,9 @@ class Predictor:
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
                  decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),
-                 zoom: ZoomConfig = ZoomConfig(), capture: CaptureConfig = CaptureConfig()) -> None:
+                 zoom: Optional[ZoomConfig] = None, capture: Optional[CaptureConfig] = None) -> None:
+        """``decode``, ``zoom`` and ``capture``: None for the settings the model's metadata gives
+        (its sections of those names: the fields it reads best with), else the defaults."""
         import onnxruntime as ort
 
         auto = model_path is None or model_path == AUTO
@@ -115,11 +126,7 @@ class Predictor:
             check_layout(self.meta)
         except (ValueError, AttributeError) as e:
             raise ModelError(f"{path}: {e}") from None
-        try:
-            base = DecodeConfig(**self.meta.get("decode", {}))
-        except (TypeError, ValueError) as e:
-            raise ModelError(f"{path}: its decode settings do not fit this pxocr ({e})") from None
-        self.decode_cfg = decode or base
+        self.decode_cfg = decode or _config(DecodeConfig, self.meta, "decode", path)
         outputs = {o.name for o in self.session.get_outputs()}
         if "dense" not in outputs or "classifier" not in self.meta:
             raise ModelError(f"{path}: exported by an older pxocr (no 'dense' output or class weights); "
@@ -144,8 +151,8 @@ class Predictor:
                               "line_grid": np.zeros((1, self.line_grid.rows, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
-        self.zoom = zoom
-        self.capture = capture
+        self.zoom = zoom or _config(ZoomConfig, self.meta, "zoom", path)
+        self.capture = capture or _config(CaptureConfig, self.meta, "capture", path)
         self.model_path = path
 
     def _run(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,17 +220,21 @@ class Predictor:
             view, page = self._upright(gray, name)
         else:
             view, page = self._read_sized(gray, None, name)
-        return _inside(view.to_input(page))
+        page = view.to_input(page)
+        if self.general is not None and not choose.stands_alone(page.lines):
+            # The general model reads the page the same way up, in its own view (the text size
+            # it reads best at may differ); the two readings are chosen line by line.
+            gview, other = self.general._read_sized(gray, view.turn, name)
+            lines = choose.merge(page.lines, gview.to_input(other).lines)
+            upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
+                                            gray.shape[1], gray.shape[0])
+            page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
+        return _inside(page)
 
     def read_view(self, gray: np.ndarray, name: str = "") -> Page:
-        """Read an image as it is (no capture normalisation); with a ``general`` model, the two
-        readings chosen line by line (``pxocr.infer.choose``)."""
+        """Read an image as it is (no capture normalisation), by this model alone."""
         h, w = gray.shape
-        lines = self._read_lines(gray)
-        if self.general is not None and not choose.stands_alone(lines):
-            lines = choose.merge(lines, self.general._with(zoom=self.zoom, tiles=self.tiles)._read_lines(gray))
-            lines = [lines[i] for i in reading_order([ln.bbox for ln in lines])]
-        return Page(w, h, lines, name)
+        return Page(w, h, self._read_lines(gray), name)
 
     def _read_lines(self, gray: np.ndarray) -> list[Line]:
         """This model's lines of an image as it is."""
@@ -289,12 +300,14 @@ class Predictor:
         return self._with(decode_cfg=replace(self.decode_cfg, **changes))
 
     def with_capture(self, **changes) -> "Predictor":
-        """The same loaded model with these CaptureConfig fields changed (``orientation="auto"``, ...)."""
-        return self._with(capture=replace(self.capture, **changes))
+        """The same loaded models with these CaptureConfig fields changed (``orientation="auto"``, ...)."""
+        return self._with(capture=replace(self.capture, **changes),
+                          general=self.general.with_capture(**changes) if self.general else None)
 
     def with_zoom(self, **changes) -> "Predictor":
-        """The same loaded model with these ZoomConfig fields changed (``below_em=0``: one pass)."""
-        return self._with(zoom=replace(self.zoom, **changes))
+        """The same loaded models with these ZoomConfig fields changed (``below_em=0``: one pass)."""
+        return self._with(zoom=replace(self.zoom, **changes),
+                          general=self.general.with_zoom(**changes) if self.general else None)
 
     def _with(self, **attrs) -> "Predictor":
         other = object.__new__(Predictor)

@@ -1,0 +1,38 @@
+"""Set a model's reading settings in its metadata: fields of pxocr.decode.DecodeConfig
+(``decode.FIELD``), pxocr.infer.zoom.ZoomConfig (``zoom.FIELD``) or pxocr.infer.capture.CaptureConfig
+(``capture.FIELD``), the settings the model reads best with; the graph and the rest of the
+metadata stay as they are. Usage:
+python scripts/set_model_meta.py MODEL.onnx SECTION.FIELD=VALUE [...]   (VALUE as JSON)
+"""
+
+import json
+import sys
+
+import onnx
+
+from pxocr.decode import DecodeConfig
+from pxocr.infer.capture import CaptureConfig
+from pxocr.infer.zoom import ZoomConfig
+from pxocr.writers.atomic import write_atomic
+
+SECTIONS = {"decode": DecodeConfig, "zoom": ZoomConfig, "capture": CaptureConfig}
+
+
+def main(path: str, settings: list[str]) -> None:
+    m = onnx.load(path)
+    prop = next(p for p in m.metadata_props if p.key == "pxocr")
+    meta = json.loads(prop.value)
+    for item in settings:
+        key, _, value = item.partition("=")
+        section, _, field = key.partition(".")
+        if section not in SECTIONS or not field:
+            sys.exit(f"{key}: give SECTION.FIELD with SECTION one of {', '.join(SECTIONS)}")
+        meta.setdefault(section, {})[field] = json.loads(value)
+    for section, cls in SECTIONS.items():  # refuses unknown fields
+        cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta.get(section, {}).items()})
+    prop.value = json.dumps(meta)
+    write_atomic(path, m.SerializeToString())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
