@@ -17,6 +17,7 @@ from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import read_lines
+from ..decode.style import line_style
 from ..document import Line, Page, reading_order
 from ..errors import ModelError
 from ..preprocess import MULTIPLE, to_input
@@ -254,6 +255,9 @@ class Predictor:
         if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
+        threshold = 255.0 - view.threshold if view.inverted else view.threshold  # the view is dark on light
+        for ln in page.lines:
+            ln.extra.update(line_style(view.gray, ln, threshold) or {})
         return view, page
 
     def _upright(self, gray: np.ndarray, name: str) -> tuple["capture.View", Page]:
