@@ -142,3 +142,25 @@ def test_stray_characters_beside_the_zone_are_left_out():
     assert r.found and r.valid and r.mrz.lines == TD3_SPECIMEN
     inside = Page(500, 100, [line(TD3_SPECIMEN[0][:20] + "`" + TD3_SPECIMEN[0][21:], 40), line(TD3_SPECIMEN[1], 60)])
     assert find_zone(inside)[1][0].text[20] == "`"  # inside a line, a stray character stays (for correction)
+
+
+def test_small_print_is_read_again_enlarged(monkeypatch):
+    """A photographed visa (545x410 px) whose zone is found but does not validate at its own
+    size reads exactly when enlarged; the characters' boxes stay in the input's pixels."""
+    from dataclasses import replace
+
+    import pxocr.mrz as mrz
+    from pxocr.boxes import max_iou
+    from pxocr.synth.mrzdoc import document
+
+    img, gt, truth = document(replace(preset("degraded"), width=640), 7_550_001, 2, "MRV-A", photo=True)
+    monkeypatch.setattr(mrz, "RETRY_SCALES", ())
+    (once,) = pxocr.read_mrz(img, threads=1)
+    assert once.found and not once.valid and once.mrz.lines != truth
+    monkeypatch.undo()
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.valid and r.mrz.lines == truth
+    true_boxes = np.array([c.bbox for ln in gt.lines for c in ln.chars])
+    read_boxes = np.array([c.bbox for row in r.chars for c in row])
+    assert len(read_boxes) == sum(len(t.replace("<", "")) + t.count("<") for t in truth)
+    assert np.median(max_iou(read_boxes, true_boxes)) > 0.75

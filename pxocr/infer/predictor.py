@@ -212,20 +212,21 @@ class Predictor:
                 parts.append(g.take(np.nonzero(keep)[0]))
         return Glyphs.concat(parts), None
 
-    def predict(self, gray: np.ndarray, name: str = "") -> Page:
+    def predict(self, gray: np.ndarray, name: str = "", scale: Optional[float] = None) -> Page:
         """uint8 (H, W) page -> Page in the image's own pixels. The page is read in the view of
-        ``pxocr.infer.capture`` (upright, dark on light, text at a size the network reads well)."""
+        ``pxocr.infer.capture`` (upright, dark on light, text at a size the network reads well);
+        ``scale`` resamples it by that factor instead of the size the capture settings choose."""
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
         if self.capture.orientation == "auto":
-            view, page = self._upright(gray, name)
+            view, page = self._upright(gray, name, scale)
         else:
-            view, page = self._read_sized(gray, None, name)
+            view, page = self._read_sized(gray, None, name, scale)
         page = view.to_input(page)
         if self.general is not None and not choose.stands_alone(page.lines):
             # The general model reads the page the same way up, in its own view (the text size
             # it reads best at may differ); the two readings are chosen line by line.
-            gview, other = self.general._read_sized(gray, view.turn, name)
+            gview, other = self.general._read_sized(gray, view.turn, name, scale)
             lines = choose.merge(page.lines, gview.to_input(other).lines)
             upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
                                             gray.shape[1], gray.shape[0])
@@ -242,17 +243,20 @@ class Predictor:
         g, reader = self.detect(gray)
         return self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
 
-    def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str) -> tuple["capture.View", Page]:
+    def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
+                    scale: Optional[float] = None) -> tuple["capture.View", Page]:
         """Read in the capture view (``turn``: quarter turns to apply, None: the configured one);
         text the reading finds smaller than ``em_range`` is read again, enlarged. Text too small
-        for any sure reading is sized by its ink, when the ink lies in lines."""
-        view = capture.normalise(gray, self.capture, turn=turn)
+        for any sure reading is sized by its ink, when the ink lies in lines. ``scale``: read
+        the view resampled by that factor, once."""
+        view = capture.normalise(gray, self.capture, turn=turn, scale=scale)
         page = self.read_view(view.gray, name)
         em = _text_em(page)
         ink = view.ink
         if em is None and ink is not None and ink.em is not None and not 0.5 <= ink.rows_vs_cols <= 2.0:
             em = ink.em  # too small to read at all: the size of its ink, if that lies in lines
-        if self.capture.rescale and view.scale == 1.0 and em is not None and em < self.capture.em_range[0]:
+        if self.capture.rescale and scale is None and view.scale == 1.0 and em is not None \
+                and em < self.capture.em_range[0]:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
         threshold = 255.0 - view.threshold if view.inverted else view.threshold  # the view is dark on light
@@ -260,7 +264,7 @@ class Predictor:
             ln.extra.update(line_style(view.gray, ln, threshold) or {})
         return view, page
 
-    def _upright(self, gray: np.ndarray, name: str) -> tuple["capture.View", Page]:
+    def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:
         """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
         the way up is the one of the two opposite turns whose reading scores better (all four
         when neither reads surely, as small or worn print may)."""
@@ -270,7 +274,7 @@ class Predictor:
         for k in (base, base + 2, base + 1, (base + 3) % 4):
             if k in (base + 1, (base + 3) % 4) and best[0] >= SURE_READING:
                 break
-            view, page = self._read_sized(gray, k % 4, name)
+            view, page = self._read_sized(gray, k % 4, name, scale)
             chars = page.chars
             score = float(np.mean([c.score for c in chars])) if chars else 0.0
             if best is None or score > best[0]:

@@ -127,8 +127,38 @@ def _unsure(c: Char) -> bool:
     return (c.score is not None and c.score < UNSURE_SCORE) or any(a["score"] >= UNSURE_ALT for a in alts)
 
 
-def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientation: str = "auto") -> list[MrzReading]:
-    """Read every page of ``source`` (as ``pxocr.read`` takes it) for its machine-readable zone."""
-    from ..infer import read
+RETRY_SCALES = (2.0, 1.5, 3.0)  # a page whose zone is not found or not valid is read again, enlarged ...
+MAX_RETRY_PIXELS = 8_000_000  # ... to at most this many pixels
 
-    return [read_zone(p) for p in read(source, model=model, threads=threads, orientation=orientation).pages]
+
+def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientation: str = "auto") -> list[MrzReading]:
+    """Read every page of ``source`` (as ``pxocr.read`` takes it) for its machine-readable zone.
+
+    A page whose zone is not found, or does not validate, is read again enlarged by each of
+    :data:`RETRY_SCALES` in turn (small print on a photo of a whole card): the first valid reading
+    is taken, else the best (its checks valid, else a zone found; the first reading on a tie).
+    Boxes stay in the input's pixels."""
+    import os
+
+    from ..infer import _predictor
+    from ..infer.image_io import iter_pages
+
+    pred = _predictor(model, threads).with_capture(orientation=orientation)
+    out = []
+    for p in iter_pages(source):
+        name = os.path.basename(p.name)
+        best = read_zone(pred.predict(p.gray, name))
+        h, w = p.gray.shape
+        for f in RETRY_SCALES:
+            if best.valid or h * w * f * f > MAX_RETRY_PIXELS:
+                continue
+            again = read_zone(pred.predict(p.gray, name, scale=f))
+            if _rank(again) > _rank(best):
+                best = again
+        out.append(best)
+    return out
+
+
+def _rank(r: MrzReading) -> tuple:
+    """Valid first, then checks valid (characters unsure), then found; a tie keeps the earlier reading."""
+    return (r.valid, r.found and r.mrz.valid, r.found)
