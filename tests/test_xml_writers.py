@@ -130,3 +130,26 @@ def test_empty_page_is_valid_in_both(alto_schema, page_schema):
     empty = Page(64, 32, [], "blank.png")
     alto_schema.validate(ET.fromstring(to_alto([empty])))
     page_schema.validate(ET.fromstring(to_page_xml([empty])))
+
+
+def test_line_styles_in_both(alto_schema, page_schema):
+    """A line's style keys become an ALTO TextStyle its Strings refer to, and a PAGE TextStyle."""
+    page = hand_page()
+    page.lines[0].extra.update(style="bold-italic", monospaced=False)
+    other = Line("c", (60.0, 5.0, 66.0, 15.0), [Char("c", (60.0, 5.0, 66.0, 15.0), 0.9)], 0.9,
+                 {"style": "regular", "monospaced": True})
+    page.lines.append(other)
+    alto = to_alto([page, page])
+    alto_schema.validate(ET.fromstring(alto))
+    q = lambda t: f"{{{ALTO_NS}}}{t}"
+    root = ET.fromstring(alto)
+    styles = {s.get("ID"): (s.get("FONTSTYLE"), s.get("FONTWIDTH")) for s in root.iter(q("TextStyle"))}
+    assert styles == {"ts1": ("bold italics", "proportional"), "ts2": (None, "fixed")}
+    refs = [s.get("STYLEREFS") for s in root.iter(q("String"))]
+    assert refs == ["ts1", "ts1", "ts2"] * 2
+    xml = to_page_xml([page])
+    page_schema.validate(ET.fromstring(xml))
+    q = lambda t: f"{{{PAGE_NS}}}{t}"
+    got = [ln.find(q("TextStyle")).attrib for ln in ET.fromstring(xml).iter(q("TextLine"))]
+    assert got == [{"bold": "true", "italic": "true", "monospace": "false"},
+                   {"bold": "false", "italic": "false", "monospace": "true"}]

@@ -7,14 +7,16 @@ the JSON boxes (DESIGN.md 1.1). ``String`` is a space-separated word, its box th
 its glyphs; ``SP`` spans the gap between two words. ``WC`` (word) and ``GC`` (glyph) are the
 scores in [0, 1]; a glyph's ``alternatives`` (extra key) become ``Variant`` elements with
 their scores as ``VC``. A line's baseline, when known, is written as the two points where
-it meets the line box's left and right edges. Multi-page input gives one ALTO file with one
-``Page`` per page.
+it meets the line box's left and right edges. A line's ``style`` and ``monospaced`` (extra
+keys, ``pxocr.decode.style``) become a shared ``TextStyle`` (``FONTSTYLE`` bold / italics,
+``FONTWIDTH`` fixed / proportional) that the line's ``String`` elements name in ``STYLEREFS``.
+Multi-page input gives one ALTO file with one ``Page`` per page.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from typing import Optional, Sequence
 
 from pxocr.boxes import union_of as _union
 from pxocr.document import Box, Char, Line, Page
@@ -39,14 +41,42 @@ def to_alto(pages: Sequence[Page], name: str = "") -> bytes:
     soft_name, soft_version = software()
     ET.SubElement(soft, _q("softwareName")).text = soft_name
     ET.SubElement(soft, _q("softwareVersion")).text = soft_version
+    styles = _text_styles(pages)
+    if styles:
+        el = ET.SubElement(root, _q("Styles"))
+        for attrs, sid in styles.items():
+            ET.SubElement(el, _q("TextStyle"), {"ID": sid, **dict(attrs)})
     layout = ET.SubElement(root, _q("Layout"))
     for n, page in enumerate(pages, 1):
-        _page(layout, page, n)
+        _page(layout, page, n, styles)
     ET.indent(root, space=" ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _page(layout: ET.Element, page: Page, n: int) -> None:
+def _style_attrs(line: Line) -> tuple:
+    """The ALTO formatting attributes of a line's style keys, as sorted (name, value) pairs."""
+    attrs = {}
+    style = line.extra.get("style", "regular")
+    looks = [w for w, on in (("bold", "bold" in style), ("italics", "italic" in style)) if on]
+    if looks:
+        attrs["FONTSTYLE"] = " ".join(looks)
+    if "monospaced" in line.extra:
+        attrs["FONTWIDTH"] = "fixed" if line.extra["monospaced"] else "proportional"
+    return tuple(sorted(attrs.items()))
+
+
+def _text_styles(pages: Sequence[Page]) -> dict[tuple, str]:
+    """Each distinct line style of the pages -> its TextStyle ID, in order of first use."""
+    out: dict[tuple, str] = {}
+    for page in pages:
+        for line in page.lines:
+            attrs = _style_attrs(line)
+            if attrs and attrs not in out:
+                out[attrs] = f"ts{len(out) + 1}"
+    return out
+
+
+def _page(layout: ET.Element, page: Page, n: int, styles: dict[tuple, str]) -> None:
     pid = f"p{n}"
     el = ET.SubElement(layout, _q("Page"), ID=pid, PHYSICAL_IMG_NR=str(n),
                        WIDTH=str(int(page.width)), HEIGHT=str(int(page.height)))
@@ -55,10 +85,10 @@ def _page(layout: ET.Element, page: Page, n: int) -> None:
         return
     block = ET.SubElement(space, _q("TextBlock"), ID=f"{pid}_b1", **_pos(_union(ln.bbox for ln in page.lines)))
     for k, line in enumerate(page.lines, 1):
-        _line(block, line, f"{pid}_l{k}")
+        _line(block, line, f"{pid}_l{k}", styles.get(_style_attrs(line)))
 
 
-def _line(block: ET.Element, line: Line, lid: str) -> None:
+def _line(block: ET.Element, line: Line, lid: str, style: Optional[str] = None) -> None:
     attrs = {"ID": lid, **_pos(line.bbox)}
     if line.baseline is not None:
         x0, _, x1, _ = line.bbox
@@ -68,6 +98,8 @@ def _line(block: ET.Element, line: Line, lid: str) -> None:
     for w, word in enumerate(words, 1):
         box = _union(c.bbox for c in word)
         s_attrs = {"ID": f"{lid}_w{w}", **_pos(box), "CONTENT": xml_text("".join(c.char for c in word))}
+        if style:
+            s_attrs["STYLEREFS"] = style
         scores = [c.score for c in word]
         if all(s is not None for s in scores):
             s_attrs["WC"] = _conf(sum(scores) / len(scores))

@@ -12,7 +12,9 @@ kept in each element's ``custom`` attribute as ``bbox {x0:..;y0:..;x1:..;y1:..}`
 
 ``TextEquiv`` ``conf`` is the score in [0, 1]; a glyph's ``alternatives`` (extra key) follow
 its reading as further ``TextEquiv`` elements with ``index`` 2, 3, ...; a line's baseline,
-when known, is a ``Baseline`` from the line box's left edge to its right edge.
+when known, is a ``Baseline`` from the line box's left edge to its right edge; its ``style``
+and ``monospaced`` (extra keys, ``pxocr.decode.style``) are its ``TextStyle``'s ``bold``,
+``italic`` and ``monospace``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,16 @@ def _line(region: ET.Element, line: Line, lid: str) -> None:
         _equiv(wel, "".join(c.char for c in word),
                sum(scores) / len(scores) if all(s is not None for s in scores) else None)
     _equiv(el, line.text, line.score)
+    if "style" in line.extra:
+        style = line.extra["style"]
+        attrs = {"bold": _bool("bold" in style), "italic": _bool("italic" in style)}
+        if "monospaced" in line.extra:
+            attrs["monospace"] = _bool(line.extra["monospaced"])
+        ET.SubElement(el, _q("TextStyle"), attrs)
+
+
+def _bool(v: bool) -> str:
+    return "true" if v else "false"
 
 
 def _glyph(word: ET.Element, c: Char, gid: str) -> None:
