@@ -277,12 +277,16 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     if cfg.polarity and ink.dark_paper:
         view.gray = 255 - view.gray
         view.inverted = True  # the pixels' positions are unchanged: nothing to map back
+    if scale is None and cfg.rescale and ink.em is not None and ink.em > cfg.em_range[1]:
+        scale = cfg.large_to_em / ink.em
     if cfg.deskew and ink.em is not None and cfg.min_skew_deg <= abs(ink.skew) <= cfg.max_skew_deg:
-        _rotate(view, ink.skew)
-    if scale is not None:
+        # enlarging in the same resampling as the rotation (one interpolation, not two); reducing
+        # after it, with a filter that does not alias
+        _rotate(view, ink.skew, scale if scale is not None and scale > 1 else 1.0)
+        if scale is not None and scale < 1:
+            _rescale(view, scale)
+    elif scale is not None:
         _rescale(view, scale)
-    elif cfg.rescale and ink.em is not None and ink.em > cfg.em_range[1]:
-        _rescale(view, cfg.large_to_em / ink.em)
     return view
 
 
@@ -318,14 +322,19 @@ def upright_boxes(boxes: np.ndarray, turn: int, w: int, h: int) -> np.ndarray:
     return boxes
 
 
-def _rotate(view: View, degrees: float) -> None:
-    """Undo a skew of ``degrees`` (counter-clockwise): rotate clockwise by it, canvas grown, paper filled."""
+def _rotate(view: View, degrees: float, s: float = 1.0) -> None:
+    """Undo a skew of ``degrees`` (counter-clockwise): rotate clockwise by it, canvas grown, paper
+    filled; and enlarge by ``s`` in the same resampling."""
     h, w = view.gray.shape
     paper = int(np.median(view.gray))
-    im = Image.fromarray(view.gray).rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
+    matrix, nw, nh = _rotation(w, h, -degrees)
+    ow, oh = max(1, round(nw * s)), max(1, round(nh * s))
+    sx, sy = ow / nw, oh / nh
+    a, b, c, d, e, f = matrix  # output px -> input px; the enlargement divides the output first
+    im = Image.fromarray(view.gray).transform((ow, oh), Image.Transform.AFFINE, (a / sx, b / sy, c, d / sx, e / sy, f),
+                                              Image.Resampling.BICUBIC, fillcolor=paper)
     view.gray = np.asarray(im)
     view.angle = degrees
-    nw, nh = im.size
     t = math.radians(degrees)
     cos, sin = math.cos(t), math.sin(t)
 
@@ -334,6 +343,28 @@ def _rotate(view: View, degrees: float) -> None:
         return np.stack([w / 2 + dx * cos + dy * sin, h / 2 - dx * sin + dy * cos], 1)
 
     view._back.append(back)
+    if (ow, oh) != (nw, nh):
+        view.scale *= (sx + sy) / 2
+        view._back.append(lambda p: p / np.array([sx, sy]))
+
+
+def _rotation(w: int, h: int, degrees: float) -> tuple[list[float], int, int]:
+    """The affine matrix (output px -> input px) and canvas size of ``Image.rotate(degrees,
+    expand=True)`` on a (w, h) image, as Pillow computes them."""
+    t = -math.radians(degrees)
+    m = [round(math.cos(t), 15), round(math.sin(t), 15), 0.0, round(-math.sin(t), 15), round(math.cos(t), 15), 0.0]
+
+    def apply(x: float, y: float) -> tuple[float, float]:
+        return m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]
+
+    m[2], m[5] = apply(-w / 2, -h / 2)
+    m[2] += w / 2
+    m[5] += h / 2
+    corners = [apply(x, y) for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+    nw = math.ceil(max(x for x, _ in corners)) - math.floor(min(x for x, _ in corners))
+    nh = math.ceil(max(y for _, y in corners)) - math.floor(min(y for _, y in corners))
+    m[2], m[5] = apply(-(nw - w) / 2, -(nh - h) / 2)
+    return m, nw, nh
 
 
 def _rescale(view: View, s: float) -> None:
