@@ -11,7 +11,9 @@ import sys
 import onnx
 
 from pxocr.decode import DecodeConfig
+from pxocr.errors import ModelError
 from pxocr.infer.capture import CaptureConfig
+from pxocr.infer.predictor import _config
 from pxocr.infer.zoom import ZoomConfig
 from pxocr.writers.atomic import write_atomic
 
@@ -28,8 +30,11 @@ def main(path: str, settings: list[str]) -> None:
         if section not in SECTIONS or not field:
             sys.exit(f"{key}: give SECTION.FIELD with SECTION one of {', '.join(SECTIONS)}")
         meta.setdefault(section, {})[field] = json.loads(value)
-    for section, cls in SECTIONS.items():  # refuses unknown fields
-        cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta.get(section, {}).items()})
+    try:
+        for section, cls in SECTIONS.items():  # refuses unknown fields, as the Predictor would
+            _config(cls, meta, section, path)
+    except ModelError as e:
+        sys.exit(str(e))
     prop.value = json.dumps(meta)
     write_atomic(path, m.SerializeToString())
 

@@ -59,6 +59,14 @@ def _config(cls, meta: dict, section: str, path: str):
         raise ModelError(f"{path}: its {section} settings do not fit this pxocr ({e})") from None
 
 
+def _styled(view: "capture.View", page: Page) -> Page:
+    """The page read in ``view``, each line with its style keys (``pxocr.decode.style``)."""
+    threshold = 255.0 - view.threshold if view.inverted else view.threshold  # the view is dark on light
+    for ln in page.lines:
+        ln.extra.update(line_style(view.gray, ln, threshold) or {})
+    return page
+
+
 SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
 
 
@@ -222,12 +230,12 @@ class Predictor:
             view, page = self._upright(gray, name, scale)
         else:
             view, page = self._read_sized(gray, None, name, scale)
-        page = view.to_input(page)
+        page = view.to_input(_styled(view, page))
         if self.general is not None and not choose.stands_alone(page.lines):
             # The general model reads the page the same way up, in its own view (the text size
             # it reads best at may differ); the two readings are chosen line by line.
             gview, other = self.general._read_sized(gray, view.turn, name, scale)
-            lines = choose.merge(page.lines, gview.to_input(other).lines)
+            lines = choose.merge(page.lines, gview.to_input(_styled(gview, other)).lines)
             upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
                                             gray.shape[1], gray.shape[0])
             page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
@@ -259,9 +267,6 @@ class Predictor:
                 and em < self.capture.em_range[0]:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
-        threshold = 255.0 - view.threshold if view.inverted else view.threshold  # the view is dark on light
-        for ln in page.lines:
-            ln.extra.update(line_style(view.gray, ln, threshold) or {})
         return view, page
 
     def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:

@@ -150,7 +150,9 @@ def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientatio
         best = read_zone(pred.predict(p.gray, name))
         h, w = p.gray.shape
         for f in RETRY_SCALES:
-            if best.valid or h * w * f * f > MAX_RETRY_PIXELS:
+            if best.valid:
+                break
+            if h * w * f * f > MAX_RETRY_PIXELS:
                 continue
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if _rank(again) > _rank(best):
