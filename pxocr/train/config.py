@@ -30,8 +30,8 @@ class Stage:
     fonts: str = ""  # a font set (pxocr.synth.fonts.FONT_SETS): document pages in many fonts; "" = OCR-B pages
     sizes: tuple[float, float] = (16.0, 48.0)  # em range, px
     # Real pages (stage 2 of the recipe): a directory of crops of real PDF pages with their truth
-    # (``pxocr synth --pdfs train --size NxN``, N = crop), drawn for this share of the crops and
-    # degraded by the preset the mix draws for them.
+    # (``pxocr synth --pdfs train --size NxN``, N = crop; several directories separated by commas),
+    # drawn for this share of the crops and degraded by the preset the mix draws for them.
     real: str = ""
     p_real: float = 0.0
     p_blank: float = 0.0  # share of crops that are pages without text (pxocr.synth.capture.BLANK_KINDS)
@@ -213,6 +213,17 @@ PRESETS: dict[str, TrainConfig] = {
         stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
                       sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04, real="runs/pdf-crops-train", p_real=0.4),),
         lr=5e-4, warmup=100, seed=5, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+    ),
+    # The wide model's third round (``--init`` a ``latin-wide-more`` run): a second pool of real crops
+    # from the same training PDFs at other places and sizes (``pxocr synth --pdfs train --count 6000
+    # --size 256x256 --font-sizes 11 52 --seed 2 --out runs/pdf-crops-train2``) beside the first, at
+    # 45 % of the crops, and a lower rate.
+    "latin-wide-real": TrainConfig(
+        model="latin-wide",
+        stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04,
+                      real="runs/pdf-crops-train,runs/pdf-crops-train2", p_real=0.45),),
+        lr=4e-4, warmup=100, seed=6, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,

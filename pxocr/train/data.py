@@ -42,9 +42,17 @@ def line_targets(page: Page) -> dict[str, np.ndarray]:
     return {"line_geo": geo, "line_labels": labels, "line_count": count}
 
 
-def real_crops(folder: str, size: int) -> list[str]:
-    """The PNG files of a directory of real crops (``pxocr synth --pdfs``), each with its JSON;
-    UsageError when there are none or they are not ``size`` px square."""
+def real_crops(folders: str, size: int) -> list[str]:
+    """The PNG files of one or more directories of real crops (``pxocr synth --pdfs``; several
+    separated by commas), each with its JSON; UsageError when one has none or they are not
+    ``size`` px square."""
+    pngs: list[str] = []
+    for folder in folders.split(","):
+        pngs += _crop_files(folder.strip(), size)
+    return pngs
+
+
+def _crop_files(folder: str, size: int) -> list[str]:
     import glob
     import os
 
