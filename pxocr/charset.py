@@ -23,3 +23,7 @@ def index_to_char(i: int) -> str:
 def is_supported(text: str) -> bool:
     """True when every character of ``text`` is a space or in the charset."""
     return all(c == " " or c in _INDEX for c in text)
+
+
+# The Latin ligatures that fonts set as one glyph, and the letters each reads as.
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}

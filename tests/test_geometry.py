@@ -156,7 +156,7 @@ def test_punctuation_only_lines_stay_apart(table):
     cands = np.tile(np.arange(TOPK), (n, 1))
     cands[:, 0] = cls
     g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array(base), np.full(n, size), cands,
-               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))))
+               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
     geo = tuple(tuple(r) for r in table.tolist())
     lines = group_lines(g, DecodeConfig(geometry=geo))
     assert [ln.text for ln in lines] == [text] * 6
@@ -182,7 +182,7 @@ def test_two_sizes_on_one_baseline_make_two_rows():
     cands[:, 0] = cls
     g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
                np.array([s for _, _, s, _ in glyphs]), cands,
-               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))))
+               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
     assert [ln.text for ln in group_lines(g, DecodeConfig())] == ["Book", "Epsilo"]
 
 

@@ -1,5 +1,7 @@
 """Proportional text: decoding without a fixed pitch, and the model contract that says which."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,63 @@ def test_the_line_heads_spaces_decide():
     assert [ln.text for ln in group_lines(wide, PROP, _reader([]))] == ["a b"]
 
 
+def _reads(chars):
+    """A line head that reads ``chars`` [(char, x px, probability)] on line 0."""
+    def read(lines):
+        n = len(chars)
+        labels = np.array([char_to_index(c) + 1 for c, _, _ in chars])
+        logp = np.full((n, NUM_LINE_CLASSES), -20.0)
+        logp[np.arange(n), labels] = np.log([p for _, _, p in chars])
+        return Reading(labels, np.array([x for _, x, _ in chars], float), logp, np.zeros(n, np.int64))
+    return read
+
+
+def test_a_ligature_read_as_its_letters_is_split_evenly():
+    """'o', then an 'fi' ligature found as one glyph of 12 px (x 44-56) that the line head reads
+    as 'f' and 'i': two glyphs sharing its box, as the truth of PDF pages does."""
+    from pxocr.decode import find_glyphs, group_lines
+
+    g = find_glyphs(_raw([(8, "o", 4.0), (12, "f", 6.0)]), PROP)
+    line = group_lines(g, PROP, _reads([("o", 34, 0.99), ("f", 47, 0.99), ("i", 53, 0.95)]))[0]
+    assert line.text == "ofi"
+    assert [c.bbox[0] for c in line.chars[1:]] == pytest.approx([44.0, 50.0])
+    assert [c.bbox[2] for c in line.chars[1:]] == pytest.approx([50.0, 56.0])
+    # letters that spell no ligature do not split a glyph (a wide 'u' is not 'uw'); nor does an unsure reading
+    assert group_lines(g, PROP, _reads([("o", 34, 0.99), ("u", 47, 0.99), ("w", 53, 0.95)]))[0].text == "of"
+    assert group_lines(g, PROP, _reads([("o", 34, 0.99), ("f", 47, 0.99), ("i", 53, 0.5)]))[0].text == "ofi"[:2]
+
+
+def test_a_faint_glyph_counts_when_the_line_head_reads_it():
+    """A period whose centre scores 0.15, under the threshold of 0.3: kept in reserve, it joins
+    the line when the line head reads a '.' there, and only then."""
+    from pxocr.decode import find_glyphs, group_lines
+
+    raw = _raw([(8, "a", 3.0), (10, "b", 3.0), (12, ".", 1.0)])
+    raw[HEAT, 8, 12] = np.log(0.15 / 0.85)
+    g = find_glyphs(raw, PROP)
+    assert group_lines(g, PROP, _reads([("a", 34, 0.99), ("b", 42, 0.99)]))[0].text == "ab"
+    line = group_lines(g, PROP, _reads([("a", 34, 0.99), ("b", 42, 0.99), (".", 50, 0.9)]))[0]
+    assert line.text == "ab."
+    assert line.chars[2].bbox == pytest.approx((49.0, 26.0, 51.0, 38.0))
+    # no reserve below reserve_threshold
+    assert group_lines(find_glyphs(raw, replace(PROP, reserve_threshold=0.2)), PROP,
+                       _reads([("a", 34, 0.99), ("b", 42, 0.99), (".", 50, 0.9)]))[0].text == "ab"
+
+
+def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
+    """Dot leaders of a table of contents (". . . .") are printed text; "-----" is a drawn rule."""
+    from pxocr.decode.pipeline import looks_like_text
+    from pxocr.document import Char, Line
+
+    def line(text):
+        chars = [Char(c, (k * 10.0, 0.0, k * 10.0 + 4, 4.0), 0.9) for k, c in enumerate(text) if c != " "]
+        return Line(text, (0.0, 0.0, 10.0 * len(text), 4.0), chars, 0.9)
+
+    assert looks_like_text(line(". . . . ."), PROP)
+    assert not looks_like_text(line("-----"), PROP)
+    assert not looks_like_text(line("....."), PROP)
+
+
 def test_spacing_is_validated():
     with pytest.raises(ValueError, match="spacing"):
         DecodeConfig(spacing="monospace")
@@ -103,6 +162,7 @@ def test_layout_is_checked():
 @pytest.mark.parametrize("field, value", [("nms_iou", 0.0), ("nms_iou", 1.5), ("split_spaces", 0),
                                           ("geometry_weight", -1.0), ("geometry_sigma_px", 0.0),
                                           ("ctc_weight", -0.1), ("ctc_floor", 0.0), ("recover_prob", 0.0),
+                                          ("reserve_threshold", 0.0), ("reserve_threshold", 1.0),
                                           ("font_box_tol_px", -1.0), ("font_box_tol_em", -0.1)])
 def test_every_decode_field_is_validated(field, value):
     with pytest.raises(ValueError, match=field):

@@ -113,7 +113,8 @@ def test_regions_keep_different_sizes_apart():
 def _glyphs(boxes, scores) -> Glyphs:
     n = len(scores)
     return Glyphs(np.array(boxes, np.float64), np.array(scores, np.float64), np.zeros(n, np.int64), np.zeros(n),
-                  np.full(n, 28.0), np.zeros((n, TOPK), np.int64), np.zeros((n, TOPK)))
+                  np.full(n, 28.0), np.zeros((n, TOPK), np.int64), np.zeros((n, TOPK)),
+                  np.array(scores, np.float64))
 
 
 def test_second_reading_keeps_confirmed_or_sure_glyphs_only():

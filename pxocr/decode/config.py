@@ -34,6 +34,9 @@ class DecodeConfig:
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
     ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    # proportional: weaker centre peaks, from this score on, are kept in reserve for the line head's
+    # characters that no glyph found explains (pxocr.decode.settle); >= threshold = none
+    reserve_threshold: float = 0.1
     mrz: bool = True  # lines that read as a passport MRZ take only its alphabet (pxocr.decode.mrz)
     min_line_score: float = 0.0  # lines scoring less are not text (rules, textures, shapes); 0 = keep all
     max_run: int = 5  # a line with a longer run of one letter ("nnnnnnnn") is not text
@@ -51,6 +54,7 @@ class DecodeConfig:
                   "geometry_weight": self.geometry_weight >= 0, "geometry_sigma_px": self.geometry_sigma_px > 0,
                   "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
                   "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
+                  "reserve_threshold": 0 < self.reserve_threshold < 1,
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:

@@ -1,6 +1,8 @@
 """Stage 1 of decoding: the raw stride-4 map (``pxocr.contract``) -> glyphs.
 
-Peaks of the centre heatmap (3x3 maximum, score threshold) give glyphs; each glyph's box
+Peaks of the centre heatmap (3x3 maximum, score threshold) give glyphs (and, for proportional
+text, the weaker peaks down to ``reserve_threshold``: glyphs the line head's reading may confirm,
+``pxocr.decode.settle``); each glyph's box
 is its cell centre plus the predicted edge distances, averaged over the peak's 3x3
 neighbourhood weighted by the heatmap (sub-pixel refinement); its class candidates come from
 the class logits; its line geometry (baseline, font size) from the line channels.
@@ -14,11 +16,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..boxes import nms
+from ..boxes import max_iou, nms
 from ..contract import BOX, CLS_START, HEAT, LINE, STRIDE, decode_line
 from .config import DecodeConfig
 
 TOPK = 6  # candidate classes kept per glyph (shape check, line head, MRZ alphabet)
+RESERVE_PER_GLYPH = 2  # at most this many reserve peaks per glyph found (the strongest)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -36,7 +39,8 @@ def _maxpool3(a: np.ndarray) -> np.ndarray:
 class Glyphs:
     """N detected glyphs: boxes (N, 4) px, scores (N,), classes (N,) int, baseline (N,) px,
     size (N,) px em, the TOPK candidate classes (N, TOPK) best first and their log-probabilities
-    (after settling, ``pxocr.decode.settle``: each candidate's settled evidence)."""
+    (after settling, ``pxocr.decode.settle``: each candidate's settled evidence), and the centre
+    score of each (N,) (glyphs under ``DecodeConfig.threshold`` are the reserve)."""
 
     boxes: np.ndarray
     scores: np.ndarray
@@ -45,12 +49,13 @@ class Glyphs:
     size: np.ndarray
     cands: np.ndarray
     logp: np.ndarray
+    heat: np.ndarray
 
     @classmethod
     def empty(cls) -> "Glyphs":
         z = np.zeros((0,), np.float64)
         return cls(np.zeros((0, 4)), z, np.zeros((0,), np.int64), z, z, np.zeros((0, TOPK), np.int64),
-                   np.zeros((0, TOPK)))
+                   np.zeros((0, TOPK)), z)
 
     def take(self, idx: np.ndarray) -> "Glyphs":
         return Glyphs(*(getattr(self, f.name)[idx] for f in fields(self)))
@@ -70,7 +75,8 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     map): the class logits of the peak cells come from that function instead."""
     logit = raw[HEAT].astype(np.float32)  # peaks of the logits are the peaks of the sigmoid
     h, w = logit.shape
-    peak = (logit >= np.log(cfg.threshold / (1 - cfg.threshold))) & (logit == _maxpool3(logit))
+    low = min(cfg.threshold, cfg.reserve_threshold) if cfg.spacing == "proportional" else cfg.threshold
+    peak = (logit >= np.log(low / (1 - low))) & (logit == _maxpool3(logit))
     ii, jj = np.nonzero(peak)
     n = len(ii)
     if n == 0:
@@ -99,9 +105,18 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     cands = np.argsort(-prob, 1)[:, :TOPK]
     logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
     classes = cands[:, 0]
-    scores = _sigmoid(logit[ii, jj]) * prob[np.arange(n), classes]
+    heat = _sigmoid(logit[ii, jj]).astype(np.float64)
+    scores = heat * prob[np.arange(n), classes]
     baseline, size = decode_line(raw[LINE, ii, jj], cy)
     boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
     g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
-               cands, logp.astype(np.float64))
-    return g.take(nms(g.boxes, g.scores, cfg.nms_iou))
+               cands, logp.astype(np.float64), heat)
+    main = g.take(np.flatnonzero(heat >= cfg.threshold))
+    main = main.take(nms(main.boxes, main.scores, cfg.nms_iou))
+    reserve = g.take(np.flatnonzero(heat < cfg.threshold))
+    reserve = reserve.take(np.argsort(-reserve.heat, kind="stable")[:RESERVE_PER_GLYPH * len(main.scores)])
+    if len(reserve.scores) == 0:
+        return main
+    # the reserve as it would be beside the glyphs found: none that the glyphs found would suppress
+    reserve = reserve.take(np.flatnonzero(max_iou(reserve.boxes, main.boxes) <= cfg.nms_iou))
+    return Glyphs.concat([main, reserve.take(nms(reserve.boxes, reserve.scores, cfg.nms_iou))])

@@ -21,11 +21,14 @@ LineReader = Callable[[np.ndarray], Reading]  # lines as rows (x0, x1, baseline,
 
 
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
-    """Glyphs -> the page's lines in reading order: drafted (``draft_lines``), read by ``reader``
-    when given (a model's line head on the draft's geometry), settled (``settle``)."""
-    draft = draft_lines(g, cfg)
+    """Glyphs -> the page's lines in reading order: drafted (``draft_lines``) from the glyphs that
+    score ``cfg.threshold``, read by ``reader`` when given (a model's line head on the draft's
+    geometry), settled (``settle``, with the weaker glyphs in reserve)."""
+    sure = g.heat >= cfg.threshold
+    draft = draft_lines(g.take(np.flatnonzero(sure)), cfg)
     reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
-    return [ln for ln in settle(draft, reading, cfg) if looks_like_text(ln, cfg)]
+    reserve = g.take(np.flatnonzero(~sure))
+    return [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
 
 
 RULE_CHARS = "-_=~.'`"
@@ -33,13 +36,14 @@ RULE_CHARS = "-_=~.'`"
 
 def looks_like_text(line: Line, cfg: DecodeConfig) -> bool:
     """False for what ruled lines, textures and shapes read as: a line scoring under
-    ``cfg.min_line_score``, one made of a single rule-like mark repeated ("-----", "_____"), or
+    ``cfg.min_line_score``, one made of a single rule-like mark repeated without a space
+    ("-----", "_____"), or
     one with a run of more than ``cfg.max_run`` equal letters ("nnnnnnnn")."""
     if line.score is not None and line.score < cfg.min_line_score:
         return False
     ink = line.text.replace(" ", "")
-    if len(ink) >= 3 and len(set(ink)) == 1 and ink[0] in RULE_CHARS:  # a drawn rule, read as "-----"
-        return False
+    if len(ink) >= 3 and len(set(ink)) == 1 and ink[0] in RULE_CHARS and ink == line.text:
+        return False  # a drawn rule, read as "-----" (spaced marks are printed: ". . . ." leaders)
     run, prev = 0, ""
     for c in line.text:
         run = run + 1 if c == prev and c.isalpha() else 1

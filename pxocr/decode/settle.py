@@ -5,31 +5,36 @@ alphabet; boxes redrawn from the font on each line's fit; Line objects in readin
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Optional
 
 import numpy as np
 
-from ..charset import CHARSET
+from ..charset import CHARSET, LIGATURES
 from ..contract import SPACE
 from ..document import Char, Line, reading_order
 from .config import DecodeConfig
 from .ctc import Reading
-from .fusion import fuse, recover
+from .fusion import fuse, pair, recover
 from .geometry import REDRAW_GROWTH_PX, fit_lines, font_boxes, line_medians, plausible, rescore, shape_table
 from .lines import Draft, Segment, flat
 from .mrz import mrz_glyphs, restrict
 from .peaks import TOPK, Glyphs
 
 
-def settle(draft: Draft, reading: Optional[Reading], cfg: DecodeConfig = DecodeConfig()) -> list[Line]:
+def settle(draft: Draft, reading: Optional[Reading], cfg: DecodeConfig = DecodeConfig(),
+           reserve: Optional[Glyphs] = None) -> list[Line]:
     """The lines of ``draft`` with their classes settled (with the line head's ``reading`` of
     the draft's geometry when there is one, see ``pxocr.decode.fusion``; with the font's shapes
     when the config has them, ``pxocr.decode.geometry``, which also redraws the boxes), in
-    reading order."""
+    reading order. Proportional text takes the characters the line head read and no glyph
+    explains from ``reserve`` (weaker peaks) or from a glyph they share (``_recover_read``)."""
     g, segs, geo = draft.glyphs, draft.segs, draft.geo
     if not segs:
         return []
     if reading is not None and cfg.spacing == "proportional":
+        if cfg.recover_prob <= 1:
+            g, segs = _recover_read(g, segs, reading, geo, reserve if reserve is not None else Glyphs.empty(), cfg)
         segs = _read_spaces(g, segs, reading, geo, cfg)
     if reading is not None and cfg.geometry and cfg.recover_prob <= 1 and cfg.spacing == "fixed":  # on the pitch grid
         g, segs = _recover(g, segs, reading, geo, cfg)
@@ -58,6 +63,91 @@ def _read_spaces(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarr
     return out
 
 
+LIGATURE_LETTERS = frozenset(LIGATURES.values())
+
+
+def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarray, reserve: Glyphs,
+                  cfg: DecodeConfig) -> tuple[Glyphs, list[Segment]]:
+    """Proportional text: each character the line head read at least ``cfg.recover_prob`` sure
+    that no glyph explains (no glyph of its line paired with it, ``pxocr.decode.fusion.pair``)
+    becomes a glyph where the detector gives it ink:
+
+    - inside the box of a glyph paired with another character, when the characters read in it
+      spell a ligature (``pxocr.charset.LIGATURES``: "fi" set as one glyph): that box is shared
+      out evenly among them, in x order, as the ground truth of PDF pages does
+      (``pxocr.synth.pdf``);
+    - else at the nearest reserve glyph (a centre peak under the threshold) on the line's
+      baseline within half a pitch: a period or an "i" found too faintly.
+
+    Returns the glyphs and the lines (indices left to right, gaps to be read again)."""
+    idx, gline = flat([seg for seg, _ in segs])
+    base, size = geo[:, 2], geo[:, 3]
+    pitch = cfg.advance_em * size
+    b = g.boxes[idx]
+    cx = (b[:, 0] + b[:, 2]) / 2
+    r = reading.chars()
+    gi, ei = pair(cx, gline, r.xs, r.line, pitch[gline])
+    prob = np.exp(r.logp[np.arange(len(r.labels)), r.labels])
+    todo = np.ones(len(r.labels), bool)
+    todo[ei] = False
+    todo &= prob >= cfg.recover_prob
+    if not todo.any():
+        return g, segs
+    partner = np.full(len(idx), -1)
+    partner[gi] = ei
+    inside: dict[int, list[int]] = {}  # host glyph (position in idx) -> the unexplained characters read in it
+    for e in np.flatnonzero(todo).tolist():
+        host = np.flatnonzero((gline == r.line[e]) & (b[:, 0] < r.xs[e]) & (r.xs[e] < b[:, 2]) & (partner >= 0))
+        if len(host):
+            inside.setdefault(int(host[np.abs(cx[host] - r.xs[e]).argmin()]), []).append(e)
+    added: list[Glyphs] = []
+    new_line: list[int] = []
+    for j, es in inside.items():
+        es = sorted([int(partner[j]), *es], key=lambda e: r.xs[e])
+        x0, y0, x1, y1 = b[j]
+        step = (x1 - x0) / len(es)
+        if "".join(CHARSET[r.labels[e] - 1] for e in es) not in LIGATURE_LETTERS:
+            continue
+        todo[es] = False
+        h = idx[j]
+        for k, e in enumerate(es):  # every piece read as the line head read it; the host keeps the first
+            label = int(r.labels[e]) - 1
+            logp = np.full((1, TOPK), -30.0)
+            logp[0, 0] = np.log(prob[e])
+            piece = Glyphs(np.array([[x0 + k * step, y0, x0 + (k + 1) * step, y1]]),
+                           np.array([min(float(g.scores[h]), float(prob[e]))]), np.array([label]),
+                           g.baseline[h:h + 1], g.size[h:h + 1], np.full((1, TOPK), label), logp, g.heat[h:h + 1])
+            if k == 0:
+                for f in fields(Glyphs):
+                    getattr(g, f.name)[h] = getattr(piece, f.name)[0]
+            else:
+                added.append(piece)
+                new_line.append(int(gline[j]))
+    if len(reserve.scores) and todo.any():
+        rcx = (reserve.boxes[:, 0] + reserve.boxes[:, 2]) / 2
+        free = np.ones(len(rcx), bool)
+        for e in np.flatnonzero(todo).tolist():
+            ln = int(r.line[e])
+            near = free & (np.abs(rcx - r.xs[e]) < 0.5 * pitch[ln]) & \
+                (np.abs(reserve.baseline - base[ln]) <= cfg.baseline_tol * size[ln])
+            if near.any():
+                k = int(np.flatnonzero(near)[np.abs(rcx[near] - r.xs[e]).argmin()])
+                free[k] = False
+                added.append(reserve.take(np.array([k])))
+                new_line.append(ln)
+    if not added:
+        return g, segs
+    first = len(g.scores)
+    g = Glyphs.concat([g, *added])
+    lines = np.array(new_line)
+    segs = list(segs)
+    for ln in np.unique(lines).tolist():
+        seg = np.concatenate([segs[ln][0], first + np.flatnonzero(lines == ln)])
+        seg = seg[np.argsort((g.boxes[seg, 0] + g.boxes[seg, 2]) / 2, kind="stable")]
+        segs[ln] = seg, np.zeros(len(seg) - 1, int)
+    return g, segs
+
+
 def _recover(g: Glyphs, segs: list[Segment], reading: Reading,
              geo: np.ndarray, cfg: DecodeConfig):
     """Add the glyphs the line head read and the detector missed (``pxocr.decode.fusion.recover``);
@@ -76,7 +166,7 @@ def _recover(g: Glyphs, segs: list[Segment], reading: Reading,
     logp[:, 0] = np.log(prob)
     first = len(g.scores)
     g = Glyphs.concat([g, Glyphs(boxes, 0.5 * prob, classes, base[line], size[line],
-                                 np.repeat(classes[:, None], TOPK, 1), logp)])
+                                 np.repeat(classes[:, None], TOPK, 1), logp, 0.5 * prob)])
     segs = list(segs)
     for ln in np.unique(line):
         seg = np.concatenate([segs[ln][0], first + np.flatnonzero(line == ln)])

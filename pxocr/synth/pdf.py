@@ -23,13 +23,13 @@ from typing import Iterator, Optional
 import numpy as np
 
 from ..boxes import union_box
+from ..charset import LIGATURES
 from ..document import Char, Line, Page, reading_order
 from ..errors import DependencyError, InputError
 
 FOLD = {"\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"',
         "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u00ad": "-",
         "\u2022": "*", "\u00b7": ".", "\u2026": "...", "\u00a0": " ", "\u2032": "'", "\u2033": '"'}
-LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
 
 def _fitz():
