@@ -542,11 +542,11 @@ def seam_page():
 
 @pytest.fixture(scope="module")
 def tiled_and_whole(seam_page):
-    """The page read tiled and whole. Tiled pages are read without the line head (it reads
-    whole pages only), so the whole-page read here does without it too."""
+    """The page read tiled and whole, both with the line head (on the tiles' features put
+    together, when tiled)."""
     gray = seam_page[0]
     tiled = Predictor(MODEL, threads=THREADS)
-    whole = Predictor(MODEL, threads=THREADS, tiles=TileConfig(max_whole=4096)).with_decode(ctc_weight=0.0)
+    whole = Predictor(MODEL, threads=THREADS, tiles=TileConfig(max_whole=4096))
     return tiled.predict(gray), whole.predict(gray)
 
 
@@ -562,6 +562,22 @@ def test_tiled_equals_untiled(tiled_and_whole):
     assert iou.max(1).min() > 0.9
     assert [c.char for c in a.chars] == [b.chars[k].char for k in j]
     np.testing.assert_allclose(pa, pb[j], atol=0.05)
+
+
+def test_a_tiled_page_is_read_by_the_line_head_on_its_whole_feature_map(seam_page):
+    """Tiles' features over their cores make the page's map: the line head reads every line,
+    including those across the seams, as on the whole page's features."""
+    gray = seam_page[0]
+    tiled = Predictor(MODEL, threads=THREADS)
+    g, reader = tiled.detect(gray)
+    assert reader is not None
+    whole_g, whole_reader = Predictor(MODEL, threads=THREADS, tiles=TileConfig(max_whole=4096)).detect(gray)
+    from pxocr.decode.lines import draft_lines
+
+    geo = draft_lines(whole_g, tiled.decode_cfg).geo
+    a, b = reader(geo), whole_reader(geo)
+    assert a.text == b.text and len(a.labels) > 500
+    np.testing.assert_allclose(a.xs, b.xs, atol=0.5)
 
 
 def test_accuracy_tiled_text_equals_untiled(tiled_and_whole):

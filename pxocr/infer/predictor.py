@@ -24,7 +24,7 @@ from ..preprocess import MULTIPLE, to_input
 from . import capture, choose, zoom
 from .capture import CaptureConfig
 from .image_io import InputPage
-from .windows import TileConfig, ink_window, spans
+from .windows import TileConfig, core_cells, ink_window, spans
 from .zoom import ZoomConfig
 
 SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx"}  # model names -> files in pxocr/models
@@ -198,9 +198,10 @@ class Predictor:
 
     def detect(self, gray: np.ndarray, max_whole: int = 0,
                 head: Optional[Callable[[dict], np.ndarray]] = None) -> tuple[Glyphs, Optional[LineReader]]:
-        """The page's glyphs, and a line reader on its features (images read whole, by a model with
-        a line head; ``head`` as in ``line_reader``). Images over ``max_whole`` px (default: the
-        tile config's) are read in tiles, by the detector alone."""
+        """The page's glyphs, and a line reader on its features (a model with a line head;
+        ``head`` as in ``line_reader``). Images over ``max_whole`` px (default: the tile config's)
+        are read in tiles; each tile's features over its core make one map of the page's
+        features, which the line head reads."""
         h, w = gray.shape
         t = self.tiles
         if max(h, w) <= (max_whole or t.max_whole):
@@ -211,14 +212,22 @@ class Predictor:
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
             return g.take(np.nonzero(inside)[0]), self.line_reader(feats, x0, y0, head) if self.reads_lines else None
         parts = []
+        page_feats: Optional[np.ndarray] = None
         for y0, y1, cy0, cy1 in spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in spans(w, t.tile, t.overlap):
-                g = self._find(gray[y0:y1, x0:x1], (x0, y0))[0]
+                g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
                 cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
                 keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)
                 parts.append(g.take(np.nonzero(keep)[0]))
-        return Glyphs.concat(parts), None
+                if self.reads_lines:
+                    if page_feats is None:
+                        page_feats = np.zeros((1, feats.shape[1], -(-h // STRIDE), -(-w // STRIDE)), np.float32)
+                    (r0, r1), (c0, c1) = core_cells(y0, y1, cy0, cy1), core_cells(x0, x1, cx0, cx1)
+                    page_feats[:, :, r0:r1, c0:c1] = feats[:, :, r0 - y0 // STRIDE:r1 - y0 // STRIDE,
+                                                           c0 - x0 // STRIDE:c1 - x0 // STRIDE]
+        reader = self.line_reader(page_feats, 0, 0, head) if page_feats is not None else None
+        return Glyphs.concat(parts), reader
 
     def predict(self, gray: np.ndarray, name: str = "", scale: Optional[float] = None) -> Page:
         """uint8 (H, W) page -> Page in the image's own pixels. The page is read in the view of

@@ -4,7 +4,8 @@ Images up to ``TileConfig.max_whole`` px on each side run in one pass (padded to
 network's stride). Larger ones are cut into ``tile`` px tiles overlapping by
 ``overlap`` px; a tile keeps the glyphs whose box centre lies in its core (the tile less
 half the overlap on each inner side), so each glyph is kept by exactly one tile, and
-the lines are grouped once over the whole page. Tiles start at multiples of the network's
+the lines are grouped once over the whole page; the tiles' features over their cores make one
+map of the page's features, on which the line head reads the lines. Tiles start at multiples of the network's
 stride (16 px), so a tile sees the same pixel grid as the whole image and, away from its
 borders, gives the same boxes (the last tile ends at the image edge, up to 15 px longer).
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..contract import STRIDE
 from ..preprocess import MULTIPLE
 
 
@@ -46,6 +48,13 @@ def spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]
         hi = np.inf if k == len(starts) - 1 else (starts[k + 1] + s + tile) / 2
         out.append((s, end, lo, hi))
     return out
+
+
+def core_cells(start: int, end: int, lo: float, hi: float) -> tuple[int, int]:
+    """The stride-4 cells (first, past-the-end) of a tile ``start``-``end`` px whose centres lie in
+    its core ``lo``-``hi`` (``spans``): neighbouring tiles' cores meet, and so do their cells."""
+    lo, hi = max(float(start), lo), min(float(end), hi)
+    return int(np.floor(lo / STRIDE + 0.5)), min(int(np.floor(hi / STRIDE + 0.5)), -(-end // STRIDE))
 
 
 INK_MARGIN = 48  # px of paper kept around the ink, so the network sees each glyph's surroundings
