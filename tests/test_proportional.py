@@ -141,6 +141,7 @@ def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
     assert looks_like_text(line(". . . . ."), PROP)
     assert not looks_like_text(line("-----"), PROP)
     assert not looks_like_text(line("....."), PROP)
+    assert not looks_like_text(line("- - ----"), PROP)
 
 
 def test_spacing_is_validated():

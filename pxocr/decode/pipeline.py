@@ -36,14 +36,14 @@ RULE_CHARS = "-_=~.'`"
 
 def looks_like_text(line: Line, cfg: DecodeConfig) -> bool:
     """False for what ruled lines, textures and shapes read as: a line scoring under
-    ``cfg.min_line_score``, one made of a single rule-like mark repeated without a space
-    ("-----", "_____"), or
+    ``cfg.min_line_score``, one made of a single rule-like mark repeated ("-----", "_____",
+    "....."; spaced dots are the leaders of a table of contents), or
     one with a run of more than ``cfg.max_run`` equal letters ("nnnnnnnn")."""
     if line.score is not None and line.score < cfg.min_line_score:
         return False
     ink = line.text.replace(" ", "")
-    if len(ink) >= 3 and len(set(ink)) == 1 and ink[0] in RULE_CHARS and ink == line.text:
-        return False  # a drawn rule, read as "-----" (spaced marks are printed: ". . . ." leaders)
+    if len(ink) >= 3 and len(set(ink)) == 1 and ink[0] in RULE_CHARS and not (ink[0] == "." and ink != line.text):
+        return False  # a drawn rule, read as "-----" or "- --- -" (spaced dots are printed: ". . . ." leaders)
     run, prev = 0, ""
     for c in line.text:
         run = run + 1 if c == prev and c.isalpha() else 1
