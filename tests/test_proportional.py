@@ -129,6 +129,52 @@ def test_a_faint_glyph_counts_when_the_line_head_reads_it():
                        _reads([("a", 34, 0.99), ("b", 42, 0.99), (".", 50, 0.9)]))[0].text == "ab"
 
 
+def test_column_glyphs_take_the_best_cell_in_the_band():
+    from pxocr.decode.peaks import column_glyphs
+
+    raw = _raw([])
+    raw[HEAT, 6, 10], raw[HEAT, 8, 10], raw[HEAT, 20, 10] = 0.0, 2.0, 4.0  # row 20 lies outside the band
+    raw[BOX, 8, 10] = (1.5, 3.0, 2.5, 5.0)
+    raw[CLS_START + char_to_index("l"), 8, 10] = 6.0
+    g = column_glyphs(raw, np.array([142.0]), np.array([30.0]), np.array([55.0]), (100.0, 10.0))
+    # cell (8, 10): centre (42, 34) in the map, (142, 44) on the page
+    assert g.boxes[0] == pytest.approx([140.5, 41.0, 144.5, 49.0])
+    assert g.classes[0] == char_to_index("l") and g.heat[0] == pytest.approx(1 / (1 + np.exp(-2.0)))
+
+
+def _reads_with_cells(chars, cells):
+    """``_reads`` whose Reading also carries, per character, the glyph of its cells."""
+    def read(lines):
+        r = _reads(chars)(lines)
+        r.cells = cells
+        return r
+    return read
+
+
+def test_a_character_read_where_no_peak_stands_out_takes_its_cells_box():
+    """'a' and 'b' found, an 'l' between them read by the line head only: it takes the box its
+    cells regress, when they score enough and list 'l'; a second 'b' beside 'b' is the line
+    head reading one glyph twice, and is left out."""
+    from pxocr.decode import TOPK, Glyphs, find_glyphs, group_lines
+
+    g = find_glyphs(_raw([(8, "a", 3.0), (13, "b", 3.0)]), PROP)  # 'a' 31-37 px, 'b' 51-57 px
+    n = 3
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 1] = char_to_index("l")
+    cells = Glyphs(np.array([[31.0, 26, 37, 38], [42.0, 22, 46, 38], [51.0, 26, 57, 38]]), np.full(n, 0.4),
+                   cands[:, 0].copy(), np.full(n, BASE), np.full(n, SIZE), cands, np.zeros((n, TOPK)),
+                   np.full(n, 0.4))
+    chars = [("a", 34, 0.99), ("l", 44, 0.95), ("b", 54, 0.99)]
+    line = group_lines(g, PROP, _reads_with_cells(chars, cells))[0]
+    assert line.text == "alb"
+    assert line.chars[1].bbox == pytest.approx((42.0, 22.0, 46.0, 38.0))
+    weak = Glyphs(*(getattr(cells, f) for f in ("boxes", "scores", "classes", "baseline", "size", "cands", "logp")),
+                  np.full(n, 0.05))
+    assert group_lines(g, PROP, _reads_with_cells(chars, weak))[0].text == "a b"  # the 14 px gap: a space
+    twice = [("a", 34, 0.99), ("b", 50, 0.95), ("b", 54, 0.99)]
+    assert group_lines(g, PROP, _reads_with_cells(twice, cells))[0].text == "a b"
+
+
 def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
     """Dot leaders of a table of contents (". . . .") are printed text; "-----" is a drawn rule."""
     from pxocr.decode.pipeline import looks_like_text

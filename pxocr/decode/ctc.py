@@ -13,12 +13,13 @@ frame positions and probabilities.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..charset import CHARSET
 from ..contract import BLANK, OCRB_GRID, SPACE, LineGrid
+from .peaks import Glyphs
 
 LINE_ROWS = OCRB_GRID.rows  # the OCR-B model's grid; a model brings its own (pxocr.contract.LineGrid)
 
@@ -45,12 +46,15 @@ def encode_text(text: str) -> list[int]:
 class Reading:
     """The CTC reading of one or more lines: emitted labels (n,) (1..94 characters, SPACE),
     their x in px (n,), per emission the log-probabilities over the line classes (n,
-    NUM_LINE_CLASSES), and the line each belongs to (n,), in reading order within a line."""
+    NUM_LINE_CLASSES), and the line each belongs to (n,), in reading order within a line;
+    optionally, per emission, the glyph the detector's map regresses where it lies
+    (``pxocr.decode.peaks.column_glyphs``), for characters no peak found."""
 
     labels: np.ndarray
     xs: np.ndarray
     logp: np.ndarray
     line: np.ndarray
+    cells: Optional[Glyphs] = None
 
     @property
     def text(self) -> str:
@@ -59,7 +63,8 @@ class Reading:
     def chars(self) -> "Reading":
         """The emissions that are characters (no spaces)."""
         m = self.labels != SPACE
-        return Reading(self.labels[m], self.xs[m], self.logp[m], self.line[m])
+        return Reading(self.labels[m], self.xs[m], self.logp[m], self.line[m],
+                       None if self.cells is None else self.cells.take(np.flatnonzero(m)))
 
 
 def greedy_lines(logp: np.ndarray, xs: np.ndarray, line: np.ndarray) -> Reading:

@@ -98,6 +98,23 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
         dn = np.maximum(raw[BOX, i2, j2], 0.0)  # (4, 9, n)
         nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
         boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
+    g = _glyphs_at(raw, ii, jj, boxes, offset, class_logits)
+    main = g.take(np.flatnonzero(g.heat >= cfg.threshold))
+    main = main.take(nms(main.boxes, main.scores, cfg.nms_iou))
+    reserve = g.take(np.flatnonzero(g.heat < cfg.threshold))
+    reserve = reserve.take(np.argsort(-reserve.heat, kind="stable")[:RESERVE_PER_GLYPH * len(main.scores)])
+    if len(reserve.scores) == 0:
+        return main
+    # the reserve as it would be beside the glyphs found: none that the glyphs found would suppress
+    reserve = reserve.take(np.flatnonzero(max_iou(reserve.boxes, main.boxes) <= cfg.nms_iou))
+    return Glyphs.concat([main, reserve.take(nms(reserve.boxes, reserve.scores, cfg.nms_iou))])
+
+
+def _glyphs_at(raw: np.ndarray, ii: np.ndarray, jj: np.ndarray, boxes: np.ndarray, offset,
+               class_logits: Optional[ClassLogits]) -> Glyphs:
+    """The glyphs of cells (ii, jj) with their ``boxes`` (n, 4) in the map's px: classes from the
+    class logits, line geometry from the line channels, all shifted by ``offset``."""
+    n = len(ii)
     logits = raw[CLS_START:, ii, jj].T if class_logits is None else class_logits(ii, jj)  # (n, K)
     logits = logits - logits.max(1, keepdims=True)
     prob = np.exp(logits)
@@ -105,18 +122,28 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     cands = np.argsort(-prob, 1)[:, :TOPK]
     logp = np.log(np.maximum(np.take_along_axis(prob, cands, 1), 1e-12))
     classes = cands[:, 0]
-    heat = _sigmoid(logit[ii, jj]).astype(np.float64)
+    heat = _sigmoid(raw[HEAT, ii, jj].astype(np.float64))
     scores = heat * prob[np.arange(n), classes]
-    baseline, size = decode_line(raw[LINE, ii, jj], cy)
+    baseline, size = decode_line(raw[LINE, ii, jj], (ii + 0.5) * STRIDE)
     boxes = boxes + np.array([offset[0], offset[1], offset[0], offset[1]])
-    g = Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
-               cands, logp.astype(np.float64), heat)
-    main = g.take(np.flatnonzero(heat >= cfg.threshold))
-    main = main.take(nms(main.boxes, main.scores, cfg.nms_iou))
-    reserve = g.take(np.flatnonzero(heat < cfg.threshold))
-    reserve = reserve.take(np.argsort(-reserve.heat, kind="stable")[:RESERVE_PER_GLYPH * len(main.scores)])
-    if len(reserve.scores) == 0:
-        return main
-    # the reserve as it would be beside the glyphs found: none that the glyphs found would suppress
-    reserve = reserve.take(np.flatnonzero(max_iou(reserve.boxes, main.boxes) <= cfg.nms_iou))
-    return Glyphs.concat([main, reserve.take(nms(reserve.boxes, reserve.scores, cfg.nms_iou))])
+    return Glyphs(boxes.astype(np.float64), scores.astype(np.float64), classes, baseline + offset[1], size,
+                  cands, logp.astype(np.float64), heat)
+
+
+def column_glyphs(raw: np.ndarray, xs: np.ndarray, tops: np.ndarray, bottoms: np.ndarray, offset=(0.0, 0.0),
+                  class_logits: Optional[ClassLogits] = None) -> Glyphs:
+    """For each point i, the glyph that the map regresses at the cell of the highest centre
+    score in the column of ``xs[i]`` from ``tops[i]`` to ``bottoms[i]`` (page px; the map's pixel
+    (0, 0) at ``offset``): its own box (no neighbours averaged), classes and line geometry. A
+    character the line head read where no peak stands out still has the box its cells give."""
+    h, w = raw.shape[1:]
+    jj = np.clip(np.floor((np.asarray(xs) - offset[0]) / STRIDE).astype(np.int64), 0, w - 1)
+    i0 = np.clip(np.floor((np.asarray(tops) - offset[1]) / STRIDE).astype(np.int64), 0, h - 1)
+    i1 = np.clip(np.floor((np.asarray(bottoms) - offset[1]) / STRIDE).astype(np.int64), i0, h - 1)
+    span = int((i1 - i0).max(initial=0)) + 1
+    rows = np.minimum(i0[:, None] + np.arange(span), i1[:, None])  # (n, span), the last row repeated
+    ii = rows[np.arange(len(jj)), raw[HEAT][rows, jj[:, None]].argmax(1)]
+    cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
+    d = np.maximum(raw[BOX][:, ii, jj], 0.0)
+    boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1).reshape(-1, 4)
+    return _glyphs_at(raw, ii, jj, boxes, offset, class_logits)

@@ -10,6 +10,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..boxes import max_iou
 from ..charset import CHARSET, LIGATURES
 from ..contract import SPACE
 from ..document import Char, Line, reading_order
@@ -64,6 +65,7 @@ def _read_spaces(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarr
 
 
 LIGATURE_LETTERS = frozenset(LIGATURES.values())
+CELL_MIN_HEAT = 0.1  # a character read where no peak stood out takes its cells' box from this centre score on
 
 
 def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarray, reserve: Glyphs,
@@ -77,7 +79,13 @@ def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndar
       out evenly among them, in x order, as the ground truth of PDF pages does
       (``pxocr.synth.pdf``);
     - else at the nearest reserve glyph (a centre peak under the threshold) on the line's
-      baseline within half a pitch: a period or an "i" found too faintly.
+      baseline within half a pitch: a period or an "i" found too faintly;
+    - else, when the reading carries them (``Reading.cells``), with the box that the cells under
+      it regress, if the character lies between the line's first and last glyphs, no glyph of
+      its class lies within a pitch (that is the line head reading one glyph twice: 'thhe'),
+      the cells score at least ``CELL_MIN_HEAT`` and list the class among their candidates, and
+      the box lies within half a pitch, on the line, clear of the line's glyphs (IoU at most
+      ``cfg.nms_iou``).
 
     Returns the glyphs and the lines (indices left to right, gaps to be read again)."""
     idx, gline = flat([seg for seg, _ in segs])
@@ -111,12 +119,8 @@ def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndar
         todo[es] = False
         h = idx[j]
         for k, e in enumerate(es):  # every piece read as the line head read it; the host keeps the first
-            label = int(r.labels[e]) - 1
-            logp = np.full((1, TOPK), -30.0)
-            logp[0, 0] = np.log(prob[e])
-            piece = Glyphs(np.array([[x0 + k * step, y0, x0 + (k + 1) * step, y1]]),
-                           np.array([min(float(g.scores[h]), float(prob[e]))]), np.array([label]),
-                           g.baseline[h:h + 1], g.size[h:h + 1], np.full((1, TOPK), label), logp, g.heat[h:h + 1])
+            piece = _as_read(g.take(np.array([h])), r.labels[e], prob[e])
+            piece.boxes[0] = (x0 + k * step, y0, x0 + (k + 1) * step, y1)
             if k == 0:
                 for f in fields(Glyphs):
                     getattr(g, f.name)[h] = getattr(piece, f.name)[0]
@@ -135,6 +139,24 @@ def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndar
                 free[k] = False
                 added.append(reserve.take(np.array([k])))
                 new_line.append(ln)
+    if r.cells is not None and todo.any():
+        # last, the glyph its column's cells regress, where no peak stood out (an 'l' against an 'i')
+        placed = [g.boxes[idx]] + [a.boxes for a in added]
+        for e in np.flatnonzero(todo).tolist():
+            ln = int(r.line[e])
+            on = np.flatnonzero(gline == ln)
+            twin = (g.classes[idx[on]] == r.labels[e] - 1) & (np.abs(cx[on] - r.xs[e]) < pitch[ln])
+            c = r.cells.take(np.array([e]))
+            bx = c.boxes[0]
+            ok = cx[on].min() < r.xs[e] < cx[on].max() and not twin.any() and \
+                c.heat[0] >= CELL_MIN_HEAT and (c.cands[0] == r.labels[e] - 1).any() and \
+                bx[2] > bx[0] and bx[3] > bx[1] and abs((bx[0] + bx[2]) / 2 - r.xs[e]) < 0.5 * pitch[ln] and \
+                abs(c.baseline[0] - base[ln]) <= cfg.baseline_tol * size[ln] and \
+                max_iou(c.boxes, np.concatenate(placed))[0] <= cfg.nms_iou
+            if ok:
+                added.append(_as_read(c, r.labels[e], prob[e], 0.5 * prob[e]))
+                placed.append(c.boxes)
+                new_line.append(ln)
     if not added:
         return g, segs
     first = len(g.scores)
@@ -146,6 +168,20 @@ def _recover_read(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndar
         seg = seg[np.argsort((g.boxes[seg, 0] + g.boxes[seg, 2]) / 2, kind="stable")]
         segs[ln] = seg, np.zeros(len(seg) - 1, int)
     return g, segs
+
+
+def _as_read(one: Glyphs, label: int, prob: float, score: Optional[float] = None) -> Glyphs:
+    """A copy of one glyph read as the line head read it: line label ``label`` (1..94) with
+    probability ``prob``, the only candidate; its score ``score`` (default: its own score, at
+    most ``prob``)."""
+    out = one.take(np.array([0]))
+    k = int(label) - 1
+    out.classes[0] = k
+    out.cands[0] = k
+    out.logp[0] = -30.0
+    out.logp[0, 0] = np.log(prob)
+    out.scores[0] = min(float(out.scores[0]), float(prob)) if score is None else score
+    return out
 
 
 def _recover(g: Glyphs, segs: list[Segment], reading: Reading,

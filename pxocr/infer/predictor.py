@@ -16,7 +16,8 @@ import numpy as np
 from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
-from ..decode.ctc import read_lines
+from ..decode.ctc import Reading, read_lines
+from ..decode.peaks import column_glyphs
 from ..decode.style import line_style
 from ..document import Line, Page, reading_order
 from ..errors import ModelError
@@ -48,6 +49,9 @@ def resolve_model(model: Optional[str]) -> str:
     if model is None or model == AUTO:
         return default_model_path()
     return shipped_model_path(model) if model in SHIPPED else model
+
+
+CELL_BAND_EM = (0.85, 0.25)  # where a character read may have its glyph's cells: em above and below the baseline
 
 
 def _config(cls, meta: dict, section: str, path: str):
@@ -172,29 +176,45 @@ class Predictor:
         dense, feats = self.session.run(["dense", "features"], feeds)
         return dense[0], feats
 
-    def _find(self, gray: np.ndarray, offset: tuple[int, int]) -> tuple[Glyphs, np.ndarray]:
-        """The glyphs of one window whose pixel (0, 0) is at ``offset`` page px, and its features
-        (1, C, h, w)."""
+    def _find(self, gray: np.ndarray, offset: tuple[int, int]) -> tuple[Glyphs, np.ndarray, np.ndarray]:
+        """The glyphs of one window whose pixel (0, 0) is at ``offset`` page px, its dense map
+        (7, h, w) and its features (1, C, h, w)."""
         dense, feats = self._run(gray)
-        return find_glyphs(dense, self.decode_cfg, offset, self.class_head(feats)), feats
+        return find_glyphs(dense, self.decode_cfg, offset, self.class_head(feats)), dense, feats
+
+    def _probe(self, dense: np.ndarray) -> Optional[np.ndarray]:
+        """The dense map, for the line reader to look under the characters it reads: proportional
+        text only (OCR-B recovers its glyphs on the pitch grid, ``pxocr.decode.fusion.recover``)."""
+        return dense if self.decode_cfg.spacing == "proportional" and self.decode_cfg.recover_prob <= 1 else None
 
     def class_head(self, feats: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """The class head on one window's features (1, C, h, w): cells (rows, cols) -> class logits (n, K)."""
         f, w, b = feats[0], self._cls_w, self._cls_b
         return lambda ii, jj: f[:, ii, jj].T @ w.T + b
 
-    def line_reader(self, feats: np.ndarray, x0: int, y0: int,
-                     head: Optional[Callable[[dict], np.ndarray]] = None) -> LineReader:
+    def line_reader(self, feats: np.ndarray, x0: int, y0: int, head: Optional[Callable[[dict], np.ndarray]] = None,
+                    dense: Optional[np.ndarray] = None) -> LineReader:
         """Reads lines given as (x0, x1, baseline, size) page px from one window's features (1,
         C, h, w) with the model's line head; ``head``, if given, runs the graph's line branch
-        on its inputs instead."""
+        on its inputs instead. With the window's ``dense`` map, each character read comes with
+        the glyph its column regresses (``Reading.cells``)."""
 
         def run(grid: np.ndarray) -> np.ndarray:
             feeds = {"image": self._no_image, "line_features": feats, "line_grid": grid}
             return head(feeds) if head else self.session.run(["line_logp"], feeds)[0]
 
         size = (STRIDE * feats.shape[2], STRIDE * feats.shape[3])
-        return lambda lines: read_lines(lines, run, size, (x0, y0), self.line_grid)
+
+        def read(lines: np.ndarray) -> Reading:
+            r = read_lines(lines, run, size, (x0, y0), self.line_grid)
+            if dense is None or len(r.labels) == 0:
+                return r
+            base, em = np.asarray(lines, np.float64).reshape(-1, 4)[r.line, 2:].T
+            r.cells = column_glyphs(dense, r.xs, base - CELL_BAND_EM[0] * em, base + CELL_BAND_EM[1] * em, (x0, y0),
+                                    self.class_head(feats))
+            return r
+
+        return read
 
     def detect(self, gray: np.ndarray, max_whole: int = 0,
                 head: Optional[Callable[[dict], np.ndarray]] = None) -> tuple[Glyphs, Optional[LineReader]]:
@@ -208,14 +228,16 @@ class Predictor:
             y0, y1, x0, x1 = ink_window(gray)
             if y1 <= y0:
                 return Glyphs.empty(), None  # blank page
-            g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
+            g, dense, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
             inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
-            return g.take(np.nonzero(inside)[0]), self.line_reader(feats, x0, y0, head) if self.reads_lines else None
+            return g.take(np.nonzero(inside)[0]), \
+                self.line_reader(feats, x0, y0, head, self._probe(dense)) if self.reads_lines else None
         parts = []
         page_feats: Optional[np.ndarray] = None
+        page_dense: Optional[np.ndarray] = None
         for y0, y1, cy0, cy1 in spans(h, t.tile, t.overlap):
             for x0, x1, cx0, cx1 in spans(w, t.tile, t.overlap):
-                g, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
+                g, dense, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
                 cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2
                 keep = (cx >= cx0) & (cx < cx1) & (cy >= cy0) & (cy < cy1) & (cx < x1) & (cy < y1)
@@ -223,10 +245,12 @@ class Predictor:
                 if self.reads_lines:
                     if page_feats is None:
                         page_feats = np.zeros((1, feats.shape[1], -(-h // STRIDE), -(-w // STRIDE)), np.float32)
+                        page_dense = np.zeros((dense.shape[0], *page_feats.shape[2:]), np.float32)
                     (r0, r1), (c0, c1) = core_cells(y0, y1, cy0, cy1), core_cells(x0, x1, cx0, cx1)
-                    page_feats[:, :, r0:r1, c0:c1] = feats[:, :, r0 - y0 // STRIDE:r1 - y0 // STRIDE,
-                                                           c0 - x0 // STRIDE:c1 - x0 // STRIDE]
-        reader = self.line_reader(page_feats, 0, 0, head) if page_feats is not None else None
+                    at = (slice(r0 - y0 // STRIDE, r1 - y0 // STRIDE), slice(c0 - x0 // STRIDE, c1 - x0 // STRIDE))
+                    page_feats[:, :, r0:r1, c0:c1] = feats[(slice(None), slice(None), *at)]
+                    page_dense[:, r0:r1, c0:c1] = dense[(slice(None), *at)]
+        reader = None if page_feats is None else self.line_reader(page_feats, 0, 0, head, self._probe(page_dense))
         return Glyphs.concat(parts), reader
 
     def predict(self, gray: np.ndarray, name: str = "", scale: Optional[float] = None) -> Page:
