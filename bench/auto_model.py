@@ -89,14 +89,14 @@ def main(argv=None) -> None:
     sets = load_sets(a.pages, a.seed, a.cache)
     preds = {m: Predictor(m, threads=1) for m in MODELS}
     general_runs = 0
-    real = preds["auto"].general._read_lines
+    real = preds["auto"].general.read_view
 
-    def counted(gray):
+    def counted(*args, **kwargs):
         nonlocal general_runs
         general_runs += 1
-        return real(gray)
+        return real(*args, **kwargs)
 
-    preds["auto"].general._read_lines = counted
+    preds["auto"].general.read_view = counted
     rows = ["| set | model | CER | F1@0.75 | ms/page (median) | latin readings |", "|---|---|---:|---:|---:|---:|"]
     for set_name, samples in sets.items():
         for m, pred in preds.items():

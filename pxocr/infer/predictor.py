@@ -274,15 +274,13 @@ class Predictor:
             page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
         return _inside(page)
 
-    def read_view(self, gray: np.ndarray, name: str = "") -> Page:
-        """Read an image as it is (no capture normalisation), by this model alone."""
+    def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
+        """Read an image as it is (no capture normalisation), by this model alone; with
+        ``again``, small text is read a second time, enlarged (``read_small_again``)."""
         h, w = gray.shape
-        return Page(w, h, self._read_lines(gray), name)
-
-    def _read_lines(self, gray: np.ndarray) -> list[Line]:
-        """This model's lines of an image as it is."""
         g, reader = self.detect(gray)
-        return self.read_small_again(gray, group_lines(g, self.decode_cfg, reader))
+        lines = group_lines(g, self.decode_cfg, reader)
+        return Page(w, h, self.read_small_again(gray, lines) if again else lines, name)
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
                     scale: Optional[float] = None) -> tuple["capture.View", Page]:
@@ -291,7 +289,7 @@ class Predictor:
         for any sure reading is sized by its ink, when the ink lies in lines. ``scale``: read
         the view resampled by that factor, once."""
         view = capture.normalise(gray, self.capture, turn=turn, scale=scale)
-        page = self.read_view(view.gray, name)
+        page = self.read_view(view.gray, name, again=False)  # small lines are read again below, or the page
         em = _text_em(page)
         ink = view.ink
         if em is None and ink is not None and ink.em is not None and not 0.5 <= ink.rows_vs_cols <= 2.0:
@@ -300,6 +298,8 @@ class Predictor:
                 and em < self.capture.em_range[0]:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
+        else:
+            page = Page(page.width, page.height, self.read_small_again(view.gray, page.lines), name)
         return view, page
 
     def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:
