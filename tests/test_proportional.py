@@ -175,6 +175,26 @@ def test_a_character_read_where_no_peak_stands_out_takes_its_cells_box():
     assert group_lines(g, PROP, _reads_with_cells(twice, cells))[0].text == "a b"
 
 
+def test_a_bullet_far_from_its_item_joins_its_row():
+    """A list's bullet 58 px (1.8 em) left of the item's first letter, its network baseline 3.6 px
+    high (a dash's is the least sure): one line "- BAKER", not a line "-" above it."""
+    from pxocr.decode import TOPK, Glyphs, group_lines
+
+    em, base = 32.0, 294.6
+    glyphs = [("-", 79.2, 88.6, 285.7, 287.5, 291.0)]
+    x = 147.3
+    for c in "BAKER":
+        glyphs.append((c, x, x + 18.0, base - 23.0, base, base))
+        x += 21.0
+    n = len(glyphs)
+    cls = np.array([char_to_index(c) for c, *_ in glyphs])
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    g = Glyphs(np.array([[x0, y0, x1, y1] for _, x0, x1, y0, y1, _ in glyphs]), np.ones(n), cls,
+               np.array([b for *_, b in glyphs]), np.full(n, em), cands, np.zeros((n, TOPK)), np.ones(n))
+    assert [ln.text for ln in group_lines(g, PROP)] == ["- BAKER"]
+
+
 def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
     """Dot leaders of a table of contents (". . . .") are printed text; "-----" is a drawn rule."""
     from pxocr.decode.pipeline import looks_like_text

@@ -147,6 +147,7 @@ def _add_punctuation(near: _Near, rows: list[list[int]], base: list[float], size
     if rows:
         while _attach(near, row_of, base, size, loose=False) or _attach(near, row_of, base, size, loose=True):
             pass
+        _attach_on_baseline(near, row_of, base, size)
     left = np.flatnonzero(row_of < 0)
     if len(left):
         _own_rows(near, left, row_of, rows, base, size)
@@ -179,6 +180,31 @@ def _attach(near: _Near, row_of: np.ndarray, base: list[float], size: list[float
     joins = (row_of < 0) & (pick[chain] >= 0)
     row_of[joins] = pick[chain[joins]]
     return True
+
+
+def _attach_on_baseline(near: _Near, row_of: np.ndarray, base: list[float], size: list[float]) -> None:
+    """Chains still without a row join the row whose baseline one of their glyphs sits on (within
+    ``baseline_tol`` em, size within a factor 1.5, its box centre in the row's text band), however
+    far: a list's bullet ("-  BAKER") lies more than 3 pitches from its item's first letter. The
+    line stage splits them again at a column's gap. ``row_of`` in place."""
+    g, base_k, chain = near.g, near.base_k, near.chain
+    free = near.punct[row_of[near.punct] < 0]
+    if not len(free):
+        return
+    rb, rs = np.array(base)[None, :], np.array(size)[None, :]
+    s = g.size[free][:, None]
+    cy, b = near.cy[free][:, None], base_k[free][:, None]
+    big = np.maximum(s, rs)
+    fits = ((np.abs(b - rb) <= near.cfg.baseline_tol * big) & (big <= 1.5 * np.minimum(s, rs))
+            & (cy >= rb - TEXT_BAND[0] * rs) & (cy <= rb + TEXT_BAND[1] * rs))
+    cost = np.where(fits, np.abs(b - rb), np.inf)
+    best, has = cost.argmin(1), np.isfinite(cost.min(1))
+    pick = np.full(near.n, -1)
+    for k, r in zip(free[has].tolist(), best[has].tolist()):  # a chain follows its first member that fits
+        if pick[chain[k]] < 0:
+            pick[chain[k]] = r
+    joins = (row_of < 0) & (pick[chain] >= 0)
+    row_of[joins] = pick[chain[joins]]
 
 
 def _own_rows(near: _Near, left: np.ndarray, row_of: np.ndarray, rows: list[list[int]], base: list[float],
