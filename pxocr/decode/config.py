@@ -44,6 +44,9 @@ class DecodeConfig:
     # where they lie within this many px plus em fraction of the detected edges; 0 = off.
     font_box_tol_px: float = 1.0
     font_box_tol_em: float = 0.1
+    # Edges moved onto the image's ink where it shows them clearly (pxocr.decode.ink_edges), this
+    # share of full ink counting as ink; 0 = off (the boxes are the network's).
+    ink_edges: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -55,7 +58,8 @@ class DecodeConfig:
                   "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
                   "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
                   "reserve_threshold": 0 < self.reserve_threshold < 1,
-                  "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0}
+                  "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
+                  "ink_edges": 0 <= self.ink_edges < 1}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")

@@ -17,6 +17,7 @@ from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import Reading, read_lines
+from ..decode.ink_edges import refine_lines
 from ..decode.peaks import column_glyphs
 from ..decode.style import line_style
 from ..document import Line, Page, reading_order
@@ -280,7 +281,13 @@ class Predictor:
         h, w = gray.shape
         g, reader = self.detect(gray)
         lines = group_lines(g, self.decode_cfg, reader)
-        return Page(w, h, self.read_small_again(gray, lines) if again else lines, name)
+        return Page(w, h, self._finish(gray, lines) if again else lines, name)
+
+    def _finish(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
+        """A first reading's lines with small text read again, enlarged, and the edges put on the
+        ink where the model's settings say so (``DecodeConfig.ink_edges``)."""
+        lines = self.read_small_again(gray, lines)
+        return refine_lines(lines, gray, self.decode_cfg.ink_edges) if self.decode_cfg.ink_edges > 0 else lines
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
                     scale: Optional[float] = None) -> tuple["capture.View", Page]:
@@ -299,7 +306,7 @@ class Predictor:
             view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
             page = self.read_view(view.gray, name)
         else:
-            page = Page(page.width, page.height, self.read_small_again(view.gray, page.lines), name)
+            page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
         return view, page
 
     def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:

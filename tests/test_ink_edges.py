@@ -1,0 +1,50 @@
+"""Box edges put on the image's ink (pxocr.decode.ink_edges): exact on hand-drawn coverage."""
+
+import numpy as np
+import pytest
+
+from pxocr.decode import DecodeConfig
+from pxocr.decode.ink_edges import darkness, refine_boxes, refine_lines
+from pxocr.document import Char, Line
+
+
+def _page(rects, h=60, w=80):
+    """White paper (255) with black rectangles [x0, y0, x1, y1] drawn with exact area coverage."""
+    cov = np.zeros((h, w))
+    ys, xs = np.arange(h), np.arange(w)
+    for x0, y0, x1, y1 in rects:
+        cx = np.clip(np.minimum(xs + 1, x1) - np.maximum(xs, x0), 0, 1)
+        cy = np.clip(np.minimum(ys + 1, y1) - np.maximum(ys, y0), 0, 1)
+        cov = np.maximum(cov, cy[:, None] * cx[None, :])
+    return np.round(255 * (1 - cov)).astype(np.uint8)
+
+
+def test_edges_move_onto_the_ink_to_a_fiftieth_of_a_pixel():
+    true = (20.3, 10.6, 31.8, 40.25)
+    gray = _page([true, (60.0, 5.0, 70.0, 50.0)])  # a second glyph far away: the page has ink to measure
+    guess = np.array([[20.7, 10.2, 31.4, 40.6]])  # the network's edges, 0.35-0.4 px off
+    got = refine_boxes(darkness(gray), guess, 0.12)[0]
+    assert got == pytest.approx(true, abs=0.02)
+
+
+def test_an_edge_that_ink_touches_stays_where_the_network_put_it():
+    """A neighbour 1 px to the right: the right edge's window holds its ink, so that edge stays;
+    the other three move."""
+    gray = _page([(20.3, 10.6, 31.8, 40.25), (32.8, 10.0, 40.0, 40.0)])
+    guess = np.array([[20.7, 10.2, 31.4, 40.6]])
+    got = refine_boxes(darkness(gray), guess, 0.12)[0]
+    assert got[2] == 31.4
+    assert got[[0, 1, 3]] == pytest.approx([20.3, 10.6, 40.25], abs=0.02)
+
+
+def test_lines_keep_their_text_and_take_the_union_of_the_new_boxes():
+    gray = _page([(20.3, 10.6, 31.8, 40.25), (40.2, 10.6, 50.5, 40.25)])
+    chars = [Char("I", (20.7, 10.2, 31.4, 40.6), 0.9), Char("I", (40.0, 10.9, 50.9, 40.0), 0.8)]
+    line = refine_lines([Line("I I", (20.7, 10.2, 50.9, 40.6), chars, 0.85, baseline=40.0)], gray, 0.12)[0]
+    assert line.text == "I I" and line.baseline == 40.0 and [c.score for c in line.chars] == [0.9, 0.8]
+    assert line.bbox == pytest.approx((20.3, 10.6, 50.5, 40.25), abs=0.02)
+
+
+def test_the_threshold_is_validated():
+    with pytest.raises(ValueError, match="ink_edges"):
+        DecodeConfig(ink_edges=1.0)
