@@ -296,18 +296,29 @@ class Predictor:
         for any sure reading is sized by its ink, when the ink lies in lines. ``scale``: read
         the view resampled by that factor, once."""
         view = capture.normalise(gray, self.capture, turn=turn, scale=scale)
-        page = self.read_view(view.gray, name, again=False)  # small lines are read again below, or the page
+        may_rescale = self.capture.rescale and scale is None and view.scale == 1.0
+        page = self.read_view(view.gray, name, again=False)
+        em = self._em(page, view)
+        if not (may_rescale and em is not None and em < self.capture.em_range[0]):
+            # small lines read again, enlarged; the size measured again on that reading (a first
+            # reading of small print finds few of its glyphs, and the larger ones)
+            page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
+            em = self._em(page, view)
+            if not (may_rescale and em is not None and em < self.capture.em_range[0]):
+                return view, page
+        view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
+        return view, self.read_view(view.gray, name)
+
+    @staticmethod
+    def _em(page: Page, view: "capture.View") -> Optional[float]:
+        """The text size of a reading; for text too small for any sure reading, the size of its ink
+        when that lies in lines."""
         em = _text_em(page)
         ink = view.ink
         if em is None and ink is not None and ink.em is not None and not 0.5 <= ink.rows_vs_cols <= 2.0:
-            em = ink.em  # too small to read at all: the size of its ink, if that lies in lines
-        if self.capture.rescale and scale is None and view.scale == 1.0 and em is not None \
-                and em < self.capture.em_range[0]:
-            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
-            page = self.read_view(view.gray, name)
-        else:
-            page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
-        return view, page
+            em = ink.em
+        return em
+
 
     def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:
         """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
