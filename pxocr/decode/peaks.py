@@ -82,8 +82,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     if n == 0:
         return Glyphs.empty()
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
-    d = np.maximum(raw[BOX, ii, jj], 0.0)  # distances to the edges: a negative one would turn the box inside out
-    boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1)  # (n, 4) from the peak cell
+    boxes = _cell_boxes(cx, cy, raw[BOX, ii, jj])  # (n, 4) from the peak cell
     if cfg.refine:
         # Average with the neighbours that were trained on this glyph: cells whose centre lies
         # in the middle half of the peak's box (at least +-2 px), as in model.targets.
@@ -95,8 +94,7 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
         ncx, ncy = (j2 + 0.5) * STRIDE, (i2 + 0.5) * STRIDE
         trained = (np.abs(ncx - bcx) <= rx) & (np.abs(ncy - bcy) <= ry)
         wt = _sigmoid(logit[i2, j2]) * ((i2 == ii + di) & (j2 == jj + dj) & (trained | ((di == 0) & (dj == 0))))
-        dn = np.maximum(raw[BOX, i2, j2], 0.0)  # (4, 9, n)
-        nb = np.stack([ncx - dn[0], ncy - dn[1], ncx + dn[2], ncy + dn[3]], 2)  # (9, n, 4)
+        nb = _cell_boxes(ncx, ncy, raw[BOX, i2, j2])  # (9, n, 4)
         boxes = (nb * wt[:, :, None]).sum(0) / wt.sum(0)[:, None]
     g = _glyphs_at(raw, ii, jj, boxes, offset, class_logits)
     main = g.take(np.flatnonzero(g.heat >= cfg.threshold))
@@ -108,6 +106,14 @@ def find_glyphs(raw: np.ndarray, cfg: DecodeConfig = DecodeConfig(), offset=(0.0
     # the reserve as it would be beside the glyphs found: none that the glyphs found would suppress
     reserve = reserve.take(np.flatnonzero(max_iou(reserve.boxes, main.boxes) <= cfg.nms_iou))
     return Glyphs.concat([main, reserve.take(nms(reserve.boxes, reserve.scores, cfg.nms_iou))])
+
+
+def _cell_boxes(cx: np.ndarray, cy: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Boxes (..., 4) of cells centred at (cx, cy) px from their predicted distances (4, ...) to the
+    left, top, right and bottom edges; a negative distance counts as 0 (it would turn the box
+    inside out)."""
+    d = np.maximum(dist, 0.0)
+    return np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], -1)
 
 
 def _glyphs_at(raw: np.ndarray, ii: np.ndarray, jj: np.ndarray, boxes: np.ndarray, offset,
@@ -144,6 +150,4 @@ def column_glyphs(raw: np.ndarray, xs: np.ndarray, tops: np.ndarray, bottoms: np
     rows = np.minimum(i0[:, None] + np.arange(span), i1[:, None])  # (n, span), the last row repeated
     ii = rows[np.arange(len(jj)), raw[HEAT][rows, jj[:, None]].argmax(1)]
     cx, cy = (jj + 0.5) * STRIDE, (ii + 0.5) * STRIDE
-    d = np.maximum(raw[BOX][:, ii, jj], 0.0)
-    boxes = np.stack([cx - d[0], cy - d[1], cx + d[2], cy + d[3]], 1).reshape(-1, 4)
-    return _glyphs_at(raw, ii, jj, boxes, offset, class_logits)
+    return _glyphs_at(raw, ii, jj, _cell_boxes(cx, cy, raw[BOX][:, ii, jj]).reshape(-1, 4), offset, class_logits)

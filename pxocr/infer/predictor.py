@@ -297,14 +297,18 @@ class Predictor:
         the view resampled by that factor, once."""
         view = capture.normalise(gray, self.capture, turn=turn, scale=scale)
         may_rescale = self.capture.rescale and scale is None and view.scale == 1.0
+
+        def too_small(em: Optional[float]) -> bool:
+            return may_rescale and em is not None and em < self.capture.em_range[0]
+
         page = self.read_view(view.gray, name, again=False)
         em = self._em(page, view)
-        if not (may_rescale and em is not None and em < self.capture.em_range[0]):
+        if not too_small(em):
             # small lines read again, enlarged; the size measured again on that reading (a first
             # reading of small print finds few of its glyphs, and the larger ones)
             page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
             em = self._em(page, view)
-            if not (may_rescale and em is not None and em < self.capture.em_range[0]):
+            if not too_small(em):
                 return view, page
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
         return view, self.read_view(view.gray, name)

@@ -127,6 +127,14 @@ def load_config(path: str | None, preset: str = "default") -> TrainConfig:
         raise UsageError(f"{path}: invalid config ({e})") from None
 
 
+def _wide_real(steps: int) -> Stage:
+    """The wide model's later rounds: round 2's mix, 4 % pages without text, and 45 % real crops
+    from both pools (``runs/pdf-crops-train``, ``runs/pdf-crops-train2``)."""
+    return Stage(steps=steps, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
+                 sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04,
+                 real="runs/pdf-crops-train,runs/pdf-crops-train2", p_real=0.45)
+
+
 PRESETS: dict[str, TrainConfig] = {
     # The shipped model: clean pages first, then a mix with degraded and hard pages.
     "default": TrainConfig(
@@ -220,18 +228,14 @@ PRESETS: dict[str, TrainConfig] = {
     # 45 % of the crops, and a lower rate.
     "latin-wide-real": TrainConfig(
         model="latin-wide",
-        stages=(Stage(steps=4000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
-                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04,
-                      real="runs/pdf-crops-train,runs/pdf-crops-train2", p_real=0.45),),
+        stages=(_wide_real(4000),),
         lr=4e-4, warmup=100, seed=6, val_every=2000, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
     ),
     # A round for the boxes (``--init`` a ``latin-wide-more`` run): the third round's data, twice the
     # weight on the edge distances' L1 loss (F1 at IoU 0.9 is the furthest target of issue 17).
     "latin-wide-boxes": TrainConfig(
         model="latin-wide",
-        stages=(Stage(steps=3000, mix={"clean": 0.3, "degraded": 0.4, "hard": 0.1, "scan": 0.2}, fonts="train",
-                      sizes=(11.0, 52.0), p_symbols=0.15, p_blank=0.04,
-                      real="runs/pdf-crops-train,runs/pdf-crops-train2", p_real=0.45),),
+        stages=(_wide_real(3000),),
         lr=3e-4, warmup=100, seed=7, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
