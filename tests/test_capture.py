@@ -145,3 +145,29 @@ def test_pages_without_text(pred):
     found = {k: [len(pred.predict(blank_page(k, SEED + s)).chars) for s in range(3)] for k in BLANK_KINDS}
     assert all(max(found[k]) <= LIMITS[k] for k in BLANK_KINDS), found
     assert np.mean([v for counts in found.values() for v in counts]) <= 6, found
+
+
+def test_a_page_on_a_dark_desk_is_dark_text_on_light_paper(pred, pages):
+    """A photo of a page on a desk darker than its ink's split: the desk holds three fifths of
+    the picture (and so its median grey), the page's middle says which side is paper; the desk is
+    painted over in the paper's grey (its edge would read as strokes), so the photo reads as
+    the page alone does."""
+    img, page = pages[0]
+    grey = (img.astype(np.float32) * 0.8).astype(np.uint8)  # paper at 204
+    photo = np.full((1000, 1000), 60, np.uint8)  # (under 1024 px: read whole, as the page alone is)
+    photo[180:820, 180:820] = grey
+    ink = capture.measure(photo)
+    assert not ink.dark_paper and ink.em == pytest.approx(capture.measure(img).em, rel=0.1)
+    painted = capture.paint_surround(photo)
+    assert (painted[:170] == 204).all() and np.array_equal(painted[190:810, 190:810], grey[10:-10, 10:-10])
+    assert [ln.text for ln in pred.predict(photo).lines] == [ln.text for ln in pred.predict(grey).lines]
+
+
+def test_dark_paper_with_light_text_at_the_edge_is_not_painted_over():
+    """A dark band across the page's top holding light text stays: it is paper, not surround."""
+    page = np.full((400, 600), 240, np.uint8)
+    page[:80] = 30
+    for k in range(12):  # twelve light letters (blocks with a stroke) on the band
+        page[25:55, 20 + 45 * k:45 + 45 * k] = 230
+        page[30:50, 30 + 45 * k:35 + 45 * k] = 30
+    assert np.array_equal(capture.paint_surround(page), page)

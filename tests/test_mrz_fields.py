@@ -169,3 +169,39 @@ def test_a_zone_not_found_is_read_again_enlarged(monkeypatch):
     read_boxes = np.array([c.bbox for row in r.chars for c in row])
     assert len(read_boxes) == sum(len(t) for t in truth)
     assert np.median(max_iou(read_boxes, true_boxes)) > 0.75
+
+
+def test_a_stray_line_between_the_zone_lines_does_not_part_them():
+    """On a turned photo a speck can be read as a line of its own between the zone's two lines
+    (in reading order): the zone is still found; two zone-like lines far apart are no zone."""
+    from pxocr.document import Char, Line, Page
+    from pxocr.mrz import find_zone
+
+    def line(text, y, x=10.0):
+        chars = [Char(c, (x + 9 * k, y, x + 7 + 9 * k, y + 12), 0.9) for k, c in enumerate(text)]
+        return Line(text, (x, y, x + 7 + 9 * (len(text) - 1), y + 12), chars)
+
+    speck = line("J", 52, x=450.0)
+    lay, lines = find_zone(Page(500, 100, [line(TD3_SPECIMEN[0], 40), speck, line(TD3_SPECIMEN[1], 60)]))
+    assert lay.name == "TD3" and [ln.text for ln in lines] == TD3_SPECIMEN
+    assert find_zone(Page(500, 400, [line(TD3_SPECIMEN[0], 40), line(TD3_SPECIMEN[1], 360)])) is None
+
+
+def test_document_crops_for_training_keep_their_characters_inside():
+    """Crops of scanned documents (training data): every character kept lies wholly in the crop;
+    most crops show the zone."""
+    from dataclasses import replace
+
+    from pxocr.synth.mrzdoc import document_crop
+
+    cfg = replace(preset("clean"))
+    zone = 0
+    for i in range(6):
+        img, page = document_crop(cfg, 7_570_001, i, 256, (16.0, 40.0))
+        assert img.shape == (256, 256) and page.lines
+        for c in page.chars:
+            x0, y0, x1, y1 = c.bbox
+            assert 0 <= x0 < x1 <= 256 and 0 <= y0 < y1 <= 256
+        zone += any(len(ln.text) >= 8 and set(ln.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+                    and "<" in ln.text for ln in page.lines)
+    assert zone >= 3

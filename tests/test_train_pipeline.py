@@ -323,3 +323,35 @@ def test_a_stage_draws_real_crops_and_blank_pages_at_its_shares(tmp_path):
         SynthCrops(Stage(steps=10, crop=128, real=str(tmp_path / "none"), p_real=0.3), 3, 10)
     with pytest.raises(UsageError, match="crops of 128x128 px, the stage crops 256x256"):
         SynthCrops(Stage(steps=10, crop=256, real=str(real), p_real=0.3), 3, 10)
+
+
+def test_a_shipped_onnx_model_comes_back_exactly_and_trains_on(tmp_path):
+    """The OCR-B model's ONNX file (batch norms folded into its convolutions) read back into a
+    PxNet exports to the same outputs; a run starts from it with its batch norms fixed, and
+    refuses to without."""
+    from pathlib import Path
+
+    import onnxruntime as ort
+
+    import pxocr
+    from pxocr.errors import UsageError
+    from pxocr.train.export import export_model
+    from pxocr.train.from_onnx import model_from_onnx
+
+    src = str(Path(pxocr.__file__).parent / "models" / "pxocr-ocrb.onnx")
+    again = export_model(model_from_onnx(src), str(tmp_path / "again.onnx"))
+    rng = np.random.default_rng(3)
+    feeds = {"image": rng.random((1, 1, 128, 192), np.float32),
+             "line_features": rng.normal(size=(1, 24, 20, 30)).astype(np.float32),
+             "line_grid": rng.uniform(-1, 1, (1, 8, 12, 2)).astype(np.float32)}
+    for a, b in zip(ort.InferenceSession(src).run(None, feeds), ort.InferenceSession(again).run(None, feeds)):
+        assert np.abs(a - b).max() < 1e-4 * max(1.0, np.abs(a).max())
+    cfg = TrainConfig(model="ctc", stages=(Stage(steps=2, crop=128, batch=2, p_docs=0.5),), warmup=1, lr=1e-5,
+                      val_every=100, val_pages=1, val_presets=("clean",), ckpt_every=10, workers=0)
+    with pytest.raises(UsageError, match="freeze_bn"):
+        train(str(tmp_path / "unfrozen"), cfg, progress=False, init=src)
+    from dataclasses import replace
+
+    train(str(tmp_path / "frozen"), replace(cfg, freeze_bn=True), progress=False, init=src)
+    train(str(tmp_path / "fresh"), cfg, progress=False)
+    assert _losses(tmp_path / "frozen")[0] < 0.5 * _losses(tmp_path / "fresh")[0]  # it starts trained

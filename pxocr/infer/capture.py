@@ -53,6 +53,7 @@ class CaptureConfig:
     deskew: bool = True
     min_skew_deg: float = 0.5  # smaller skews are read as they are
     max_skew_deg: float = 10.0
+    surround: bool = True  # paint what surrounds the page (a desk, a scanner's dark margin) in its paper's grey
     orientation: str = "0"  # "auto", or the quarter turn the page has: "0", "90", "180", "270"
 
     def __post_init__(self) -> None:
@@ -81,11 +82,11 @@ class Ink:
 
 
 def otsu(hist: np.ndarray) -> float:
-    """Otsu's threshold of a 256-bin grey-level histogram."""
+    """Otsu's threshold of a grey-level histogram (bin i: grey level i)."""
     hist = hist.astype(np.float64)
     p = hist / max(hist.sum(), 1.0)
     omega = np.cumsum(p)
-    mu = np.cumsum(p * np.arange(256))
+    mu = np.cumsum(p * np.arange(len(p)))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
     if not np.isfinite(between).any():  # one grey level: no split
@@ -102,33 +103,52 @@ MEASURE_PX = 1200  # pages larger than this on a side are measured on a reduced 
 
 
 def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
-    from scipy import ndimage
-
     small = gray[::d, ::d] if d > 1 else gray  # every d-th pixel: no full-size temporary on a large page
     sample = np.clip(small[::2, ::2], 0, 255).astype(np.uint8)  # grey levels: every fourth pixel will do
     hist = np.bincount(sample.ravel(), minlength=256)
     paper = float(np.searchsorted(np.cumsum(hist), (hist.sum() + 1) / 2))  # the median grey level
     thr = otsu(hist)
-    dark = paper < thr  # the paper is on the dark side of the ink/paper split
-    ink = small > thr if dark else small < thr
-    if ink.mean() > 0.5 or abs(paper - thr) < 12:  # no contrast between two populations
-        return Ink(thr, dark and abs(paper - thr) >= 12, None, 0.0)
-    labels, n = ndimage.label(ink)
-    if n == 0:
+    if abs(paper - thr) < 12:  # no contrast between two populations
+        return Ink(thr, False, None, 0.0)
+    # The paper is the median grey of the page's middle (a photo's desk around a card can hold
+    # the whole page's median); the ink lies on the other side of the split and stands out from
+    # its surroundings (a desk darker than the split is no ink).
+    from scipy import ndimage
+
+    h, w = small.shape
+    dark = float(np.median(small[h // 4:h - h // 4:2, w // 4:w - w // 4:2])) < thr
+    f = small.astype(np.float32)
+    near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
+    contrast = max(20.0, 0.5 * abs(paper - thr))
+    ink = (f > near + contrast) & (f > thr) if dark else (f < near - contrast) & (f < thr)
+    hw, glyph = _components(ink, h)
+    if ink.mean() > INK_SHARE or glyph.sum() < 8:
         return Ink(thr, dark, None, 0.0)
-    objs = ndimage.find_objects(labels)
-    hw = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start, s[0].stop, (s[1].start + s[1].stop) / 2)
-                   for s in objs], np.float64)
-    h, w = hw[:, 0], hw[:, 1]
-    glyph = (h >= 3) & (h <= small.shape[0] / 3) & (w <= 4 * h) & (w >= 1)
-    if glyph.sum() < 8:
-        return Ink(thr, dark, None, 0.0)
+    thr = float(np.mean((f[ink] + near[ink]) / 2))  # halfway between the ink and its surroundings
+    h = hw[:, 0]
     em = float(np.percentile(h[glyph], 75)) / CAP_EM * d
     tall = glyph & (h >= 0.6 * CAP_EM * em / d)  # letters that stand on the baseline, most of them
     pts = hw[tall if tall.sum() >= 8 else glyph][:, [3, 2]] * d  # (x, y) bottom centres in input pixels
     skew = _skew(pts, em, max_skew_deg)
     centres = np.stack([hw[glyph][:, 3], hw[glyph][:, 2] - hw[glyph][:, 0] / 2], 1) * d
     return Ink(thr, dark, em, skew, centres)
+
+
+INK_SHARE = 0.5  # of the page, at most
+
+
+def _components(ink: np.ndarray, page_h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of ``ink``: (N, 4) height, width, bottom and x centre, and which of
+    them are glyph-like (3 px to a third of the page tall, at most 4 heights wide)."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(ink)
+    if n == 0:
+        return np.zeros((0, 4)), np.zeros(0, bool)
+    hw = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start, s[0].stop, (s[1].start + s[1].stop) / 2)
+                   for s in ndimage.find_objects(labels)], np.float64)
+    h, w = hw[:, 0], hw[:, 1]
+    return hw, (h >= 3) & (h <= page_h / 3) & (w <= 4 * h) & (w >= 1)
 
 
 def _horizontal_neighbours(centres: np.ndarray) -> float:
@@ -258,6 +278,56 @@ def _tighten(gray: np.ndarray, quad: np.ndarray, box, thr: float, inverted: bool
     return (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))
 
 
+SURROUND_PX = 400  # found on a copy at most this large
+SURROUND_CONTRAST = 40.0  # grey levels from the paper's
+SURROUND_SHARE = 0.02  # of the image, at least
+SURROUND_STEP = 8.0  # grey levels a pixel: the grey steps this steeply at most of the region's rim
+SURROUND_MAX_HOLES = 4  # glyph-sized holes: more, and the region is dark paper with light text on it
+
+
+def paint_surround(gray: np.ndarray) -> np.ndarray:
+    """``gray`` with what surrounds the page painted in the paper's grey (the median of the
+    image's middle): a desk under a photographed card, a scanner's dark margin, whose step to the
+    paper reads as strokes. That is each region which touches the image's edge, differs from the
+    paper by more than :data:`SURROUND_CONTRAST`, covers :data:`SURROUND_SHARE` of the image or
+    more, ends in a step (:data:`SURROUND_STEP`: not a gentle shading) and holds no light text
+    (:data:`SURROUND_MAX_HOLES` glyph-sized holes at most)."""
+    from scipy import ndimage
+
+    d = max(1, math.ceil(max(gray.shape) / SURROUND_PX))
+    small = gray[::d, ::d].astype(np.float32)
+    h, w = small.shape
+    paper = float(np.median(small[h // 4:h - h // 4, w // 4:w - w // 4]))
+    labels, n = ndimage.label(np.abs(small - paper) > SURROUND_CONTRAST)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    area = np.bincount(labels.ravel(), minlength=n + 1)
+    edge = edge[(edge > 0) & (area[edge] >= SURROUND_SHARE * h * w)]
+    if len(edge) == 0:
+        return gray
+    paint = np.zeros((h, w), bool)
+    inner = np.zeros((h, w), bool)
+    inner[1:-1, 1:-1] = True
+    steep = np.hypot(*np.gradient(small)) >= SURROUND_STEP * d
+    for k in edge:
+        region = labels == k
+        rim = region & ~ndimage.binary_erosion(region) & inner
+        if not rim.any() or steep[rim].mean() < 0.5:  # a gentle shading, not the edge of a page
+            continue
+        holes, m = ndimage.label(ndimage.binary_fill_holes(region) & ~region)
+        if m:
+            size = np.bincount(holes.ravel())[1:]
+            if int(((size >= 4) & (size <= 0.01 * h * w)).sum()) > SURROUND_MAX_HOLES:
+                continue
+        paint |= region
+    if not paint.any():
+        return gray
+    paint = ndimage.binary_dilation(paint, iterations=max(1, 4 // d))  # its blurred edge too
+    full = paint.repeat(d, 0).repeat(d, 1)[:gray.shape[0], :gray.shape[1]] if d > 1 else paint
+    out = gray.copy()
+    out[full] = np.clip(paper, 0, 255)
+    return out
+
+
 def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,
               scale: Optional[float] = None) -> View:
     """The view to read ``gray`` in (``turn``: quarter turns counter-clockwise to apply first;
@@ -272,6 +342,8 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
         _turn(view, turn)
     if not (cfg.polarity or cfg.rescale or cfg.deskew):
         return view
+    if cfg.surround:
+        view.gray = paint_surround(view.gray)  # pixel values only: nothing to map back
     ink = measure(view.gray, cfg.max_skew_deg)
     view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:

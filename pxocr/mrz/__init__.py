@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+
 from ..boxes import union_of
 from ..document import Char, Line, Page
 from .correct import Correction, Glyph, correct
@@ -76,28 +78,40 @@ def _trimmed(line: Line) -> Line:
 
 
 def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
-    """The bottom-most run of consecutive lines that fits an MRZ layout (each line's stray
-    characters at its ends left out, :func:`_trimmed`)."""
-    page = Page(page.width, page.height, [_trimmed(ln) for ln in page.lines], page.image)
-    keys = []
-    for ln in page.lines:
+    """The last run (in reading order) of lines that fits an MRZ layout: lines of its length in
+    the MRZ alphabet (each line's stray characters at its ends left out, :func:`_trimmed`),
+    each next to the one before it (a speck read as a line between them, as on a turned photo,
+    does not part them)."""
+    cands = []
+    for ln in (_trimmed(x) for x in page.lines):
         t = ln.text.replace(" ", "")
-        ok = len(t) in (30, 36, 44) and sum(c in MRZ_CHARS for c in t) >= MIN_SHARE * len(t)
-        keys.append(len(t) if ok else 0)
+        if len(t) in (30, 36, 44) and sum(c in MRZ_CHARS for c in t) >= MIN_SHARE * len(t):
+            cands.append(ln)
     best = None
     for lay in LAYOUTS:
-        for k in range(len(keys) - lay.lines + 1):
-            run = keys[k:k + lay.lines]
-            if all(n == lay.length for n in run):
-                lines = page.lines[k:k + lay.lines]
-                texts = [ln.text.replace(" ", "") for ln in lines]
-                visa = texts[0].startswith("V")
-                if lay.name.startswith("MRV") != visa and lay.lines == 2:
-                    continue
-                bottom = max(ln.bbox[3] for ln in lines)
-                if best is None or bottom > best[0]:
-                    best = (bottom, lay, lines)
+        for k in range(len(cands) - lay.lines + 1):
+            lines = cands[k:k + lay.lines]
+            texts = [ln.text.replace(" ", "") for ln in lines]
+            if any(len(t) != lay.length for t in texts) or not all(map(_stacked, lines, lines[1:])):
+                continue
+            if lay.lines == 2 and lay.name.startswith("MRV") != texts[0].startswith("V"):
+                continue
+            if best is None or k >= best[0]:
+                best = (k, lay, lines)
     return (best[1], best[2]) if best else None
+
+
+ZONE_PITCH = 0.25  # of a zone line's length: the farthest apart the centres of its lines lie
+
+
+def _stacked(a: Line, b: Line) -> bool:
+    """Whether line ``b`` lies next to line ``a`` as the lines of one zone do, at any rotation."""
+    def centre_and_length(ln: Line) -> tuple[np.ndarray, float]:
+        c = np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in ln.chars])
+        return c.mean(0), float(np.hypot(*(c[-1] - c[0])))
+
+    (ca, la), (cb, lb) = centre_and_length(a), centre_and_length(b)
+    return float(np.hypot(*(ca - cb))) <= ZONE_PITCH * max(la, lb)
 
 
 def read_zone(page: Page) -> MrzReading:
@@ -127,6 +141,7 @@ def _unsure(c: Char) -> bool:
     return (c.score is not None and c.score < UNSURE_SCORE) or any(a["score"] >= UNSURE_ALT for a in alts)
 
 
+MAX_SKEW_DEG = 25.0  # a hand-held photo of a card is tilted more than a scanned page
 RETRY_SCALES = (2.0, 1.5, 3.0)  # a page whose zone is not found or not valid is read again, enlarged ...
 MAX_RETRY_PIXELS = 8_000_000  # ... to at most this many pixels
 
@@ -143,7 +158,7 @@ def read_mrz(source, model: Optional[str] = "ocrb", threads: int = 0, orientatio
     from ..infer import _predictor
     from ..infer.image_io import iter_pages
 
-    pred = _predictor(model, threads).with_capture(orientation=orientation)
+    pred = _predictor(model, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG)
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)

@@ -132,3 +132,36 @@ def blank_page(kind: str, seed: int, width: int = 640, height: int = 640) -> np.
     else:
         raise ValueError(f"unknown blank page kind {kind!r}: choose from {', '.join(BLANK_KINDS)}")
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 3x3 projective matrix that takes the four points ``src`` (4, 2) onto ``dst``."""
+    a, b = [], []
+    for (x, y), (u, v) in zip(src, dst):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b += [u, v]
+    return np.append(np.linalg.solve(np.array(a, float), np.array(b, float)), 1.0).reshape(3, 3)
+
+
+def warped(image: np.ndarray, page: Page, corners: np.ndarray, size: tuple[int, int],
+           backdrop: np.ndarray) -> tuple[np.ndarray, Page]:
+    """The page seen in perspective: its four corners (top-left, top-right, bottom-right,
+    bottom-left) land on ``corners`` of an image of ``size`` (w, h) whose other pixels are
+    ``backdrop`` (h, w). Each box becomes the axis-aligned box of its four mapped corners."""
+    h, w = image.shape
+    fwd = homography(np.array([(0, 0), (w, 0), (w, h), (0, h)], float), np.asarray(corners, float))
+    inv = np.linalg.inv(fwd)
+    coeffs = (inv / inv[2, 2]).ravel()[:8]
+    card = np.asarray(Image.fromarray(image).transform(size, Image.Transform.PERSPECTIVE, coeffs,
+                                                       Image.Resampling.BICUBIC), np.float32)
+    cover = np.asarray(Image.fromarray(np.full((h, w), 255, np.uint8)).transform(
+        size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR), np.float32) / 255
+    out = np.clip(cover * card + (1 - cover) * backdrop + 0.5, 0, 255).astype(np.uint8)
+
+    def fn(b):
+        pts = np.array([(b[0], b[1], 1), (b[2], b[1], 1), (b[2], b[3], 1), (b[0], b[3], 1)], float) @ fwd.T
+        xs, ys = pts[:, 0] / pts[:, 2], pts[:, 1] / pts[:, 2]
+        return (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+    return out, _map(page, size[0], size[1], fn)

@@ -18,6 +18,7 @@ from ..synth.degrade import degrade_page
 from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
+from ..synth.mrzdoc import document_crop
 from .config import Stage
 
 MAX_LINES = 24  # line-head targets per crop
@@ -108,8 +109,8 @@ class SynthCrops(Dataset):
         """Item i's synthetic config, image and ground truth."""
         rng = np.random.default_rng([self.seed, i, 7])
         cfg = self.cfgs[self.names[int(rng.choice(len(self.names), p=self.p))]]
-        if self.stage.p_real or self.stage.p_blank:  # drawn only then: older configs keep their pages
-            u = rng.random()
+        if self.stage.p_real or self.stage.p_blank or self.stage.p_docs:  # drawn only then: older configs keep
+            u = rng.random()  # their pages
             if u < self.stage.p_real:
                 image, truth = load_crop(self.real[int(rng.integers(len(self.real)))])
                 return cfg, degrade_page(image, cfg.degrade, rng), truth
@@ -117,6 +118,8 @@ class SynthCrops(Dataset):
                 kind = BLANK_KINDS[int(rng.integers(len(BLANK_KINDS)))]
                 image = blank_page(kind, int(rng.integers(2**31)), cfg.width, cfg.height)
                 return cfg, image, Page(cfg.width, cfg.height, [])
+            if u < self.stage.p_real + self.stage.p_blank + self.stage.p_docs:
+                return (cfg, *document_crop(cfg, self.seed, i, self.stage.crop, self.stage.sizes))
         return (cfg, *render_page(cfg, self.seed, i))
 
     @staticmethod

@@ -27,6 +27,7 @@ from ..writers.atomic import write_atomic
 from .checkpoint import CKPT, weights_to_ship
 from .config import TrainConfig
 from .data import SynthCrops
+from .from_onnx import freeze_batch_norms, model_from_onnx
 
 LOG = "metrics.jsonl"
 
@@ -261,20 +262,7 @@ def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) ->
     run = _Run(cfg, model, PxLoss(cfg.loss), torch.optim.AdamW(model.parameters(), lr=cfg.lr,
                                                                 weight_decay=cfg.weight_decay), None)
     if init is not None and ck is None:
-        src = os.path.join(init, CKPT) if os.path.isdir(init) else init
-        if not os.path.isfile(src):
-            raise UsageError(f"{init}: no checkpoint to start from")
-        ck_init = torch.load(src, weights_only=False, map_location="cpu")
-        source = MODEL_PRESETS.get(ck_init.get("model_preset", ""))
-        if source is not None and source.line_head and source.grid != MODEL_PRESETS[cfg.model].grid:
-            raise UsageError(f"{init}: its line head samples another line grid than model {cfg.model!r}")
-        start = weights_to_ship(ck_init)
-        try:  # the same or a narrower network of the same design (pxocr.model.grow)
-            missing = grow_into(model, start)
-        except ValueError as e:
-            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
-        if any(not k.startswith("line_head.") for k in missing):
-            raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {missing[0]})")
+        _init_weights(model, init, cfg)
     if ck is not None:
         model.load_state_dict(ck["model"])
         run.opt.load_state_dict(ck["opt"])
@@ -283,6 +271,35 @@ def _open_run(run_dir: str, cfg: TrainConfig, resume: bool, init: str | None) ->
     if run.ema is not None and ck is not None and "ema" in ck:
         run.ema.load_state_dict(ck["ema"])
     return run
+
+
+def _init_weights(model: PxNet, init: str, cfg: TrainConfig) -> None:
+    """Start ``model`` from the weights of ``init``: a run directory, a checkpoint file or a
+    shipped ONNX model (``pxocr.train.from_onnx``: then ``cfg.freeze_bn`` must be set)."""
+    if init.endswith(".onnx"):
+        if not os.path.isfile(init):
+            raise UsageError(f"{init}: no such model file")
+        if not cfg.freeze_bn:
+            raise UsageError(f"{init}: a run from an ONNX model (batch norms folded) needs freeze_bn in its config")
+        src = model_from_onnx(init)
+        if src.cfg != MODEL_PRESETS[cfg.model]:
+            raise UsageError(f"{init}: its network is not model {cfg.model!r}")
+        model.load_state_dict(src.state_dict())
+        return
+    src = os.path.join(init, CKPT) if os.path.isdir(init) else init
+    if not os.path.isfile(src):
+        raise UsageError(f"{init}: no checkpoint to start from")
+    ck_init = torch.load(src, weights_only=False, map_location="cpu")
+    source = MODEL_PRESETS.get(ck_init.get("model_preset", ""))
+    if source is not None and source.line_head and source.grid != MODEL_PRESETS[cfg.model].grid:
+        raise UsageError(f"{init}: its line head samples another line grid than model {cfg.model!r}")
+    start = weights_to_ship(ck_init)
+    try:  # the same or a narrower network of the same design (pxocr.model.grow)
+        missing = grow_into(model, start)
+    except ValueError as e:
+        raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
+    if any(not k.startswith("line_head.") for k in missing):
+        raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {missing[0]})")
 
 
 def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True,
@@ -305,6 +322,8 @@ def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool =
                    dynamic_ncols=True)
         metrics: dict[str, float] = {}
         run.model.train()
+        if cfg.freeze_bn:
+            freeze_batch_norms(run.model)
         while run.step < cfg.total_steps:
             metrics = _train_stage(run, run_dir, log, bar) or metrics
         if not metrics:  # a run killed after its last checkpoint, before its last validation
