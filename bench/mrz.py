@@ -1,6 +1,7 @@
 """Machine-readable zones of synthetic identity documents, read to validated fields.
 
-    python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--out FILE.md]
+    python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model ocrb X.onnx]
+                        [--out FILE.md]
 
 For each ICAO layout (TD1, TD2, TD3, MRV-A, MRV-B), ``--docs`` documents scanned (the degraded
 preset) and as many photographed (reduced to 0.45-1x, skewed up to 6 degrees, turned, JPEG):
@@ -20,6 +21,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from functools import partial  # noqa: E402
 from dataclasses import replace  # noqa: E402
 
 from tqdm import tqdm  # noqa: E402
@@ -30,8 +32,8 @@ from pxocr.synth import preset  # noqa: E402
 from pxocr.synth.mrzdoc import document  # noqa: E402
 
 
-def pxocr_engine(img):
-    (r,) = read_mrz(img, threads=1)
+def pxocr_engine(img, model="ocrb"):
+    (r,) = read_mrz(img, model=model, threads=1)
     if not r.found:
         return None, False, 0
     return r.mrz.lines, r.valid, len(r.corrections)
@@ -57,9 +59,10 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents per layout and capture")
     ap.add_argument("--seed", type=int, default=7_540_001)
     ap.add_argument("--engines", nargs="+", default=["pxocr", "passporteye"])
+    ap.add_argument("--model", nargs="+", default=["ocrb"], help="pxocr models: shipped names or ONNX files, one row each")
     ap.add_argument("--out")
     a = ap.parse_args()
-    engines = {"pxocr": pxocr_engine}
+    engines = {f"pxocr ({m})" if len(a.model) > 1 else "pxocr": partial(pxocr_engine, model=m) for m in a.model}
     if "passporteye" in a.engines:
         try:
             import passporteye  # noqa: F401

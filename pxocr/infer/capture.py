@@ -278,6 +278,7 @@ def _tighten(gray: np.ndarray, quad: np.ndarray, box, thr: float, inverted: bool
     return (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))
 
 
+EM_SLACK = 1.1  # the measured em's error: text is scaled down when measured this far above the range
 SURROUND_PX = 400  # found on a copy at most this large
 SURROUND_CONTRAST = 40.0  # grey levels from the paper's
 SURROUND_SHARE = 0.02  # of the image, at least
@@ -298,9 +299,11 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     small = gray[::d, ::d].astype(np.float32)
     h, w = small.shape
     paper = float(np.median(small[h // 4:h - h // 4, w // 4:w - w // 4]))
-    labels, n = ndimage.label(np.abs(small - paper) > SURROUND_CONTRAST)
+    darker, n = ndimage.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
+    lighter, m = ndimage.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
+    labels = np.where(lighter > 0, lighter + n, darker)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    area = np.bincount(labels.ravel(), minlength=n + 1)
+    area = np.bincount(labels.ravel(), minlength=n + m + 1)
     edge = edge[(edge > 0) & (area[edge] >= SURROUND_SHARE * h * w)]
     if len(edge) == 0:
         return gray
@@ -349,7 +352,7 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     if cfg.polarity and ink.dark_paper:
         view.gray = 255 - view.gray
         view.inverted = True  # the pixels' positions are unchanged: nothing to map back
-    if scale is None and cfg.rescale and ink.em is not None and ink.em > cfg.em_range[1]:
+    if scale is None and cfg.rescale and ink.em is not None and ink.em > cfg.em_range[1] * EM_SLACK:
         scale = cfg.large_to_em / ink.em
     if cfg.deskew and ink.em is not None and cfg.min_skew_deg <= abs(ink.skew) <= cfg.max_skew_deg:
         # enlarging in the same resampling as the rotation (one interpolation, not two); reducing
