@@ -59,7 +59,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents per layout and capture")
     ap.add_argument("--seed", type=int, default=7_540_001)
     ap.add_argument("--engines", nargs="+", default=["pxocr", "passporteye"])
-    ap.add_argument("--model", nargs="+", default=["ocrb"], help="pxocr models: shipped names or ONNX files, one row each")
+    ap.add_argument("--model", nargs="+", default=["ocrb"], help="pxocr models (shipped names, ONNX files), a row each")
     ap.add_argument("--out")
     a = ap.parse_args()
     engines = {f"pxocr ({m})" if len(a.model) > 1 else "pxocr": partial(pxocr_engine, model=m) for m in a.model}
