@@ -171,3 +171,13 @@ def test_dark_paper_with_light_text_at_the_edge_is_not_painted_over():
         page[25:55, 20 + 45 * k:45 + 45 * k] = 230
         page[30:50, 30 + 45 * k:35 + 45 * k] = 30
     assert np.array_equal(capture.paint_surround(page), page)
+
+
+def test_text_measured_just_over_the_range_is_read_at_its_own_size(pred):
+    """A page of 16-48 px OCR-B whose em measures 48.6 px (the measure's error) is read as it is:
+    scaled down to 32 px it read at 0.066 % CER on the peers' clean pages, against 0.022 %."""
+    img, gt = render_page(preset("clean"), 7_000_001, 1)
+    assert 48 < capture.measure(img).em <= 48 * capture.EM_SLACK
+    view = capture.normalise(img)
+    assert view.scale == 1.0 and view.gray.shape == img.shape
+    assert evaluate([pred.predict(img)], [gt], ap=False)["cer"] == 0

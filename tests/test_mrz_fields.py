@@ -107,15 +107,21 @@ def test_cli_mrz_json_and_text(tmp_path, pages, capsys):
 
 @pytest.mark.parametrize("layout", ["TD1", "TD2", "TD3", "MRV-A", "MRV-B"])
 def test_every_layout_on_synthetic_documents(layout):
+    """Scanned documents (guilloche, portrait, a stamp over the zone on some): most read exactly
+    and valid; photographed ones (reduced, tilted, in perspective, JPEG): whatever is read,
+    nothing wrong is reported valid."""
     from dataclasses import replace
 
     from pxocr.synth.mrzdoc import document
 
     cfg = replace(preset("degraded"), width=640)
-    img, _, truth = document(cfg, SEED, 0, layout)
-    (r,) = pxocr.read_mrz(img, threads=1)
-    assert r.found and r.mrz.layout == layout and r.mrz.lines == truth and r.mrz.valid
-    # photographed (reduced, skewed, turned, JPEG): whatever is read, nothing wrong is reported valid
+    good = 0
+    for k in range(3):
+        img, _, truth = document(cfg, SEED, k, layout)
+        (r,) = pxocr.read_mrz(img, threads=1)
+        assert not r.valid or r.mrz.lines == truth
+        good += r.found and r.mrz.layout == layout and r.mrz.lines == truth and r.mrz.valid
+    assert good >= 2
     for k in range(2):
         img, _, truth = document(cfg, SEED, k, layout, photo=True)
         (r,) = pxocr.read_mrz(img, threads=1)

@@ -278,7 +278,7 @@ def _tighten(gray: np.ndarray, quad: np.ndarray, box, thr: float, inverted: bool
     return (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))
 
 
-EM_SLACK = 1.1  # the measured em's error: text is scaled down when measured this far above the range
+EM_SLACK = 1.05  # the measured em's error: text is scaled down when measured this far above the range
 SURROUND_PX = 400  # found on a copy at most this large
 SURROUND_CONTRAST = 40.0  # grey levels from the paper's
 SURROUND_SHARE = 0.02  # of the image, at least

@@ -29,7 +29,8 @@ from .image_io import InputPage
 from .windows import TileConfig, core_cells, ink_window, spans
 from .zoom import ZoomConfig
 
-SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx"}  # model names -> files in pxocr/models
+# model names -> files in pxocr/models ("mrz": the OCR-B model trained on identity documents too)
+SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx", "mrz": "pxocr-mrz.onnx"}
 
 
 def default_model_path() -> str:
