@@ -5,8 +5,8 @@ A page is read with the OCR-B model trained on identity documents too (``mrz``) 
 orientation, tilted up to :data:`MAX_SKEW_DEG` (``pxocr.infer.capture``: turned, skewed, small or
 large print, a desk around the card). The zone is the last run of lines in reading order that fits
 a layout of :mod:`pxocr.mrz.icao` (2 x 36, 2 x 44 or 3 x 30 characters of ``A-Z 0-9 <``, spaces
-ignored), each line next to the one before; its lines are corrected under the grammar (:mod:`pxocr.mrz.correct`) and parsed. MRZ
-content is personal data: nothing here logs it.
+ignored), each line next to the one before; its lines are corrected under the grammar
+(:mod:`pxocr.mrz.correct`) and parsed. MRZ content is personal data: nothing here logs it.
 """
 
 from __future__ import annotations
