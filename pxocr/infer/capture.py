@@ -298,6 +298,8 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     d = max(1, math.ceil(max(gray.shape) / SURROUND_PX))
     small = gray[::d, ::d].astype(np.float32)
     h, w = small.shape
+    if min(h, w) < 8:  # too small to hold a page and its surround
+        return gray
     paper = float(np.median(small[h // 4:h - h // 4, w // 4:w - w // 4]))
     darker, n = ndimage.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
     lighter, m = ndimage.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
