@@ -116,7 +116,7 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     from scipy import ndimage
 
     h, w = small.shape
-    dark = float(np.median(small[h // 4:h - h // 4:2, w // 4:w - w // 4:2])) < thr
+    dark = _middle_grey(small, step=2) < thr
     f = small.astype(np.float32)
     near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
     contrast = max(20.0, 0.5 * abs(paper - thr))
@@ -135,6 +135,13 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
 
 
 INK_SHARE = 0.5  # of the page, at most
+
+
+def _middle_grey(gray: np.ndarray, step: int = 1) -> float:
+    """The median grey of the image's middle half (each side; every ``step``-th pixel): the paper
+    of a page, not of a desk around it."""
+    h, w = gray.shape
+    return float(np.median(gray[h // 4:h - h // 4:step, w // 4:w - w // 4:step]))
 
 
 def _components(ink: np.ndarray, page_h: int) -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +307,7 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     h, w = small.shape
     if min(h, w) < 8:  # too small to hold a page and its surround
         return gray
-    paper = float(np.median(small[h // 4:h - h // 4, w // 4:w - w // 4]))
+    paper = _middle_grey(small)
     darker, n = ndimage.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
     lighter, m = ndimage.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
     labels = np.where(lighter > 0, lighter + n, darker)
@@ -318,8 +325,8 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
         rim = region & ~ndimage.binary_erosion(region) & inner
         if not rim.any() or steep[rim].mean() < 0.5:  # a gentle shading, not the edge of a page
             continue
-        holes, m = ndimage.label(ndimage.binary_fill_holes(region) & ~region)
-        if m:
+        holes, n_holes = ndimage.label(ndimage.binary_fill_holes(region) & ~region)
+        if n_holes:
             size = np.bincount(holes.ravel())[1:]
             if int(((size >= 4) & (size <= 0.01 * h * w)).sum()) > SURROUND_MAX_HOLES:
                 continue
@@ -329,7 +336,7 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     paint = ndimage.binary_dilation(paint, iterations=max(1, 4 // d))  # its blurred edge too
     full = paint.repeat(d, 0).repeat(d, 1)[:gray.shape[0], :gray.shape[1]] if d > 1 else paint
     out = gray.copy()
-    out[full] = np.clip(paper, 0, 255)
+    out[full] = paper
     return out
 
 

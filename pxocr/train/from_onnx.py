@@ -18,19 +18,17 @@ import json
 import torch
 from torch import nn
 
+from ..contract import LineGrid
 from ..errors import ModelError
 from ..model.config import ModelConfig
 from ..model.net import PxNet
 
 
-def model_config(meta: dict) -> ModelConfig:
-    from ..contract import LineGrid
-
+def _model_config(meta: dict) -> ModelConfig:
+    """The network's config as the export's metadata records it."""
     m = dict(meta["model"])
-    grid = m.pop("grid", None)
-    return ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in m.items()},
-                       grid=LineGrid(**{k: tuple(v) if isinstance(v, list) else v for k, v in grid.items()})
-                       if grid else LineGrid())
+    grid = LineGrid.from_dict(m.pop("grid")) if "grid" in m else LineGrid()
+    return ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in m.items()}, grid=grid)
 
 
 def model_from_onnx(path: str) -> PxNet:
@@ -41,7 +39,7 @@ def model_from_onnx(path: str) -> PxNet:
     try:
         m = onnx.load(path)
         meta = json.loads(next(p.value for p in m.metadata_props if p.key == "pxocr"))
-        cfg = model_config(meta)
+        cfg = _model_config(meta)
     except Exception as e:  # noqa: BLE001 - any fault of the file is the file's
         raise ModelError(f"{path}: not a pxocr model ({e})") from None
     net = PxNet(cfg).eval()
