@@ -233,7 +233,8 @@ def test_bf16_forward_gives_the_float32_losses():
                                            ({"steps": 10, "crop": 100}, "multiple of 16"),
                                            ({"steps": 10, "mix": {"nope": 1.0}}, "bad stage mix"),
                                            ({"steps": 10, "p_real": 0.3}, "exactly when real"),
-                                           ({"steps": 10, "p_blank": 1.0}, "p_real + p_blank")])
+                                           ({"steps": 10, "p_blank": 1.0}, "p_real + p_blank"),
+                                           ({"steps": 10, "p_lowres": 1.5}, "p_lowres")])
 def test_bad_stage_in_a_config_is_a_usage_error(stage, message, tmp_path, capsys):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"stages": [stage]}))
@@ -323,6 +324,43 @@ def test_a_stage_draws_real_crops_and_blank_pages_at_its_shares(tmp_path):
         SynthCrops(Stage(steps=10, crop=128, real=str(tmp_path / "none"), p_real=0.3), 3, 10)
     with pytest.raises(UsageError, match="crops of 128x128 px, the stage crops 256x256"):
         SynthCrops(Stage(steps=10, crop=256, real=str(real), p_real=0.3), 3, 10)
+
+
+@pytest.mark.parametrize("em,reduced", [(28.0, True), (9.0, False)])
+def test_low_resolution_crops_keep_their_ink_in_its_boxes_and_spare_print_too_small(tmp_path, em, reduced):
+    """Stage.p_lowres: a crop is seen as a coarser capture enlarged back (softer edges, the ink
+    where its box is), unless that would bring its smallest text under LOWRES_MIN_EM."""
+    from PIL import Image
+
+    from pxocr.document import Page
+    from pxocr.train.data import SynthCrops
+
+    real = tmp_path / "real"
+    real.mkdir()
+    image = np.full((128, 128), 255, np.uint8)
+    image[40:60, 30:44] = 0
+    truth = Page.from_dict({"width": 128, "height": 128, "lines": [
+        {"text": "I", "bbox": [30, 40, 44, 60], "baseline": 60, "font_size": em,
+         "chars": [{"char": "I", "bbox": [30, 40, 44, 60]}]}]})
+    Image.fromarray(image).save(real / "000000.png")
+    (real / "000000.json").write_text(truth.to_json())
+    sharp, low = (SynthCrops(Stage(steps=10, crop=128, mix={"clean": 1.0}, real=str(real), p_real=0.99,
+                                   p_lowres=p), 3, 10) for p in (0.0, 1.0))
+    for i in range(10):
+        (_, a, pa), (_, b, pb) = sharp.page(i), low.page(i)
+        if not pa.chars:
+            continue
+        assert pa.to_dict() == pb.to_dict()
+        if not reduced:
+            assert np.array_equal(a, b)
+            continue
+        assert np.abs(np.diff(b.astype(float), axis=1)).max() < 0.8 * np.abs(np.diff(a.astype(float), axis=1)).max()
+        dark = 255.0 - b.astype(float)
+        row = dark[50]  # the box's left and right edges where the ink's profile crosses half its depth
+        half = (row.max() + row[:20].mean()) / 2
+        left = np.interp(half, row[25:35], np.arange(25, 35) + 0.5)
+        right = np.interp(half, row[39:49][::-1], np.arange(49, 39, -1) - 0.5)
+        assert abs(left - 30) <= 0.35 and abs(right - 44) <= 0.35, (left, right)
 
 
 def test_a_shipped_onnx_model_comes_back_exactly_and_trains_on(tmp_path):

@@ -133,6 +133,17 @@ def compose(coverage: np.ndarray, d: Degradations, rng: np.random.Generator) -> 
     return out
 
 
+def low_resolution(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image`` (uint8 (H, W)) as a capture ``factor`` times as fine shows it once enlarged back to
+    its size: reduced by area (Lanczos), enlarged bicubic, as ``pxocr.infer.capture`` enlarges small
+    print. The geometry is unchanged (both resamplings map the image's full extent), so ground-truth
+    boxes stay exact."""
+    h, w = image.shape
+    small = Image.fromarray(image).resize((max(1, round(w * factor)), max(1, round(h * factor))),
+                                          Image.Resampling.LANCZOS)
+    return np.asarray(small.resize((w, h), Image.Resampling.BICUBIC))
+
+
 def degrade_page(image: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
     """A rendered page (uint8, ink dark on white, such as a crop of a real PDF page) degraded as
     :func:`compose` degrades a synthetic one: its ink coverage composed again."""

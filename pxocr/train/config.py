@@ -7,7 +7,7 @@ with Stage's fields. Named presets live in ``PRESETS``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from ..errors import UsageError
 from ..model.loss import LossConfig
@@ -36,6 +36,9 @@ class Stage:
     p_real: float = 0.0
     p_blank: float = 0.0  # share of crops that are pages without text (pxocr.synth.capture.BLANK_KINDS)
     p_docs: float = 0.0  # share of crops from identity documents (pxocr.synth.mrzdoc.document_crop)
+    # share of crops seen as a coarser capture enlarged back (pxocr.synth.degrade.low_resolution), as
+    # small print reaches the network: reduced by 0.3-0.7, never below an em of 7 px (issue 18's 0.5x)
+    p_lowres: float = 0.0
 
     def __post_init__(self) -> None:
         if not (min(self.p_real, self.p_blank, self.p_docs) >= 0 and self.p_real + self.p_blank + self.p_docs < 1) \
@@ -47,6 +50,8 @@ class Stage:
         bad = [k for k in self.mix if k not in SYNTH_PRESETS]
         if bad or not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
+        if not 0 <= self.p_lowres <= 1:
+            raise UsageError(f"bad stage {self}: p_lowres must be in [0, 1], not {self.p_lowres}")
         if not 0 <= self.p_symbols < 1:
             raise UsageError(f"bad stage {self}: p_symbols must be in [0, 1), not {self.p_symbols}")
         if self.fonts and self.fonts not in FONT_SETS:
@@ -248,6 +253,14 @@ PRESETS: dict[str, TrainConfig] = {
         model="latin-wide",
         stages=(_wide_real(3000),),
         lr=3e-4, warmup=100, seed=7, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
+    # The next round (``--init`` a ``latin-wide-boxes`` run): the same, with a fifth of the crops seen
+    # at a coarser resolution and enlarged back (Stage.p_lowres), as small print reaches the network.
+    "latin-wide-lowres": TrainConfig(
+        model="latin-wide",
+        stages=(replace(_wide_real(3000), p_lowres=0.2),),
+        lr=3e-4, warmup=100, seed=8, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
     # About a minute: shows the loss falling and the pipeline working end to end.

@@ -14,13 +14,15 @@ from ..errors import UsageError
 from ..model.targets import encode
 from ..preprocess import to_input
 from ..synth.capture import BLANK_KINDS, blank_page
-from ..synth.degrade import degrade_page
+from ..synth.degrade import degrade_page, low_resolution
 from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
 from ..synth.mrzdoc import document_crop
 from .config import Stage
 
+LOWRES_FACTORS = (0.3, 0.7)  # Stage.p_lowres: the reductions drawn ...
+LOWRES_MIN_EM = 7.0  # ... no smaller than brings the page's smallest text to this em, px
 MAX_LINES = 24  # line-head targets per crop
 MAX_LABELS = 64  # labels per line; longer lines are not used for the line head
 
@@ -106,7 +108,18 @@ class SynthCrops(Dataset):
         return self.length
 
     def page(self, i: int) -> tuple[SynthConfig, np.ndarray, Page]:
-        """Item i's synthetic config, image and ground truth."""
+        """Item i's synthetic config, image and ground truth, seen at a lower resolution for a
+        share ``stage.p_lowres`` of the items (a stream of its own: other configs keep their pages)."""
+        cfg, image, truth = self._drawn(i)
+        if self.stage.p_lowres:
+            rng = np.random.default_rng([self.seed, i, 11])
+            ems = [ln.font_size for ln in truth.lines if ln.font_size]
+            low = max(LOWRES_FACTORS[0], LOWRES_MIN_EM / min(ems)) if ems else LOWRES_FACTORS[0]
+            if rng.random() < self.stage.p_lowres and low < LOWRES_FACTORS[1]:
+                image = low_resolution(image, float(rng.uniform(low, LOWRES_FACTORS[1])))
+        return cfg, image, truth
+
+    def _drawn(self, i: int) -> tuple[SynthConfig, np.ndarray, Page]:
         rng = np.random.default_rng([self.seed, i, 7])
         cfg = self.cfgs[self.names[int(rng.choice(len(self.names), p=self.p))]]
         if self.stage.p_real or self.stage.p_blank or self.stage.p_docs:  # drawn only then: older configs keep
