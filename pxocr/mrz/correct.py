@@ -7,8 +7,9 @@ probability of each among the glyph's candidates). Replacing a reading by an alt
 of :data:`LOOK_ALIKES` (``O`` for ``0``, ``I`` for ``1``, ...) stand in at
 :data:`LOOK_ALIKE_COST`. First every position that breaks the grammar takes its cheapest
 candidate that fits; then each failing check takes the cheapest change of one or two of its
-positions that makes it pass, if it costs at most :data:`MAX_COST` nats in all. No reading is
-invented beyond that: a check that no such change repairs stays failed.
+positions that makes it pass without failing a check that passed, if it costs at most
+:data:`MAX_COST` nats in all. No reading is invented beyond that: a check that no such change
+repairs stays failed (a composite check is not made to pass by breaking the document number's).
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Cor
 
 
 def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
-    """The cheapest change of one or two positions of ``check`` that makes it pass (cost <= MAX_COST)."""
+    """The cheapest change of one or two positions of ``check`` that makes it pass and leaves every
+    check that passed passing (cost <= MAX_COST)."""
+    passed = {r.name for r in run_checks(lay, ["".join(r) for r in lines]) if r.valid}
     positions = [(i, p) for i, a, b in check.spans for p in range(a, b)] + [check.at]
     options = {}
     for i, p in positions:
@@ -106,7 +109,8 @@ def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
                 for (i, p), (c, _) in zip(combo, picks):
                     trial[i][p] = c
                 data = "".join("".join(trial[i][a:b]) for i, a, b in check.spans)
-                if trial[check.at[0]][check.at[1]] == check_digit(data):
+                if trial[check.at[0]][check.at[1]] == check_digit(data) and passed <= {
+                        r.name for r in run_checks(lay, ["".join(r) for r in trial]) if r.valid}:
                     best, best_cost = [(q, c, k) for q, (c, k) in zip(combo, picks)], cost
         if best is not None:
             return best
