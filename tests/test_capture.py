@@ -163,6 +163,18 @@ def test_a_page_on_a_dark_desk_is_dark_text_on_light_paper(pred, pages):
     assert [ln.text for ln in pred.predict(photo).lines] == [ln.text for ln in pred.predict(grey).lines]
 
 
+def test_a_page_on_a_shaded_desk_that_holds_the_median_is_measured():
+    """A photo whose desk (shaded 170-230) fills over half the picture: the whole picture's median
+    grey lies within 12 levels of the ink's split, so the paper is the page's middle, or the
+    page would measure as having no contrast (photos of cards on a desk lost their zone so)."""
+    img, _ = render_page(preset("clean"), 7_000_001, 0)
+    grey = np.clip(img.astype(np.float32) * 0.9 + 15, 0, 255).astype(np.uint8)  # paper at 244
+    photo = np.tile(np.linspace(170, 230, 1200), (1200, 1)).astype(np.uint8)
+    photo[280:920, 280:920] = grey
+    ink = capture.measure(photo)
+    assert not ink.dark_paper and ink.em == pytest.approx(capture.measure(grey).em, rel=0.1)
+
+
 def test_dark_paper_with_light_text_at_the_edge_is_not_painted_over():
     """A dark band across the page's top holding light text stays: it is paper, not surround."""
     page = np.full((400, 600), 240, np.uint8)

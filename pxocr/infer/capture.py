@@ -106,8 +106,8 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     small = gray[::d, ::d] if d > 1 else gray  # every d-th pixel: no full-size temporary on a large page
     sample = np.clip(small[::2, ::2], 0, 255).astype(np.uint8)  # grey levels: every fourth pixel will do
     hist = np.bincount(sample.ravel(), minlength=256)
-    paper = float(np.searchsorted(np.cumsum(hist), (hist.sum() + 1) / 2))  # the median grey level
     thr = otsu(hist)
+    paper = _middle_grey(small, step=2)  # the paper's grey: of the page's middle (a desk may fill the rest)
     if abs(paper - thr) < 12:  # no contrast between two populations
         return Ink(thr, False, None, 0.0)
     # The paper is the median grey of the page's middle (a photo's desk around a card can hold
@@ -116,7 +116,7 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     from scipy import ndimage
 
     h, w = small.shape
-    dark = _middle_grey(small, step=2) < thr
+    dark = paper < thr
     f = small.astype(np.float32)
     near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
     contrast = max(20.0, 0.5 * abs(paper - thr))
