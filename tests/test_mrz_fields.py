@@ -62,6 +62,21 @@ def test_grammar_and_check_digits_correct_what_the_pixels_support():
     assert fixes == [] and not parse(fixed).valid
 
 
+def test_stray_marks_in_a_names_padding_become_fillers_again():
+    """Names end in fillers only: letters read among them (a stamp's ring) are fillers again;
+    a run of fillers followed by mostly letters is not padding and stays as read."""
+    line1 = TD3_SPECIMEN[0]
+    misread = line1[:37] + "T2" + line1[39:]  # ...ANNA<MARIA<<<<<<<<<<<T2<<<<<
+    fixed, fixes = correct(TD3, _glyphs([misread, TD3_SPECIMEN[1]], {(0, 37): [("<", 0.2)]}))
+    assert fixed == TD3_SPECIMEN and parse(fixed).valid
+    assert [(f.pos, f.was, f.reason) for f in fixes] == [(37, "T", "grammar: the field's padding"),
+                                                       (38, "2", "grammar: the field's padding")]
+    assert fixes[0].cost == pytest.approx(np.log(0.8 / 0.2)) and fixes[1].cost == 3.0
+    names = "P<UTOERIKSSON<<<ANNA<MARIA<LISA<JO<<<<<<<<<<"  # three fillers, then mostly letters
+    fixed, fixes = correct(TD3, _glyphs([names, TD3_SPECIMEN[1]]))
+    assert fixed[0] == names and fixes == []
+
+
 def test_a_repair_never_breaks_a_check_that_passed():
     """A wrong date digit with nothing in the pixels for the right one fails its check and the
     composite; the composite must not be made to pass by a look-alike in the document number or

@@ -5,11 +5,15 @@ Each read glyph offers its reading and its alternatives (``Char.extra["alternati
 probability of each among the glyph's candidates). Replacing a reading by an alternative costs
 ``ln(p_reading / p_alternative)`` nats; where no alternative fits the grammar, the look-alikes
 of :data:`LOOK_ALIKES` (``O`` for ``0``, ``I`` for ``1``, ...) stand in at
-:data:`LOOK_ALIKE_COST`. First every position that breaks the grammar takes its cheapest
-candidate that fits; then each failing check takes the cheapest change of one or two of its
-positions that makes it pass without failing a check that passed, if it costs at most
-:data:`MAX_COST` nats in all. No reading is invented beyond that: a check that no such change
-repairs stays failed (a composite check is not made to pass by breaking the document number's).
+:data:`LOOK_ALIKE_COST`. First a field that no check digit covers (names, a visa's optional data)
+and that ends in a run of at least :data:`PAD_RUN` fillers is filled to its end: a stray mark read
+as a letter in the padding (a stamp's ring, a guilloche line) becomes ``<`` again, as the grammar
+wants (names are the surname, ``<<``, the given names, then fillers only). Then every position
+that breaks the grammar takes its cheapest candidate that fits; then each failing check takes the
+cheapest change of one or two of its positions that makes it pass without failing a check that
+passed, if it costs at most :data:`MAX_COST` nats in all. No reading is invented beyond that: a
+check that no such change repairs stays failed (a composite check is not made to pass by breaking
+the document number's).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Optional
 
-from .icao import KINDS, Layout, check_digit, run_checks
+from .icao import FILLER, KINDS, Layout, check_digit, run_checks
 
 LOOK_ALIKES = {
     "O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1", "Z": "2", "S": "5", "B": "8",
@@ -29,6 +33,8 @@ LOOK_ALIKES = {
 LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than the reading
 MAX_COST = 4.6  # nats: at most about 100 times less likely than the pixels' own reading, in all
 P_FLOOR = 0.02  # probability given to a reading no alternative challenges
+PAD_RUN = 3  # fillers in a row that start a field's padding ...
+PAD_SHARE = 0.75  # ... when at least this share of what follows them is fillers too
 
 
 @dataclass
@@ -67,11 +73,11 @@ def candidates(g: Glyph, allowed: str) -> list[tuple[str, float]]:
 def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Correction]]:
     """The lines read under ``lay``'s grammar and checks, and the changes made."""
     lines = [[g.char for g in row] for row in glyphs]
-    fixes: list[Correction] = []
+    fixes = _fill_padding(lay, glyphs, lines)
     for i, row in enumerate(glyphs):  # 1. the grammar of every position
         for p, g in enumerate(row):
             kind = lay.kind_at(i, p)
-            if g.char not in KINDS[kind]:
+            if lines[i][p] not in KINDS[kind]:
                 cands = candidates(g, KINDS[kind])
                 if cands:
                     c, cost = cands[0]
@@ -87,6 +93,28 @@ def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Cor
                 fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost))
                 lines[i][p] = c
     return ["".join(r) for r in lines], fixes
+
+
+def _fill_padding(lay: Layout, glyphs: list[list[Glyph]], lines: list[list[str]]) -> list[Correction]:
+    """Fillers put back in the padding of the fields no check digit covers (``lines`` changed in
+    place); each change costs what the glyph's ``<`` alternative says, else LOOK_ALIKE_COST."""
+    covered = {(i, p) for c in lay.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in lay.checks}
+    fixes = []
+    for f in lay.fields:
+        if f.kind not in ("alpha", "alnum") or any((f.line, p) in covered for p in range(f.start, f.end)):
+            continue
+        text = "".join(lines[f.line][f.start:f.end])
+        run = next((j for j in range(len(text) - PAD_RUN + 1) if text[j:j + PAD_RUN] == FILLER * PAD_RUN
+                    and text[j:].count(FILLER) >= PAD_SHARE * (len(text) - j)), None)
+        if run is None:
+            continue
+        for p in range(f.start + run, f.end):
+            if lines[f.line][p] != FILLER:
+                g = glyphs[f.line][p]
+                cost = dict(candidates(g, FILLER)).get(FILLER, LOOK_ALIKE_COST)
+                fixes.append(Correction(f.line, p, lines[f.line][p], FILLER, "grammar: the field's padding", cost))
+                lines[f.line][p] = FILLER
+    return fixes
 
 
 def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
