@@ -184,6 +184,14 @@ PRESETS: dict[str, TrainConfig] = {
         stages=(Stage(steps=1500, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7, p_docs=0.35),),
         lr=3e-4, warmup=100, seed=6, val_every=1000, val_pages=24, freeze_bn=True,
     ),
+    # A third round for the documents (``--init`` an ``ocrb-docs`` run): a fifth of the crops seen at
+    # a coarser resolution and enlarged back (Stage.p_lowres), as a small photo of a card is read.
+    "ocrb-docs-lowres": TrainConfig(
+        model="ctc",
+        stages=(Stage(steps=1500, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7, p_docs=0.35,
+                      p_lowres=0.2),),
+        lr=3e-4, warmup=100, seed=8, val_every=1000, val_pages=24, freeze_bn=True,
+    ),
     # Issue 4's time budget: the detector and the line head trained together from scratch, in
     # one run under 60 min on this machine, validation included (55 min here; the shipped recipe,
     # dense + ctc + finetunes, takes about 146). The backbone runs in bfloat16 and a moving average
