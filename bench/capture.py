@@ -80,11 +80,19 @@ def main() -> int:
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     ap.add_argument("--blank", type=int, default=3, help="pages of each kind without text (0: none)")
     ap.add_argument("--orientation", default="0", help="pxocr's orientation setting (auto or 0)")
+    ap.add_argument("--model", nargs="+", default=[], metavar="SET=MODEL",
+                    help="another pxocr model for a set (a shipped name or an ONNX file), e.g. fonts=X.onnx")
     ap.add_argument("--out")
     a = ap.parse_args()
+    models = dict(SETS)
+    for item in a.model:
+        set_name, _, model = item.partition("=")
+        if set_name not in SETS or not model:
+            ap.error(f"--model {item}: give SET=MODEL with SET one of {', '.join(SETS)}")
+        models[set_name] = model
     out = []
     for set_name in a.sets:
-        engines = [PxocrEngine(SETS[set_name], 1, False)] + (  # no refolding: keeps pxocr's own line order
+        engines = [PxocrEngine(models[set_name], 1, False)] + (  # no refolding: keeps pxocr's own line order
             [TesseractEngine(3, "eng", True)] if "tesseract" in a.engines else [])
         engines = [e for e in engines if not e.missing]
         engines[0]._impl = engines[0]._impl.with_capture(orientation=a.orientation)
@@ -96,7 +104,7 @@ def main() -> int:
             rows.append(f"| {cond} | " + " | ".join(
                 f"{100 * c['cer']:.2f} % | {100 * c['f1']:.1f} % | {c['s']:.2f}" for c in cells) + " |")
         head = " | ".join(f"{e.name} CER | {e.name} F1@0.75 | {e.name} s/page" for e in engines)
-        table = (f"### {set_name} ({a.pages} pages, seed {a.seed}, pxocr model {SETS[set_name]})\n\n"
+        table = (f"### {set_name} ({a.pages} pages, seed {a.seed}, pxocr model {models[set_name]})\n\n"
                  f"| condition | {head} |\n|---|" + "---|" * (3 * len(engines)) + "\n" + "\n".join(rows))
         if a.blank:
             blank_rows = []
