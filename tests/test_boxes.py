@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pxocr import boxes
 
@@ -44,6 +46,30 @@ def test_nms_keeps_best_of_overlapping():
     b = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10], [20, 0, 30, 10]])
     keep = boxes.nms(b, np.array([0.6, 0.9, 0.5]), 0.5)
     assert keep.tolist() == [1, 2]
+
+
+def _dense_nms(b, scores, threshold):
+    """Greedy NMS over every pair, the statement of the rule."""
+    order = np.argsort(-scores, kind="stable")
+    iou = boxes.iou_matrix(b[order], b[order])
+    keep = np.ones(len(order), dtype=bool)
+    for i in range(len(order)):
+        if keep[i]:
+            keep[i + 1:] &= iou[i, i + 1:] <= threshold
+    return order[keep]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60), st.integers(0, 25), st.integers(0, 25),
+                          st.integers(0, 9)), max_size=40),
+       st.sampled_from([0.0, 0.3, 0.5, 0.9]))
+def test_nms_over_nearby_pairs_keeps_what_nms_over_every_pair_keeps(rows, threshold):
+    """The k-d tree's nearby pairs are all the pairs that can overlap: ties of score, touching
+    edges and empty boxes included, the same boxes are kept in the same order."""
+    a = np.array(rows, np.float64).reshape(-1, 5)
+    b = np.concatenate([a[:, :2], a[:, :2] + a[:, 2:4]], 1)
+    scores = a[:, 4] / 10
+    assert boxes.nms(b, scores, threshold).tolist() == _dense_nms(b, scores, threshold).tolist()
 
 
 def test_overlap_of_smaller_and_intersects():
