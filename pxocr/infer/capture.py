@@ -230,7 +230,8 @@ class View:
         h, w = self.input_gray.shape
         lines = []
         for ln in page.lines:
-            chars = [Char(c.char, self._char_box(c.bbox), c.score, dict(c.extra)) for c in ln.chars]
+            chars = [Char(c.char, b, c.score, dict(c.extra))
+                     for c, b in zip(ln.chars, self._char_boxes([c.bbox for c in ln.chars]))]
             quad = self.points_to_input(_corners(ln.bbox))
             extra = dict(ln.extra)
             if self.turn or self.angle:
@@ -243,12 +244,18 @@ class View:
             lines.append(Line(ln.text, box, chars, ln.score, extra, baseline, size))
         return Page(w, h, lines, page.image, page.dpi, page.page_size_pt)
 
-    def _char_box(self, b) -> tuple[float, float, float, float]:
-        quad = self.points_to_input(_corners(b))
-        box = _aabb(quad)
+    def _char_boxes(self, boxes: list) -> list[tuple[float, float, float, float]]:
+        """Character boxes in the view -> their axis-aligned boxes in the input, all corners
+        mapped at once."""
+        if not boxes:
+            return []
+        b = np.asarray(boxes, np.float64).reshape(-1, 4)
+        quads = self.points_to_input(b[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
+        lo, hi = quads.min(1), quads.max(1)
+        out = [(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(lo.tolist(), hi.tolist())]
         if self.angle:  # a rotated box's axis-aligned box is larger than the ink: tighten to the ink
-            box = _tighten(self.input_gray, quad, box, self.threshold, self.inverted)
-        return box
+            out = [_tighten(self.input_gray, q, box, self.threshold, self.inverted) for q, box in zip(quads, out)]
+        return out
 
 
 def _corners(b) -> np.ndarray:
