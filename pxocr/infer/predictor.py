@@ -101,14 +101,6 @@ def _text_em(page: Page, min_chars: int = 8) -> Optional[float]:
     return float(np.median(sizes)) if len(sizes) >= min_chars else None
 
 
-def _glyph_em(g: Glyphs, min_chars: int = 8) -> Optional[float]:
-    """The text size of a page's detected glyphs, before decoding: the median em of those scoring
-    at least one half (on 90 test pages within 5 % of the decoded reading's :func:`_text_em`);
-    None with fewer such glyphs."""
-    sure = g.scores >= 0.5
-    return float(np.median(g.size[sure])) if int(sure.sum()) >= min_chars else None
-
-
 class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly.
 
@@ -287,13 +279,8 @@ class Predictor:
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
         """Read an image as it is (no capture normalisation), by this model alone; with
         ``again``, small text is read a second time, enlarged (``read_small_again``)."""
-        g, reader = self.detect(gray)
-        return self._decoded(gray, g, reader, name, again)
-
-    def _decoded(self, gray: np.ndarray, g: Glyphs, reader: Optional[LineReader], name: str = "",
-                 again: bool = True) -> Page:
-        """``read_view`` from the image's detected glyphs on."""
         h, w = gray.shape
+        g, reader = self.detect(gray)
         lines = group_lines(g, self.decode_cfg, reader)
         return Page(w, h, self._finish(gray, lines) if again else lines, name)
 
@@ -315,22 +302,23 @@ class Predictor:
         def too_small(em: Optional[float]) -> bool:
             return may_rescale and em is not None and em < self.capture.em_range[0]
 
-        g, reader = self.detect(view.gray)
-        em = self._em(_glyph_em(g), view)  # sized before decoding: text read again rescaled is decoded once
+        page = self.read_view(view.gray, name, again=False)
+        em = self._em(page, view)
         if not too_small(em):
             # small lines read again, enlarged; the size measured again on that reading (a first
             # reading of small print finds few of its glyphs, and the larger ones)
-            page = self._decoded(view.gray, g, reader, name)
-            em = self._em(_text_em(page), view)
+            page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
+            em = self._em(page, view)
             if not too_small(em):
                 return view, page
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
         return view, self.read_view(view.gray, name)
 
     @staticmethod
-    def _em(em: Optional[float], view: "capture.View") -> Optional[float]:
-        """The text size of a reading (``em``); for text too small for any sure reading (None),
-        the size of its ink when that lies in lines."""
+    def _em(page: Page, view: "capture.View") -> Optional[float]:
+        """The text size of a reading; for text too small for any sure reading, the size of its ink
+        when that lies in lines."""
+        em = _text_em(page)
         ink = view.ink
         if em is None and ink is not None and ink.em is not None and not 0.5 <= ink.rows_vs_cols <= 2.0:
             em = ink.em
