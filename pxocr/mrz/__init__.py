@@ -127,7 +127,7 @@ def read_zone(page: Page) -> MrzReading:
     fixed, fixes = correct(lay, glyphs)
     chars = [[Char(ch, c.bbox, c.score, dict(c.extra)) for ch, c in zip(text, ln.chars)]
              for text, ln in zip(fixed, lines)]
-    covered = {(i, p) for c in lay.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in lay.checks}
+    covered = lay.checked()
     unsure = [(i, p) for i, row in enumerate(chars) for p, c in enumerate(row)
               if (i, p) not in covered and _unsure(c)]
     return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars, unsure)

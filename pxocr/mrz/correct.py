@@ -98,7 +98,7 @@ def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Cor
 def _fill_padding(lay: Layout, glyphs: list[list[Glyph]], lines: list[list[str]]) -> list[Correction]:
     """Fillers put back in the padding of the fields no check digit covers (``lines`` changed in
     place); each change costs what the glyph's ``<`` alternative says, else LOOK_ALIKE_COST."""
-    covered = {(i, p) for c in lay.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in lay.checks}
+    covered = lay.checked()
     fixes = []
     for f in lay.fields:
         if f.kind not in ("alpha", "alnum") or any((f.line, p) in covered for p in range(f.start, f.end)):

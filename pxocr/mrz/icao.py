@@ -50,6 +50,10 @@ class Layout:
     fields: tuple[Field, ...]
     checks: tuple[Check, ...]
 
+    def checked(self) -> set[tuple[int, int]]:
+        """Every (line, pos) some check digit covers: in its spans, or the digit itself."""
+        return {(i, p) for c in self.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in self.checks}
+
     def kind_at(self, line: int, pos: int) -> str:
         for c in self.checks:
             if c.at == (line, pos):
