@@ -195,3 +195,37 @@ def test_a_grown_network_computes_what_the_narrow_one_did():
         assert torch.allclose(la, lb, atol=1e-4)
     with pytest.raises(ValueError, match="does not fit"):
         grow_into(narrow, wide.state_dict())
+
+
+def test_a_deeper_network_starts_as_the_shallower_one_and_then_learns():
+    """pxocr.model.grow: extra blocks in every stage (and wider channels) start as the identity,
+    so the map and line reading are the shallower network's; one training step moves the new
+    blocks' weights (they are not stuck at zero)."""
+    from pxocr.model.grow import grow_into
+
+    torch.manual_seed(2)
+    shallow = PxNet(PRESETS["tiny-ctc"])
+    with torch.no_grad():
+        for name, t in shallow.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+    deep_cfg = PRESETS["tiny-ctc"].__class__(stem=8, c4=24, c8=24, c16=48, blocks=(1, 3, 3), head=16, line_head=16)
+    deep = PxNet(deep_cfg)
+    new = grow_into(deep, shallow.state_dict())
+    assert {n.split(".block")[0] for n in new if ".block" in n} == {"s4.1", "s8.2", "s8.3", "s16.2", "s16.3"}
+    shallow.eval(), deep.eval()
+    x = torch.rand(2, 1, 64, 96)
+    grid = torch.rand(3, PRESETS["tiny-ctc"].grid.rows, 20, 2) * 2 - 1
+    with torch.no_grad():
+        fa, fb = shallow.forward_features(x), deep.forward_features(x)
+        assert torch.allclose(shallow.forward_head(fa), deep.forward_head(fb), atol=1e-5)
+        assert torch.allclose(shallow.read_lines(fa[:1].expand(3, -1, -1, -1), grid),
+                              deep.read_lines(fb[:1].expand(3, -1, -1, -1), grid), atol=1e-4)
+    deep.train()
+    before = deep.s8[3].block[0][0].weight.clone()
+    opt = torch.optim.SGD(deep.parameters(), lr=0.1)
+    for _ in range(2):  # the first step moves the zero scale, the second the weights behind it
+        opt.zero_grad()
+        deep(x).square().mean().backward()
+        opt.step()
+    assert not torch.equal(before, deep.s8[3].block[0][0].weight)

@@ -11,12 +11,18 @@ moves those zero weights; old channels, and so every output, start exactly as be
 This holds because the network's channel layouts nest: wherever channels are flattened or
 concatenated, the channel index is the outer one (the line head flattens (channel, row) as
 ``channel * rows + row``), so the narrower network's inputs are the wider one's leading slice.
+
+A deeper network (more blocks per stage: ``ModelConfig.blocks``) grows the same way: the extra
+blocks come after the narrower network's in each stage, and each is a residual block whose last
+batch norm starts with scale 0, so it adds 0 to its input and the stage computes what it did.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .net import InvertedResidual
 
 
 def _leading(shape: torch.Size) -> tuple[slice, ...]:
@@ -26,7 +32,8 @@ def _leading(shape: torch.Size) -> tuple[slice, ...]:
 def grow_into(model: nn.Module, narrow: dict[str, torch.Tensor]) -> list[str]:
     """Load ``narrow`` (a state dict of the same architecture with fewer channels) into ``model``
     in place, as described in the module; returns the names of ``model``'s tensors that had no
-    counterpart in ``narrow`` (they keep their initialisation). Raises ValueError when a tensor
+    counterpart in ``narrow`` (they keep their initialisation, but for the zero scale of each new
+block's last batch norm). Raises ValueError when a tensor
     of ``narrow`` is larger than the model's in some dimension or differs in rank, or names one
     the model lacks."""
     state = model.state_dict()
@@ -46,4 +53,10 @@ def grow_into(model: nn.Module, narrow: dict[str, torch.Tensor]) -> list[str]:
         t[_leading(old.shape)] = old
         grown[name] = t
     model.load_state_dict({**state, **grown})
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if isinstance(module, InvertedResidual) and f"{name}.block.0.0.weight" not in narrow:
+                if not module.use_res:
+                    raise ValueError(f"{name} is a new block that changes the shape: it cannot start as the identity")
+                module.block[2][1].weight.zero_()  # the last batch norm's scale: the block adds 0
     return [k for k in state if k not in narrow]

@@ -271,6 +271,14 @@ PRESETS: dict[str, TrainConfig] = {
         lr=3e-4, warmup=100, seed=8, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
+    # The deeper latin model (``--init`` a ``latin-wide-lowres`` run, grown): the lowres round's
+    # data at a higher rate, as the new blocks start from nothing. About two hours here.
+    "latin-deep": TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=0.2),),
+        lr=5e-4, warmup=100, seed=10, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),

@@ -298,7 +298,8 @@ def _init_weights(model: PxNet, init: str, cfg: TrainConfig) -> None:
         missing = grow_into(model, start)
     except ValueError as e:
         raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
-    if any(not k.startswith("line_head.") for k in missing):
+    # a new line head starts from scratch; new residual blocks (".block." tensors) as the identity
+    if any(not k.startswith("line_head.") and ".block." not in k for k in missing):
         raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {missing[0]})")
 
 
