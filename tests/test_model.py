@@ -168,31 +168,44 @@ def test_targets_follow_the_per_cell_rule():
     assert owned > 100
 
 
+def _tiny_ctc_at_random(seed: int) -> PxNet:
+    """A ``tiny-ctc`` network with every tensor, BatchNorm statistics included, set at random (so
+    none is at its initialisation)."""
+    torch.manual_seed(seed)
+    net = PxNet(PRESETS["tiny-ctc"])
+    with torch.no_grad():
+        for name, t in net.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+    return net.eval()
+
+
+def _same_reading(a: PxNet, b: PxNet) -> tuple[torch.Tensor, torch.Tensor]:
+    """Asserts that ``a`` and ``b`` (in eval mode) give the same map and line reading of a random
+    image; returns their features."""
+    a.eval(), b.eval()
+    x = torch.rand(2, 1, 64, 96)
+    grid = torch.rand(3, PRESETS["tiny-ctc"].grid.rows, 20, 2) * 2 - 1
+    with torch.no_grad():
+        fa, fb = a.forward_features(x), b.forward_features(x)
+        assert torch.allclose(a.forward_head(fa), b.forward_head(fb), atol=1e-5)
+        assert torch.allclose(a.read_lines(fa[:1].expand(3, -1, -1, -1), grid),
+                              b.read_lines(fb[:1].expand(3, -1, -1, -1), grid), atol=1e-4)
+    return fa, fb
+
+
 def test_a_grown_network_computes_what_the_narrow_one_did():
     """pxocr.model.grow: the wider network, started from the narrower one's weights (every
     tensor, BatchNorm statistics included, set at random so none is at its initialisation), gives
     the same map and line reading."""
     from pxocr.model.grow import grow_into
 
-    torch.manual_seed(1)
-    narrow = PxNet(PRESETS["tiny-ctc"])
-    with torch.no_grad():
-        for name, t in narrow.state_dict().items():
-            if t.is_floating_point():
-                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+    narrow = _tiny_ctc_at_random(1)
     wide_cfg = PRESETS["tiny-ctc"].__class__(stem=12, c4=24, c8=40, c16=48, blocks=(0, 1, 1), head=24, line_head=32)
     wide = PxNet(wide_cfg)
     assert grow_into(wide, narrow.state_dict()) == []
-    narrow.eval(), wide.eval()
-    x = torch.rand(2, 1, 64, 96)
-    grid = torch.rand(3, PRESETS["tiny-ctc"].grid.rows, 20, 2) * 2 - 1
-    with torch.no_grad():
-        fa, fb = narrow.forward_features(x), wide.forward_features(x)
-        assert torch.allclose(narrow.forward_head(fa), wide.forward_head(fb), atol=1e-5)
-        assert torch.allclose(fa, fb[:, :16], atol=1e-5)  # old channels unchanged, new ones beside them
-        la = narrow.read_lines(fa[:1].expand(3, -1, -1, -1), grid)
-        lb = wide.read_lines(fb[:1].expand(3, -1, -1, -1), grid)
-        assert torch.allclose(la, lb, atol=1e-4)
+    fa, fb = _same_reading(narrow, wide)
+    assert torch.allclose(fa, fb[:, :16], atol=1e-5)  # old channels unchanged, new ones beside them
     with pytest.raises(ValueError, match="does not fit"):
         grow_into(narrow, wide.state_dict())
 
@@ -203,24 +216,13 @@ def test_a_deeper_network_starts_as_the_shallower_one_and_then_learns():
     blocks' weights (they are not stuck at zero)."""
     from pxocr.model.grow import grow_into
 
-    torch.manual_seed(2)
-    shallow = PxNet(PRESETS["tiny-ctc"])
-    with torch.no_grad():
-        for name, t in shallow.state_dict().items():
-            if t.is_floating_point():
-                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+    shallow = _tiny_ctc_at_random(2)
     deep_cfg = PRESETS["tiny-ctc"].__class__(stem=8, c4=24, c8=24, c16=48, blocks=(1, 3, 3), head=16, line_head=16)
     deep = PxNet(deep_cfg)
     new = grow_into(deep, shallow.state_dict())
     assert {n.split(".block")[0] for n in new if ".block" in n} == {"s4.1", "s8.2", "s8.3", "s16.2", "s16.3"}
-    shallow.eval(), deep.eval()
+    _same_reading(shallow, deep)
     x = torch.rand(2, 1, 64, 96)
-    grid = torch.rand(3, PRESETS["tiny-ctc"].grid.rows, 20, 2) * 2 - 1
-    with torch.no_grad():
-        fa, fb = shallow.forward_features(x), deep.forward_features(x)
-        assert torch.allclose(shallow.forward_head(fa), deep.forward_head(fb), atol=1e-5)
-        assert torch.allclose(shallow.read_lines(fa[:1].expand(3, -1, -1, -1), grid),
-                              deep.read_lines(fb[:1].expand(3, -1, -1, -1), grid), atol=1e-4)
     deep.train()
     before = deep.s8[3].block[0][0].weight.clone()
     opt = torch.optim.SGD(deep.parameters(), lr=0.1)
