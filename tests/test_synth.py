@@ -299,3 +299,21 @@ def test_more_symbol_runs_raise_the_rare_classes_and_leave_default_pages_alone()
     assert render_page(preset("clean"), 3, 5)[1].text == (
         "L\nL\no\nn\n`\nP\nM\nT\ns\nT\nG\nV\nfire\ncost\ne\nb\n5\nENCLOSED\nJ\nm\nA\nMar 23, 2\nC\nS\n(\nFor\n"
         "fd 4X +4213")
+
+
+def test_fonts_with_bitmap_strikes_render_their_outlines():
+    """A font with embedded bitmap strikes (CMU Typewriter Text's cmuntt.ttf holds 12-20 px) is
+    rendered from its outline at a strike's size too: the ink box is the rendered ink's, not an
+    empty box at the pen (as the strike's bitmap, which has no outline, once gave)."""
+    path = "/usr/share/fonts/truetype/cmu/cmuntt.ttf"
+    if not os.path.exists(path):
+        pytest.skip("fonts-cmu is not installed")
+    rend = GlyphRenderer(path)
+    assert rend.face.has_fixed_sizes
+    for size in (15.0, 16.0, 20.0):
+        for ch in "Th":
+            g, gx, gy, ink = rend.place(ch, size, 10.0, 30.0)
+            b0, b1, b2, b3 = _extent(g.coverage > 0)
+            pix = np.array([gx + b0, gy + b1, gx + b2, gy + b3], float)
+            assert ink[2] - ink[0] > 0.3 * size and ink[3] - ink[1] > 0.5 * size, (ch, size, ink)
+            assert np.abs(pix - np.array(ink)).max() < 1.0, (ch, size, ink, pix)

@@ -125,7 +125,9 @@ class GlyphRenderer:
         # FreeType's y axis points up; the image's points down.
         delta = ft.Vector(phase_x * 64 // PHASES, -phase_y * 64 // PHASES)
         self.face.set_transform(ft.Matrix(65536, 0, 0, 65536), delta)
-        self.face.load_char(ch, ft.FT_LOAD_RENDER | ft.FT_LOAD_NO_HINTING)
+        # NO_BITMAP: a font with bitmap strikes (cmuntt.ttf at 12-20 px) would give a strike's
+        # bitmap and no outline, so an empty ink box
+        self.face.load_char(ch, ft.FT_LOAD_RENDER | ft.FT_LOAD_NO_HINTING | ft.FT_LOAD_NO_BITMAP)
         slot = self.face.glyph
         bb = slot.outline.get_bbox()
         bmp = slot.bitmap
