@@ -169,7 +169,7 @@ def test_a_character_read_where_no_peak_stands_out_takes_its_cells_box():
     assert line.text == "alb"
     assert line.chars[1].bbox == pytest.approx((42.0, 22.0, 46.0, 38.0))
     weak = Glyphs(*(getattr(cells, f) for f in ("boxes", "scores", "classes", "baseline", "size", "cands", "logp")),
-                  np.full(n, 0.05))
+                  np.full(n, 0.02))  # under CELL_MIN_HEAT
     assert group_lines(g, PROP, _reads_with_cells(chars, weak))[0].text == "a b"  # the 14 px gap: a space
     twice = [("a", 34, 0.99), ("b", 50, 0.95), ("b", 54, 0.99)]
     assert group_lines(g, PROP, _reads_with_cells(twice, cells))[0].text == "a b"
@@ -256,3 +256,62 @@ def test_latin_model_reads_fonts_it_never_saw():
     assert r["chars_gt"] > 300
     assert r["cer"] < 0.2 and r["f1"]["0.5"] > 0.8, (r["cer"], r["f1"])
     assert old["cer"] > 0.4 and r["cer"] < old["cer"] / 3
+
+
+def test_a_wide_glyph_read_off_its_centre_takes_the_line_heads_class():
+    """An 'M' 20 px wide (x 44-64) that the class head takes for an 'A' (a close second 'M'), read
+    as 'M' by the line head at its left stem, 8 px off its centre (past half the 10 px pitch):
+    the pair window of 1.5 glyph widths pairs them and the reading decides; with the pitch
+    alone the class head's 'A' stays."""
+    from pxocr.decode import find_glyphs, group_lines
+
+    raw = _raw([(8, "a", 3.0), (13, "A", 10.0)])
+    raw[CLS_START + char_to_index("M"), 8, 13] = 4.0
+    g = find_glyphs(raw, PROP)
+    reads = _reads([("a", 34, 0.99), ("M", 46, 0.95)])
+    assert group_lines(g, PROP, reads)[0].text == "aA"
+    assert group_lines(g, replace(PROP, pair_width=1.5), reads)[0].text == "aM"
+
+
+def test_a_weak_glyph_the_line_head_did_not_read_is_dropped():
+    """'a', a faint mark (centre score about 0.38) and 'b'; the line head reads 'ab': with
+    ``unread_score`` 0.5 the mark goes, a sure glyph the line head missed stays, and a line
+    the line head read nothing of keeps everything."""
+    from pxocr.decode import find_glyphs, group_lines
+
+    raw = _raw([(8, "a", 3.0), (10, "x", 2.0), (12, "b", 3.0)])
+    raw[HEAT, 8, 10] = -0.5
+    g = find_glyphs(raw, PROP)
+    assert 0.3 < g.scores.min() < 0.5
+    drop = replace(PROP, unread_score=0.5)
+    reads = _reads([("a", 34, 0.99), ("b", 50, 0.99)])
+    assert group_lines(g, PROP, reads)[0].text == "axb"
+    assert group_lines(g, drop, reads)[0].text == "ab"
+    raw[HEAT, 8, 10] = 5.0
+    assert group_lines(find_glyphs(raw, PROP), drop, reads)[0].text == "axb"
+    assert group_lines(g, drop, _reads([("q", 200, 0.99)]))[0].text == "axb"
+
+
+def test_a_double_letter_found_once_gets_its_second_glyph_from_the_cells():
+    """'Allo' with one 'l' found (x 42-46) and the other (x 48-52) in the cells only: the line
+    head's second 'l' takes the cells' box (once a rule against a glyph of the same class
+    within a pitch dropped it), and the reading of one 'l' twice, whose cells regress the found
+    'l' again, is left out."""
+    from pxocr.decode import TOPK, Glyphs, find_glyphs, group_lines
+
+    g = find_glyphs(_raw([(8, "A", 4.0), (11, "l", 2.0), (14, "o", 3.0)]), PROP)  # 30-38, 42-46, 55-61 px
+    n = 4
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = [char_to_index(c) for c in "Allo"]
+
+    def cells(boxes):
+        return Glyphs(np.array(boxes, float), np.full(n, 0.4), cands[:, 0].copy(), np.full(n, BASE),
+                      np.full(n, SIZE), cands, np.zeros((n, TOPK)), np.full(n, 0.4))
+
+    chars = [("A", 34, 0.99), ("l", 44, 0.95), ("l", 50, 0.95), ("o", 58, 0.99)]
+    two = cells([[30, 26, 38, 38], [42, 22, 46, 38], [48, 22, 52, 38], [55, 26, 61, 38]])
+    line = group_lines(g, PROP, _reads_with_cells(chars, two))[0]
+    assert line.text == "Allo"
+    assert line.chars[2].bbox == pytest.approx((48.0, 22.0, 52.0, 38.0))
+    once = cells([[30, 26, 38, 38], [42, 22, 46, 38], [42, 22, 46.5, 38], [55, 26, 61, 38]])
+    assert group_lines(g, PROP, _reads_with_cells(chars, once))[0].text == "Alo"

@@ -34,6 +34,12 @@ class DecodeConfig:
     ctc_weight: float = 1.0  # weight of the line head's reading (models with one); 0 = off
     ctc_floor: float = 0.01  # the line head's probabilities count no lower (pxocr.decode.fusion.fuse)
     recover_prob: float = 0.8  # line-head characters this sure and with no glyph found become glyphs; > 1 = off
+    # proportional: a line-head character pairs with a glyph within half of the larger of the
+    # pitch and this many times the glyph's width (an 'M' is read anywhere across it); 0 = the pitch
+    pair_width: float = 0.0
+    # proportional, with a line head: a glyph that no line-head character pairs with is dropped
+    # when it scores under this (a speck or a split glyph that the line head did not read); 0 = keep
+    unread_score: float = 0.0
     # proportional: weaker centre peaks, from this score on, are kept in reserve for the line head's
     # characters that no glyph found explains (pxocr.decode.settle); >= threshold = none
     reserve_threshold: float = 0.1
@@ -57,6 +63,7 @@ class DecodeConfig:
                   "geometry_weight": self.geometry_weight >= 0, "geometry_sigma_px": self.geometry_sigma_px > 0,
                   "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
                   "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
+                  "pair_width": self.pair_width >= 0, "unread_score": 0 <= self.unread_score < 1,
                   "reserve_threshold": 0 < self.reserve_threshold < 1,
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
                   "ink_edges": 0 <= self.ink_edges < 1}

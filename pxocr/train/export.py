@@ -23,7 +23,10 @@ OPSET = 17
 # Many fonts: no one font's shapes (no geometry). NMS at IoU 0.3 and columns split at 3 em of blank
 # were tuned on 12 degraded pages of the trained families (seed 31337): CER 13.74 -> 11.78 %
 # (NMS alone 0.5 -> 0.3: 12.42 %; a wide glyph found twice, as two half boxes, kept once).
-PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5, nms_iou=0.3, column_gap_em=3.0)
+# The line head's reading weighs twice, pairs across a glyph's width and leads (2026-12-04:
+# pxocr.decode.settle.pair_window).
+PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5, nms_iou=0.3, column_gap_em=3.0, ctc_weight=2.0,
+                            recover_prob=0.6, pair_width=1.5, unread_score=0.5)
 
 
 def decode_config_for(cfg: TrainConfig) -> DecodeConfig:
