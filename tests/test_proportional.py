@@ -315,3 +315,50 @@ def test_a_double_letter_found_once_gets_its_second_glyph_from_the_cells():
     assert line.chars[2].bbox == pytest.approx((48.0, 22.0, 52.0, 38.0))
     once = cells([[30, 26, 38, 38], [42, 22, 46, 38], [42, 22, 46.5, 38], [55, 26, 61, 38]])
     assert group_lines(g, PROP, _reads_with_cells(chars, once))[0].text == "Alo"
+
+
+def _page_of(rows, em=20.0, advance=10.0, pitch=30.0):
+    """Glyphs of lines given as (x of each word's first letter px, words) per line, one line every
+    ``pitch`` px; each letter ``advance`` px wide, 0.6 em tall on its line's baseline."""
+    from pxocr.decode import TOPK, Glyphs
+
+    boxes, chars, bases = [], [], []
+    for k, (xs, words) in enumerate(rows):
+        base = 40.0 + k * pitch
+        for x, word in zip(xs, words):
+            for i, c in enumerate(word):
+                boxes.append((x + i * advance + 1, base - 0.6 * em, x + (i + 1) * advance - 1, base))
+                chars.append(c)
+                bases.append(base)
+    n = len(chars)
+    cls = np.array([char_to_index(c) for c in chars])
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    return Glyphs(np.array(boxes), np.ones(n), cls, np.array(bases), np.full(n, em), cands, np.zeros((n, TOPK)),
+                  np.ones(n))
+
+
+def test_a_tables_gutter_splits_its_rows_into_cells():
+    """Cells 1.5 em apart (under ``column_gap_em``) in three rows, the second column starting at
+    one x: with ``gutter_em`` each cell is a line; in two rows, or without the setting, each row is
+    one line."""
+    from pxocr.decode import group_lines
+
+    rows = [([20, 80], ["ab", "cd"]), ([20, 80], ["efgh", "ij"]), ([20, 80], ["k", "lmn"])]  # gaps 1-2.5 em
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    assert [ln.text for ln in group_lines(_page_of(rows), gut)] == ["ab", "cd", "efgh", "ij", "k", "lmn"]
+    assert [ln.text for ln in group_lines(_page_of(rows), replace(gut, gutter_em=0.0))] == \
+        ["ab cd", "efgh ij", "k lmn"]
+    assert [ln.text for ln in group_lines(_page_of(rows[:2]), gut)] == ["ab cd", "efgh ij"]
+
+
+def test_justified_spaces_and_list_markers_are_no_gutters():
+    """Wide spaces of justified lines that overlap from line to line but leave the words at
+    different x, and list markers ('*') before items that start at one x, part nothing."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    justified = [([20, 95], ["abcd", "ef"]), ([20, 75], ["hi", "jkl"]), ([20, 85], ["nop", "qr"])]  # 1.8 em
+    assert [ln.text for ln in group_lines(_page_of(justified), gut)] == ["abcd ef", "hi jkl", "nop qr"]
+    items = [([20, 60], ["*", "abc"]), ([20, 60], ["*", "de"]), ([20, 60], ["*", "fghi"])]  # 1.5 em
+    assert [ln.text for ln in group_lines(_page_of(items), gut)] == ["* abc", "* de", "* fghi"]

@@ -100,3 +100,21 @@ def test_scan_defects_show_the_back_page_and_specks_only_when_on():
     compose(cov, CLEAN, a)
     b.random(10)
     assert a.random() == b.random()
+
+
+def test_a_tables_cells_are_lines_of_their_own():
+    """A table row in the truth is one line per cell, on the row's baseline, left to right (as a
+    PDF's text gives a table): no line's text holds a cell and the next one's gutter."""
+    face = next(f for f in TRAIN if f.family == "Liberation Sans" and f.style == "regular")
+    wr = documents._Writer(face, 20.0)
+    rows = documents._table(np.random.default_rng(4), wr, 10.0, 40.0, 600.0, 26.0, 6, 0.0)
+    assert len(rows) >= 4
+    by_row: dict[float, list] = {}
+    for ln in rows:
+        assert " " not in ln.text
+        by_row.setdefault(ln.baseline, []).append(ln)
+    assert len(by_row) >= 2 and all(len(cells) >= 2 for cells in by_row.values())
+    for cells in by_row.values():
+        starts = [ln.pens[0] for ln in cells]
+        assert starts == sorted(starts)
+        assert all(a.pens[-1] + 20.0 * 0.8 <= b.pens[0] for a, b in zip(cells, cells[1:]))  # the gutter: 0.8-3 em

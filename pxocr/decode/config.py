@@ -23,6 +23,9 @@ class DecodeConfig:
     space_gap_em: float = 0.3  # proportional: an ink gap this wide is a space without a line head ...
     sure_space_em: float = 0.6  # ... and this wide, whatever the line head read
     column_gap_em: float = 2.0  # proportional: an ink gap this wide starts a new line
+    # proportional: so does one this wide where the blank runs on through the lines above or
+    # below (a table's gutter: pxocr.decode.lines); 0 = off
+    gutter_em: float = 0.0
     baseline_tol: float = 0.3  # baselines within this many em join one line
     # Per-class ink box (width, top, bottom, centre offset) in em, y up from the baseline, from
     # the font the model was trained on (model metadata); empty: classes from the class head
@@ -63,7 +66,8 @@ class DecodeConfig:
                   "geometry_weight": self.geometry_weight >= 0, "geometry_sigma_px": self.geometry_sigma_px > 0,
                   "geometry_sigma_em": self.geometry_sigma_em >= 0, "ctc_weight": self.ctc_weight >= 0,
                   "ctc_floor": 0 < self.ctc_floor <= 1, "recover_prob": self.recover_prob > 0,
-                  "pair_width": self.pair_width >= 0, "unread_score": 0 <= self.unread_score < 1,
+                  "pair_width": self.pair_width >= 0, "gutter_em": self.gutter_em >= 0,
+                  "unread_score": 0 <= self.unread_score < 1,
                   "reserve_threshold": 0 < self.reserve_threshold < 1,
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
                   "ink_edges": 0 <= self.ink_edges < 1}

@@ -45,6 +45,8 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
         ink_gap = (g.boxes[idx[1:], 0] - g.boxes[idx[:-1], 2]) / em[row[1:]]
         gaps = (ink_gap > cfg.space_gap_em).astype(int)
         column = ink_gap > cfg.column_gap_em
+        if cfg.gutter_em > 0:
+            column |= _gutters(g, idx, row, em, ink_gap, cfg)
     cut = np.flatnonzero((row[1:] != row[:-1]) | column) + 1  # new row, or a column
     bounds = [0, *cut.tolist(), len(idx)]
     if cfg.spacing == "fixed":
@@ -52,6 +54,48 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
     else:
         segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     return Draft(g, segs, _line_geometry(g, [seg for seg, _ in segs], cfg))
+
+
+GUTTER_ROWS = 3  # a gutter runs through this many lines at least ...
+GUTTER_OVERLAP_EM = 0.3  # ... their gaps overlapping each next one's by this much ...
+GUTTER_PITCH_EM = 2.5  # ... on lines no further apart than this ...
+GUTTER_ALIGN_EM = 0.5  # ... and the text beside it starts, or ends, at one x within this
+LIST_MARKER = 3  # glyphs before the gap on every line: a list's markers
+
+
+def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_gap: np.ndarray,
+             cfg: DecodeConfig) -> np.ndarray:
+    """Which neighbours (glyphs ``idx`` (n,) on rows ``row`` (n,) of em ``em`` (rows,), their ink
+    gaps ``ink_gap`` (n-1,) in em) a gutter parts: an ink gap over ``cfg.gutter_em`` em whose blank
+    runs on through the same gaps of at least ``GUTTER_ROWS`` lines in all, one below the next
+    (a table's columns, a code chart's). A justified line's wide spaces fall anywhere and part
+    nothing: a line split at every gap over 1 em read the 22 tuning pages at 3.43 % CER against
+    2.26 % unsplit; on PDF crops (a table's cells are lines of their own) it helped."""
+    cand = np.flatnonzero((row[1:] == row[:-1]) & (ink_gap > cfg.gutter_em))
+    out = np.zeros(len(ink_gap), bool)
+    if len(cand) < GUTTER_ROWS:
+        return out
+    a, b = g.boxes[idx[cand], 2], g.boxes[idx[cand + 1], 0]
+    r = row[cand + 1]
+    lead = cand + 1 - np.searchsorted(row, r)  # glyphs before the gap on its row (rows are sorted)
+    base = line_medians(g.baseline[idx], row, len(em))[r]
+    e = em[r]
+    link = (r[:, None] != r[None, :]) & (np.abs(base[:, None] - base[None, :]) <= GUTTER_PITCH_EM * e[:, None]) \
+        & (np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]) >= GUTTER_OVERLAP_EM * e[:, None])
+    group = np.arange(len(cand))
+    for _ in range(len(cand)):  # label propagation: each gap takes the least label it links to
+        new = np.where(link, group[None, :], len(cand)).min(1)
+        new = np.minimum(group, new)
+        if (new == group).all():
+            break
+        group = new
+    for k in np.unique(group):
+        m = group == k
+        aligned = min(np.ptp(a[m]), np.ptp(b[m])) <= GUTTER_ALIGN_EM * np.median(e[m])
+        markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
+        if len(np.unique(r[m])) >= GUTTER_ROWS and aligned and not markers:
+            out[cand[m]] = True
+    return out
 
 
 def _merge_close(g: Glyphs, seg: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

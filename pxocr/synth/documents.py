@@ -97,18 +97,17 @@ class _Writer:
                         self.face.family, self.face.style)
 
     def cells(self, cells: list[str], xs: list[float], widths: list[float], right: list[bool],
-              baseline: float) -> TextLine:
+              baseline: float) -> list[TextLine]:
         """A table row: cell k in the column at ``xs[k]`` of ``widths[k]``, right-aligned where
-        ``right[k]``; the row's text joins the cells with one space."""
-        pens: list[float] = []
-        for k, (c, x, w, r) in enumerate(zip(cells, xs, widths, right)):
+        ``right[k]``; each cell is a line of its own, as a PDF's text gives a table's cells and as
+        pxocr splits a line at a gap of ``column_gap_em``."""
+        out = []
+        for c, x, w, r in zip(cells, xs, widths, right):
             p = self.rend.pens(c) * self.size
             off = x + (w - p[-1] if r else 0.0)
-            if k:
-                pens.append(off)  # the space: no glyph, its pen is unused
-            pens.extend(float(v) for v in off + p[:-1])
-        return TextLine(" ".join(cells), tuple(pens), baseline, self.size, self.face.path, self.face.family,
-                        self.face.style)
+            out.append(TextLine(c, tuple(float(v) for v in off + p[:-1]), baseline, self.size, self.face.path,
+                                self.face.family, self.face.style))
+        return out
 
 
 def _choose(rng: np.random.Generator, seq):
@@ -223,7 +222,7 @@ def _table(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Te
         return []
     xs = list(x + np.cumsum([0.0] + [w + gutter for w in widths[:-1]]))
     right = [_CELLS[k] in (textgen.number, textgen.amount) for k in kinds[:len(widths)]]
-    return [wr.cells(row, xs, widths, right, top + i * spacing) for i, row in enumerate(grid)]
+    return [cell for i, row in enumerate(grid) for cell in wr.cells(row, xs, widths, right, top + i * spacing)]
 
 
 def _list(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:

@@ -26,7 +26,7 @@ OPSET = 17
 # The line head's reading weighs twice, pairs across a glyph's width and leads (2026-12-04:
 # pxocr.decode.settle.pair_window).
 PROPORTIONAL = DecodeConfig(spacing="proportional", advance_em=0.5, nms_iou=0.3, column_gap_em=3.0, ctc_weight=2.0,
-                            recover_prob=0.6, pair_width=1.5, unread_score=0.5)
+                            recover_prob=0.6, pair_width=1.5, unread_score=0.5, gutter_em=1.0)
 
 
 def decode_config_for(cfg: TrainConfig) -> DecodeConfig:
