@@ -78,7 +78,7 @@ class Ink:
     def rows_vs_cols(self) -> float:
         """Glyphs whose nearest neighbour lies beside them over those with one above or below it
         (>1: text runs across the page, <1: down it)."""
-        return _horizontal_neighbours(self.centres)
+        return horizontal_neighbours(self.centres)
 
 
 def otsu(hist: np.ndarray) -> float:
@@ -158,7 +158,10 @@ def _components(ink: np.ndarray, page_h: int) -> tuple[np.ndarray, np.ndarray]:
     return hw, (h >= 3) & (h <= page_h / 3) & (w <= 4 * h) & (w >= 1)
 
 
-def _horizontal_neighbours(centres: np.ndarray) -> float:
+def horizontal_neighbours(centres: np.ndarray) -> float:
+    """How often marks at ``centres`` (N, 2) x, y have their nearest neighbour beside them rather
+    than above or below, relative to the other (about 1 for scattered marks, well over 1 for text
+    in rows, under 1 for text in columns)."""
     from scipy.spatial import cKDTree
 
     if len(centres) < 3:

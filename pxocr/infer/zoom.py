@@ -20,6 +20,7 @@ from PIL import Image
 from ..boxes import max_iou, overlap_of_smaller, union_box
 from ..decode import Glyphs
 from ..document import Char, Line, reading_order
+from .capture import horizontal_neighbours
 
 CONFIRM_IOU = 0.3
 MOSAIC_WIDTH = 1024  # px: the enlarged crops are packed into rows this wide
@@ -106,6 +107,66 @@ def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig) -> list
         cut = (crop[0] - want[0], crop[1] - want[1], want[2] - crop[2], want[3] - crop[3])
         result.append(Region(tuple(float(v) for v in box), crop, scale, tuple(int(round(v * scale)) for v in cut)))
     return result
+
+
+UNREAD_SURE = 0.8  # a first reading's line this sure (mean character score) has read its ink
+UNREAD_MIN_GLYPHS = 5  # a block of unread ink holds this many glyph-like marks at least
+GLYPH_EM = 1.6  # a block's em: this many times its marks' median height (x-height to cap height)
+UNREAD_ROWS = 2.0  # marks with their nearest neighbour beside them this many times as often as not
+
+
+def unread_ink(gray: np.ndarray, lines: list[Line], cfg: ZoomConfig) -> list[Line]:
+    """Blocks of small print that the first reading did not read, as lines without characters
+    (for :func:`regions`: a box and an em): the ink that no character of a sure line covers,
+    in marks of glyph height (2 px up to 0.8 of ``cfg.below_em``) that lie in rows close enough
+    to be text. The network's own size for print a few pixels high is no guide (it read an
+    8 px em block as 22 px garbage, so the block was never enlarged enough); the marks' height is."""
+    from scipy import ndimage
+
+    if gray.size == 0:
+        return []
+    paper, dark = float(np.median(gray[::4, ::4])), float(np.percentile(gray[::2, ::2], 1))
+    if paper - dark < 40:
+        return []
+    ink = gray < (paper + dark) / 2
+    for ln in lines:
+        if ln.chars and _mean_score([ln]) >= UNREAD_SURE:
+            for c in ln.chars:
+                x0, y0, x1, y1 = c.bbox
+                ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
+    labels, n = ndimage.label(ink, np.ones((3, 3), bool))
+    if n < UNREAD_MIN_GLYPHS:
+        return []
+    spans = ndimage.find_objects(labels)
+    h = np.array([s[0].stop - s[0].start for s in spans])
+    w = np.array([s[1].stop - s[1].start for s in spans])
+    mark = (h >= 2) & (h <= 0.8 * cfg.below_em) & (w <= 2 * cfg.below_em)
+    if mark.sum() < UNREAD_MIN_GLYPHS:
+        return []
+    centre = np.array([((sp[1].start + sp[1].stop) / 2, (sp[0].start + sp[0].stop) / 2) for sp in spans])
+    if horizontal_neighbours(centre[mark]) < UNREAD_ROWS:
+        return []  # the page's unread marks do not stand in rows: noise, a texture
+    step = float(np.median(h[mark]))
+    near = np.zeros(gray.shape, bool)  # each mark's box grown a glyph's height across, half down
+    for k in np.flatnonzero(mark):
+        ys, xs = spans[k]
+        near[max(0, int(ys.start - step / 2)):int(ys.stop + step / 2),
+             max(0, int(xs.start - step)):int(xs.stop + step)] = True
+    blocks, _ = ndimage.label(near)
+    out = []
+    for b, bs in enumerate(ndimage.find_objects(blocks), start=1):
+        inside = [k for k in np.flatnonzero(mark) if blocks[spans[k][0].start, spans[k][1].start] == b]
+        if len(inside) < UNREAD_MIN_GLYPHS:
+            continue
+        em = GLYPH_EM * float(np.median(h[inside]))
+        if em >= cfg.below_em or horizontal_neighbours(centre[inside]) < UNREAD_ROWS:
+            continue  # too big to zoom, or marks that do not stand in rows (noise, a texture)
+        y0 = min(spans[k][0].start for k in inside)
+        y1 = max(spans[k][0].stop for k in inside)
+        x0 = min(spans[k][1].start for k in inside)
+        x1 = max(spans[k][1].stop for k in inside)
+        out.append(Line("", (float(x0), float(y0), float(x1), float(y1)), [], 0.0, font_size=em))
+    return out
 
 
 def enlarge(gray: np.ndarray, region: Region) -> np.ndarray:
