@@ -153,18 +153,19 @@ def unread_ink(gray: np.ndarray, lines: list[Line], cfg: ZoomConfig) -> list[Lin
         near[max(0, int(ys.start - step / 2)):int(ys.stop + step / 2),
              max(0, int(xs.start - step)):int(xs.stop + step)] = True
     blocks, _ = ndimage.label(near)
+    marks = np.flatnonzero(mark)
+    box = np.array([(spans[k][1].start, spans[k][0].start, spans[k][1].stop, spans[k][0].stop) for k in marks])
+    block_of = blocks[box[:, 1], box[:, 0]]
     out = []
-    for b, bs in enumerate(ndimage.find_objects(blocks), start=1):
-        inside = [k for k in np.flatnonzero(mark) if blocks[spans[k][0].start, spans[k][1].start] == b]
-        if len(inside) < UNREAD_MIN_GLYPHS:
+    for b in np.unique(block_of).tolist():
+        inside = block_of == b
+        if inside.sum() < UNREAD_MIN_GLYPHS:
             continue
-        em = GLYPH_EM * float(np.median(h[inside]))
-        if em >= cfg.below_em or horizontal_neighbours(centre[inside]) < UNREAD_ROWS:
+        em = GLYPH_EM * float(np.median(h[marks[inside]]))
+        if em >= cfg.below_em or horizontal_neighbours(centre[marks[inside]]) < UNREAD_ROWS:
             continue  # too big to zoom, or marks that do not stand in rows (noise, a texture)
-        y0 = min(spans[k][0].start for k in inside)
-        y1 = max(spans[k][0].stop for k in inside)
-        x0 = min(spans[k][1].start for k in inside)
-        x1 = max(spans[k][1].stop for k in inside)
+        x0, y0 = box[inside, :2].min(0)
+        x1, y1 = box[inside, 2:].max(0)
         out.append(Line("", (float(x0), float(y0), float(x1), float(y1)), [], 0.0, font_size=em))
     return out
 
