@@ -353,8 +353,8 @@ class Predictor:
         (``pxocr.infer.zoom``), where that reads better; as they are when ``zoom.below_em`` is 0."""
         if self.zoom.below_em <= 0:
             return lines
-        regions = zoom.regions(lines + zoom.unread_ink(gray, lines, self.zoom), gray.shape[1], gray.shape[0],
-                               self.zoom)
+        missed = zoom.unread_ink(gray, lines, self.zoom) if self.zoom.unread_ink else []
+        regions = zoom.regions(lines + missed, gray.shape[1], gray.shape[0], self.zoom)
         if not regions:
             return lines
         first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)

@@ -36,6 +36,7 @@ class ZoomConfig:
     keep_em: float = 30.0  # lines of the enlarged reading up to this em (page px) are kept
     min_gain: float = 0.0  # ... if their mean character score beats the first reading's by this
     confirm_score: float = 0.7  # glyphs new in the enlarged reading need this score
+    unread_ink: bool = True  # also small print that the first reading missed (unread_ink)
 
     def __post_init__(self) -> None:
         if self.below_em < 0 or self.target_em <= 0 or self.max_scale < 1 or self.margin_em <= 0 \

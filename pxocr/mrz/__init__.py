@@ -162,7 +162,10 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     from ..infer import _predictor
     from ..infer.image_io import iter_pages
 
-    pred = _predictor(model, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG)
+    # no zoom of unread ink: a card's guilloche, portrait and print would be read enlarged for
+    # nothing (seed 7560001, photographed: 60.0 -> 56.7 % of zones exact with it, 30 % slower)
+    pred = _predictor(model, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG) \
+        .with_zoom(unread_ink=False)
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)
