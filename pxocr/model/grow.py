@@ -33,9 +33,8 @@ def grow_into(model: nn.Module, narrow: dict[str, torch.Tensor]) -> list[str]:
     """Load ``narrow`` (a state dict of the same architecture with fewer channels) into ``model``
     in place, as described in the module; returns the names of ``model``'s tensors that had no
     counterpart in ``narrow`` (they keep their initialisation, but for the zero scale of each new
-block's last batch norm). Raises ValueError when a tensor
-    of ``narrow`` is larger than the model's in some dimension or differs in rank, or names one
-    the model lacks."""
+    block's last batch norm). Raises ValueError when a tensor of ``narrow`` is larger than the
+    model's in some dimension or differs in rank, or names one the model lacks."""
     state = model.state_dict()
     unknown = [k for k in narrow if k not in state]
     if unknown:
