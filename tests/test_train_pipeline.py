@@ -7,6 +7,7 @@ import pytest
 
 from pxocr.cli import main
 from pxocr.contract import CLS_START
+from pxocr.errors import UsageError
 from pxocr.train.config import PRESETS, Stage, TrainConfig
 from pxocr.train.export import torch_raw
 from pxocr.train.loop import train
@@ -126,6 +127,23 @@ def test_init_starts_from_trained_weights(run_dir, tmp_path):
     train(str(tmp_path / "tuned"), cfg, progress=False, init=str(run_dir))
     fresh, tuned = _losses(tmp_path / "fresh"), _losses(tmp_path / "tuned")
     assert tuned[0] < 0.8 * fresh[0]
+
+
+def test_init_from_weights_that_lack_a_tensor_names_it(run_dir, tmp_path, capsys):
+    """New residual blocks may start from nothing; any other missing tensor is a usage error that
+    names it, not the first missing block tensor before it."""
+    import torch
+
+    ck = torch.load(run_dir / "last.pt", weights_only=False)
+    drop = [k for k in ck["model"] if k.startswith("s8.1.block.")] + ["lat8.0.weight"]
+    assert all(k in ck["model"] for k in drop)
+    ck["model"] = {k: v for k, v in ck["model"].items() if k not in drop}
+    ck.pop("ema", None)
+    torch.save(ck, tmp_path / "partial.pt")
+    cfg = TrainConfig(model="tiny", stages=(Stage(steps=1, crop=128, batch=2),), warmup=1, val_every=100,
+                      val_pages=1, val_presets=("clean",), workers=0)
+    with pytest.raises(UsageError, match=r"it lacks lat8\.0\.weight\)"):
+        train(str(tmp_path / "from-partial"), cfg, progress=False, init=str(tmp_path / "partial.pt"))
 
 
 def test_line_head_trains_exports_and_reads(run_dir, tmp_path):

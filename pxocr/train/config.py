@@ -279,6 +279,14 @@ PRESETS: dict[str, TrainConfig] = {
         lr=5e-4, warmup=100, seed=10, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
+    # The deeper model's second round (``--init`` a ``latin-deep`` run): the same data at a lower
+    # rate, new pages and crops (seed 11). About two hours here; resumable with ``--resume``.
+    "latin-deep-more": TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=0.2),),
+        lr=3e-4, warmup=100, seed=11, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),

@@ -299,8 +299,9 @@ def _init_weights(model: PxNet, init: str, cfg: TrainConfig) -> None:
     except ValueError as e:
         raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
     # a new line head starts from scratch; new residual blocks (".block." tensors) as the identity
-    if any(not k.startswith("line_head.") and ".block." not in k for k in missing):
-        raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {missing[0]})")
+    lacking = [k for k in missing if not k.startswith("line_head.") and ".block." not in k]
+    if lacking:
+        raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} (it lacks {lacking[0]})")
 
 
 def train(run_dir: str, cfg: TrainConfig, resume: bool = False, progress: bool = True,
