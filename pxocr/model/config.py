@@ -43,7 +43,7 @@ PRESETS = {
     # head; the stride-2 stem stays 8 wide (it runs on the most pixels). It starts from a ``latin``
     # run's weights with ``pxocr train --init`` (``pxocr.model.grow``: the same function at step 0).
     "latin-wide": ModelConfig(c4=24, c8=48, c16=96, head=40, line_head=128, grid=PROPORTIONAL_GRID),
-    # ``latin-wide`` deeper and wider where pixels are few (620 k weights): two more blocks at
+    # ``latin-wide`` deeper and wider where pixels are few (717 k weights): two more blocks at
     # strides 8 and 16, 64 / 128 channels there, a 48-wide head and a 160-wide line head. Started
     # from a ``latin-wide`` run (``pxocr.model.grow``: the new blocks start as the identity).
     "latin-deep": ModelConfig(c4=24, c8=64, c16=128, blocks=(1, 4, 4), head=48, line_head=160,

@@ -195,8 +195,13 @@ def plot_log(run_dir: str) -> str:
     axes[2].set_title("validation F1")
     for ax in axes:
         ax.set_xlabel("step")
-    axes[1].legend()
-    axes[2].legend()
+    failed = [r["step"] for r in rows if "val_error" in r]
+    for ax in axes[1:]:
+        if val:
+            ax.legend()
+        else:  # say why the panel is empty
+            why = f"validation failed at step {failed[0]}" if failed else "no validation logged yet"
+            ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     out = os.path.join(run_dir, "metrics.png")
     fig.savefig(out + ".tmp.png", dpi=80)
