@@ -86,6 +86,49 @@ def test_boxes_of_a_tex_pdf_hold_the_rendered_ink():
     assert dev.mean() < 0.1 and dev.max() <= 0.5, (dev.mean(), dev.max())
 
 
+TYPE1 = "/usr/share/fonts/X11/Type1/NimbusRoman-Bold.pfb"  # fonts-urw-base35
+
+
+@pytest.mark.skipif(not os.path.isfile(TYPE1), reason="fonts-urw-base35's Type 1 fonts are not installed")
+def test_boxes_of_type1_glyphs_hold_the_rendered_ink(tmp_path):
+    """Type 1 fonts (pdfTeX's Computer Modern, embedded as PFA) are read through FreeType: their
+    lines are in the truth, each box on its glyph's ink."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=120)
+    page.insert_text((20, 50), "T y p e   1 :  a b c ,  g j Q", fontsize=20, fontname="F0", fontfile=TYPE1)
+    page.insert_text((20, 90), "Computer Modern, as pdfTeX sets it.", fontsize=14, fontname="F0", fontfile=TYPE1)
+    path = str(tmp_path / "type1.pdf")
+    doc.save(path)
+    assert open_pdf(path)[0].get_fonts()[0][1] == "pfa"
+    _, truth = page_truth(open_pdf(path), 0, 100)
+    assert [ln.text for ln in truth.lines] == ["T y p e 1 : a b c , g j Q", "Computer Modern, as pdfTeX sets it."]
+    dev = _edge_deviation(path, 0, 100)
+    assert len(dev) >= 10 and dev.mean() < 0.1 and dev.max() <= 0.5, (len(dev), dev.mean(), dev.max())
+
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
+
+
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
+def test_lines_left_out_leave_no_ink_even_accents_stacked_high(tmp_path):
+    """A line with a character outside printable ASCII is left out of the truth and painted
+    over, its glyphs' whole ink too (an accent over a capital reaches above 0.8 em)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=160)
+    lines = ["Kept line one.", "\u01fa\u01fa\u01fa \u00c5ngstr\u00f6m \u1ea4\u1ebe", "Kept line three."]
+    for k, text in enumerate(lines):
+        page.insert_text((20, 40 + 45 * k), text, fontsize=20, fontname="F0", fontfile=DEJAVU)
+    path = str(tmp_path / "accents.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 150)
+    assert [ln.text for ln in truth.lines] == ["Kept line one.", "Kept line three."]
+    ink = image < INK
+    for c in truth.chars:
+        x0, y0, x1, y1 = c.bbox
+        ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
+    assert not ink.any(), np.argwhere(ink)[:5]
+
+
 def test_crop_keeps_whole_characters_and_paints_over_cut_ones():
     from pxocr.document import Char, Line, Page
     from pxocr.synth.pdf import crop_page

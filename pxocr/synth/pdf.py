@@ -74,12 +74,34 @@ def _outlines(buf: bytes, ext: str) -> Optional[_Outlines]:
                 pen = BoundsPen(glyphs)
                 glyphs[name].draw(pen)
                 bounds[gid] = pen.bounds
+        elif ext in ("pfa", "pfb"):  # Type 1 (pdfTeX's Computer Modern): FreeType, as MuPDF reads it
+            ps_name, scale, bounds = _type1_bounds(buf)
         else:
             return None
     except Exception:  # noqa: BLE001 - a font fontTools cannot read is left out, not fatal
         return None
     return _Outlines({g: None if b is None else tuple(v * scale for v in b) for g, b in bounds.items()},
                      ps_name.split("+")[-1])
+
+
+def _type1_bounds(buf: bytes) -> tuple[str, float, dict[int, Optional[tuple[float, float, float, float]]]]:
+    """A Type 1 font's PostScript name, units per em and exact outline box of each glyph index
+    as FreeType numbers them (MuPDF's text trace gives FreeType's glyph indices)."""
+    import freetype
+
+    face = freetype.Face(io.BytesIO(buf))
+    flags = freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_BITMAP | freetype.FT_LOAD_NO_HINTING
+    bounds: dict[int, Optional[tuple[float, float, float, float]]] = {}
+    for gid in range(face.num_glyphs):
+        face.load_glyph(gid, flags)
+        outline = face.glyph.outline
+        if outline.n_points == 0:
+            bounds[gid] = None
+            continue
+        b = outline.get_bbox()
+        bounds[gid] = (b.xMin, b.yMin, b.xMax, b.yMax)
+    name = face.postscript_name
+    return (name.decode("ascii", "replace") if isinstance(name, bytes) else name or ""), 1.0 / face.units_per_EM, bounds
 
 
 @dataclass(frozen=True)
@@ -142,23 +164,29 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
             if made is not None:
                 lines.append(made)
             else:
-                _erase(image, ln, scale)
+                _erase(image, ln, glyphs, scale)
     order = reading_order([ln.bbox for ln in lines])
     return image, Page(pix.width, pix.height, [lines[i] for i in order], f"{doc.name}#{index + 1}")
 
 
-def _erase(image: np.ndarray, raw: dict, scale: float) -> None:
+def _erase(image: np.ndarray, raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> None:
     """Paint a line the truth leaves out with the paper's white (in place): each character's
-    advance, from 0.8 em above its baseline to 0.25 em below, so no unlabelled ink stays."""
+    advance, from 0.8 em above its baseline to 0.25 em below, and its glyph's ink box where the
+    outline is known (accents stacked higher, descenders deeper), so no unlabelled ink stays."""
     h, w = image.shape
     for span in raw["spans"]:
         size = span["size"]
         for c in span["chars"]:
             x0, _, x1, _ = c["bbox"]
-            oy = c["origin"][1]
-            i0, i1 = int((oy - 0.8 * size) * scale), int(np.ceil((oy + 0.25 * size) * scale))
-            j0, j1 = int(x0 * scale), int(np.ceil(x1 * scale))
-            image[max(0, i0):min(h, i1), max(0, j0):min(w, j1)] = 255
+            ox, oy = c["origin"]
+            boxes = [((x0, oy - 0.8 * size, x1, oy + 0.25 * size), 0)]
+            g = glyphs.get((round(ox * 100), round(oy * 100)))
+            if g is not None:
+                boxes.append((g.box, 1))  # the ink's box, a pixel around it for antialiasing
+            for (bx0, by0, bx1, by1), grow in boxes:
+                i0, i1 = int(by0 * scale) - grow, int(np.ceil(by1 * scale)) + grow
+                j0, j1 = int(bx0 * scale) - grow, int(np.ceil(bx1 * scale)) + grow
+                image[max(0, i0):min(h, i1), max(0, j0):min(w, j1)] = 255
 
 
 def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
