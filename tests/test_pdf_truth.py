@@ -129,6 +129,39 @@ def test_lines_left_out_leave_no_ink_even_accents_stacked_high(tmp_path):
     assert not ink.any(), np.argwhere(ink)[:5]
 
 
+def test_a_ligature_given_as_a_letter_and_its_tail_reads_as_all_its_letters():
+    """pdfTeX's Type 1 "fi": MuPDF's text gives 'f' at the glyph and 'i' with no width at the next
+    glyph's origin; the trace gives the glyph as 'f' and then 'i' with no glyph at the same origin."""
+    from pxocr.synth.pdf import _Glyph, _line
+
+    def ch(c, x, w):
+        return {"c": c, "origin": (x, 20.0), "bbox": (x, 12.0, x + w, 20.0)}
+
+    # "efi ci": the ligature ends a word, so its tail 'i' stands at the space's origin, where no glyph is
+    raw = {"spans": [{"size": 10.0, "chars": [ch("e", 4, 5), ch("f", 10, 6), ch("i", 16, 0), ch(" ", 16, 3),
+                                               ch("c", 19, 5), ch("i", 24, 2)]}]}
+    glyphs = {(400, 2000): _Glyph("e", (4.2, 14, 8.8, 20)), (1000, 2000): _Glyph("fi", (10.5, 12, 15.5, 20)),
+              (1900, 2000): _Glyph("c", (19.3, 14, 23.5, 20)), (2400, 2000): _Glyph("i", (24.3, 12, 25.5, 20))}
+    line = _line(raw, glyphs, 2.0)
+    assert line is not None and line.text == "efi ci"
+    assert [c.char for c in line.chars] == list("efici")
+    assert [c.bbox for c in line.chars[1:3]] == [(21.0, 24.0, 26.0, 40.0), (26.0, 24.0, 31.0, 40.0)]
+
+
+ASYMPTOTE = "/usr/share/doc/asymptote/asymptote.pdf"  # pdfTeX, Type 1 Computer Modern, fi/fl/ffi
+
+
+@pytest.mark.skipif(not os.path.isfile(ASYMPTOTE), reason="asymptote-doc is not installed")
+def test_ligatures_of_a_type1_tex_pdf_read_as_their_letters():
+    import re
+
+    _, page = page_truth(open_pdf(ASYMPTOTE), 5, 100)
+    words = re.findall(r"\w*f[fil]\w*", page.text)
+    assert {"scientific", "figures", "files", "affine"} <= set(words), words
+    dev = _edge_deviation(ASYMPTOTE, 5, 100)
+    assert len(dev) > 20 and dev.mean() < 0.1 and dev.max() <= 0.5, (len(dev), dev.mean(), dev.max())
+
+
 def test_crop_keeps_whole_characters_and_paints_over_cut_ones():
     from pxocr.document import Char, Line, Page
     from pxocr.synth.pdf import crop_page

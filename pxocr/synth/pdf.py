@@ -128,12 +128,16 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
             continue
         size = span["size"]
         for uni, gid, origin, _bbox in span["chars"]:
-            b = outl.boxes.get(gid)
-            if b is None or uni < 32:
+            key = (round(origin[0] * 100), round(origin[1] * 100))
+            text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni))) if uni >= 32 else ""
+            if gid < 0 and key in out:  # a ligature's further letters (pdfTeX's "fi": 'f', then 'i' with no glyph)
+                out[key] = _Glyph(out[key].text + text, out[key].box)
                 continue
-            text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni)))
+            b = outl.boxes.get(gid)
+            if b is None or not text:
+                continue
             box = (origin[0] + b[0] * size, origin[1] - b[3] * size, origin[0] + b[2] * size, origin[1] - b[1] * size)
-            out[(round(origin[0] * 100), round(origin[1] * 100))] = _Glyph(text, box)
+            out[key] = _Glyph(text, box)
     return out
 
 
@@ -192,10 +196,14 @@ def _erase(image: np.ndarray, raw: dict, glyphs: dict[tuple[int, int], _Glyph], 
 def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
     """One ``rawdict`` line as a Line in pixels, or None if any of its characters is unknown."""
     text, chars, sizes, bases = "", [], [], []
-    last = None
+    last, tail = None, ""
     for span in raw["spans"]:
         for c in span["chars"]:
             ch = FOLD.get(c["c"], c["c"])
+            if tail and c["bbox"][2] - c["bbox"][0] < 1e-3 and ch == tail[0]:
+                tail = tail[1:]  # a ligature's further letter, given with no width at the next glyph's origin
+                continue
+            tail = ""
             if ch.isspace():
                 text += " " if text and not text.endswith(" ") else ""
                 continue
@@ -207,6 +215,7 @@ def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Opt
             if g is None or not all(0x21 <= ord(k) <= 0x7E for k in g.text):
                 return None
             text += g.text
+            tail = g.text[1:]
             chars += _split(g, scale)
             sizes.append(span["size"] * scale)
             bases.append(c["origin"][1] * scale)

@@ -279,11 +279,13 @@ PRESETS: dict[str, TrainConfig] = {
         lr=5e-4, warmup=100, seed=10, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
-    # The deeper model's second round (``--init`` a ``latin-deep`` run): the same data at a lower
-    # rate, new pages and crops (seed 11). About two hours here; resumable with ``--resume``.
+    # The deeper model's second round (``--init`` a ``latin-deep`` run): new synthetic pages (seed 11)
+    # and a new pool of real crops that holds the Type 1 (Computer Modern) documents too, which the
+    # earlier pools lacked (``pxocr synth --pdfs train --count 10000 --size 256x256 --font-sizes 11 52
+    # --seed 3 --out runs/pdf-crops-train3``), at a lower rate. About two hours here; resumable.
     "latin-deep-more": TrainConfig(
         model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=0.2),),
+        stages=(replace(_wide_real(3000), p_lowres=0.2, real="runs/pdf-crops-train3"),),
         lr=3e-4, warmup=100, seed=11, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
