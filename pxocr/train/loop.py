@@ -17,6 +17,8 @@ from tqdm import tqdm
 
 from ..contract import LineGrid
 from ..errors import UsageError
+from ..eval.metrics import evaluate
+from ..infer import Predictor
 from ..model.config import PRESETS as MODEL_PRESETS
 from ..model.grow import grow_into
 from ..model.loss import PxLoss, ctc_loss
@@ -27,6 +29,7 @@ from ..writers.atomic import write_atomic
 from .checkpoint import CKPT, weights_to_ship
 from .config import TrainConfig
 from .data import SynthCrops
+from .export import decode_config_for, export_model  # at the start: validation reads with the code the run began
 from .from_onnx import freeze_batch_norms, model_from_onnx
 
 LOG = "metrics.jsonl"
@@ -44,10 +47,6 @@ def validate(model: PxNet, cfg: TrainConfig, run_dir: str) -> dict[str, float]:
     """CER, F1 at IoU 0.75 and 0.9 and mean edge error on fixed seeded 640x640 pages, per
     preset, read as ``pxocr read`` reads them: the model is exported to ONNX (``val.onnx`` in
     the run directory) and read by the Predictor."""
-    from ..eval.metrics import evaluate
-    from ..infer import Predictor
-    from .export import decode_config_for, export_model
-
     path = export_model(model, os.path.join(run_dir, "val.onnx"), decode_config_for(cfg))
     predictor = Predictor(path, threads=cfg.threads)
     out: dict[str, float] = {}
