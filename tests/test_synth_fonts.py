@@ -31,6 +31,20 @@ def test_font_sets_are_disjoint_and_never_hold_the_evaluation_fonts():
         assert not any(k.lower().replace(" ", "") in name.lower().replace(" ", "") for k in KEPT_FOR_EVALUATION)
 
 
+def test_every_catalogued_face_draws_the_letters_shape():
+    """No decorative style slips in under a regular weight and slant (OCR B's "Inverted", a white
+    letter in a black cell, and "Outline"): in every face 'O' has paper at its centre and the
+    middle row of 'l' crosses one stroke, not an outline's two."""
+    for face in TRAIN + HELD:
+        rend = documents.face_renderer(face.path)
+        o = rend.glyph("O", 48.0, 0, 0).coverage
+        h, w = o.shape
+        assert o[h // 2 - 1:h // 2 + 2, w // 2 - 1:w // 2 + 2].mean() < 0.2, face
+        stem = rend.glyph("l", 48.0, 0, 0).coverage
+        row = stem[stem.shape[0] // 2] > 0.5
+        assert np.count_nonzero(np.diff(row.astype(int)) == 1) + int(row[0]) == 1, face
+
+
 def test_pens_carry_the_fonts_kerning():
     face = next(f for f in TRAIN if f.family == "Liberation Serif" and f.style == "regular")
     rend = documents.face_renderer(face.path)

@@ -77,6 +77,9 @@ FONT_PACKAGES: tuple[str, ...] = (
     "fonts-stix", "fonts-inconsolata", "fonts-paratype", "fonts-sil-gentiumplus", "fonts-oldstandard",
     "fonts-jetbrains-mono", "fonts-anonymous-pro")
 STYLES = ("regular", "bold", "italic", "bold-italic")
+# Styles whose ink is not the letter's shape (OCR B's "Inverted": a white letter in a black cell; its
+# "Outline"): never catalogued, though fontconfig gives them a regular weight and slant.
+DECORATIVE = ("Inverted", "Outline")
 FONT_SETS = ("train", "heldout", "all")
 
 
@@ -110,17 +113,17 @@ def catalogue() -> tuple[Face, ...]:
     if not shutil.which("fc-list"):
         return ()
     try:
-        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\n"],
+        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{slant}\t%{file}\t%{style}\n"],
                              capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
         return ()
     faces = set()
     for row in out.splitlines():
         parts = row.split("\t")
-        if len(parts) != 4 or not parts[3].lower().endswith((".otf", ".ttf")):
+        if len(parts) != 5 or not parts[3].lower().endswith((".otf", ".ttf")):
             continue
         family = parts[0].split(",")[0]
-        if family not in FAMILIES:
+        if family not in FAMILIES or any(w in parts[4] for w in DECORATIVE):
             continue
         try:
             style = _style(int(float(parts[1])), int(float(parts[2])))
