@@ -115,3 +115,27 @@ def test_alternatives_are_the_other_plausible_candidates():
     assert got[1] == []  # a confident reading has none
     # the chosen class need not be the most probable candidate (the line head may overrule)
     assert [a["char"] for a in alternatives(cands[:1], np.log(p[:1]), np.array([idx["0"]]))[0]] == ["O", "Q"]
+
+
+def test_an_unpaired_part_of_a_wide_glyph_joins_it_and_a_doubled_letter_stays():
+    """The detector finds a wide '%' as '%' and its right ring as a '6'; the line head read one
+    '%'. The unpaired '6' overlapping the paired '%' joins its box; an unpaired second 't' beside a
+    paired 't' (a doubled letter the line head read once) and a glyph clear of its neighbours stay."""
+    from pxocr.decode.peaks import TOPK, Glyphs
+    from pxocr.decode.settle import _part_of_neighbour
+
+    chars = "4%6tt x"
+    boxes = np.array([[0, 0, 5, 10], [6, 0, 11.2, 10], [10.6, 0, 16, 10], [20, 0, 24, 10], [23.5, 0, 27.5, 10],
+                      [40, 0, 45, 10]], float)
+    n = len(boxes)
+    z = np.zeros(n)
+    g = Glyphs(boxes.copy(), np.full(n, 0.8), np.array([char_to_index(c) for c in chars.replace(" ", "")]), z, z,
+               np.zeros((n, TOPK), np.int64), np.zeros((n, TOPK)), z)
+    idx, line = np.arange(n), np.zeros(n, int)
+    paired = np.array([True, True, False, True, False, False])
+    part = _part_of_neighbour(g, idx, line, paired)
+    assert part.tolist() == [False, False, True, False, False, False]
+    assert g.boxes[1].tolist() == [6, 0, 16, 10]  # the '%' grown over its ring
+    assert (g.boxes[[0, 2, 3, 4, 5]] == boxes[[0, 2, 3, 4, 5]]).all()
+    other_line = _part_of_neighbour(g, idx, np.array([0, 0, 1, 1, 1, 1]), paired)  # the ring on another line
+    assert not other_line.any()

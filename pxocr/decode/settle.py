@@ -62,6 +62,7 @@ def _drop_unread(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarr
     paired = np.zeros(len(idx), bool)
     paired[gi] = True
     keep = paired | (g.scores[idx] >= cfg.unread_score)
+    keep &= ~_part_of_neighbour(g, idx, gline, paired)
     out = []
     for k, (seg, gaps) in enumerate(segs):
         on = gline == k
@@ -69,6 +70,30 @@ def _drop_unread(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarr
             out.append((seg, gaps))
         else:
             out.append((seg[keep[on]], np.zeros(int(keep[on].sum()) - 1, int)))
+    return out
+
+
+PART_OVERLAP = 0.1  # an unpaired glyph overlapping a paired neighbour this much of its width is part of it
+
+
+def _part_of_neighbour(g: Glyphs, idx: np.ndarray, gline: np.ndarray, paired: np.ndarray) -> np.ndarray:
+    """(m,) Which of the lines' glyphs (``idx`` in x order per line ``gline``) are an unpaired
+    part of a paired neighbour: overlapping it by ``PART_OVERLAP`` of their width or more, of
+    another class (a doubled letter the line head read once keeps its second glyph). The
+    detector finds a wide glyph as two: '%' as '%' and a '6' (its right ring), 'm' as 'n' and 'i'.
+    Each such part's box joins its neighbour's (in place), and the part is marked."""
+    out = np.zeros(len(idx), bool)
+    b = g.boxes[idx]
+    width = np.maximum(b[:, 2] - b[:, 0], 1e-6)
+    for k in np.flatnonzero(~paired):
+        for j in (k - 1, k + 1):
+            if not (0 <= j < len(idx)) or gline[j] != gline[k] or not paired[j] or out[j]:
+                continue
+            overlap = min(b[k, 2], b[j, 2]) - max(b[k, 0], b[j, 0])
+            if overlap >= PART_OVERLAP * width[k] and g.classes[idx[k]] != g.classes[idx[j]]:
+                g.boxes[idx[j]] = np.concatenate([np.minimum(b[j, :2], b[k, :2]), np.maximum(b[j, 2:], b[k, 2:])])
+                out[k] = True
+                break
     return out
 
 
