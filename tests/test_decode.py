@@ -139,3 +139,9 @@ def test_an_unpaired_part_of_a_wide_glyph_joins_it_and_a_doubled_letter_stays():
     assert (g.boxes[[0, 2, 3, 4, 5]] == boxes[[0, 2, 3, 4, 5]]).all()
     other_line = _part_of_neighbour(g, idx, np.array([0, 0, 1, 1, 1, 1]), paired)  # the ring on another line
     assert not other_line.any()
+    # a 'w' found as 'v' with a part on each side ('i' left, 'j' right): the box grows over both
+    g = Glyphs(np.array([[0, 0, 4, 10], [3, 0, 9, 10], [8, 0, 12, 10]], float), np.full(3, 0.8),
+               np.array([char_to_index(c) for c in "ivj"]), np.zeros(3), np.zeros(3), np.zeros((3, TOPK), np.int64),
+               np.zeros((3, TOPK)), np.zeros(3))
+    part = _part_of_neighbour(g, np.arange(3), np.zeros(3, int), np.array([False, True, False]))
+    assert part.tolist() == [True, False, True] and g.boxes[1].tolist() == [0, 0, 12, 10]

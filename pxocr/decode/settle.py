@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..boxes import max_iou
+from ..boxes import max_iou, union_box
 from ..charset import CHARSET, LIGATURES
 from ..contract import SPACE
 from ..document import Char, Line, reading_order
@@ -87,11 +87,11 @@ def _part_of_neighbour(g: Glyphs, idx: np.ndarray, gline: np.ndarray, paired: np
     width = np.maximum(b[:, 2] - b[:, 0], 1e-6)
     for k in np.flatnonzero(~paired):
         for j in (k - 1, k + 1):
-            if not (0 <= j < len(idx)) or gline[j] != gline[k] or not paired[j] or out[j]:
+            if not (0 <= j < len(idx)) or gline[j] != gline[k] or not paired[j]:
                 continue
             overlap = min(b[k, 2], b[j, 2]) - max(b[k, 0], b[j, 0])
             if overlap >= PART_OVERLAP * width[k] and g.classes[idx[k]] != g.classes[idx[j]]:
-                g.boxes[idx[j]] = np.concatenate([np.minimum(b[j, :2], b[k, :2]), np.maximum(b[j, 2:], b[k, 2:])])
+                g.boxes[idx[j]] = union_box(np.stack([g.boxes[idx[j]], b[k]]))  # grown by a part on each side too
                 out[k] = True
                 break
     return out
