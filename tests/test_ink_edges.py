@@ -48,3 +48,32 @@ def test_lines_keep_their_text_and_take_the_union_of_the_new_boxes():
 def test_the_threshold_is_validated():
     with pytest.raises(ValueError, match="ink_edges"):
         DecodeConfig(ink_edges=1.0)
+
+
+def _reading(box, gray):
+    from pxocr.document import Page
+
+    h, w = gray.shape
+    return Page(w, h, [Line("I", box, [Char("I", box, 0.9)], 0.9)])
+
+
+@pytest.mark.parametrize("inverted", [False, True])
+def test_a_reading_of_an_enlarged_view_takes_its_edges_from_the_input_ink(inverted):
+    """Small print is read enlarged; enlarging blurs the ink, so the boxes mapped back are put on
+    the input's own ink (light text on dark paper too), and a view at the input's size or reduced
+    keeps them."""
+    from pxocr.infer import Predictor
+    from pxocr.infer.capture import View
+
+    true = (20.3, 10.6, 24.8, 17.25)  # a glyph 6.65 px tall: print that is read enlarged
+    gray = _page([true, (60.0, 5.0, 70.0, 50.0)])
+    if inverted:
+        gray = 255 - gray
+    guess = (20.0, 10.3, 25.1, 17.6)
+    pred = Predictor("latin").with_decode(ink_edges=0.12)
+    got = pred._on_input(View(gray, gray, inverted=inverted, scale=2.6), _reading(guess, gray))
+    assert got.lines[0].chars[0].bbox == pytest.approx(true, abs=0.02)
+    assert got.lines[0].bbox == pytest.approx(true, abs=0.02)
+    for scale in (1.0, 0.5):
+        same = pred._on_input(View(gray, gray, inverted=inverted, scale=scale), _reading(guess, gray))
+        assert same.lines[0].chars[0].bbox == guess

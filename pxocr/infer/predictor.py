@@ -265,16 +265,27 @@ class Predictor:
             view, page = self._upright(gray, name, scale)
         else:
             view, page = self._read_sized(gray, None, name, scale)
-        page = view.to_input(_styled(view, page))
+        page = self._on_input(view, view.to_input(_styled(view, page)))
         if self.general is not None and not choose.stands_alone(page.lines):
             # The general model reads the page the same way up, in its own view (the text size
             # it reads best at may differ); the two readings are chosen line by line.
             gview, other = self.general._read_sized(gray, view.turn, name, scale)
-            lines = choose.merge(page.lines, gview.to_input(_styled(gview, other)).lines)
+            lines = choose.merge(page.lines, self.general._on_input(gview, gview.to_input(_styled(gview, other))).lines)
             upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
                                             gray.shape[1], gray.shape[0])
             page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
         return _inside(page)
+
+    def _on_input(self, view: "capture.View", page: Page) -> Page:
+        """A reading mapped back from a resampled view with its edges put on the input's own ink
+        (``DecodeConfig.ink_edges``), where the view enlarged it: enlarging blurs the ink the view's
+        edges were put on. (A reduced view's edges stay: an input that large is mostly blurred
+        itself, and its ink puts the edges further out than they are.)"""
+        if view.scale <= 1.0 or view.angle or self.decode_cfg.ink_edges <= 0:
+            return page
+        gray = 255 - view.input_gray if view.inverted else view.input_gray
+        return Page(page.width, page.height, refine_lines(page.lines, gray, self.decode_cfg.ink_edges),
+                    page.image, page.dpi, page.page_size_pt)
 
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
         """Read an image as it is (no capture normalisation), by this model alone; with
