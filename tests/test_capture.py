@@ -85,6 +85,22 @@ def test_small_text_is_read_again_enlarged(pred):
     assert score(pred, samples, rescale=False)["cer"] > m["cer"]
 
 
+def test_small_print_in_plain_rows_is_enlarged_before_any_reading(pred, monkeypatch):
+    """Its ink alone sizes it: one reading, of the enlarged view, and as good as two."""
+    from pxocr.infer.capture import measure
+
+    cfg = replace(preset("clean"), size_min=18.0, size_max=22.0)
+    samples = [scaled(*render_page(cfg, SEED + 1, i), 0.5) for i in range(2)]  # em 9-11 px
+    assert all(measure(im).rows_vs_cols >= 4.0 for im, _ in samples)
+    sizes = []
+    read_view = Predictor.read_view
+    monkeypatch.setattr(Predictor, "read_view", lambda self, gray, *a, **k: sizes.append(gray.shape) or
+                        read_view(self, gray, *a, **k))
+    m = score(pred, samples)
+    assert len(sizes) == 2 and all(min(s) > 1.5 * 320 for s in sizes), sizes
+    assert m["cer"] <= 0.01, m["cer"]
+
+
 @pytest.mark.parametrize("degrees", [-4.0, 4.0])
 def test_skew_is_measured_corrected_and_mapped_back(pred, pages, degrees):
     samples = [skewed(im, p, degrees) for im, p in pages]

@@ -73,6 +73,11 @@ def _styled(view: "capture.View", page: Page) -> Page:
     return page
 
 
+# A page whose glyphs lie in plain rows (ink.rows_vs_cols at least this) and whose ink measures
+# under SMALL_INK of the smallest size read as it is, is enlarged before any reading: there the
+# ink's size is within 10 % of the read one's (the first reading would cost a third of the time).
+PLAIN_ROWS = 4.0
+SMALL_INK = 0.8
 SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
 
 
@@ -313,6 +318,12 @@ class Predictor:
         def too_small(em: Optional[float]) -> bool:
             return may_rescale and em is not None and em < self.capture.em_range[0]
 
+        ink = view.ink
+        if ink is not None and ink.em is not None and ink.rows_vs_cols >= PLAIN_ROWS \
+                and too_small(ink.em / SMALL_INK):
+            # text in plain rows this small by its ink alone: enlarged without a first reading
+            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / ink.em)
+            return view, self.read_view(view.gray, name)
         page = self.read_view(view.gray, name, again=False)
         em = self._em(page, view)
         if not too_small(em):
