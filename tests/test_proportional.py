@@ -362,3 +362,19 @@ def test_justified_spaces_and_list_markers_are_no_gutters():
     assert [ln.text for ln in group_lines(_page_of(justified), gut)] == ["abcd ef", "hi jkl", "nop qr"]
     items = [([20, 60], ["*", "abc"]), ([20, 60], ["*", "de"]), ([20, 60], ["*", "fghi"])]  # 1.5 em
     assert [ln.text for ln in group_lines(_page_of(items), gut)] == ["* abc", "* de", "* fghi"]
+
+
+def test_a_river_through_justified_lines_is_no_gutter():
+    """A justified paragraph's wide spaces that line up down three lines, the words beside them at
+    one x (monospaced text on its grid): each line has two more spaces as wide, so it is stretched
+    text, not a table; a table row's spaces within its cells stay narrow and it is parted."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    river = [([20, 75, 130, 185], ["abc", "de", "fgh", "ij"]), ([20, 75, 130, 185], ["kl", "mno", "pq", "rs"]),
+             ([20, 75, 130, 185], ["tuv", "wx", "yz", "ab"])]  # every space 1.25-1.75 em
+    assert [ln.text for ln in group_lines(_page_of(river), gut)] == ["abc de fgh ij", "kl mno pq rs", "tuv wx yz ab"]
+    table = [([20, 60, 100, 185], ["abc", "de", "fgh", "ij"]), ([20, 60, 100, 185], ["kl", "mno", "pq", "rs"]),
+             ([20, 60, 100, 185], ["tuv", "wx", "yz", "ab"])]  # cells of three words 0.5-1 em apart
+    assert [ln.text for ln in group_lines(_page_of(table), gut)] == \
+        ["abc de fgh", "ij", "kl mno pq", "rs", "tuv wx yz", "ab"]

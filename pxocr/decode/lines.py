@@ -88,9 +88,29 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
         m = group == k
         aligned = min(np.ptp(a[m]), np.ptp(b[m])) <= GUTTER_ALIGN_EM * np.median(e[m])
         markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
-        if len(np.unique(r[m])) >= GUTTER_ROWS and aligned and not markers:
+        if len(np.unique(r[m])) >= GUTTER_ROWS and aligned and not markers \
+                and not _justified(cand[m], ink_gap, row, cfg):
             out[cand[m]] = True
     return out
+
+
+JUSTIFIED_GAP = 0.75  # a line's word spaces this wide beside its widest gap: stretched, not parted
+
+
+def _justified(gutter: np.ndarray, ink_gap: np.ndarray, row: np.ndarray, cfg: DecodeConfig) -> bool:
+    """Whether the gaps ``gutter`` (indices into ``ink_gap``) that line up down the page are a
+    justified paragraph's wide spaces (a river) rather than a table's gutter: on most of their
+    lines, two or more other word spaces are nearly as wide (a justified line stretches all its
+    spaces alike; a table row's spaces within its cells stay narrow, and a row of one-word cells
+    has no other spaces)."""
+    votes = []
+    for r in np.unique(row[gutter + 1]):
+        on_row = np.flatnonzero((row[:-1] == r) & (row[1:] == r))
+        here = gutter[row[gutter + 1] == r]
+        other = np.setdiff1d(on_row, here)
+        spaces = ink_gap[other][ink_gap[other] > cfg.space_gap_em]
+        votes.append(len(spaces) >= 2 and np.median(spaces) >= JUSTIFIED_GAP * ink_gap[here].min())
+    return sum(votes) * 2 > len(votes)
 
 
 def _merge_close(g: Glyphs, seg: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
