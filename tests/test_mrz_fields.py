@@ -93,6 +93,39 @@ def test_a_repair_never_breaks_a_check_that_passed():
             assert all(f.reason != "check digit: composite" or f.pos in range(13, 28) for f in fixes), (p, d, fixes)
 
 
+def test_a_repair_takes_the_unsure_glyph_not_a_sure_one():
+    """TD1's optional data has only the composite check: a '0' there read as 'O' at score 0.34
+    fails it, and the look-alikes of that 'O' and of a sure 'E' before it (read at 0.8, its
+    look-alike '<') would both repair it; the unsure glyph is the one changed."""
+    from pxocr.mrz.icao import TD1
+
+    line1 = TD1_SPECIMEN[0][:15] + "E<<<<<0P<<<<<<"
+    line1 = line1 + "<" * (30 - len(line1))
+    line2 = TD1_SPECIMEN[1][:29] + check_digit(line1[5:30] + TD1_SPECIMEN[1][0:7] + TD1_SPECIMEN[1][8:15]
+                                               + TD1_SPECIMEN[1][18:29])
+    truth = [line1, line2, TD1_SPECIMEN[2]]
+    assert parse(truth).valid
+    read = [line1[:21] + "O" + line1[22:], line2, TD1_SPECIMEN[2]]
+    glyphs = _glyphs(read)
+    glyphs[0][15].score, glyphs[0][21].score = 0.8, 0.34
+    fixed, fixes = correct(TD1, glyphs)
+    assert fixed == truth and [(f.pos, f.was, f.now) for f in fixes] == [(21, "O", "0")]
+
+
+def test_two_unsure_characters_under_one_check_digit_are_not_vouched_for():
+    """'A' -> '4' and 'O' -> '0' in a document number cancel out in its check digit (and in the
+    composite's, which weighs them alike): a field with two unsure characters is not vouched for,
+    one with one is."""
+    from pxocr.mrz import _vouched
+    from pxocr.mrz.icao import TD2
+
+    number = {(1, p) for p in range(10)}
+    assert {(1, 0), (1, 6)} & _vouched(TD2, {(1, 0), (1, 6)}) == set()
+    assert (1, 0) in _vouched(TD2, {(1, 0)}) and number <= _vouched(TD2, {(1, 0)})
+    assert (1, 14) in _vouched(TD2, {(1, 0), (1, 6)})  # the birth date's own check still vouches
+    assert check_digit("AD9QA9O9V") == check_digit("4D9QA909V")
+
+
 @pytest.fixture(scope="module")
 def pages():
     return [mrz_page(preset("degraded"), SEED, i) for i in range(4)]

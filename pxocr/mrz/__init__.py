@@ -121,16 +121,27 @@ def read_zone(page: Page) -> MrzReading:
     if zone is None:
         return MrzReading(page.image)
     lay, lines = zone
-    glyphs = [[Glyph(c.char, [(a["char"], float(a["score"])) for a in c.extra.get("alternatives", [])])
-               for c in ln.chars] for ln in lines]
+    glyphs = [[Glyph(c.char, [(a["char"], float(a["score"])) for a in c.extra.get("alternatives", [])],
+                     1.0 if c.score is None else float(c.score)) for c in ln.chars] for ln in lines]
     raw = ["".join(g.char for g in row) for row in glyphs]
     fixed, fixes = correct(lay, glyphs)
     chars = [[Char(ch, c.bbox, c.score, dict(c.extra)) for ch, c in zip(text, ln.chars)]
              for text, ln in zip(fixed, lines)]
-    covered = lay.checked()
-    unsure = [(i, p) for i, row in enumerate(chars) for p, c in enumerate(row)
-              if (i, p) not in covered and _unsure(c)]
-    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars, unsure)
+    doubted = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if _unsure(c)}
+    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars, sorted(doubted - _vouched(lay, doubted)))
+
+
+def _vouched(lay: Layout, doubted: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The positions some check digit vouches for: those it covers, unless two or more of a
+    field's own check's positions (the field and its digit) were read unsurely. A check digit finds
+    any one wrong character, but two can cancel out ('A' -> '4' and 'O' -> '0' in a document
+    number did: -6 x 7 - 24 x 7 = -210, a multiple of 10); the composite check weighs a field's
+    characters as its own check does, so it does not find them either."""
+    def covers(c) -> set[tuple[int, int]]:
+        return {(i, p) for i, a, b in c.spans for p in range(a, b)} | {c.at}
+
+    weak = [covers(c) for c in lay.checks if c.name != "composite" and len(covers(c) & doubted) >= 2]
+    return set().union(*(covers(c) for c in lay.checks)) - set().union(*weak)
 
 
 # A glyph scoring less than UNSURE_SCORE, or with an alternative as probable as UNSURE_ALT, is read

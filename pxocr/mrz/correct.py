@@ -3,13 +3,14 @@ fails, take the most probable reading that fits, among what the pixels support.
 
 Each read glyph offers its reading and its alternatives (``Char.extra["alternatives"]``, the
 probability of each among the glyph's candidates). Replacing a reading by an alternative costs
-``ln(p_reading / p_alternative)`` nats; where no alternative fits the grammar, the look-alikes
-of :data:`LOOK_ALIKES` (``O`` for ``0``, ``I`` for ``1``, ...) stand in at
-:data:`LOOK_ALIKE_COST`. First a field that no check digit covers (names, a visa's optional data)
+``ln(p_reading / p_alternative)`` nats; where no alternative fits the grammar, the look-alikes of
+:data:`LOOK_ALIKES` (``O`` for ``0``, ``I`` for ``1``, ...) stand in at :data:`LOOK_ALIKE_COST` for
+a sure reading, less for an unsure one (its score's log): of two glyphs that could repair a check,
+the unsure one is changed. First a field that no check digit covers (names, a visa's optional data)
 and that ends in a run of at least :data:`PAD_RUN` fillers is filled to its end: a stray mark read
 as a letter in the padding (a stamp's ring, a guilloche line) becomes ``<`` again, as the grammar
-wants (names are the surname, ``<<``, the given names, then fillers only). Then every position
-that breaks the grammar takes its cheapest candidate that fits; then each failing check takes the
+wants (names are the surname, ``<<``, the given names, then fillers only). Then every position that
+breaks the grammar takes its cheapest candidate that fits; then each failing check takes the
 cheapest change of one or two of its positions that makes it pass without failing a check that
 passed, if it costs at most :data:`MAX_COST` nats in all. No reading is invented beyond that: a
 check that no such change repairs stays failed (a composite check is not made to pass by breaking
@@ -30,7 +31,8 @@ LOOK_ALIKES = {
     "G": "6", "A": "4", "0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A", "7": "T",
     "K": "<", "C": "<", "E": "<",
 }
-LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than the reading
+LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than a sure reading ...
+MIN_LOOK_ALIKE_COST = 0.5  # ... and than an unsure one by its score (a glyph at 0.34: 1.9 nats), down to this
 MAX_COST = 4.6  # nats: at most about 100 times less likely than the pixels' own reading, in all
 P_FLOOR = 0.02  # probability given to a reading no alternative challenges
 PAD_RUN = 3  # fillers in a row that start a field's padding ...
@@ -41,6 +43,7 @@ PAD_SHARE = 0.75  # ... when at least this share of what follows them is fillers
 class Glyph:
     char: str
     alternatives: list[tuple[str, float]]  # (char, probability), best first
+    score: float = 1.0  # the reading's own probability (Char.score)
 
 
 @dataclass
@@ -59,14 +62,14 @@ class Correction:
 
 def candidates(g: Glyph, allowed: str) -> list[tuple[str, float]]:
     """(char, cost in nats) the glyph may be read as within ``allowed``, cheapest first."""
-    p_main = max(1.0 - sum(p for _, p in g.alternatives), P_FLOOR)
+    p_main = max(min(1.0 - sum(p for _, p in g.alternatives), g.score), P_FLOOR)
     out = {g.char: 0.0} if g.char in allowed else {}
     for c, p in g.alternatives:
         if c in allowed and c not in out:
             out[c] = math.log(p_main / max(p, 1e-6))
     alike = LOOK_ALIKES.get(g.char)
     if alike and alike in allowed and alike not in out:
-        out[alike] = LOOK_ALIKE_COST
+        out[alike] = max(LOOK_ALIKE_COST + math.log(p_main), MIN_LOOK_ALIKE_COST)
     return sorted(out.items(), key=lambda kv: kv[1])
 
 
