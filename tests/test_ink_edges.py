@@ -37,6 +37,15 @@ def test_an_edge_that_ink_touches_stays_where_the_network_put_it():
     assert got[[0, 1, 3]] == pytest.approx([20.3, 10.6, 40.25], abs=0.02)
 
 
+def test_an_edge_standing_in_the_paper_moves_in_onto_the_ink():
+    """An apostrophe's box drawn 5 px too tall: no ink within 2 px of its bottom edge, so that edge
+    moves up onto the ink inside the box; the others move as usual."""
+    true = (20.3, 10.6, 22.8, 16.25)
+    gray = _page([true, (60.0, 5.0, 70.0, 50.0)])
+    got = refine_boxes(darkness(gray), np.array([[20.1, 10.4, 23.0, 21.3]]), 0.12)[0]
+    assert got == pytest.approx(true, abs=0.02)
+
+
 def test_lines_keep_their_text_and_take_the_union_of_the_new_boxes():
     gray = _page([(20.3, 10.6, 31.8, 40.25), (40.2, 10.6, 50.5, 40.25)])
     chars = [Char("I", (20.7, 10.2, 31.4, 40.6), 0.9), Char("I", (40.0, 10.9, 50.9, 40.0), 0.8)]
