@@ -86,3 +86,19 @@ def test_a_reading_of_an_enlarged_view_takes_its_edges_from_the_input_ink(invert
     for scale in (1.0, 0.5):
         same = pred._on_input(View(gray, gray, inverted=inverted, scale=scale), _reading(guess, gray))
         assert same.lines[0].chars[0].bbox == guess
+
+
+def test_the_paper_and_ink_levels_are_numpys_quantiles():
+    """The histogram quantile ``darkness`` uses equals numpy's linear quantile on any uint8 array."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    from pxocr.decode.ink_edges import _quantile
+
+    @settings(max_examples=200, deadline=None)
+    @given(arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40))), st.sampled_from([0.005, 0.5, 0.9]))
+    def check(values, q):
+        assert _quantile(values, q) == pytest.approx(float(np.quantile(values.astype(np.float64), q)), abs=1e-9)
+
+    check()

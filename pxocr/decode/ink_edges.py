@@ -26,10 +26,18 @@ REACH = 2  # px either side of an edge that the profile covers
 
 def darkness(gray: np.ndarray) -> np.ndarray:
     """uint8 (H, W) dark ink on light paper -> float32 in [0, 1]: 0 paper, 1 full ink."""
-    g = gray.astype(np.float32)
-    paper = float(np.median(g[::2, ::2]))
-    ink = float(np.percentile(g[::2, ::2], 0.5))
-    return np.clip((paper - g) / max(paper - ink, 1.0), 0.0, 1.0)
+    sample = gray[::2, ::2]
+    paper, ink = _quantile(sample, 0.5), _quantile(sample, 0.005)
+    return np.clip((paper - gray.astype(np.float32)) / max(paper - ink, 1.0), 0.0, 1.0)
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    """``np.quantile(values, q)`` (linear) of uint8 values, from their histogram: a tenth of the time."""
+    cum = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    pos = q * (cum[-1] - 1)
+    k = int(np.floor(pos))
+    lo, hi = np.searchsorted(cum, [k + 1, min(k + 2, cum[-1])])
+    return float(lo + (pos - k) * (hi - lo))
 
 
 def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float) -> np.ndarray:
