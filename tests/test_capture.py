@@ -191,6 +191,21 @@ def test_a_page_on_a_shaded_desk_that_holds_the_median_is_measured():
     assert not ink.dark_paper and ink.em == pytest.approx(capture.measure(grey).em, rel=0.1)
 
 
+def test_a_card_whose_middle_is_a_dark_portrait_is_dark_text_on_light_paper():
+    """The paper's grey is taken from the page's middle; on an identity card that is the portrait.
+    The other polarity finds many times more glyphs there, so it is taken."""
+    from pxocr.infer.capture import measure
+
+    img = np.full((300, 400), 235, np.uint8)
+    img[60:240, 90:310] = np.linspace(30, 150, 180).astype(np.uint8)[:, None]  # the portrait: the page's middle
+    for row in (12, 30, 250, 270):  # four lines of 30 dark glyph-like marks, 5 x 10 px
+        for k in range(30):
+            img[row:row + 10, 8 + 13 * k:13 + 13 * k] = 20
+    ink = measure(img, 25.0)
+    assert not ink.dark_paper and len(ink.centres) >= 100
+    assert measure(255 - img, 25.0).dark_paper  # and the same card inverted is light text on dark
+
+
 def test_dark_paper_with_light_text_at_the_edge_is_not_painted_over():
     """A dark band across the page's top holding light text stays: it is paper, not surround."""
     page = np.full((400, 600), 240, np.uint8)

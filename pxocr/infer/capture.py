@@ -120,8 +120,16 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     f = small.astype(np.float32)
     near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
     contrast = max(20.0, 0.5 * abs(paper - thr))
-    ink = (f > near + contrast) & (f > thr) if dark else (f < near - contrast) & (f < thr)
-    hw, glyph = _components(ink, h)
+
+    def inked(dark: bool):
+        ink = (f > near + contrast) & (f > thr) if dark else (f < near - contrast) & (f < thr)
+        return (ink, *_components(ink, h))
+
+    ink, hw, glyph = inked(dark)
+    if glyph.sum() < POLARITY_CHECK:  # few glyphs: the page's middle may be a portrait, not paper
+        other = inked(not dark)
+        if other[2].sum() >= max(POLARITY_MIN, POLARITY_RATIO * glyph.sum()) and other[0].mean() <= INK_SHARE:
+            dark, (ink, hw, glyph) = not dark, other
     if ink.mean() > INK_SHARE or glyph.sum() < 8:
         return Ink(thr, dark, None, 0.0)
     thr = float(np.mean((f[ink] + near[ink]) / 2))  # halfway between the ink and its surroundings
@@ -135,6 +143,13 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
 
 
 INK_SHARE = 0.5  # of the page, at most
+# Where the paper's grey from the page's middle finds fewer than POLARITY_CHECK glyphs, the other
+# polarity is tried, and taken where it finds POLARITY_RATIO times as many (POLARITY_MIN at least):
+# a card whose middle is its portrait and guilloche looked like dark paper (30 glyphs against 211).
+# A page of light text has its letters' counters as dark "glyphs", about half as many: no flip.
+POLARITY_CHECK = 60
+POLARITY_RATIO = 3.0
+POLARITY_MIN = 20
 
 
 def _middle_grey(gray: np.ndarray, step: int = 1) -> float:
