@@ -106,8 +106,8 @@ def _onto_inner_ink(dark: np.ndarray, box: np.ndarray, blank: np.ndarray, t: flo
     if c1 <= c0 or r1 <= r0:
         return
     patch = dark[r0:r1, c0:c1]
-    for side, profile, start in ((0, patch.max(0), c0), (2, patch.max(0), c0), (1, patch.max(1), r0),
-                                 (3, patch.max(1), r0)):
+    cols, rows = patch.max(0), patch.max(1)
+    for side, profile, start in ((0, cols, c0), (2, cols, c0), (1, rows, r0), (3, rows, r0)):
         ink = np.flatnonzero(profile >= t)
         if not blank[side] or len(ink) == 0:
             continue

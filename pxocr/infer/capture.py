@@ -127,9 +127,9 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
 
     ink, hw, glyph = inked(dark)
     if glyph.sum() < POLARITY_CHECK:  # few glyphs: the page's middle may be a portrait, not paper
-        other = inked(not dark)
-        if other[2].sum() >= max(POLARITY_MIN, POLARITY_RATIO * glyph.sum()) and other[0].mean() <= INK_SHARE:
-            dark, (ink, hw, glyph) = not dark, other
+        o_ink, o_hw, o_glyph = inked(not dark)
+        if o_glyph.sum() >= max(POLARITY_MIN, POLARITY_RATIO * glyph.sum()) and o_ink.mean() <= INK_SHARE:
+            dark, ink, hw, glyph = not dark, o_ink, o_hw, o_glyph
     if ink.mean() > INK_SHARE or glyph.sum() < 8:
         return Ink(thr, dark, None, 0.0)
     thr = float(np.mean((f[ink] + near[ink]) / 2))  # halfway between the ink and its surroundings

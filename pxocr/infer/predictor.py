@@ -321,18 +321,17 @@ class Predictor:
         ink = view.ink
         if ink is not None and ink.em is not None and ink.rows_vs_cols >= PLAIN_ROWS \
                 and too_small(ink.em / SMALL_INK):
-            # text in plain rows this small by its ink alone: enlarged without a first reading
-            view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / ink.em)
-            return view, self.read_view(view.gray, name)
-        page = self.read_view(view.gray, name, again=False)
-        em = self._em(page, view)
-        if not too_small(em):
-            # small lines read again, enlarged; the size measured again on that reading (a first
-            # reading of small print finds few of its glyphs, and the larger ones)
-            page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
+            em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
+        else:
+            page = self.read_view(view.gray, name, again=False)
             em = self._em(page, view)
             if not too_small(em):
-                return view, page
+                # small lines read again, enlarged; the size measured again on that reading (a first
+                # reading of small print finds few of its glyphs, and the larger ones)
+                page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
+                em = self._em(page, view)
+                if not too_small(em):
+                    return view, page
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
         return view, self.read_view(view.gray, name)
 

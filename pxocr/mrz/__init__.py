@@ -137,11 +137,8 @@ def _vouched(lay: Layout, doubted: set[tuple[int, int]]) -> set[tuple[int, int]]
     any one wrong character, but two can cancel out ('A' -> '4' and 'O' -> '0' in a document
     number did: -6 x 7 - 24 x 7 = -210, a multiple of 10); the composite check weighs a field's
     characters as its own check does, so it does not find them either."""
-    def covers(c) -> set[tuple[int, int]]:
-        return {(i, p) for i, a, b in c.spans for p in range(a, b)} | {c.at}
-
-    weak = [covers(c) for c in lay.checks if c.name != "composite" and len(covers(c) & doubted) >= 2]
-    return set().union(*(covers(c) for c in lay.checks)) - set().union(*weak)
+    weak = [c.covers() for c in lay.checks if c.name != "composite" and len(c.covers() & doubted) >= 2]
+    return lay.checked() - set().union(*weak)
 
 
 # A glyph scoring less than UNSURE_SCORE, or with an alternative as probable as UNSURE_ALT, is read

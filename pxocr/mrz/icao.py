@@ -41,6 +41,10 @@ class Check:
     at: tuple[int, int]  # (line, pos) of the check digit
     optional: bool = False  # "<" allowed when the spans are all fillers
 
+    def covers(self) -> set[tuple[int, int]]:
+        """Every (line, pos) the digit covers: in its spans, or the digit itself."""
+        return {(i, p) for i, a, b in self.spans for p in range(a, b)} | {self.at}
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -52,7 +56,7 @@ class Layout:
 
     def checked(self) -> set[tuple[int, int]]:
         """Every (line, pos) some check digit covers: in its spans, or the digit itself."""
-        return {(i, p) for c in self.checks for i, a, b in c.spans for p in range(a, b)} | {c.at for c in self.checks}
+        return set().union(*(c.covers() for c in self.checks))
 
     def kind_at(self, line: int, pos: int) -> str:
         for c in self.checks:
