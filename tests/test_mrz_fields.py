@@ -275,3 +275,50 @@ def test_document_crops_for_training_keep_their_characters_inside():
         zone += any(len(ln.text) >= 8 and set(ln.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
                     and "<" in ln.text for ln in page.lines)
     assert zone >= 3
+
+
+def _zone_line(text, y, x=10.0, pitch=9.0, skip=()):
+    """A zone line as the reader gives it: one Char per cell at ``pitch``, cells ``skip`` unseen."""
+    from pxocr.document import Char, Line
+
+    chars = [Char(c, (x + pitch * k, y, x + 7 + pitch * k, y + 12), 0.95) for k, c in enumerate(text) if k not in skip]
+    return Line("".join(c.char for c in chars), (chars[0].bbox[0], y, chars[-1].bbox[2], y + 12), chars)
+
+
+def test_characters_unseen_under_a_stamp_keep_their_cells():
+    """A stamp over a zone hides the end of both lines and a cell inside one: the lines are put on
+    their cells by the pitch of the others, the padding is filled, a birth-date digit comes back
+    from its check digit, and the reading is not reported valid (unseen cells are never vouched)."""
+    from pxocr.document import Page
+    from pxocr.mrz import find_zone, read_zone
+
+    page = Page(500, 100, [_zone_line(TD3_SPECIMEN[0], 40, skip={40, 41, 42, 43}),
+                           _zone_line(TD3_SPECIMEN[1], 60, skip={16})])
+    lay, lines = find_zone(page)
+    assert lay.name == "TD3" and [len(ln.chars) for ln in lines] == [44, 44]
+    unseen = [p for p, c in enumerate(lines[0].chars) if c.extra.get("unseen")]
+    assert unseen == [40, 41, 42, 43] and lines[0].chars[41].bbox == pytest.approx((379.0, 40, 386.0, 52))
+    r = read_zone(page)
+    assert r.mrz.lines == TD3_SPECIMEN and r.mrz.valid and not r.valid
+    assert (1, 16) in r.uncertain and (0, 43) in r.uncertain
+    assert r.mrz.fields["birth_date"] == "740812"
+
+
+def test_a_zone_line_parted_by_a_gap_is_joined():
+    """A zone line read as two pieces (a stamp's ring across it) is joined, its missing cells
+    unseen; a line far below the first piece, or a speck beside a whole line, joins nothing."""
+    from pxocr.document import Page
+    from pxocr.mrz import find_zone, read_zone
+
+    second = TD3_SPECIMEN[1]
+    left = _zone_line(second[:14], 60)
+    right = _zone_line(second[16:], 60, x=10.0 + 9 * 16)
+    lay, lines = find_zone(Page(500, 100, [_zone_line(TD3_SPECIMEN[0], 40), left, right]))
+    assert lines[1].text == second[:14] + "<<" + second[16:]
+    r = read_zone(Page(500, 100, [_zone_line(TD3_SPECIMEN[0], 40), left, right]))
+    assert r.mrz.lines == TD3_SPECIMEN and not r.valid
+    below = _zone_line(second[16:], 90, x=10.0 + 9 * 16)
+    assert find_zone(Page(500, 120, [_zone_line(TD3_SPECIMEN[0], 40), left, below])) is None
+    speck = _zone_line("K", 60, x=10.0 + 9 * 46)
+    lay, lines = find_zone(Page(500, 100, [_zone_line(TD3_SPECIMEN[0], 40), _zone_line(second, 60), speck]))
+    assert [ln.text for ln in lines] == TD3_SPECIMEN

@@ -20,9 +20,12 @@ from ..boxes import union_of
 from ..document import Char, Line, Page
 from .correct import Correction, Glyph, correct
 from .icao import LAYOUTS, Layout, Mrz, parse
+from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 MIN_SHARE = 0.85  # of a candidate line's characters in the MRZ alphabet
+LENGTHS = sorted({lay.length for lay in LAYOUTS})
+UNSEEN_ALTERNATIVES = [(c, 1.0 / len(MRZ_CHARS)) for c in sorted(MRZ_CHARS)]  # an unseen cell: any character
 
 
 @dataclass
@@ -82,23 +85,34 @@ def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
     """The last run (in reading order) of lines that fits an MRZ layout: lines of its length in
     the MRZ alphabet (each line's stray characters at its ends left out, :func:`_trimmed`),
     each next to the one before it (a speck read as a line between them, as on a turned photo,
-    does not part them)."""
+    does not part them). A run whose lines are a few characters short or long (unseen under a
+    stamp, seen twice) is put on its cells (:func:`pxocr.mrz.slots.slot_lines`), if no run reads
+    whole."""
     cands = []
-    for ln in (_trimmed(x) for x in page.lines):
+    for ln in joined([_trimmed(x) for x in page.lines], LENGTHS):
         t = ln.text.replace(" ", "")
-        if len(t) in (30, 36, 44) and sum(c in MRZ_CHARS for c in t) >= MIN_SHARE * len(t):
+        if any(-MAX_UNSEEN <= len(t) - n <= MAX_EXTRA for n in LENGTHS) \
+                and sum(c in MRZ_CHARS for c in t) >= MIN_SHARE * len(t):
             cands.append(ln)
     best = None
     for lay in LAYOUTS:
         for k in range(len(cands) - lay.lines + 1):
             lines = cands[k:k + lay.lines]
             texts = [ln.text.replace(" ", "") for ln in lines]
-            if any(len(t) != lay.length for t in texts) or not all(map(_stacked, lines, lines[1:])):
+            if any(not -MAX_UNSEEN <= len(t) - lay.length <= MAX_EXTRA for t in texts) \
+                    or not all(map(_stacked, lines, lines[1:])):
                 continue
             if lay.lines == 2 and lay.name.startswith("MRV") != texts[0].startswith("V"):
                 continue
-            if best is None or k >= best[0]:
-                best = (k, lay, lines)
+            whole = all(len(t) == lay.length for t in texts)
+            if not whole:
+                slotted = slot_lines(lines, lay.length)
+                if slotted is None:
+                    continue
+                lines = [Line("".join(c.char for c in row), union_of([c.bbox for c in row]), row, ln.score,
+                              dict(ln.extra), ln.baseline, ln.font_size) for ln, row in zip(lines, slotted)]
+            if best is None or (whole, k) >= best[0]:
+                best = ((whole, k), lay, lines)
     return (best[1], best[2]) if best else None
 
 
@@ -121,14 +135,23 @@ def read_zone(page: Page) -> MrzReading:
     if zone is None:
         return MrzReading(page.image)
     lay, lines = zone
-    glyphs = [[Glyph(c.char, [(a["char"], float(a["score"])) for a in c.extra.get("alternatives", [])],
-                     1.0 if c.score is None else float(c.score)) for c in ln.chars] for ln in lines]
+    glyphs = [[_glyph(c) for c in ln.chars] for ln in lines]
     raw = ["".join(g.char for g in row) for row in glyphs]
     fixed, fixes = correct(lay, glyphs)
     chars = [[Char(ch, c.bbox, c.score, dict(c.extra)) for ch, c in zip(text, ln.chars)]
              for text, ln in zip(fixed, lines)]
     doubted = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if _unsure(c)}
-    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars, sorted(doubted - _vouched(lay, doubted)))
+    unseen = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if c.extra.get("unseen")}
+    return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars,
+                      sorted((doubted - _vouched(lay, doubted)) | unseen))
+
+
+def _glyph(c: Char) -> Glyph:
+    """A character read, as the correction sees it; an unseen cell may be any character at no cost."""
+    if c.extra.get("unseen"):
+        return Glyph(c.char, UNSEEN_ALTERNATIVES, 1.0 / len(MRZ_CHARS))
+    return Glyph(c.char, [(a["char"], float(a["score"])) for a in c.extra.get("alternatives", [])],
+                 1.0 if c.score is None else float(c.score))
 
 
 def _vouched(lay: Layout, doubted: set[tuple[int, int]]) -> set[tuple[int, int]]:
