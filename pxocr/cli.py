@@ -72,8 +72,15 @@ def cmd_synth(a: argparse.Namespace) -> int:
     from .synth.engine import font_renderer
     from .synth.fonts import parse_fonts
 
-    if sum(map(bool, (a.font, a.fonts, a.pdfs))) > 1:
-        raise UsageError("give one of --font (OCR-B-style pages), --fonts (document pages) or --pdfs (real pages)")
+    if sum(map(bool, (a.font, a.fonts, a.pdfs, a.man_pdfs))) > 1:
+        raise UsageError("give one of --font (OCR-B-style pages), --fonts (document pages), --pdfs (real pages) "
+                         "or --man-pdfs")
+    if a.man_pdfs:
+        from .synth.manpages import typeset
+
+        typeset(a.out, a.count, a.seed, progress=not a.quiet)
+        print(f"wrote {a.count} PDF files of manual pages to {a.out}", file=sys.stderr)
+        return ExitCode.OK
     if a.pdfs:
         return _synth_pdf_crops(a)
     kw = {"font": a.font, "fonts": parse_fonts(a.fonts) if a.fonts else ()}
@@ -431,8 +438,11 @@ def _add_read_and_synth(sub) -> None:
     s.add_argument("--font", help="OTF/TTF file (default OCR-B)")
     s.add_argument("--fonts", help="document pages in many fonts: a font set (train, heldout, all) or "
                                    "comma-separated OTF/TTF files")
-    s.add_argument("--pdfs", help="crops of real PDF pages instead: a set (train, heldout) or comma-separated PDF "
-                                  "files; --size NxN, --font-sizes, --preset apply")
+    s.add_argument("--pdfs", help="crops of real PDF pages instead: comma-separated sets (train, heldout), PDF "
+                                  "files and folders of them; --size NxN, --font-sizes, --preset apply")
+    s.add_argument("--man-pdfs", action="store_true",
+                   help="instead, --count PDF files of the installed manual pages, typeset by groff in the "
+                        "PostScript base families (real documents for --pdfs)")
     s.add_argument("--font-sizes", type=float, nargs=2, metavar=("MIN", "MAX"), help="em range, px")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_synth)

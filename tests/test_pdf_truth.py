@@ -237,3 +237,28 @@ def test_synth_pdfs_writes_crops_with_their_truth(tmp_path, capsys):
     assert main(["synth", "--pdfs", str(tmp_path / "nope.pdf"), "--count", "1", "--out", str(tmp_path / "x")]) == 3
     err = capsys.readouterr().err
     assert "nope.pdf: file not found" in err and "Traceback" not in err
+
+
+def test_manual_pages_typeset_in_each_family_keep_exact_boxes(tmp_path):
+    """``pxocr synth --man-pdfs``: manual pages set by groff in the PostScript families, whose
+    character boxes lie on the rendered ink; a folder of them is a ``--pdfs`` source."""
+    import pymupdf
+
+    from pxocr.cli import main
+    from pxocr.errors import ExitCode
+    from pxocr.synth.manpages import FAMILIES, NEVER_MAN, man_pages
+    from pxocr.synth.pdf import pdf_source
+
+    assert man_pages() and not any(x in p.lower() for p in man_pages() for x in NEVER_MAN)
+    assert main(["synth", "--man-pdfs", "--count", "3", "--seed", "2", "--out", str(tmp_path / "man"),
+                 "--quiet"]) == 0
+    made = pdf_source(str(tmp_path / "man"))
+    assert len(made) == 3 and not list((tmp_path / "man").glob("*.part"))
+    for path in made:
+        family = FAMILIES[path.rsplit("-", 1)[1][0]]
+        fonts = {f[3].split("+")[-1] for f in pymupdf.open(path)[0].get_fonts()}
+        assert any(f.startswith(family.replace(" ", "")[:8]) for f in fonts), (family, fonts)
+        dev = _edge_deviation(path, 0, 200)
+        assert len(dev) > 20 and dev.mean() < 0.1 and dev.max() <= 0.5, (path, len(dev), dev.mean(), dev.max())
+    missing = f"train,{tmp_path / 'nothing'}"
+    assert main(["synth", "--pdfs", missing, "--count", "1", "--out", str(tmp_path / "c")]) == ExitCode.INPUT

@@ -294,20 +294,29 @@ def pdf_files(patterns: tuple[str, ...], exclude: tuple[str, ...] = NEVER) -> tu
 
 
 def pdf_source(spec: str) -> tuple[str, ...]:
-    """The PDF files a name gives: ``train`` (:data:`TRAIN_PDFS`), ``heldout`` (:data:`HELD_OUT_PDFS`)
-    or comma-separated paths; InputError when none is there."""
+    """The PDF files ``spec`` gives, comma-separated: ``train`` (:data:`TRAIN_PDFS`), ``heldout``
+    (:data:`HELD_OUT_PDFS`), PDF files, and folders (the PDF files in them); InputError when one
+    gives none."""
     import os
 
-    if spec in ("train", "heldout"):
-        files = pdf_files(TRAIN_PDFS) if spec == "train" else pdf_files(HELD_OUT_PDFS, exclude=NEVER[:-1])
-        if not files:
-            raise InputError(f"no {spec} PDF files installed: apt-get install {' '.join(PDF_PACKAGES)}")
-        return files
-    files = tuple(p for p in spec.split(",") if p)
-    missing = [p for p in files if not os.path.isfile(p)]
-    if missing or not files:
-        raise InputError(f"{missing[0] if missing else repr(spec)}: file not found")
-    return files
+    files: list[str] = []
+    for item in (p for p in spec.split(",") if p):
+        if item in ("train", "heldout"):
+            found = pdf_files(TRAIN_PDFS) if item == "train" else pdf_files(HELD_OUT_PDFS, exclude=NEVER[:-1])
+            if not found:
+                raise InputError(f"no {item} PDF files installed: apt-get install {' '.join(PDF_PACKAGES)}")
+        elif os.path.isdir(item):
+            found = pdf_files((os.path.join(item, "*.pdf"),))
+            if not found:
+                raise InputError(f"{item}: no PDF files in this folder")
+        elif os.path.isfile(item):
+            found = (item,)
+        else:
+            raise InputError(f"{item}: file not found")
+        files.extend(found)
+    if not files:
+        raise InputError(f"{spec!r}: no PDF files given")
+    return tuple(dict.fromkeys(files))
 
 
 DPI_STEP = 12.0  # rendering resolutions are multiples of this: many crops share one rendered page

@@ -289,6 +289,16 @@ PRESETS: dict[str, TrainConfig] = {
         lr=3e-4, warmup=100, seed=11, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
+    # The next round (``--init`` a ``latin-deep-more`` run): a third of the real crops from another
+    # typesetter, manual pages set by groff in the PostScript families (``pxocr synth --man-pdfs
+    # --count 80 --seed 1 --out runs/man-pdfs``, then ``pxocr synth --pdfs runs/man-pdfs --count 5000
+    # --size 256x256 --font-sizes 11 52 --seed 4 --out runs/pdf-crops-man``). About two hours here.
+    "latin-deep-man": TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=0.2, real="runs/pdf-crops-train3,runs/pdf-crops-man"),),
+        lr=3e-4, warmup=100, seed=14, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),
