@@ -201,3 +201,29 @@ def test_font_boxes_never_turn_a_box_inside_out(table):
     assert (out[:, 2] >= out[:, 0]).all() and (out[:, 3] >= out[:, 1]).all()
     np.testing.assert_allclose(out[3], boxes[3])  # the detector's box, whole
     np.testing.assert_allclose(out[:3], model[:3], atol=0.01)
+
+
+def test_a_glyph_first_on_its_baseline_joins_its_own_line():
+    """Taken in order of baseline, the 'd' of "daniel" comes before any other glyph of its word
+    and joins the row of a line 9.6 px higher in another column, which it fits within 0.3 em; the
+    rest of its word, smaller, no longer fits that row and makes its own. The rows are refitted by
+    their final means and 'd' rejoins its word (the line stage had made 'd' a line of its own:
+    'd', 'aniel', on a half-size page read enlarged)."""
+    from pxocr.decode import TOPK, Glyphs, group_lines
+
+    glyphs = []  # (char, x0, size, baseline)
+    for k, c in enumerate("QX25SNO7AB"):
+        glyphs.append((c, 300 + 0.723 * 27 * k, 27.0, 88.7))
+    for k, (c, s, b) in enumerate(zip("daniel", (32.1, 29.0, 29.0, 29.0, 29.0, 29.0),
+                                      (98.3, 98.35, 98.4, 98.4, 98.4, 98.4))):
+        glyphs.append((c, 72 + 0.723 * 30 * k, s, b))
+    boxes = [[x + 2, b - 0.7 * s, x + 0.6 * s, b] for _, x, s, b in glyphs]
+    cls = [char_to_index(c) for c, *_ in glyphs]
+    n = len(cls)
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
+               np.array([s for _, _, s, _ in glyphs]), cands,
+               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
+    assert sorted(ln.text for ln in group_lines(g, DecodeConfig(spacing="fixed", advance_em=0.723))) \
+        == ["QX25SNO7AB", "daniel"]

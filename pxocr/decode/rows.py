@@ -72,7 +72,7 @@ def rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     Letters and digits (anchors) form rows greedily by baseline and font size: each joins the
     one of the 8 newest rows it fits best (baseline within ``baseline_tol`` em, size within ``ROW_SIZE_RATIO``;
     a row's baseline and size are the running means of its members), so text of two sizes on
-    one baseline makes two rows. Punctuation then joins them in
+    one baseline makes two rows; then each takes the row it fits best by the rows' final means. Punctuation then joins them in
     chains ("=\\@;: 1994"): two punctuation glyphs within 3 pitches whose baselines agree within
     ``baseline_tol`` em and sizes within a factor 1.5 are one chain, and a chain joins the row
     that one of its glyphs fits the same way (the nearest baseline wins); failing that, a row
@@ -114,7 +114,28 @@ def _anchor_rows(g: Glyphs, base_k: np.ndarray, anchor: np.ndarray,
             n = len(rows[best])
             base[best] += (b - base[best]) / n
             size[best] += (s - size[best]) / n
+    if len(rows) > 1:
+        greedy = np.empty(len(g.scores), np.int64)
+        for r, members in enumerate(rows):
+            greedy[members] = r
+        return _refit(first, greedy[first], base_k[first], g.size[first], base, size, cfg)
     return rows, base, size
+
+
+def _refit(idx: np.ndarray, greedy: np.ndarray, b: np.ndarray, s: np.ndarray, base: list[float], size: list[float],
+           cfg: DecodeConfig) -> tuple[list[list[int]], list[float], list[float]]:
+    """The greedy rows once more, each glyph in the row it fits best by the rows' final means: a
+    glyph taken in order of baseline joins a row before the rows that come after it exist (a
+    ``d`` whose baseline is the first of its line joined a row 0.3 em higher, of other text)."""
+    rb, rs = np.array(base)[None, :], np.array(size)[None, :]
+    big = np.maximum(s[:, None], rs)
+    tol = cfg.baseline_tol * big
+    cost = np.abs(b[:, None] - rb) / tol + np.abs(np.log(s[:, None] / rs)) / _LOG_SIZE_TOL
+    cost[(np.abs(b[:, None] - rb) > tol) | (big > ROW_SIZE_RATIO * np.minimum(s[:, None], rs))] = np.inf
+    own = np.where(np.isfinite(cost.min(1)), cost.argmin(1), greedy)
+    keep = np.unique(own)
+    rows = [idx[own == r].tolist() for r in keep]
+    return rows, [float(b[own == r].mean()) for r in keep], [float(s[own == r].mean()) for r in keep]
 
 
 class _Near:

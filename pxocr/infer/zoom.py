@@ -35,7 +35,8 @@ class ZoomConfig:
     margin_em: float = 1.0  # paper kept around a region's lines, in em of its smallest line
     keep_em: float = 30.0  # lines of the enlarged reading up to this em (page px) are kept
     min_gain: float = 0.0  # ... if their mean character score beats the first reading's by this
-    confirm_score: float = 0.7  # glyphs new in the enlarged reading need this score
+    confirm_score: float = 0.7  # glyphs new in the enlarged reading need this score ...
+    neighbour_score: float = 1.0  # ... or this one beside a confirmed glyph on its line (1: off)
     unread_ink: bool = True  # also small print that the first reading missed (unread_ink)
 
     def __post_init__(self) -> None:
@@ -229,13 +230,34 @@ def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP) -> Mo
 def confirmed(g: Glyphs, m: Mosaic, first: np.ndarray, cfg: ZoomConfig) -> Glyphs:
     """The glyphs of the enlarged reading that lie in a crop and that the first reading also
     found (a box of ``first``, (M, 4) page px, with IoU >= 0.3) or that score at least
-    ``cfg.confirm_score``."""
+    ``cfg.confirm_score``, or ``cfg.neighbour_score`` beside one of those on its line."""
     region = m.region_of(g.boxes)
     keep = np.zeros(len(region), bool)
     for k in np.unique(region[region >= 0]).tolist():
         sel = np.flatnonzero(region == k)
         keep[sel] = (max_iou(m.to_page(g.boxes[sel], k), first) >= CONFIRM_IOU) | (g.scores[sel] >= cfg.confirm_score)
+    if cfg.neighbour_score < 1:
+        keep |= (region >= 0) & (g.scores >= cfg.neighbour_score) & _beside(g.boxes, keep)
     return g.take(np.flatnonzero(keep))
+
+
+NEIGHBOUR_GAP = 1.0  # a confirmed glyph beside another: within this many of its heights, overlapping half of it
+
+
+def _beside(boxes: np.ndarray, sure: np.ndarray) -> np.ndarray:
+    """Which boxes (N, 4) have a ``sure`` one beside them on their line (N,): the first letter of
+    a line scores lower than the rest, and the first reading of small print missed it."""
+    out = np.zeros(len(boxes), bool)
+    s = boxes[sure]
+    if not len(s):
+        return out
+    for i in np.flatnonzero(~sure):
+        x0, y0, x1, y1 = boxes[i]
+        h = y1 - y0
+        over = np.minimum(s[:, 3], y1) - np.maximum(s[:, 1], y0)
+        gap = np.maximum(s[:, 0] - x1, x0 - s[:, 2])
+        out[i] = bool(((over >= 0.5 * np.minimum(h, s[:, 3] - s[:, 1])) & (gap <= NEIGHBOUR_GAP * h)).any())
+    return out
 
 
 def to_page(lines: list[Line], m: Mosaic) -> list[list[Line]]:
