@@ -37,6 +37,15 @@ def test_an_edge_that_ink_touches_stays_where_the_network_put_it():
     assert got[[0, 1, 3]] == pytest.approx([20.3, 10.6, 40.25], abs=0.02)
 
 
+def test_clear_edges_are_put_the_set_fraction_further_out():
+    """``DecodeConfig.ink_out``: each edge the ink shows moves out by the setting's share of a pixel
+    (left and right by the first, top and bottom by the second); an edge a neighbour's ink
+    touches stays where the network put it."""
+    gray = _page([(20.3, 10.6, 31.8, 40.25), (32.8, 10.0, 40.0, 40.0)])
+    got = refine_boxes(darkness(gray), np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12, (0.1, 0.04))[0]
+    assert got == pytest.approx([20.2, 10.56, 31.4, 40.29], abs=0.02)
+
+
 def test_an_edge_standing_in_the_paper_moves_in_onto_the_ink():
     """An apostrophe's box drawn 5 px too tall: no ink within 2 px of its bottom edge, so that edge
     moves up onto the ink inside the box; the others move as usual."""
@@ -79,7 +88,7 @@ def test_a_reading_of_an_enlarged_view_takes_its_edges_from_the_input_ink(invert
     if inverted:
         gray = 255 - gray
     guess = (20.0, 10.3, 25.1, 17.6)
-    pred = Predictor("latin").with_decode(ink_edges=0.12)
+    pred = Predictor("latin").with_decode(ink_edges=0.12, ink_out=(0.0, 0.0))
     got = pred._on_input(View(gray, gray, inverted=inverted, scale=2.6), _reading(guess, gray))
     assert got.lines[0].chars[0].bbox == pytest.approx(true, abs=0.02)
     assert got.lines[0].bbox == pytest.approx(true, abs=0.02)

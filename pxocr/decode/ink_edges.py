@@ -7,7 +7,9 @@ of each pixel column over the box's rows, for a left or right edge; of each row 
 for a top or bottom one) is read ``REACH`` px either side of the edge. When the outermost of
 those pixels is paper (under ``threshold`` of full ink: no neighbour's ink touches the window),
 the edge moves to the first pixel that reaches the threshold, less the share of it the ink does
-not cover: ``x0 = c + 1 - coverage`` for a left edge. Elsewhere (touching glyphs, ink at the
+not cover: ``x0 = c + 1 - coverage`` for a left edge (and a setting's fraction of a pixel further
+out, ``DecodeConfig.ink_out``: at a round glyph's extreme or a serif's tip, a column's darkest
+pixel covers less than the ink's reach into it). Elsewhere (touching glyphs, ink at the
 window's end) the edge stays where the network put it, except where the window holds no ink at all:
 that edge stands in the paper and moves in onto the outermost ink inside the box.
 
@@ -40,8 +42,11 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return float(lo + (pos - k) * (hi - lo))
 
 
-def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float) -> np.ndarray:
-    """Boxes (N, 4) px with their edges on the ink of ``dark`` (``darkness``) where it is clear."""
+def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
+                 further: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Boxes (N, 4) px with their edges on the ink of ``dark`` (``darkness``) where it is clear,
+    each such left and right edge ``further[0]`` px further out, each top and bottom one ``further[1]``
+    (``DecodeConfig.ink_out``)."""
     out = np.array(boxes, np.float64).reshape(-1, 4)
     if len(out) == 0:
         return out
@@ -52,10 +57,10 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float) -> np.nd
     ok = (r1 > r0) & (c1 > c0) & (r0 >= 0) & (c0 >= 0) & (r1 <= h) & (c1 <= w)
     new = out.copy()
     blank = np.zeros((len(out), 4), bool)
-    new[:, 0], blank[:, 0] = _edge(dark, x0, r0, r1, ok, threshold, leading=True)
-    new[:, 2], blank[:, 2] = _edge(dark, x1, r0, r1, ok, threshold, leading=False)
-    new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, leading=True)
-    new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, leading=False)
+    new[:, 0], blank[:, 0] = _edge(dark, x0, r0, r1, ok, threshold, further[0], leading=True)
+    new[:, 2], blank[:, 2] = _edge(dark, x1, r0, r1, ok, threshold, further[0], leading=False)
+    new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, further[1], leading=True)
+    new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, further[1], leading=False)
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
     bad = (new[:, 2] <= new[:, 0]) | (new[:, 3] <= new[:, 1])
@@ -64,7 +69,7 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float) -> np.nd
 
 
 def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok: np.ndarray, t: float,
-          leading: bool) -> tuple[np.ndarray, np.ndarray]:
+          further: float, leading: bool) -> tuple[np.ndarray, np.ndarray]:
     """Each box's edge across the columns of ``dark`` (transpose it for rows): the profile is the
     darkest of rows ``a0``-``a1`` in each column floor(edge) -+ REACH; returns the moved edges (N,)
     and where that profile holds no ink at all (N,): the edge stands in the paper."""
@@ -83,14 +88,13 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
     vals = dark[np.minimum(rows, h - 1)[:, :, None], cols[:, None, :]]  # (n, span, 5)
     p = np.where(valid[:, :, None], vals, 0.0).max(1)  # (n, 5)
     hit = p >= t
-    if leading:
-        first = hit.argmax(1)
-        moved = lo[idx] + first + 1.0 - np.minimum(1.0, p[np.arange(len(idx)), first])
-        clear = ~hit[:, 0] & hit.any(1)
-    else:
-        last = 2 * REACH - hit[:, ::-1].argmax(1)
-        moved = lo[idx] + last + np.minimum(1.0, p[np.arange(len(idx)), last])
-        clear = ~hit[:, -1] & hit.any(1)
+    if not leading:  # profiles read from the outside in
+        p, hit = p[:, ::-1], hit[:, ::-1]
+    first = hit.argmax(1)
+    clear = ~hit[:, 0] & hit.any(1)
+    cover = np.minimum(1.0, p[np.arange(len(idx)), first])
+    depth = first + 1.0 - cover - further  # px in from the window's outer end
+    moved = lo[idx] + depth if leading else lo[idx] + 2 * REACH + 1.0 - depth
     res[idx[clear]] = moved[clear]
     blank[idx[~hit.any(1)]] = True
     return res, blank
@@ -117,12 +121,13 @@ def _onto_inner_ink(dark: np.ndarray, box: np.ndarray, blank: np.ndarray, t: flo
             box[side] = min(box[side], start + ink[-1] + min(1.0, profile[ink[-1]]))
 
 
-def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float) -> list[Line]:
+def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float,
+                 further: tuple[float, float] = (0.0, 0.0)) -> list[Line]:
     """The lines with every character's box refined on the ink of ``gray`` (uint8, dark on light)."""
     chars = [c for ln in lines for c in ln.chars]
     if not chars:
         return lines
-    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), threshold)
+    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), threshold, further)
     out, k = [], 0
     for ln in lines:
         n = len(ln.chars)

@@ -72,12 +72,12 @@ def rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     Letters and digits (anchors) form rows greedily by baseline and font size: each joins the
     one of the 8 newest rows it fits best (baseline within ``baseline_tol`` em, size within ``ROW_SIZE_RATIO``;
     a row's baseline and size are the running means of its members), so text of two sizes on
-    one baseline makes two rows; then each takes the row it fits best by the rows' final means. Punctuation then joins them in
-    chains ("=\\@;: 1994"): two punctuation glyphs within 3 pitches whose baselines agree within
-    ``baseline_tol`` em and sizes within a factor 1.5 are one chain, and a chain joins the row
-    that one of its glyphs fits the same way (the nearest baseline wins); failing that, a row
-    within 3 pitches whose text band holds a glyph's box centre. Chains left over become rows of
-    their own, merged where one's box centres lie in the other's text band.
+    one baseline makes two rows; then each takes the row it fits best by the rows' final means.
+    Punctuation then joins them in chains ("=\\@;: 1994"): two punctuation glyphs within 3
+    pitches whose baselines agree within ``baseline_tol`` em and sizes within a factor 1.5 are one
+    chain, and a chain joins the row that one of its glyphs fits the same way (the nearest
+    baseline wins); failing that, a row within 3 pitches whose text band holds a glyph's box
+    centre. Chains left over become rows of their own, merged where one's box centres lie in the other's text band.
     """
     base_k = baselines(g, cfg)
     anchor = ANCHOR[g.classes]

@@ -289,7 +289,8 @@ class Predictor:
         if view.scale <= 1.0 or view.angle or self.decode_cfg.ink_edges <= 0:
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
-        return Page(page.width, page.height, refine_lines(page.lines, gray, self.decode_cfg.ink_edges),
+        cfg = self.decode_cfg
+        return Page(page.width, page.height, refine_lines(page.lines, gray, cfg.ink_edges, cfg.ink_out),
                     page.image, page.dpi, page.page_size_pt)
 
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
@@ -304,7 +305,8 @@ class Predictor:
         """A first reading's lines with small text read again, enlarged, and the edges put on the
         ink where the model's settings say so (``DecodeConfig.ink_edges``)."""
         lines = self.read_small_again(gray, lines)
-        return refine_lines(lines, gray, self.decode_cfg.ink_edges) if self.decode_cfg.ink_edges > 0 else lines
+        cfg = self.decode_cfg
+        return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out) if cfg.ink_edges > 0 else lines
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
                     scale: Optional[float] = None) -> tuple["capture.View", Page]:
