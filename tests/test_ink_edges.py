@@ -37,6 +37,36 @@ def test_an_edge_that_ink_touches_stays_where_the_network_put_it():
     assert got[[0, 1, 3]] == pytest.approx([20.3, 10.6, 40.25], abs=0.02)
 
 
+def test_an_edge_moves_onto_its_ink_past_a_column_of_paper_before_a_neighbour():
+    """A neighbour's ink 1.6 px to the right, a column of paper between: the right edge's window
+    holds the neighbour's ink, yet the edge is the ink before that paper column."""
+    gray = _page([(20.3, 10.6, 31.8, 40.25), (33.4, 10.0, 40.0, 40.0)])
+    got = refine_boxes(darkness(gray), np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12)[0]
+    assert got == pytest.approx([20.3, 10.6, 31.8, 40.25], abs=0.02)
+
+
+def test_a_serif_in_the_boxs_last_partial_row_counts():
+    """A slab serif 0.95 px tall wider than the stem, in the bottom row the box cuts: the left and
+    right edges reach the serif's ends, not the stem's."""
+    true = (18.0, 10.6, 27.7, 40.95)
+    gray = _page([(20.3, 10.6, 24.8, 40.0), (18.0, 40.0, 27.7, 40.95), (60.0, 5.0, 70.0, 50.0)])
+    got = refine_boxes(darkness(gray), np.array([[18.3, 10.4, 27.3, 40.8]]), 0.12)[0]
+    assert got == pytest.approx(true, abs=0.06)
+
+
+def test_on_a_blurred_page_edges_go_where_the_ink_is_half_up():
+    """A page blurred (Gaussian, sigma 1 px): the ink's ramps span several pixels, so the first
+    inked pixel's share no longer says where the ink starts (that rule put the left edge 0.5 px
+    out); each edge goes where its profile rises through half its peak: the unblurred ink's edge."""
+    from scipy.ndimage import gaussian_filter
+
+    true = (20.3, 10.6, 31.8, 40.25)
+    sharp = _page([true, (60.0, 5.0, 70.0, 50.0)]).astype(np.float64)
+    gray = np.round(gaussian_filter(sharp, 1.0)).astype(np.uint8)
+    got = refine_boxes(darkness(gray), np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12)[0]
+    assert got == pytest.approx(true, abs=0.08)
+
+
 def test_clear_edges_are_put_the_set_fraction_further_out():
     """``DecodeConfig.ink_out``: each edge the ink shows moves out by the setting's share of a pixel
     (left and right by the first, top and bottom by the second); an edge a neighbour's ink

@@ -3,15 +3,19 @@
 The network places edges to about a third of a pixel on proportional fonts; the image itself
 holds more: the pixel column where a glyph's ink starts, and in it the share of the pixel the
 ink covers (anti-aliasing). For each edge of a box, the ink profile across it (the darkest value
-of each pixel column over the box's rows, for a left or right edge; of each row over its columns,
-for a top or bottom one) is read ``REACH`` px either side of the edge. When the outermost of
-those pixels is paper (under ``threshold`` of full ink: no neighbour's ink touches the window),
-the edge moves to the first pixel that reaches the threshold, less the share of it the ink does
-not cover: ``x0 = c + 1 - coverage`` for a left edge (and a setting's fraction of a pixel further
-out, ``DecodeConfig.ink_out``: at a round glyph's extreme or a serif's tip, a column's darkest
-pixel covers less than the ink's reach into it). Elsewhere (touching glyphs, ink at the
-window's end) the edge stays where the network put it, except where the window holds no ink at all:
-that edge stands in the paper and moves in onto the outermost ink inside the box.
+of each pixel column over the rows the box touches, its partial ones too, where a serif may lie,
+for a left or right edge; of each row over its columns, for a top or bottom one) is read
+``REACH`` px either side of the edge. When the outermost of those pixels is paper (under
+``threshold`` of full ink: no neighbour's ink touches the window), the edge moves to the first
+pixel that reaches the threshold, less the share of it the ink does not cover: ``x0 = c + 1 -
+coverage`` for a left edge (and a setting's fraction of a pixel further out,
+``DecodeConfig.ink_out``: at a round glyph's extreme or a serif's tip, a column's darkest pixel
+covers less than the ink's reach into it). A left or right edge whose window holds a neighbour's
+ink beyond a column of sure paper (``PAPER``) moves the same way onto the ink after that column. On
+a blurred page (most clear edges ramp up over two pixels or more: coverage no longer says where the
+ink starts), an edge goes where its profile rises through half its peak, between pixel centres.
+Elsewhere (touching glyphs) the edge stays where the network put it, except where the window holds
+no ink at all: that edge stands in the paper and moves in onto the outermost ink inside the box.
 
 Darkness is measured against the page: paper is its median grey, full ink its 0.5th percentile.
 """
@@ -23,6 +27,9 @@ import numpy as np
 from ..boxes import union_box
 from ..document import Char, Line
 
+PAPER = 0.02  # darkness of a column that is paper for sure (a serif's hairline may show under the threshold)
+SHARP = 0.9  # a pixel past an edge's first inked one this dark (of the profile's peak): a crisp edge ...
+BLURRED = 0.5  # ... and a page whose clear edges are soft more often than this is blurred
 REACH = 2  # px either side of an edge that the profile covers
 
 
@@ -52,15 +59,15 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
         return out
     h, w = dark.shape
     x0, y0, x1, y1 = out.T
-    r0, r1 = np.ceil(y0).astype(np.int64), np.floor(y1).astype(np.int64)  # the box's whole rows ...
-    c0, c1 = np.ceil(x0).astype(np.int64), np.floor(x1).astype(np.int64)  # ... and columns
+    r0, r1 = np.floor(y0).astype(np.int64), np.ceil(y1).astype(np.int64)  # the rows the box touches ...
+    c0, c1 = np.floor(x0).astype(np.int64), np.ceil(x1).astype(np.int64)  # ... and columns (a serif's)
     ok = (r1 > r0) & (c1 > c0) & (r0 >= 0) & (c0 >= 0) & (r1 <= h) & (c1 <= w)
     new = out.copy()
     blank = np.zeros((len(out), 4), bool)
     new[:, 0], blank[:, 0] = _edge(dark, x0, r0, r1, ok, threshold, further[0], leading=True)
     new[:, 2], blank[:, 2] = _edge(dark, x1, r0, r1, ok, threshold, further[0], leading=False)
-    new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, further[1], leading=True)
-    new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, further[1], leading=False)
+    new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, further[1], leading=True, across=False)
+    new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, further[1], leading=False, across=False)
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
     bad = (new[:, 2] <= new[:, 0]) | (new[:, 3] <= new[:, 1])
@@ -69,7 +76,7 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
 
 
 def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok: np.ndarray, t: float,
-          further: float, leading: bool) -> tuple[np.ndarray, np.ndarray]:
+          further: float, leading: bool, across: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Each box's edge across the columns of ``dark`` (transpose it for rows): the profile is the
     darkest of rows ``a0``-``a1`` in each column floor(edge) -+ REACH; returns the moved edges (N,)
     and where that profile holds no ink at all (N,): the edge stands in the paper."""
@@ -92,8 +99,23 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         p, hit = p[:, ::-1], hit[:, ::-1]
     first = hit.argmax(1)
     clear = ~hit[:, 0] & hit.any(1)
-    cover = np.minimum(1.0, p[np.arange(len(idx)), first])
-    depth = first + 1.0 - cover - further  # px in from the window's outer end
+    if across:  # a neighbour's ink beyond a column of paper: the edge is the ink after that column
+        paper = p[:, :REACH + 1] <= PAPER
+        gap = REACH - paper[:, ::-1].argmax(1)  # the last paper column up to the edge's own
+        after = np.minimum(gap + 1, 2 * REACH)
+        parted = ~clear & paper.any(1) & hit[np.arange(len(idx)), after]
+        first = np.where(parted, after, first)
+        clear |= parted
+    n = np.arange(len(idx))
+    depth = first + 1.0 - np.minimum(1.0, p[n, first])  # px in from the window's outer end
+    peak = p.max(1)
+    soft = p[n, np.minimum(first + 1, 2 * REACH)] < SHARP * peak  # the ink's ramp spans two pixels or more
+    if clear.any() and soft[clear].mean() > BLURRED:  # a blurred page: the edge is where the ink is half up
+        k = np.argmax(p >= 0.5 * peak[:, None], axis=1)
+        below = p[n, np.maximum(k - 1, 0)]
+        half_up = k - 0.5 + (0.5 * peak - below) / np.maximum(p[n, k] - below, 1e-6)
+        depth = np.where(k > 0, half_up, depth)
+    depth -= further
     moved = lo[idx] + depth if leading else lo[idx] + 2 * REACH + 1.0 - depth
     res[idx[clear]] = moved[clear]
     blank[idx[~hit.any(1)]] = True
