@@ -99,15 +99,18 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         p, hit = p[:, ::-1], hit[:, ::-1]
     first = hit.argmax(1)
     clear = ~hit[:, 0] & hit.any(1)
+    n = np.arange(len(idx))
+    start = np.zeros(len(idx), np.int64)  # where this glyph's side of the profile starts
     if across:  # a neighbour's ink beyond a column of paper: the edge is the ink after that column
         paper = p[:, :REACH + 1] <= PAPER
         gap = REACH - paper[:, ::-1].argmax(1)  # the last paper column up to the edge's own
         after = np.minimum(gap + 1, 2 * REACH)
-        parted = ~clear & paper.any(1) & hit[np.arange(len(idx)), after]
+        parted = ~clear & paper.any(1) & hit[n, after]
         first = np.where(parted, after, first)
+        start = np.where(parted, gap, 0)
         clear |= parted
-    n = np.arange(len(idx))
     depth = first + 1.0 - np.minimum(1.0, p[n, first])  # px in from the window's outer end
+    p = np.where(np.arange(2 * REACH + 1)[None, :] >= start[:, None], p, 0.0)  # the neighbour's ink left out
     peak = p.max(1)
     soft = p[n, np.minimum(first + 1, 2 * REACH)] < SHARP * peak  # the ink's ramp spans two pixels or more
     if clear.any() and soft[clear].mean() > BLURRED:  # a blurred page: the edge is where the ink is half up
