@@ -61,6 +61,9 @@ class DecodeConfig:
     # reaches into it (0.85 of it on clean synthetic pages; a fringe under the threshold is
     # missed), which leaves edges 0.13-0.23 px in on clean pages and PDF crops.
     ink_out: tuple[float, float] = (0.0, 0.0)
+    # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
+    # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
+    word_shape: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:

@@ -16,6 +16,7 @@ from .ctc import Reading
 from .lines import draft_lines
 from .peaks import Glyphs, find_glyphs
 from .settle import settle
+from .words import settle_words
 
 LineReader = Callable[[np.ndarray], Reading]  # lines as rows (x0, x1, baseline, size) px (L, 4) -> their reading
 
@@ -23,12 +24,14 @@ LineReader = Callable[[np.ndarray], Reading]  # lines as rows (x0, x1, baseline,
 def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[LineReader] = None) -> list[Line]:
     """Glyphs -> the page's lines in reading order: drafted (``draft_lines``) from the glyphs that
     score ``cfg.threshold``, read by ``reader`` when given (a model's line head on the draft's
-    geometry), settled (``settle``, with the weaker glyphs in reserve)."""
+    geometry), settled (``settle``, with the weaker glyphs in reserve), look-alikes read by their
+    word's shape where ``cfg.word_shape`` (``pxocr.decode.words``)."""
     sure = g.heat >= cfg.threshold
     draft = draft_lines(g.take(np.flatnonzero(sure)), cfg)
     reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
     reserve = g.take(np.flatnonzero(~sure))
-    return [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
+    lines = [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
+    return settle_words(lines) if cfg.word_shape else lines
 
 
 RULE_CHARS = "-_=~.'`"
