@@ -162,12 +162,26 @@ def test_punctuation_only_lines_stay_apart(table):
     assert [ln.text for ln in lines] == [text] * 6
 
 
+def _row_glyphs(glyphs):
+    """Glyphs from (char, x0, size, baseline) tuples: boxes 0.6 em wide, 0.7 em tall on the baseline."""
+    from pxocr.decode import TOPK, Glyphs
+
+    boxes = [[x + 2, b - 0.7 * s, x + 0.6 * s, b] for _, x, s, b in glyphs]
+    cls = [char_to_index(c) for c, *_ in glyphs]
+    n = len(cls)
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    return Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
+                  np.array([s for _, _, s, _ in glyphs]), cands,
+                  np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
+
+
 def test_two_sizes_on_one_baseline_make_two_rows():
     """A 44 px word and a 31 px word side by side on one baseline (a heading beside a field).
     Sorted by baseline, the small word's 'p' and 'i' come first, then a big 'o': each glyph
     must join the row whose size it fits best, not the newest row it fits at all (which split
     the small word into 'E s lo' and 'p i')."""
-    from pxocr.decode import TOPK, Glyphs, group_lines
+    from pxocr.decode import group_lines
 
     glyphs = []  # (char, x0, size, baseline)
     for k, (c, s, b) in enumerate(zip("Book", (45.6, 43.0, 42.5, 47.6), (368.1, 367.9, 368.2, 368.2))):
@@ -175,14 +189,7 @@ def test_two_sizes_on_one_baseline_make_two_rows():
     for k, (c, s, b) in enumerate(zip("Epsilo", (32.6, 31.1, 32.7, 30.8, 30.9, 32.4),
                                       (368.0, 367.7, 367.9, 367.8, 368.1, 368.0))):
         glyphs.append((c, 490 + 0.723 * 31 * k, s, b))
-    boxes = [[x + 2, b - 0.7 * s, x + 0.6 * s, b] for _, x, s, b in glyphs]
-    cls = [char_to_index(c) for c, *_ in glyphs]
-    n = len(cls)
-    cands = np.tile(np.arange(TOPK), (n, 1))
-    cands[:, 0] = cls
-    g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
-               np.array([s for _, _, s, _ in glyphs]), cands,
-               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
+    g = _row_glyphs(glyphs)
     assert [ln.text for ln in group_lines(g, DecodeConfig())] == ["Book", "Epsilo"]
 
 
@@ -209,7 +216,7 @@ def test_a_glyph_first_on_its_baseline_joins_its_own_line():
     rest of its word, smaller, no longer fits that row and makes its own. The rows are refitted by
     their final means and 'd' rejoins its word (the line stage had made 'd' a line of its own:
     'd', 'aniel', on a half-size page read enlarged)."""
-    from pxocr.decode import TOPK, Glyphs, group_lines
+    from pxocr.decode import group_lines
 
     glyphs = []  # (char, x0, size, baseline)
     for k, c in enumerate("QX25SNO7AB"):
@@ -217,13 +224,6 @@ def test_a_glyph_first_on_its_baseline_joins_its_own_line():
     for k, (c, s, b) in enumerate(zip("daniel", (32.1, 29.0, 29.0, 29.0, 29.0, 29.0),
                                       (98.3, 98.35, 98.4, 98.4, 98.4, 98.4))):
         glyphs.append((c, 72 + 0.723 * 30 * k, s, b))
-    boxes = [[x + 2, b - 0.7 * s, x + 0.6 * s, b] for _, x, s, b in glyphs]
-    cls = [char_to_index(c) for c, *_ in glyphs]
-    n = len(cls)
-    cands = np.tile(np.arange(TOPK), (n, 1))
-    cands[:, 0] = cls
-    g = Glyphs(np.array(boxes), np.ones(n), np.array(cls), np.array([b for *_, b in glyphs]),
-               np.array([s for _, _, s, _ in glyphs]), cands,
-               np.log(np.tile([0.9] + [0.1 / (TOPK - 1)] * (TOPK - 1), (n, 1))), np.ones(n))
+    g = _row_glyphs(glyphs)
     assert sorted(ln.text for ln in group_lines(g, DecodeConfig(spacing="fixed", advance_em=0.723))) \
         == ["QX25SNO7AB", "daniel"]

@@ -16,11 +16,10 @@ from typing import Optional
 
 import numpy as np
 
-from ..boxes import union_of
 from ..document import Char, Line, Page
 from .correct import Correction, Glyph, correct
 from .icao import LAYOUTS, Layout, Mrz, parse
-from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines
+from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 MIN_SHARE = 0.85  # of a candidate line's characters in the MRZ alphabet
@@ -77,8 +76,7 @@ def _trimmed(line: Line) -> Line:
     if not keep or (keep[0] == 0 and keep[-1] == len(line.chars) - 1):
         return line
     chars = line.chars[keep[0]:keep[-1] + 1]
-    return Line("".join(c.char for c in chars), union_of([c.bbox for c in chars]), chars, line.score,
-                dict(line.extra), line.baseline, line.font_size)
+    return with_chars(line, chars)
 
 
 def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
@@ -109,8 +107,7 @@ def find_zone(page: Page) -> Optional[tuple[Layout, list[Line]]]:
                 slotted = slot_lines(lines, lay.length)
                 if slotted is None:
                     continue
-                lines = [Line("".join(c.char for c in row), union_of([c.bbox for c in row]), row, ln.score,
-                              dict(ln.extra), ln.baseline, ln.font_size) for ln, row in zip(lines, slotted)]
+                lines = [with_chars(ln, row) for ln, row in zip(lines, slotted)]
             if best is None or (whole, k) >= best[0]:
                 best = ((whole, k), lay, lines)
     return (best[1], best[2]) if best else None

@@ -90,9 +90,13 @@ def _continued(a: Line, b: Line, lengths: list[int]) -> Optional[Line]:
     gap = (cb[0] - ca[-1]) @ u
     if not 0.5 * pitch < gap <= (MAX_UNSEEN + 1.5) * pitch:
         return None
-    chars = a.chars + b.chars
-    return Line("".join(c.char for c in chars), union_of([c.bbox for c in chars]), chars, a.score,
-                dict(a.extra), a.baseline, a.font_size)
+    return with_chars(a, a.chars + b.chars)
+
+
+def with_chars(line: Line, chars: list[Char]) -> Line:
+    """``line`` holding ``chars`` instead (its text and box theirs, no spaces), its other fields kept."""
+    return Line("".join(c.char for c in chars), union_of([c.bbox for c in chars]), chars, line.score,
+                dict(line.extra), line.baseline, line.font_size)
 
 
 def _centres(ln: Line) -> np.ndarray:
