@@ -64,6 +64,8 @@ class DecodeConfig:
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
+    # proportional: the spaces of a monospaced line put on its empty cells (pxocr.decode.cell_spaces)
+    cell_spaces: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:

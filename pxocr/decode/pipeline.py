@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..document import Line, Page
+from .cell_spaces import space_monospaced
 from .config import DecodeConfig
 from .ctc import Reading
 from .lines import draft_lines
@@ -25,12 +26,15 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     """Glyphs -> the page's lines in reading order: drafted (``draft_lines``) from the glyphs that
     score ``cfg.threshold``, read by ``reader`` when given (a model's line head on the draft's
     geometry), settled (``settle``, with the weaker glyphs in reserve), look-alikes read by their
-    word's shape where ``cfg.word_shape`` (``pxocr.decode.words``)."""
+    word's shape where ``cfg.word_shape`` (``pxocr.decode.words``), after the spaces of monospaced
+    lines are put on their empty cells where ``cfg.cell_spaces`` (``pxocr.decode.cell_spaces``)."""
     sure = g.heat >= cfg.threshold
     draft = draft_lines(g.take(np.flatnonzero(sure)), cfg)
     reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
     reserve = g.take(np.flatnonzero(~sure))
     lines = [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
+    if cfg.cell_spaces and cfg.spacing == "proportional":
+        lines = space_monospaced(lines)
     return settle_words(lines) if cfg.word_shape else lines
 
 

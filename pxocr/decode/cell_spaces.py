@@ -1,0 +1,94 @@
+"""Spaces of monospaced lines counted on their pitch.
+
+In proportional text a space is what the line head reads, or a wide ink gap
+(``pxocr.decode.settle``). In a monospaced line (code, a terminal listing, a typewriter face)
+every character takes one cell, so a space is an empty cell: neighbours one pitch apart are
+in one word, two or more pitches apart have a space between them. The line head misreads the
+wide blank after a period (``.leap.seconds`` read ``. leap``) and the gap in a code line.
+Tuning crops of training PDFs (r-doc-pdf, asymptote-doc; 24 crops, seed 7300001): 1.18 -> 1.03 %
+CER; 100 crops of training TeX documents: -5 edits; synthetic pages in many faces: unchanged.
+
+A line is monospaced when its neighbours' centre distances under :data:`WORD_PITCHES` times
+their median (the pairs within a cell of each other) spread less than :data:`SPREAD` of their
+median over at least :data:`MIN_PAIRS` pairs, with at least :data:`MIN_NARROW` of those pairs
+holding a narrow character (``i``, ``l``, ``.``: a proportional face sets them closer, so its
+lines do not pass; a run of tabular digits alone proves nothing), and a pitch of
+:data:`PITCH_EM` of the line's em (a row of a table, one glyph a cell, is not a line of code).
+A space then goes where two neighbours stand :data:`SPACE_PITCHES` pitches apart or more and
+goes away where they stand under :data:`JOIN_PITCHES`; between the two, the reading stays. Only
+between two characters on the line's grid (centres within :data:`OFF_GRID` pitches of one phase) whose pairs with their
+other neighbours stand a whole number of pitches apart (within :data:`OFF_GRID`; a line's end
+counts as one): a word set in another face beside a monospaced one ("ps HB_OT_NAME") keeps its
+reading.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..document import Line
+
+WORD_PITCHES = 1.5
+PITCH_EM = (0.4, 0.8)
+SPREAD = 0.08
+MIN_PAIRS = 5
+MIN_NARROW = 2
+NARROW = frozenset("iIl.,:;'|!j()[]frt`")  # not '1': a proportional face's digits are tabular
+SPACE_PITCHES = 1.75
+JOIN_PITCHES = 1.25
+OFF_GRID = 0.2
+
+
+def space_monospaced(lines: list[Line]) -> list[Line]:
+    """The lines, each monospaced one with its spaces put where its empty cells are."""
+    return [_spaced(ln) for ln in lines]
+
+
+def pitch(line: Line) -> float | None:
+    """The line's character pitch in px when it is monospaced (see the module's notes), else None."""
+    if len(line.chars) < MIN_PAIRS + 1:
+        return None
+    cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars])
+    d = np.diff(cx)
+    mid = float(np.median(d))
+    if mid <= 0:
+        return None
+    cell = d < WORD_PITCHES * mid
+    if cell.sum() < MIN_PAIRS:
+        return None
+    p = float(np.median(d[cell]))
+    narrow = sum(1 for k in np.flatnonzero(cell)
+                 if line.chars[k].char in NARROW or line.chars[k + 1].char in NARROW)
+    if narrow < MIN_NARROW or float(np.std(d[cell])) / p >= SPREAD:
+        return None
+    if not line.font_size or not PITCH_EM[0] <= p / line.font_size <= PITCH_EM[1]:
+        return None
+    return p
+
+
+def _spaced(line: Line) -> Line:
+    p = pitch(line)
+    if p is None:
+        return line
+    spaced = [False] * len(line.chars)  # a space after character k
+    k = 0
+    for c in line.text.strip():
+        if c == " ":
+            spaced[k - 1] = True
+        else:
+            k += 1
+    cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars]) / p
+    turn = np.exp(2j * np.pi * cx)
+    off = np.abs(np.angle(turn / np.mean(turn))) / (2 * np.pi)  # distance from the grid, pitches
+    d = np.diff(cx)
+    whole = np.concatenate([[True], (np.abs(d - np.round(d)) < OFF_GRID) & (d > 0.5), [True]])
+    # pair k: characters k and k + 1, on the grid, their pairs k - 1 and k + 1 whole (whole[k], whole[k + 2])
+    for k in np.flatnonzero((off[:-1] < OFF_GRID) & (off[1:] < OFF_GRID) & whole[:-2] & whole[2:]):
+        if d[k] >= SPACE_PITCHES:
+            spaced[k] = True
+        elif d[k] < JOIN_PITCHES:
+            spaced[k] = False
+    text = "".join(c.char + (" " if s else "") for c, s in zip(line.chars, spaced)).rstrip()
+    if text == line.text:
+        return line
+    return Line(text, line.bbox, line.chars, line.score, dict(line.extra), line.baseline, line.font_size)
