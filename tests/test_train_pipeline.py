@@ -381,6 +381,24 @@ def test_low_resolution_crops_keep_their_ink_in_its_boxes_and_spare_print_too_sm
         assert abs(left - 30) <= 0.35 and abs(right - 44) <= 0.35, (left, right)
 
 
+def test_small_photo_crops_blur_and_compress_the_ink_where_its_box_is():
+    """Stage.p_photo: a crop seen as a small hand-held photo enlarged back: softer than the reduced
+    crop alone (blur at the coarse size), noisy, the ink still centred in its box; the truth kept."""
+    from pxocr.synth.degrade import low_resolution, small_photo
+
+    image = np.full((128, 128), 230, np.uint8)
+    image[40:60, 30:44] = 20
+    rng = np.random.default_rng(5)
+    photo, low = small_photo(image, 0.5, rng), low_resolution(image, 0.5)
+    assert photo.shape == image.shape and not np.array_equal(photo, low)
+    assert np.abs(np.diff(photo[50].astype(float))).max() < np.abs(np.diff(low[50].astype(float))).max()
+    assert photo[44:56, 33:41].mean() < 80 and photo[:, 80:].std() > 0.5  # ink in its box, noise on the paper
+    dark = np.clip(200.0 - photo[40:60].astype(float), 0, None).sum(0)  # ink darker than the paper (230)
+    assert abs(float((dark * np.arange(128)).sum() / dark.sum()) - 36.5) < 0.3  # centred in the box (pixels 30-43)
+    with pytest.raises(UsageError, match="p_photo"):
+        Stage(steps=10, p_lowres=0.6, p_photo=0.6)
+
+
 def test_a_shipped_onnx_model_comes_back_exactly_and_trains_on(tmp_path):
     """The OCR-B model's ONNX file (batch norms folded into its convolutions) read back into a
     PxNet exports to the same outputs; a run starts from it with its batch norms fixed, and

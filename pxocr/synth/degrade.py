@@ -144,6 +144,27 @@ def low_resolution(image: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(small.resize((w, h), Image.Resampling.BICUBIC))
 
 
+PHOTO_BLUR = (0.3, 1.0)  # px at the coarse size: a hand-held camera's focus and shake
+PHOTO_JPEG = (40, 80)
+PHOTO_NOISE = 3.0  # grey levels
+
+
+def small_photo(image: np.ndarray, factor: float, rng: np.random.Generator) -> np.ndarray:
+    """``image`` as a small hand-held photo of it shows once enlarged back, as ``pxocr mrz`` reads
+    a card on a desk: reduced by area as :func:`low_resolution` does, blurred (``PHOTO_BLUR``),
+    sensor noise (``PHOTO_NOISE``) and JPEG (``PHOTO_JPEG``) at that size, enlarged bicubic. The
+    geometry is unchanged: ground-truth boxes stay exact."""
+    h, w = image.shape
+    small = Image.fromarray(image).resize((max(1, round(w * factor)), max(1, round(h * factor))),
+                                          Image.Resampling.LANCZOS)
+    small = small.filter(ImageFilter.GaussianBlur(_u(rng, PHOTO_BLUR)))
+    noisy = np.asarray(small, np.float32) + rng.normal(0, PHOTO_NOISE, (small.height, small.width))
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(noisy + 0.5, 0, 255).astype(np.uint8)).save(
+        buf, format="JPEG", quality=int(rng.integers(PHOTO_JPEG[0], PHOTO_JPEG[1] + 1)))
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L").resize((w, h), Image.Resampling.BICUBIC))
+
+
 def degrade_page(image: np.ndarray, d: Degradations, rng: np.random.Generator) -> np.ndarray:
     """A rendered page (uint8, ink dark on white, such as a crop of a real PDF page) degraded as
     :func:`compose` degrades a synthetic one: its ink coverage composed again."""

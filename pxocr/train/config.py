@@ -39,6 +39,9 @@ class Stage:
     # share of crops seen as a coarser capture enlarged back (pxocr.synth.degrade.low_resolution), as
     # small print reaches the network: reduced by 0.3-0.7, never below an em of 7 px (issue 18's 0.5x)
     p_lowres: float = 0.0
+    # share of crops seen as a small hand-held photo enlarged back (pxocr.synth.degrade.small_photo:
+    # reduced as for p_lowres, then blurred, noisy and JPEG-compressed at that size)
+    p_photo: float = 0.0
 
     def __post_init__(self) -> None:
         if not (min(self.p_real, self.p_blank, self.p_docs) >= 0 and self.p_real + self.p_blank + self.p_docs < 1) \
@@ -50,8 +53,8 @@ class Stage:
         bad = [k for k in self.mix if k not in SYNTH_PRESETS]
         if bad or not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
-        if not 0 <= self.p_lowres <= 1:
-            raise UsageError(f"bad stage {self}: p_lowres must be in [0, 1], not {self.p_lowres}")
+        if not (self.p_lowres >= 0 and self.p_photo >= 0 and self.p_lowres + self.p_photo <= 1):
+            raise UsageError(f"bad stage {self}: p_lowres, p_photo >= 0 and p_lowres + p_photo <= 1")
         if not 0 <= self.p_symbols < 1:
             raise UsageError(f"bad stage {self}: p_symbols must be in [0, 1), not {self.p_symbols}")
         if self.fonts and self.fonts not in FONT_SETS:
@@ -192,6 +195,15 @@ PRESETS: dict[str, TrainConfig] = {
                       p_lowres=0.2),),
         lr=3e-4, warmup=100, seed=8, val_every=1000, val_pages=24, freeze_bn=True,
     ),
+    # A fourth round for the documents (``--init`` an ``ocrb-docs-lowres`` run): a fifth of the crops
+    # seen as a small hand-held photo of them (blur, noise and JPEG at the coarse size, Stage.p_photo),
+    # a tenth at a coarser resolution alone, as photographed cards reach the network.
+    "ocrb-docs-photo": TrainConfig(
+        model="ctc",
+        stages=(Stage(steps=1500, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7, p_docs=0.35,
+                      p_lowres=0.1, p_photo=0.2),),
+        lr=3e-4, warmup=100, seed=9, val_every=1000, val_pages=24, freeze_bn=True,
+    ),
     # Issue 4's time budget: the detector and the line head trained together from scratch, in
     # one run under 60 min on this machine, validation included (55 min here; the shipped recipe,
     # dense + ctc + finetunes, takes about 146). The backbone runs in bfloat16 and a moving average
@@ -297,6 +309,17 @@ PRESETS: dict[str, TrainConfig] = {
         model="latin-deep",
         stages=(replace(_wide_real(3000), p_lowres=0.2, real="runs/pdf-crops-train3,runs/pdf-crops-man"),),
         lr=3e-4, warmup=100, seed=14, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
+    # The next round (``--init`` a ``latin-deep-man`` run): a second pool of crops of the training
+    # (TeX) documents beside the first and the manual pages (``pxocr synth --pdfs train --count 10000
+    # --size 256x256 --font-sizes 11 52 --seed 5 --out runs/pdf-crops-train4``), so that manual pages
+    # are a fifth of the real crops rather than a third (the fifth round read the TeX documents worse).
+    "latin-deep-tex": TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=0.2,
+                        real="runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"),),
+        lr=3e-4, warmup=100, seed=17, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
     # About a minute: shows the loss falling and the pipeline working end to end.

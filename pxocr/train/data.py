@@ -14,7 +14,7 @@ from ..errors import UsageError
 from ..model.targets import encode
 from ..preprocess import to_input
 from ..synth.capture import BLANK_KINDS, blank_page
-from ..synth.degrade import degrade_page, low_resolution
+from ..synth.degrade import degrade_page, low_resolution, small_photo
 from ..synth.documents import face_renderer
 from ..synth.engine import SynthConfig, preset, render_page
 from ..synth.fonts import font_set
@@ -109,14 +109,18 @@ class SynthCrops(Dataset):
 
     def page(self, i: int) -> tuple[SynthConfig, np.ndarray, Page]:
         """Item i's synthetic config, image and ground truth, seen at a lower resolution for a
-        share ``stage.p_lowres`` of the items (a stream of its own: other configs keep their pages)."""
+        share ``stage.p_lowres`` of the items, as a small photo for a share ``stage.p_photo`` (a
+        stream of its own: other configs keep their pages)."""
         cfg, image, truth = self._drawn(i)
-        if self.stage.p_lowres:
+        if self.stage.p_lowres or self.stage.p_photo:
             rng = np.random.default_rng([self.seed, i, 11])
             ems = [ln.font_size for ln in truth.lines if ln.font_size]
             low = max(LOWRES_FACTORS[0], LOWRES_MIN_EM / min(ems)) if ems else LOWRES_FACTORS[0]
-            if rng.random() < self.stage.p_lowres and low < LOWRES_FACTORS[1]:
-                image = low_resolution(image, float(rng.uniform(low, LOWRES_FACTORS[1])))
+            u = rng.random()
+            if u < self.stage.p_lowres + self.stage.p_photo and low < LOWRES_FACTORS[1]:
+                factor = float(rng.uniform(low, LOWRES_FACTORS[1]))
+                image = low_resolution(image, factor) if u < self.stage.p_lowres else \
+                    small_photo(image, factor, np.random.default_rng([self.seed, i, 12]))
         return cfg, image, truth
 
     def _drawn(self, i: int) -> tuple[SynthConfig, np.ndarray, Page]:
