@@ -64,6 +64,9 @@ class DecodeConfig:
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
+    # Lines whose ink is mostly pieces of larger shapes (rules, frames, drawings) dropped
+    # (pxocr.decode.cut_ink), where the reader has the page's pixels.
+    cut_pieces: bool = True
     # proportional: the spaces of a monospaced line put on its empty cells (pxocr.decode.cell_spaces)
     cell_spaces: bool = False
 

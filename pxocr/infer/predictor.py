@@ -17,6 +17,7 @@ from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
 from ..decode.ctc import Reading, read_lines
+from ..decode.cut_ink import drop_cut_pieces
 from ..decode.ink_edges import refine_lines
 from ..decode.peaks import column_glyphs
 from ..decode.style import line_style
@@ -302,10 +303,13 @@ class Predictor:
         return Page(w, h, self._finish(gray, lines) if again else lines, name)
 
     def _finish(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
-        """A first reading's lines with small text read again, enlarged, and the edges put on the
-        ink where the model's settings say so (``DecodeConfig.ink_edges``)."""
+        """A first reading's lines with small text read again, enlarged, lines cut from larger
+        shapes dropped (``DecodeConfig.cut_pieces``) and the edges put on the ink where the
+        model's settings say so (``DecodeConfig.ink_edges``)."""
         lines = self.read_small_again(gray, lines)
         cfg = self.decode_cfg
+        if cfg.cut_pieces:
+            lines = drop_cut_pieces(lines, gray)
         return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out) if cfg.ink_edges > 0 else lines
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,

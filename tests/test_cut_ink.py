@@ -1,0 +1,50 @@
+"""Lines cut from larger shapes (pxocr.decode.cut_ink), on hand-drawn pages."""
+
+import numpy as np
+
+from pxocr.decode.cut_ink import cut_share, drop_cut_pieces
+from pxocr.document import Char, Line
+
+
+def _line(text, box):
+    """A line of ``text`` over ``box``, its characters sharing the box out evenly."""
+    x0, y0, x1, y1 = box
+    w = (x1 - x0) / len(text)
+    chars = [Char(c, (x0 + k * w, y0, x0 + (k + 1) * w, y1), 0.8) for k, c in enumerate(text)]
+    return Line(text, box, chars, 0.8)
+
+
+def _page():
+    """Paper with: a vertical rule down the whole page (x 100-101), a word of four blocks (y 40-60),
+    the same word underlined by a rule as long as it (y 62), a word whose last letter touches a
+    table's border (x 300) running the page's height."""
+    page = np.full((200, 400), 235, np.uint8)
+    page[:, 100:102] = 30  # a margin rule
+    for x in (20, 32, 44, 56):
+        page[40:60, x:x + 8] = 20  # a word
+        page[110:130, x:x + 8] = 20  # the underlined word
+        page[150:170, x + 200:x + 208] = 20  # the word by the border
+    page[131:133, 20:64] = 20  # its underline, joined to its letters
+    page[:, 262:264] = 20  # the border, touching the last letter (x 256-264)
+    return page
+
+
+def test_a_piece_of_a_rule_read_as_a_character_is_dropped_and_text_stays():
+    page = _page()
+    rule = _line("j", (96.0, 80.0, 106.0, 95.0))  # the margin rule where it crosses nothing
+    word, underlined, bordered = (_line("abcd", (20.0, 40.0, 64.0, 60.0)), _line("abcd", (20.0, 110.0, 64.0, 133.0)),
+                                  _line("abcd", (220.0, 150.0, 264.0, 170.0)))
+    kept = drop_cut_pieces([rule, word, underlined, bordered], page)
+    assert kept == [word, underlined, bordered]
+
+
+def test_the_share_of_ink_cut_from_shapes():
+    from scipy import ndimage
+
+    pieces, _ = ndimage.label(_page() < 120)
+    extents = ndimage.find_objects(pieces)
+    assert cut_share(pieces, extents, (96.0, 80.0, 106.0, 95.0)) == 1.0
+    assert cut_share(pieces, extents, (20.0, 40.0, 64.0, 60.0)) == 0.0
+    # the bordered word: its last letter (160 of its 640 ink pixels; the border runs through it)
+    assert cut_share(pieces, extents, (220.0, 150.0, 264.0, 170.0)) == 160 / 640
+    assert cut_share(pieces, extents, (300.0, 10.0, 340.0, 30.0)) == 0.0  # no ink: nothing cut
