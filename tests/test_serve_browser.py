@@ -5,7 +5,8 @@ Upload the bundled sample; the number of glyph boxes drawn equals the number of 
 the service's JSON, and a box's edge is painted on the canvas where the box says; hovering a
 glyph shows its character, score and box to four decimals; dragging a rectangle around a line
 reads that line; typing a text highlights as many occurrences as ``/v1/find`` finds. A dense page
-(over 3,000 glyphs) stays responsive: a redraw and a thousand hover look-ups in a few frames.
+(over 3,000 glyphs) redraws at twice the size and a thousand hover look-ups each find the smallest
+box under the point (how fast: ``python bench/page_redraw.py``).
 
 ``PXOCR_SCREENSHOT=1`` also saves the page as ``docs/serve_page.png`` (the README's picture).
 """
@@ -192,7 +193,7 @@ def test_page_draws_every_glyph_and_answers(server, driver):
         write_atomic(ROOT / "docs" / "serve_page.png", driver.get_screenshot_as_png())
 
 
-def test_dense_page_stays_responsive(server, driver, tmp_path):
+def test_a_dense_page_redraws_and_finds_the_glyph_under_each_point(server, driver, tmp_path):
     from pxocr.synth import preset, render_page
 
     gray, gt = render_page(preset("clean", width=1400, height=1400, size_min=16, size_max=18, p_dense=1.0),
@@ -202,14 +203,21 @@ def test_dense_page_stays_responsive(server, driver, tmp_path):
     _upload(driver, server, path)
     n = int(driver.find_element(By.ID, "page-canvas").get_attribute("data-glyphs-drawn"))
     assert n >= 3000
-    ms = driver.execute_script(
-        "const a = window.pxocr.api, t0 = performance.now();"
-        "a.setZoom(2); const t1 = performance.now();"
-        "let hits = 0;"
-        "for (let i = 0; i < 1000; i++) { if (a.glyphAt((i * 37) % 1400, (i * 53) % 1400) !== null) hits++; }"
-        "const t2 = performance.now(); a.drawOverlay(); const t3 = performance.now();"
-        "return [t1 - t0, t2 - t1, t3 - t2];")
-    redraw, lookups, overlay = ms
-    assert redraw < 250, ms  # the whole page and its boxes, at twice the size
-    assert lookups < 50, ms  # a thousand hover look-ups
-    assert overlay < 50, ms
+    # (how fast: python bench/page_redraw.py; here what the redraw and the look-ups give)
+    width, hits, boxes = driver.execute_script(
+        "const a = window.pxocr.api; a.setZoom(2);"
+        "const hits = [];"
+        "for (let i = 0; i < 1000; i++) { hits.push(a.glyphAt((i * 37) % 1400, (i * 53) % 1400)); }"
+        "a.drawOverlay();"
+        "return [document.getElementById('page-canvas').width, hits, window.pxocr.glyphs.map(g => g.bbox)];")
+    assert width == 2 * 1400  # the page redrawn at twice the size
+    pad = 0.5  # a screen pixel at zoom 2
+    for i, k in enumerate(hits):  # each look-up gives the smallest box under the point, or none
+        x, y = (i * 37) % 1400, (i * 53) % 1400
+        under = [j for j, (x0, y0, x1, y1) in enumerate(boxes)
+                 if x0 - pad <= x <= x1 + pad and y0 - pad <= y <= y1 + pad]
+        assert (k is None) == (not under), (x, y, k, under)
+        if under:
+            area = [(boxes[j][2] - boxes[j][0]) * (boxes[j][3] - boxes[j][1]) for j in under]
+            assert k in under and (boxes[k][2] - boxes[k][0]) * (boxes[k][3] - boxes[k][1]) == min(area)
+    assert 20 <= sum(k is not None for k in hits) <= 900  # a dense page: many points on glyphs, not all
