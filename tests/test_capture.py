@@ -85,6 +85,17 @@ def test_small_text_is_read_again_enlarged(pred):
     assert score(pred, samples, rescale=False)["cer"] > m["cer"]
 
 
+def test_short_lines_the_first_reading_doubts_are_read_enlarged(pred):
+    """A table's short cells at half size ('~/', '+9', 'de', em 9 px) score under the line floor
+    (0.3) in the first reading; kept for the enlarged second reading, they read as text there."""
+    image, truth = scaled(*render_page(preset("clean"), 7_470_001, 7), 0.5)
+    want = [ln.text for ln in truth.lines if 140 < ln.bbox[1] < 170]
+    assert want == ["~/", "+9", "de"]
+    got = [ln.text for ln in pred.predict(image).lines if 140 < ln.bbox[1] < 170]
+    assert got == want
+    assert [ln.text for ln in pred.with_zoom(below_em=0).predict(image).lines if 140 < ln.bbox[1] < 170] == []
+
+
 def test_small_print_in_plain_rows_is_enlarged_before_any_reading(pred, monkeypatch):
     """Its ink alone sizes it: one reading, of the enlarged view, and as good as two."""
     from pxocr.infer.capture import measure
@@ -154,13 +165,13 @@ def test_grey_paper_gives_no_false_characters_at_the_edges(pred):
         abs(c.bbox[0] - g.bbox[0]) < 3 for g in gt.chars)]
 
 
-LIMITS = {"white": 0, "grey": 0, "noise": 0, "jpeg": 0, "gradient": 2, "texture": 2, "ruled": 30, "shapes": 30}
+LIMITS = {"white": 0, "grey": 0, "noise": 0, "jpeg": 0, "gradient": 2, "texture": 2, "ruled": 2, "shapes": 20}
 
 
 def test_pages_without_text(pred):
     found = {k: [len(pred.predict(blank_page(k, SEED + s)).chars) for s in range(3)] for k in BLANK_KINDS}
     assert all(max(found[k]) <= LIMITS[k] for k in BLANK_KINDS), found
-    assert np.mean([v for counts in found.values() for v in counts]) <= 6, found
+    assert np.mean([v for counts in found.values() for v in counts]) <= 1.5, found  # 1.1 here
 
 
 def test_a_page_on_a_dark_desk_is_dark_text_on_light_paper(pred, pages):

@@ -298,15 +298,32 @@ class Predictor:
         """Read an image as it is (no capture normalisation), by this model alone; with
         ``again``, small text is read a second time, enlarged (``read_small_again``)."""
         h, w = gray.shape
+        first = self._first(gray)
+        return Page(w, h, self._finish(gray, first) if again else self._sure(first), name)
+
+    def _first(self, gray: np.ndarray) -> list[Line]:
+        """A first reading's lines, those of two characters or more scoring under
+        ``DecodeConfig.min_line_score`` kept when small text is to be read again
+        (``ZoomConfig.below_em``): small print that the first reading scores low (OCR-B at half
+        size: '~/', '+9' at 0.2) scores as text once enlarged; a lone speck read as ',' did too."""
+        cfg = self.decode_cfg
         g, reader = self.detect(gray)
-        lines = group_lines(g, self.decode_cfg, reader)
-        return Page(w, h, self._finish(gray, lines) if again else lines, name)
+        if self.zoom.below_em <= 0 or cfg.min_line_score <= 0:
+            return group_lines(g, cfg, reader)
+        lines = group_lines(g, replace(cfg, min_line_score=0.0), reader)
+        return [ln for ln in lines if len(ln.chars) >= 2 or ln.score is None or ln.score >= cfg.min_line_score]
+
+    def _sure(self, lines: list[Line]) -> list[Line]:
+        """The lines scoring at least ``DecodeConfig.min_line_score`` (see ``looks_like_text``)."""
+        floor = self.decode_cfg.min_line_score
+        return [ln for ln in lines if ln.score is None or ln.score >= floor] if floor > 0 else lines
 
     def _finish(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
-        """A first reading's lines with small text read again, enlarged, lines cut from larger
-        shapes dropped (``DecodeConfig.cut_pieces``) and the edges put on the ink where the
-        model's settings say so (``DecodeConfig.ink_edges``)."""
-        lines = self.read_small_again(gray, lines)
+        """A first reading's lines (:meth:`_first`) with small text read again, enlarged, those
+        still scoring under ``min_line_score`` and those cut from larger shapes dropped
+        (``DecodeConfig.cut_pieces``) and the edges put on the ink where the model's settings say
+        so (``DecodeConfig.ink_edges``)."""
+        lines = self._sure(self.read_small_again(gray, lines))
         cfg = self.decode_cfg
         if cfg.cut_pieces:
             lines = drop_cut_pieces(lines, gray)
@@ -329,12 +346,13 @@ class Predictor:
                 and too_small(ink.em / SMALL_INK):
             em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
         else:
-            page = self.read_view(view.gray, name, again=False)
+            first = self._first(view.gray)
+            page = Page(view.gray.shape[1], view.gray.shape[0], self._sure(first), name)
             em = self._em(page, view)
             if not too_small(em):
                 # small lines read again, enlarged; the size measured again on that reading (a first
                 # reading of small print finds few of its glyphs, and the larger ones)
-                page = Page(page.width, page.height, self._finish(view.gray, page.lines), name)
+                page = Page(page.width, page.height, self._finish(view.gray, first), name)
                 em = self._em(page, view)
                 if not too_small(em):
                     return view, page
