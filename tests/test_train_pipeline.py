@@ -146,6 +146,17 @@ def test_init_from_weights_that_lack_a_tensor_names_it(run_dir, tmp_path, capsys
         train(str(tmp_path / "from-partial"), cfg, progress=False, init=str(tmp_path / "partial.pt"))
 
 
+def test_export_of_a_checkpoint_without_weights_says_so(run_dir, tmp_path, capsys):
+    import torch
+
+    ck = torch.load(run_dir / "last.pt", weights_only=False, map_location="cpu")
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    torch.save({k: v for k, v in ck.items() if k not in ("model", "ema", "opt")}, bare / "last.pt")
+    assert main(["export", str(bare), "--out", str(tmp_path / "m.onnx")]) == 2
+    assert "holds no weights" in capsys.readouterr().err and not (tmp_path / "m.onnx").exists()
+
+
 def test_line_head_trains_exports_and_reads(run_dir, tmp_path):
     """A tiny model with a CTC line head, started from the tiny detector (--init): the CTC
     loss falls, the ONNX graph matches PyTorch on both inputs, and reading uses the head."""

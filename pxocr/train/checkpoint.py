@@ -38,5 +38,7 @@ def load_model(run_dir: str) -> PxNet:
 def weights_to_ship(ck: dict) -> dict[str, torch.Tensor]:
     """A checkpoint's weights to ship: the moving average where the run keeps one."""
     if "ema" not in ck:
+        if "model" not in ck:
+            raise UsageError(f"the checkpoint holds no weights (neither 'model' nor 'ema'; it has {', '.join(ck)})")
         return ck["model"]
     return {k.removeprefix("module."): v for k, v in ck["ema"].items() if k.startswith("module.")}
