@@ -7,10 +7,10 @@ fills the document's width, the other lines are OCR-B words beside a portrait. E
 has what real ones have around the text (:func:`_security_print`): tinted paper, guilloche
 lines (under the zone on some), and on half of them a stamp, over the zone on half of those.
 ``photo`` adds what a hand-held photo does (:func:`_photographed`): the page reduced to 0.4-1x
-(cap heights down to about 6 px), laid on a desk, turned by a random quarter plus up to 20
-degrees, seen in perspective (corners moved by up to 6 % of the card), with glare, blur and
-JPEG. Boxes of a photographed page are the axis-aligned boxes of the mapped ones; CER is the
-measure there.
+(cap heights down to about 5 px on 640 px TD3 and MRV-A pages, 6 px on TD2 and MRV-B, 8 px on
+TD1), laid on a desk, turned by a random quarter plus up to 20 degrees, seen in perspective
+(corners moved by up to 6 % of the card), with glare, blur and JPEG. Boxes of a photographed page
+are the axis-aligned boxes of the mapped ones; CER is the measure there.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ MAX_PERSPECTIVE = 0.06  # of the card's shorter side, each corner
 
 
 def _photographed(image: np.ndarray, page: Page, rng: np.random.Generator) -> tuple[np.ndarray, Page]:
-    image, page = scaled(image, page, float(rng.uniform(0.4, 1.0)))  # cap height down to ~6 px
+    image, page = scaled(image, page, float(rng.uniform(0.4, 1.0)))  # cap height down to 5-8 px (module notes)
     h, w = image.shape
     turn = math.radians(90 * int(rng.integers(0, 4)) + float(rng.uniform(-MAX_PHOTO_TILT, MAX_PHOTO_TILT)))
     cos, sin = math.cos(turn), math.sin(turn)
