@@ -16,7 +16,7 @@ def _line(text, box):
 
 def _page():
     """Paper with: a vertical rule down the whole page (x 100-101), a word of four blocks (y 40-60),
-    the same word underlined by a rule as long as it (y 62), a word whose last letter touches a
+    the same word underlined by a rule as long as it (y 130-131), a word whose last letter touches a
     table's border (x 300) running the page's height."""
     page = np.full((200, 400), 235, np.uint8)
     page[:, 100:102] = 30  # a margin rule
@@ -24,7 +24,7 @@ def _page():
         page[40:60, x:x + 8] = 20  # a word
         page[110:130, x:x + 8] = 20  # the underlined word
         page[150:170, x + 200:x + 208] = 20  # the word by the border
-    page[131:133, 20:64] = 20  # its underline, joined to its letters
+    page[130:132, 20:64] = 20  # its underline, joined to its letters
     page[:, 262:264] = 20  # the border, touching the last letter (x 256-264)
     return page
 
@@ -32,19 +32,19 @@ def _page():
 def test_a_piece_of_a_rule_read_as_a_character_is_dropped_and_text_stays():
     page = _page()
     rule = _line("j", (96.0, 80.0, 106.0, 95.0))  # the margin rule where it crosses nothing
-    word, underlined, bordered = (_line("abcd", (20.0, 40.0, 64.0, 60.0)), _line("abcd", (20.0, 110.0, 64.0, 133.0)),
-                                  _line("abcd", (220.0, 150.0, 264.0, 170.0)))
-    kept = drop_cut_pieces([rule, word, underlined, bordered], page)
-    assert kept == [word, underlined, bordered]
+    dashes = _line("--------", (20.0, 130.0, 64.0, 132.0))  # the underline read alone, as rule marks
+    word, underlined, bordered = (_line("ab", (20.0, 40.0, 40.0, 60.0)), _line("abcd", (20.0, 110.0, 64.0, 132.0)),
+                                  _line("cd", (244.0, 150.0, 264.0, 170.0)))
+    kept = drop_cut_pieces([rule, word, underlined, bordered, dashes], page)
+    assert kept == [word, underlined, bordered]  # the underline read alone belongs to its word's ink
+    assert drop_cut_pieces([word], page) == [word]
 
 
 def test_the_share_of_ink_cut_from_shapes():
-    from scipy import ndimage
-
-    pieces, _ = ndimage.label(_page() < 120)
-    extents = ndimage.find_objects(pieces)
-    assert cut_share(pieces, extents, (96.0, 80.0, 106.0, 95.0)) == 1.0
-    assert cut_share(pieces, extents, (20.0, 40.0, 64.0, 60.0)) == 0.0
+    dark = _page() < 120
+    assert cut_share(dark, (96.0, 80.0, 106.0, 95.0)) == 1.0
+    assert cut_share(dark, (20.0, 40.0, 64.0, 60.0)) == 0.0
     # the bordered word: its last letter (160 of its 640 ink pixels; the border runs through it)
-    assert cut_share(pieces, extents, (220.0, 150.0, 264.0, 170.0)) == 160 / 640
-    assert cut_share(pieces, extents, (300.0, 10.0, 340.0, 30.0)) == 0.0  # no ink: nothing cut
+    assert cut_share(dark, (220.0, 150.0, 264.0, 170.0)) == 160 / 640
+    assert cut_share(dark, (300.0, 10.0, 340.0, 30.0)) == 0.0  # no ink: nothing cut
+    assert cut_share(dark, (98.0, 0.0, 104.0, 20.0)) == 1.0  # the rule at the page's top runs on below

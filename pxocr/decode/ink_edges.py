@@ -35,9 +35,15 @@ REACH = 2  # px either side of an edge that the profile covers
 
 def darkness(gray: np.ndarray) -> np.ndarray:
     """uint8 (H, W) dark ink on light paper -> float32 in [0, 1]: 0 paper, 1 full ink."""
-    sample = gray[::2, ::2]
-    paper, ink = _quantile(sample, 0.5), _quantile(sample, 0.005)
+    paper, ink = ink_levels(gray)
     return np.clip((paper - gray.astype(np.float32)) / max(paper - ink, 1.0), 0.0, 1.0)
+
+
+def ink_levels(gray: np.ndarray) -> tuple[float, float]:
+    """The grey levels of paper (the median) and of full ink (the darkest 0.5 %) of a page,
+    from every second pixel of every second row."""
+    sample = gray[::2, ::2]
+    return _quantile(sample, 0.5), _quantile(sample, 0.005)
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
