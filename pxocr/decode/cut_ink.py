@@ -4,14 +4,14 @@ from a box's corner).
 
 A line's ink lies within its box (its characters' union); a piece of a longer stroke belongs to
 ink that runs on far past it. A line of at most :data:`SHORT` characters, or one made mostly of
-rule-like marks (:data:`RULE_LIKE`: "- - ------ u-- -" along a writing line), is dropped when at least
-:data:`CUT_SHARE` of the ink inside its box (pixels at least :data:`INK` dark) is connected to ink
-more than :data:`REACH_PX` px and :data:`REACH_BOX` of the box's size past it (its width across,
-its height up and down). Text that touches a rule keeps most of its ink apart from it: an underline
-ends with its words, a table's border touches a letter or two. Only such lines are looked at (a
-page's lines of text cost nothing), each in a window
-around its box reaching just past that distance: a piece of ink that reaches the window's edge runs
-on past the box.
+rule-like marks (:data:`RULE_LIKE`: "- - ------ u-- -" along a writing line), is dropped when at
+least :data:`CUT_SHARE` of the ink inside its box (pixels at least :data:`INK` dark) is connected
+to ink more than :data:`REACH_PX` px and :data:`REACH_BOX` of the box's size past it (its width
+across, its height up and down). Text that touches a rule keeps most of its ink apart from it: an
+underline ends with its words, a table's border touches a letter or two (a two-letter cell: half
+its ink). Only such lines are looked at (a page's lines of text cost nothing), each in a window
+around its box reaching just past that distance: a piece of ink that reaches the window's edge
+runs on past the box. Upright OCR-B pages: 1.4 ms a page, about 10 lines looked at.
 """
 
 from __future__ import annotations
