@@ -302,13 +302,14 @@ class Predictor:
         return Page(w, h, self._finish(gray, first) if again else self._sure(first), name)
 
     def _first(self, gray: np.ndarray) -> list[Line]:
-        """A first reading's lines, those of two characters or more scoring under
-        ``DecodeConfig.min_line_score`` kept when small text is to be read again
+        """A first reading's lines; for a fixed-pitch (OCR-B) model, those of two characters or
+        more scoring under ``DecodeConfig.min_line_score`` kept when small text is to be read again
         (``ZoomConfig.below_em``): small print that the first reading scores low (OCR-B at half
         size: '~/', '+9' at 0.2) scores as text once enlarged; a lone speck read as ',' did too."""
         cfg = self.decode_cfg
         g, reader = self.detect(gray)
-        if self.zoom.below_em <= 0 or cfg.min_line_score <= 0:
+        if self.zoom.below_em <= 0 or cfg.min_line_score <= 0 or cfg.spacing != "fixed":
+            # the OCR-B models only: the latin model's fresh PDF crops read 1.90 -> 1.99 % with it
             return group_lines(g, cfg, reader)
         lines = group_lines(g, replace(cfg, min_line_score=0.0), reader)
         return [ln for ln in lines if len(ln.chars) >= 2 or ln.score is None or ln.score >= cfg.min_line_score]
