@@ -16,10 +16,10 @@ lines do not pass; a run of tabular digits alone proves nothing), and a pitch of
 :data:`PITCH_EM` of the line's em (a row of a table, one glyph a cell, is not a line of code).
 A space then goes where two neighbours stand :data:`SPACE_PITCHES` pitches apart or more and
 goes away where they stand under :data:`JOIN_PITCHES`; between the two, the reading stays. Only
-between two characters on the line's grid (centres within :data:`OFF_GRID` pitches of one phase) whose pairs with their
-other neighbours stand a whole number of pitches apart (within :data:`OFF_GRID`; a line's end
-counts as one): a word set in another face beside a monospaced one ("ps HB_OT_NAME") keeps its
-reading.
+between two characters on the line's grid (centres within :data:`OFF_GRID` pitches of one phase)
+whose pairs with their other neighbours stand a whole number of pitches apart (within
+:data:`OFF_GRID`; a line's end counts as one): a word set in another face beside a monospaced one
+("ps HB_OT_NAME") keeps its reading.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ import numpy as np
 
 from ..document import Line
 from .ink_edges import ink_levels
+from .pipeline import RULE_CHARS
 
 SHORT = 3
-RULE_LIKE = frozenset("-_=~|/\\.,:;'`^")
+RULE_LIKE = frozenset(RULE_CHARS + "|/\\,:;^")  # what a drawn rule reads as, and the marks of other strokes
 INK = 0.5
 CUT_SHARE = 0.75
 REACH_PX = 3.0

@@ -20,6 +20,7 @@ from ..decode.ctc import Reading, read_lines
 from ..decode.cut_ink import drop_cut_pieces
 from ..decode.ink_edges import refine_lines
 from ..decode.peaks import column_glyphs
+from ..decode.pipeline import looks_like_text
 from ..decode.style import line_style
 from ..document import Line, Page, reading_order
 from ..errors import ModelError
@@ -312,12 +313,12 @@ class Predictor:
             # the OCR-B models only: the latin model's fresh PDF crops read 1.90 -> 1.99 % with it
             return group_lines(g, cfg, reader)
         lines = group_lines(g, replace(cfg, min_line_score=0.0), reader)
-        return [ln for ln in lines if len(ln.chars) >= 2 or ln.score is None or ln.score >= cfg.min_line_score]
+        return [ln for ln in lines if len(ln.chars) >= 2 or looks_like_text(ln, cfg)]
 
     def _sure(self, lines: list[Line]) -> list[Line]:
-        """The lines scoring at least ``DecodeConfig.min_line_score`` (see ``looks_like_text``)."""
-        floor = self.decode_cfg.min_line_score
-        return [ln for ln in lines if ln.score is None or ln.score >= floor] if floor > 0 else lines
+        """The lines that look like text by the model's settings (``looks_like_text``: the score
+        floor that :meth:`_first` may have left to the enlarged reading)."""
+        return [ln for ln in lines if looks_like_text(ln, self.decode_cfg)]
 
     def _finish(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
         """A first reading's lines (:meth:`_first`) with small text read again, enlarged, those

@@ -139,9 +139,14 @@ def low_resolution(image: np.ndarray, factor: float) -> np.ndarray:
     print. The geometry is unchanged (both resamplings map the image's full extent), so ground-truth
     boxes stay exact."""
     h, w = image.shape
-    small = Image.fromarray(image).resize((max(1, round(w * factor)), max(1, round(h * factor))),
-                                          Image.Resampling.LANCZOS)
-    return np.asarray(small.resize((w, h), Image.Resampling.BICUBIC))
+    return np.asarray(_reduced(image, factor).resize((w, h), Image.Resampling.BICUBIC))
+
+
+def _reduced(image: np.ndarray, factor: float) -> Image.Image:
+    """``image`` reduced by area (Lanczos) to ``factor`` of its size, at least 1 px a side."""
+    h, w = image.shape
+    return Image.fromarray(image).resize((max(1, round(w * factor)), max(1, round(h * factor))),
+                                         Image.Resampling.LANCZOS)
 
 
 PHOTO_BLUR = (0.3, 1.0)  # px at the coarse size: a hand-held camera's focus and shake
@@ -155,9 +160,7 @@ def small_photo(image: np.ndarray, factor: float, rng: np.random.Generator) -> n
     sensor noise (``PHOTO_NOISE``) and JPEG (``PHOTO_JPEG``) at that size, enlarged bicubic. The
     geometry is unchanged: ground-truth boxes stay exact."""
     h, w = image.shape
-    small = Image.fromarray(image).resize((max(1, round(w * factor)), max(1, round(h * factor))),
-                                          Image.Resampling.LANCZOS)
-    small = small.filter(ImageFilter.GaussianBlur(_u(rng, PHOTO_BLUR)))
+    small = _reduced(image, factor).filter(ImageFilter.GaussianBlur(_u(rng, PHOTO_BLUR)))
     noisy = np.asarray(small, np.float32) + rng.normal(0, PHOTO_NOISE, (small.height, small.width))
     buf = io.BytesIO()
     Image.fromarray(np.clip(noisy + 0.5, 0, 255).astype(np.uint8)).save(
