@@ -141,3 +141,28 @@ def test_the_paper_and_ink_levels_are_numpys_quantiles():
         assert _quantile(values, q) == pytest.approx(float(np.quantile(values.astype(np.float64), q)), abs=1e-9)
 
     check()
+
+
+def _grid_of_glyphs(spread):
+    """24 glyph outlines on a grid and a page whose ink reaches ``spread`` px past each of them."""
+    true = np.array([(10.3 + 30 * (k % 6), 10.6 + 30 * (k // 6), 22.8 + 30 * (k % 6), 31.25 + 30 * (k // 6))
+                     for k in range(24)])
+    gray = _page(true + [-spread, -spread, spread, spread], h=140, w=200)
+    jitter = np.where(np.arange(24) % 2, 0.1, -0.1)[:, None] * [1, 1, -1, -1]  # the network: +-0.1 px
+    return true, gray, true + jitter
+
+
+def test_ink_spread_over_the_whole_page_is_taken_back():
+    """Every glyph's ink 0.5 px past its outline (ink bleeding into the paper): the edges moved onto
+    the ink would all stand 0.5 px out; the page-wide median move is taken back, so each box is its
+    outline again (the network's +-0.1 px scatter gone too)."""
+    true, gray, guess = _grid_of_glyphs(0.5)
+    got = refine_boxes(darkness(gray), guess, 0.12)
+    assert np.abs(got - true).max() < 0.03
+
+
+def test_a_small_page_wide_spread_stays_on_the_ink():
+    """0.2 px of spread is under ``BLEED``: the edges stay on the ink, 0.2 px out."""
+    true, gray, guess = _grid_of_glyphs(0.2)
+    got = refine_boxes(darkness(gray), guess, 0.12)
+    assert got == pytest.approx(true + [-0.2, -0.2, 0.2, 0.2], abs=0.03)

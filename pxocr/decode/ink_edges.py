@@ -17,6 +17,13 @@ ink starts), an edge goes where its profile rises through half its peak, between
 Elsewhere (touching glyphs) the edge stays where the network put it, except where the window holds
 no ink at all: that edge stands in the paper and moves in onto the outermost ink inside the box.
 
+Where the ink itself is spread or thinned (a print's ink bleeding into the paper, a scan's dilation),
+its edges stand outside or inside the outline the boxes are defined by, and every clear edge of the page
+moves out (or in) by the same amount: the network, which learned the outline under such pages, had it
+right. So where the median move of one side's clear edges (left, top, right or bottom, ``BLEED_MIN`` of
+them or more) exceeds ``BLEED`` px, that median is taken back from each of them: each edge keeps its place
+relative to its neighbours' from the ink, the page's spread is the network's.
+
 Darkness is measured against the page: paper is its median grey, full ink its 0.5th percentile.
 """
 
@@ -31,6 +38,8 @@ PAPER = 0.02  # darkness of a column that is paper for sure (a serif's hairline 
 SHARP = 0.9  # a pixel past an edge's first inked one this dark (of the profile's peak): a crisp edge ...
 BLURRED = 0.5  # ... and a page whose clear edges are soft more often than this is blurred
 REACH = 2  # px either side of an edge that the profile covers
+BLEED = 0.3  # px: a side's clear edges moved out (or in) by more than this in the median: ink spread ...
+BLEED_MIN = 20  # ... measured over this many edges or more: that median taken back
 
 
 def darkness(gray: np.ndarray) -> np.ndarray:
@@ -74,11 +83,25 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
     new[:, 2], blank[:, 2] = _edge(dark, x1, r0, r1, ok, threshold, further[0], leading=False)
     new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, further[1], leading=True, across=False)
     new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, further[1], leading=False, across=False)
+    _take_back_bleed(new, out)
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
     bad = (new[:, 2] <= new[:, 0]) | (new[:, 3] <= new[:, 1])
     new[bad] = out[bad]
     return new
+
+
+def _take_back_bleed(new: np.ndarray, old: np.ndarray) -> None:
+    """Each side's moved edges in ``new`` (N, 4; changed in place) shifted back by their median move
+    from ``old`` where it exceeds ``BLEED`` px over ``BLEED_MIN`` edges or more (module docstring)."""
+    out_sign = np.array([-1.0, -1.0, 1.0, 1.0])  # the direction in which each side moves out
+    for side in range(4):
+        moved = new[:, side] != old[:, side]
+        if moved.sum() < BLEED_MIN:
+            continue
+        spread = float(np.median((new[moved, side] - old[moved, side]) * out_sign[side]))
+        if abs(spread) > BLEED:
+            new[moved, side] -= spread * out_sign[side]
 
 
 def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok: np.ndarray, t: float,
