@@ -166,3 +166,16 @@ def test_a_small_page_wide_spread_stays_on_the_ink():
     true, gray, guess = _grid_of_glyphs(0.2)
     got = refine_boxes(darkness(gray), guess, 0.12)
     assert got == pytest.approx(true + [-0.2, -0.2, 0.2, 0.2], abs=0.03)
+
+
+def test_a_tight_edge_moves_out_onto_ink_seen_in_the_rows_a_neighbour_leaves_free():
+    """A neighbour 0.5 px to the right in the lower third only (a serif's reach): its ink fills the
+    right edge's window there, with no paper between. In the upper rows the glyph's own ink shows
+    its edge at 31.8: a network edge inside it (31.4) moves out onto it; one outside it (32.1) stays,
+    since the extreme may lie in the rows the neighbour touches."""
+    gray = _page([(20.3, 10.6, 31.8, 40.25), (32.3, 30.0, 40.0, 40.25), (60.0, 5.0, 70.0, 50.0)])
+    dark = darkness(gray)
+    tight = refine_boxes(dark, np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12)[0]
+    assert tight == pytest.approx([20.3, 10.6, 31.8, 40.25], abs=0.02)
+    wide = refine_boxes(dark, np.array([[20.7, 10.2, 32.1, 40.6]]), 0.12)[0]
+    assert wide[2] == 32.1

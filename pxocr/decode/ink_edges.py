@@ -14,8 +14,12 @@ covers less than the ink's reach into it). A left or right edge whose window hol
 ink beyond a column of sure paper (``PAPER``) moves the same way onto the ink after that column. On
 a blurred page (most clear edges ramp up over two pixels or more: coverage no longer says where the
 ink starts), an edge goes where its profile rises through half its peak, between pixel centres.
-Elsewhere (touching glyphs) the edge stays where the network put it, except where the window holds
-no ink at all: that edge stands in the paper and moves in onto the outermost ink inside the box.
+Where a neighbour's ink reaches into the window with no paper between (touching glyphs, a serif near a
+serif), the rows it does not reach (their two outermost pixels paper) still show the glyph's own ink:
+where that ink starts outside the network's edge, the box was too tight and the edge moves out onto it
+(the same coverage rule); where it starts inside, the extreme may lie in the touched rows, and the edge
+stays where the network put it. So does every other edge, except where the window holds no ink at all:
+that edge stands in the paper and moves in onto the outermost ink inside the box.
 
 Where the ink itself is spread or thinned (a print's ink bleeding into the paper, a scan's dilation),
 its edges stand outside or inside the outline the boxes are defined by, and every clear edge of the page
@@ -122,14 +126,15 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
     valid = rows < a1[idx, None]
     cols = lo[idx, None] + np.arange(2 * REACH + 1)  # (n, 5)
     vals = dark[np.minimum(rows, h - 1)[:, :, None], cols[:, None, :]]  # (n, span, 5)
+    if not leading:  # profiles read from the outside in
+        vals = vals[:, :, ::-1]
     p = np.where(valid[:, :, None], vals, 0.0).max(1)  # (n, 5)
     hit = p >= t
-    if not leading:  # profiles read from the outside in
-        p, hit = p[:, ::-1], hit[:, ::-1]
     first = hit.argmax(1)
     clear = ~hit[:, 0] & hit.any(1)
     n = np.arange(len(idx))
     start = np.zeros(len(idx), np.int64)  # where this glyph's side of the profile starts
+    rowwise = np.zeros(len(idx), bool)
     if across:  # a neighbour's ink beyond a column of paper: the edge is the ink after that column
         paper = p[:, :REACH + 1] <= PAPER
         gap = REACH - paper[:, ::-1].argmax(1)  # the last paper column up to the edge's own
@@ -138,11 +143,18 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         first = np.where(parted, after, first)
         start = np.where(parted, gap, 0)
         clear |= parted
+        free = _free_rows_profile(vals, valid, t)
+        network = edge[idx] - lo[idx] if leading else lo[idx] + 2 * REACH + 1.0 - edge[idx]
+        rowwise = ~clear & _beyond(free, t, network)
+        p = np.where(rowwise[:, None], free, p)
+        first = np.where(rowwise, (p >= t).argmax(1), first)
+        clear |= rowwise
     depth = first + 1.0 - np.minimum(1.0, p[n, first])  # px in from the window's outer end
     p = np.where(np.arange(2 * REACH + 1)[None, :] >= start[:, None], p, 0.0)  # the neighbour's ink left out
     peak = p.max(1)
     soft = p[n, np.minimum(first + 1, 2 * REACH)] < SHARP * peak  # the ink's ramp spans two pixels or more
-    if clear.any() and soft[clear].mean() > BLURRED:  # a blurred page: the edge is where the ink is half up
+    judged = clear & ~rowwise  # the edges that say whether the page is blurred
+    if judged.any() and soft[judged].mean() > BLURRED:  # a blurred page: the edge is where the ink is half up
         k = np.argmax(p >= 0.5 * peak[:, None], axis=1)
         below = p[n, np.maximum(k - 1, 0)]
         half_up = k - 0.5 + (0.5 * peak - below) / np.maximum(p[n, k] - below, 1e-6)
@@ -152,6 +164,24 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
     res[idx[clear]] = moved[clear]
     blank[idx[~hit.any(1)]] = True
     return res, blank
+
+
+def _free_rows_profile(vals: np.ndarray, valid: np.ndarray, t: float) -> np.ndarray:
+    """The profile (n, 5) over only the rows whose two outermost pixels are paper (under ``t``): the
+    rows no neighbour's ink reaches."""
+    free = valid & (vals[:, :, 0] < t) & (vals[:, :, 1] < t)
+    return np.where(free[:, :, None], vals, 0.0).max(1)
+
+
+def _beyond(p: np.ndarray, t: float, network: np.ndarray) -> np.ndarray:
+    """Where the glyph's own ink in profile ``p`` (n, 5; ``_free_rows_profile``: the rows free of its
+    neighbour's) starts outside the network's edge (``network``: px in from the window's outer end):
+    the network drew the box too tight, and the edge moves out onto that ink. (Ink that starts inside
+    proves nothing: the extreme may lie in the rows the neighbour touches.)"""
+    hit = p >= t
+    first = hit.argmax(1)
+    depth = first + 1.0 - np.minimum(1.0, p[np.arange(len(p)), first])
+    return hit.any(1) & (depth < network)
 
 
 def _onto_inner_ink(dark: np.ndarray, box: np.ndarray, blank: np.ndarray, t: float) -> None:
