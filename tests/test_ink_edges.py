@@ -67,13 +67,28 @@ def test_on_a_blurred_page_edges_go_where_the_ink_is_half_up():
     assert got == pytest.approx(true, abs=0.08)
 
 
-def test_clear_edges_are_put_the_set_fraction_further_out():
-    """``DecodeConfig.ink_out``: each edge the ink shows moves out by the setting's share of a pixel
-    (left and right by the first, top and bottom by the second); an edge a neighbour's ink
-    touches stays where the network put it."""
+def _disc_page(cx, cy, r, h=60, w=80, ss=16):
+    """White paper with a black disc drawn with its area coverage (``ss`` x ``ss`` samples a pixel)."""
+    y, x = (np.mgrid[0:h * ss, 0:w * ss] + 0.5) / ss
+    cov = (((x - cx) ** 2 + (y - cy) ** 2) <= r * r).reshape(h, ss, w, ss).mean((1, 3))
+    return np.round(255 * (1 - cov)).astype(np.uint8)
+
+
+def test_round_edges_go_the_set_fraction_further_out_and_straight_ones_stay_on_the_ink():
+    """``DecodeConfig.ink_out``: an edge moves out by the setting's share of a pixel (left and right by
+    the first, top and bottom by the second) times the share of the box's rows that fall short of its
+    darkest pixel there. A rectangle's straight sides darken their columns alike in every row: they
+    stay on the ink; a disc's extremes reach their columns in a row or two: they move nearly the whole
+    share out. An edge a neighbour's ink touches stays where the network put it."""
     gray = _page([(20.3, 10.6, 31.8, 40.25), (32.8, 10.0, 40.0, 40.0)])
     got = refine_boxes(darkness(gray), np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12, (0.1, 0.04))[0]
-    assert got == pytest.approx([20.2, 10.56, 31.4, 40.29], abs=0.02)
+    assert got == pytest.approx([20.3, 10.6, 31.4, 40.25], abs=0.02)
+    disc = darkness(_disc_page(40.3, 30.4, 9.0))
+    guess = np.array([[31.5, 21.2, 49.1, 39.6]])
+    plain, out = refine_boxes(disc, guess, 0.12)[0], refine_boxes(disc, guess, 0.12, (0.1, 0.04))[0]
+    moved = (out - plain) * [-1, -1, 1, 1]
+    assert np.all(moved[[0, 2]] > 0.08) and np.all(moved[[0, 2]] <= 0.1)
+    assert np.all(moved[[1, 3]] > 0.032) and np.all(moved[[1, 3]] <= 0.04)
 
 
 def test_an_edge_standing_in_the_paper_moves_in_onto_the_ink():

@@ -8,9 +8,10 @@ for a left or right edge; of each row over its columns, for a top or bottom one)
 ``REACH`` px either side of the edge. When the outermost of those pixels is paper (under
 ``threshold`` of full ink: no neighbour's ink touches the window), the edge moves to the first
 pixel that reaches the threshold, less the share of it the ink does not cover: ``x0 = c + 1 -
-coverage`` for a left edge (and a setting's fraction of a pixel further out,
-``DecodeConfig.ink_out``: at a round glyph's extreme or a serif's tip, a column's darkest pixel
-covers less than the ink's reach into it). A left or right edge whose window holds a neighbour's
+coverage`` for a left edge (and a setting's fraction of a pixel further out, ``DecodeConfig.ink_out``,
+times the share of the box's rows that do not reach the edge as far as the darkest does: at a round
+glyph's extreme or a serif's tip, a column's darkest pixel covers less than the ink's reach into it;
+along a straight stem, which darkens the column in most rows alike, it covers all of it). A left or right edge whose window holds a neighbour's
 ink beyond a column of sure paper (``PAPER``) moves the same way onto the ink after that column. On
 a blurred page (most clear edges ramp up over two pixels or more: coverage no longer says where the
 ink starts), an edge goes where its profile rises through half its peak, between pixel centres.
@@ -42,6 +43,7 @@ PAPER = 0.02  # darkness of a column that is paper for sure (a serif's hairline 
 SHARP = 0.9  # a pixel past an edge's first inked one this dark (of the profile's peak): a crisp edge ...
 BLURRED = 0.5  # ... and a page whose clear edges are soft more often than this is blurred
 REACH = 2  # px either side of an edge that the profile covers
+FLAT = 0.75  # a row whose pixel at the edge is this dark (of the darkest) stands on a straight edge
 BLEED = 0.3  # px: a side's clear edges moved out (or in) by more than this in the median: ink spread ...
 BLEED_MIN = 20  # ... measured over this many edges or more: that median taken back
 
@@ -150,6 +152,7 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         first = np.where(rowwise, (p >= t).argmax(1), first)
         clear |= rowwise
     depth = first + 1.0 - np.minimum(1.0, p[n, first])  # px in from the window's outer end
+    depth -= further * (1.0 - _flat_share(vals, valid, first, p[n, first]))
     p = np.where(np.arange(2 * REACH + 1)[None, :] >= start[:, None], p, 0.0)  # the neighbour's ink left out
     peak = p.max(1)
     soft = p[n, np.minimum(first + 1, 2 * REACH)] < SHARP * peak  # the ink's ramp spans two pixels or more
@@ -159,11 +162,19 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         below = p[n, np.maximum(k - 1, 0)]
         half_up = k - 0.5 + (0.5 * peak - below) / np.maximum(p[n, k] - below, 1e-6)
         depth = np.where(k > 0, half_up, depth)
-    depth -= further
     moved = lo[idx] + depth if leading else lo[idx] + 2 * REACH + 1.0 - depth
     res[idx[clear]] = moved[clear]
     blank[idx[~hit.any(1)]] = True
     return res, blank
+
+
+def _flat_share(vals: np.ndarray, valid: np.ndarray, first: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """The share (n,) of a box's rows in which the edge's first inked pixel (column ``first`` of the
+    window ``vals``, (n, span, 5)) is nearly as dark (``FLAT``) as its darkest (``top``): about 1 on a
+    straight stem, which covers its pixels as far as it reaches, a small share at a round extreme or a
+    serif's tip, whose darkest pixel covers less than the ink's reach into it."""
+    column = vals[np.arange(len(first)), :, first]  # (n, span)
+    return (valid & (column >= FLAT * top[:, None])).sum(1) / np.maximum(valid.sum(1), 1)
 
 
 def _free_rows_profile(vals: np.ndarray, valid: np.ndarray, t: float) -> np.ndarray:
