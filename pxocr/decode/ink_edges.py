@@ -1,33 +1,33 @@
 """Each box's edges moved onto the image's ink, where the ink shows them clearly.
 
-The network places edges to about a third of a pixel on proportional fonts; the image itself
-holds more: the pixel column where a glyph's ink starts, and in it the share of the pixel the
-ink covers (anti-aliasing). For each edge of a box, the ink profile across it (the darkest value
-of each pixel column over the rows the box touches, its partial ones too, where a serif may lie,
-for a left or right edge; of each row over its columns, for a top or bottom one) is read
-``REACH`` px either side of the edge. When the outermost of those pixels is paper (under
-``threshold`` of full ink: no neighbour's ink touches the window), the edge moves to the first
-pixel that reaches the threshold, less the share of it the ink does not cover: ``x0 = c + 1 -
-coverage`` for a left edge (and a setting's fraction of a pixel further out, ``DecodeConfig.ink_out``,
-times the share of the box's rows that do not reach the edge as far as the darkest does: at a round
-glyph's extreme or a serif's tip, a column's darkest pixel covers less than the ink's reach into it;
-along a straight stem, which darkens the column in most rows alike, it covers all of it). A left or right edge whose window holds a neighbour's
-ink beyond a column of sure paper (``PAPER``) moves the same way onto the ink after that column. On
-a blurred page (most clear edges ramp up over two pixels or more: coverage no longer says where the
-ink starts), an edge goes where its profile rises through half its peak, between pixel centres.
-Where a neighbour's ink reaches into the window with no paper between (touching glyphs, a serif near a
-serif), the rows it does not reach (their two outermost pixels paper) still show the glyph's own ink:
-where that ink starts outside the network's edge, the box was too tight and the edge moves out onto it
-(the same coverage rule); where it starts inside, the extreme may lie in the touched rows, and the edge
-stays where the network put it. So does every other edge, except where the window holds no ink at all:
-that edge stands in the paper and moves in onto the outermost ink inside the box.
+The network places edges to about a third of a pixel on proportional fonts; the image itself holds more:
+the pixel column where a glyph's ink starts, and in it the share of the pixel the ink covers
+(anti-aliasing). For each edge of a box, the ink profile across it (the darkest value of each pixel
+column over the rows the box touches, its partial ones too, where a serif may lie, for a left or right
+edge; of each row over its columns, for a top or bottom one) is read ``REACH`` px either side of the
+edge. When the outermost of those pixels is paper (under ``threshold`` of full ink: no neighbour's ink
+touches the window), the edge moves to the first pixel that reaches the threshold, less the share of it
+the ink does not cover: ``x0 = c + 1 - coverage`` for a left edge (and a setting's fraction of a pixel
+further out, ``DecodeConfig.ink_out``, times the share of the box's rows that do not reach the edge as
+far as the darkest does: at a round glyph's extreme or a serif's tip, a column's darkest pixel covers
+less than the ink's reach into it; along a straight stem, which darkens the column in most rows alike,
+it covers all of it). A left or right edge whose window holds a neighbour's ink beyond a column of sure
+paper (``PAPER``) moves the same way onto the ink after that column. On a blurred page (most clear edges
+ramp up over two pixels or more: coverage no longer says where the ink starts), an edge goes where its
+profile rises through half its peak, between pixel centres. Where a neighbour's ink reaches into the
+window with no paper between (touching glyphs, a serif near a serif), the rows it does not reach (their
+two outermost pixels paper) still show the glyph's own ink: where that ink starts outside the network's
+edge, the box was too tight and the edge moves out onto it (the same coverage rule); where it starts
+inside, the extreme may lie in the touched rows, and the edge stays where the network put it. So does
+every other edge, except where the window holds no ink at all: that edge stands in the paper and moves
+in onto the outermost ink inside the box.
 
 Where the ink itself is spread or thinned (a print's ink bleeding into the paper, a scan's dilation),
 its edges stand outside or inside the outline the boxes are defined by, and every clear edge of the page
 moves out (or in) by the same amount: the network, which learned the outline under such pages, had it
 right. So where the median move of one side's clear edges (left, top, right or bottom, ``BLEED_MIN`` of
-them or more) exceeds ``BLEED`` px, that median is taken back from each of them: each edge keeps its place
-relative to its neighbours' from the ink, the page's spread is the network's.
+them or more) exceeds ``BLEED`` px, that median is taken back from each of them: each edge keeps its
+place relative to its neighbours' from the ink, the page's spread is the network's.
 
 Darkness is measured against the page: paper is its median grey, full ink its 0.5th percentile.
 """
