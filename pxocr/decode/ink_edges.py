@@ -34,9 +34,12 @@ Darkness is measured against the page: paper is its median grey, full ink its 0.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from ..boxes import union_box
+from ..charset import CHARSET, char_to_index
 from ..document import Char, Line
 
 PAPER = 0.02  # darkness of a column that is paper for sure (a serif's hairline may show under the threshold)
@@ -71,10 +74,11 @@ def _quantile(values: np.ndarray, q: float) -> float:
 
 
 def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
-                 further: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+                 further: tuple[float, float] = (0.0, 0.0), bias: Optional[np.ndarray] = None) -> np.ndarray:
     """Boxes (N, 4) px with their edges on the ink of ``dark`` (``darkness``) where it is clear,
     each such left and right edge ``further[0]`` px further out, each top and bottom one ``further[1]``
-    (``DecodeConfig.ink_out``)."""
+    (``DecodeConfig.ink_out``), and each edge so moved shifted by its entry of ``bias`` (N, 4) px
+    (``DecodeConfig.edge_bias``: the class's own error)."""
     out = np.array(boxes, np.float64).reshape(-1, 4)
     if len(out) == 0:
         return out
@@ -92,6 +96,8 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
     _take_back_bleed(new, out)
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
+    if bias is not None:
+        new += np.where(new != out, bias, 0.0)
     bad = (new[:, 2] <= new[:, 0]) | (new[:, 3] <= new[:, 1])
     new[bad] = out[bad]
     return new
@@ -217,12 +223,14 @@ def _onto_inner_ink(dark: np.ndarray, box: np.ndarray, blank: np.ndarray, t: flo
 
 
 def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float,
-                 further: tuple[float, float] = (0.0, 0.0)) -> list[Line]:
-    """The lines with every character's box refined on the ink of ``gray`` (uint8, dark on light)."""
+                 further: tuple[float, float] = (0.0, 0.0), bias: tuple = ()) -> list[Line]:
+    """The lines with every character's box refined on the ink of ``gray`` (uint8, dark on light);
+    ``bias``: ``DecodeConfig.edge_bias`` (rows in ``CHARSET`` order; empty: none)."""
     chars = [c for ln in lines for c in ln.chars]
     if not chars:
         return lines
-    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), threshold, further)
+    rows = np.array([bias[char_to_index(c.char)] for c in chars]) if bias else None
+    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), threshold, further, rows)
     out, k = [], 0
     for ln in lines:
         n = len(ln.chars)
@@ -231,3 +239,16 @@ def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float,
         out.append(Line(ln.text, tuple(union_box(b).tolist()), new, ln.score, ln.extra, ln.baseline, ln.font_size))
         k += n
     return out
+
+
+def bias_table(errors: dict[tuple[str, int], list[float]], min_count: int = 20, shrink: float = 20.0,
+               limit: float = 0.25) -> tuple:
+    """``DecodeConfig.edge_bias`` from the errors (px, found - true) of edges put on the ink, per
+    (character, side 0-3): minus their median, shrunk towards 0 by ``n / (n + shrink)``, within
+    +-``limit``; 0 for a side with fewer than ``min_count`` errors."""
+    table = np.zeros((len(CHARSET), 4))
+    for (char, side), values in errors.items():
+        n = len(values)
+        if n >= min_count and char in CHARSET:
+            table[char_to_index(char), side] = -np.clip(np.median(values) * n / (n + shrink), -limit, limit)
+    return tuple(tuple(round(float(v), 3) for v in row) for row in table)

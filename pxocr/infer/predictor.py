@@ -292,7 +292,7 @@ class Predictor:
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
         cfg = self.decode_cfg
-        return Page(page.width, page.height, refine_lines(page.lines, gray, cfg.ink_edges, cfg.ink_out),
+        return Page(page.width, page.height, refine_lines(page.lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias),
                     page.image, page.dpi, page.page_size_pt)
 
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
@@ -329,7 +329,7 @@ class Predictor:
         cfg = self.decode_cfg
         if cfg.cut_pieces:
             lines = drop_cut_pieces(lines, gray)
-        return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out) if cfg.ink_edges > 0 else lines
+        return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias) if cfg.ink_edges > 0 else lines
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
                     scale: Optional[float] = None) -> tuple["capture.View", Page]:
