@@ -141,6 +141,20 @@ def test_merge_replaces_overlapped_lines_when_surer():
     assert [ln.text for ln in merge([small, big], [cut], cfg)] == ["ab", "XY"]
 
 
+def test_a_small_mark_read_again_replaces_itself_not_the_larger_line_it_sits_on():
+    """A footnote mark (em 12) read again on a body line of em 25 (above ``below_em``): the enlarged
+    reading's mark overlaps the first reading's mark and lies wholly inside the body line's box; it
+    replaces the mark, and the body line, of which it covers a sliver, stays."""
+    cfg = ZoomConfig(below_em=24, keep_em=30, min_gain=0.0)
+    body, mark = _line("arwinaswellas", 10, 100, 25, score=0.84), _line("'1", 100, 98, 12, score=0.7)
+    again = _line("1", 104, 98, 12, score=0.9)
+    assert sorted(ln.text for ln in merge([body, mark], [again], cfg)) == ["1", "arwinaswellas"]
+    # a line of small text under it goes, as before
+    small = _line("abc", 100, 98, 20, score=0.6)
+    assert sorted(ln.text for ln in merge([body, small], [again], cfg)) == ["1", "arwinaswellas"]
+    assert [ln.text for ln in merge([small], [again], cfg)] == ["1"]
+
+
 def test_to_page_keeps_lines_centred_in_the_core():
     r = Region((20, 20, 80, 40), (10, 10, 90, 50), 2.0)
     m = mosaic(np.zeros((60, 100), np.uint8), [r])

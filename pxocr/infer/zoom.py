@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..boxes import max_iou, overlap_of_smaller, union_box
+from ..boxes import area, max_iou, overlap_of_smaller, union_box
 from ..decode import Glyphs
 from ..document import Char, Line, reading_order
 from .capture import horizontal_neighbours
@@ -290,6 +290,18 @@ def _mean_score(lines: list[Line]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
+def _replaces(again: Line, first: Line, cfg: ZoomConfig) -> bool:
+    """Whether a line of the enlarged reading stands for a first reading's line: it overlaps it by a
+    third of the smaller box or more, and that line is small text (under ``cfg.below_em``) or a third
+    of it is covered. (A superscript read again must not take the larger line it sits on with it.)"""
+    if overlap_of_smaller(first.bbox, again.bbox) < 1 / 3:
+        return False
+    if _em(first) < cfg.below_em:
+        return True
+    covered = overlap_of_smaller(first.bbox, again.bbox) * min(area(first.bbox)[0], area(again.bbox)[0])
+    return covered >= area(first.bbox)[0] / 3
+
+
 def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
     """The first reading's lines, less those that a kept line of a region's enlarged reading
     overlaps by at least a third of the smaller box, plus those kept lines, in reading order.
@@ -299,7 +311,7 @@ def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
     lower by more than ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks
     look like punctuation."""
     kept = [ln for ln in again if _em(ln) <= cfg.keep_em]
-    hit = [any(overlap_of_smaller(ln.bbox, k.bbox) >= 1 / 3 for k in kept) for ln in first]
+    hit = [any(_replaces(k, ln, cfg) for k in kept) for ln in first]
     replaced = [ln for ln, h in zip(first, hit) if h]
     if _mean_score(kept) < _mean_score(replaced) + cfg.min_gain:
         return first
