@@ -322,6 +322,17 @@ PRESETS: dict[str, TrainConfig] = {
         lr=3e-4, warmup=100, seed=17, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
+    # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
+    # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
+    # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
+    # small hand-held photos, a tenth at a coarser resolution). Exported with OCR-B's fixed pitch.
+    "mrz-deep": TrainConfig(
+        model="latin-deep",
+        stages=(Stage(steps=3000, mix={"clean": 0.3, "degraded": 0.5, "hard": 0.2}, p_dense=0.7, p_docs=0.35,
+                      p_lowres=0.1, p_photo=0.2),),
+        lr=3e-4, warmup=100, seed=21, val_every=1500, val_pages=12, ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
     # About a minute: shows the loss falling and the pipeline working end to end.
     "tiny": TrainConfig(model="tiny", stages=(Stage(steps=60, crop=128, batch=8),), warmup=10,
                         val_every=60, val_pages=2, val_presets=("clean",), ckpt_every=30, workers=0),
