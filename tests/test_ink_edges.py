@@ -134,7 +134,7 @@ def test_a_reading_of_an_enlarged_view_takes_its_edges_from_the_input_ink(invert
     if inverted:
         gray = 255 - gray
     guess = (20.0, 10.3, 25.1, 17.6)
-    pred = Predictor("latin").with_decode(ink_edges=0.12, ink_out=(0.0, 0.0))
+    pred = Predictor("latin").with_decode(ink_edges=0.12, ink_out=(0.0, 0.0), edge_bias=())
     got = pred._on_input(View(gray, gray, inverted=inverted, scale=2.6), _reading(guess, gray))
     assert got.lines[0].chars[0].bbox == pytest.approx(true, abs=0.02)
     assert got.lines[0].bbox == pytest.approx(true, abs=0.02)
