@@ -1,8 +1,10 @@
 """Reading speed and peak memory, pxocr vs Tesseract 5, on the same seeded synthetic pages.
 
     python bench/speed.py [--pages 20] [--warmup 3] [--threads 1 2] [--psm 3] [--seed 8100001]
+                          [--set ocrb|documents] [--model latin]
 
-Writes ``pages`` clean 640x640 synthetic pages as PNG files, then runs each engine and thread
+Writes ``pages`` clean 640x640 synthetic pages as PNG files (OCR-B pages, or with ``--set documents``
+document text in the training families at body sizes, about 800 characters a page), then runs each engine and thread
 count in a fresh subprocess and prints a Markdown table:
 
 - pxocr: one ``Predictor(threads=n)`` per process; the time of a page covers decoding the PNG
@@ -39,14 +41,24 @@ import tempfile
 import time
 from pathlib import Path
 
+# The pages timed: OCR-B pages (the OCR-B model's), or document text in the training families at body
+# sizes (issue 17's "a 640x640 page of document text, 700-900 characters": about 800 a page).
+PAGE_SETS = ("ocrb", "documents")
+DOCUMENT_EM = (13.0, 17.0)
 
-def write_pages(folder: Path, pages: int, seed: int) -> list[dict]:
-    """``pages`` clean 640x640 pages as PNG: [{"path", "chars"}] (chars = ground-truth glyphs)."""
+
+def write_pages(folder: Path, pages: int, seed: int, kind: str = "ocrb") -> list[dict]:
+    """``pages`` clean 640x640 pages of ``kind`` (PAGE_SETS) as PNG: [{"path", "chars"}] (chars =
+    ground-truth glyphs)."""
     from PIL import Image
 
     from pxocr.synth import preset, render_page
+    from pxocr.synth.fonts import font_set
 
     cfg = preset("clean", width=640, height=640)
+    if kind == "documents":
+        cfg = preset("clean", width=640, height=640, fonts=font_set("train"), size_min=DOCUMENT_EM[0],
+                     size_max=DOCUMENT_EM[1])
     out = []
     for i in range(pages):
         gray, gt = render_page(cfg, seed, i)
@@ -153,7 +165,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=8_100_001, help="synthetic page stream")
     ap.add_argument("--no-tesseract", action="store_true", help="time pxocr only")
     ap.add_argument("--int8", metavar="MODEL", help="also time this int8 model (pxocr export --int8)")
-    ap.add_argument("--model", help=argparse.SUPPRESS)
+    ap.add_argument("--set", default="ocrb", choices=PAGE_SETS,
+                    help="pages: OCR-B pages, or document text in many fonts (about 800 characters a page)")
+    ap.add_argument("--model", help="pxocr model (shipped name or ONNX file; default: the automatic choice)")
     ap.add_argument("--single-pass", action="store_true", help=argparse.SUPPRESS)
     # internal: one engine in this process
     ap.add_argument("--worker", choices=["pxocr", "tesseract"], help=argparse.SUPPRESS)
@@ -174,14 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     if tess and shutil.which("tesseract") is None:
         sys.exit("tesseract is not on PATH (apt install tesseract-ocr), or use --no-tesseract")
     with tempfile.TemporaryDirectory() as tmp:
-        pages = write_pages(Path(tmp), args.pages, args.seed)
+        pages = write_pages(Path(tmp), args.pages, args.seed, args.set)
         files = [p["path"] for p in pages]
         gt_chars = statistics.fmean(p["chars"] for p in pages)
         rows = []
         for n in args.threads:
-            px = run_worker("pxocr", files, n, args.warmup, args.psm)
+            px = run_worker("pxocr", files, n, args.warmup, args.psm, args.model)
             rows.append(("pxocr", n, px, None))
-            rows.append(("pxocr --single-pass", n, run_worker("pxocr", files, n, args.warmup, args.psm,
+            rows.append(("pxocr --single-pass", n, run_worker("pxocr", files, n, args.warmup, args.psm, args.model,
                                                               single_pass=True), None))
             if args.int8:
                 rows.append(("pxocr int8", n, run_worker("pxocr", files, n, args.warmup, args.psm, args.int8), None))
@@ -195,7 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         tver = ver.stdout.split("\n")[0]
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"`{' '.join(shlex.quote(a) for a in [sys.executable.rsplit('/', 1)[-1]] + sys.argv)}`\n")
-    print(f"{args.pages} clean 640x640 synthetic pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
+    what = "OCR-B" if args.set == "ocrb" else f"document (training families, em {DOCUMENT_EM[0]:g}-{DOCUMENT_EM[1]:g} px)"
+    print(f"{args.pages} clean 640x640 synthetic {what} pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
+          f"pxocr model {args.model or 'automatic'}, "
           f"median after {args.warmup} warm-up pages; {os.cpu_count()} CPUs "
           f"({platform.processor() or platform.machine()}), load average {load}; "
           f"Python {platform.python_version()}{'; ' + tver if tver else ''}\n")

@@ -181,7 +181,7 @@ def test_a_page_on_a_dark_desk_is_dark_text_on_light_paper(pred, pages):
     the page alone does."""
     img, page = pages[0]
     grey = (img.astype(np.float32) * 0.8).astype(np.uint8)  # paper at 204
-    photo = np.full((1000, 1000), 60, np.uint8)  # (under 1024 px: read whole, as the page alone is)
+    photo = np.full((1000, 1000), 60, np.uint8)  # (under TileConfig.max_whole: read whole, as the page alone is)
     photo[180:820, 180:820] = grey
     ink = capture.measure(photo)
     assert not ink.dark_paper and ink.em == pytest.approx(capture.measure(img).em, rel=0.1)

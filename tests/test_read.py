@@ -521,9 +521,9 @@ def test_spans_cover_the_axis_on_the_stride_grid():
 
 @pytest.fixture(scope="module")
 def seam_page():
-    """A 1400x760 page (tiled by default) with text on the seams: the densest of 3 renders."""
+    """A 1500x760 page (tiled by default) with text on the seams: the densest of 3 renders."""
     t = TileConfig()
-    w, h = 1400, 760
+    w, h = 1500, 760
     assert max(w, h) > t.max_whole
     sx, sy = _seams(w, t), _seams(h, t)
     cfg = preset("clean", width=w, height=h, max_blocks=40)
@@ -553,7 +553,7 @@ def tiled_and_whole(seam_page):
 def test_tiled_equals_untiled(tiled_and_whole):
     """Same glyphs with and without tiling: count, characters, boxes within 0.05 px."""
     a, b = tiled_and_whole
-    assert (a.width, a.height) == (b.width, b.height) == (1400, 760)
+    assert (a.width, a.height) == (b.width, b.height) == (1500, 760)
     pa, pb = _boxes(a), _boxes(b)
     assert len(pa) == len(pb) > 0
     iou = iou_matrix(pa, pb)
@@ -576,7 +576,7 @@ def test_a_tiled_page_is_read_by_the_line_head_on_its_whole_feature_map(seam_pag
 
     geo = draft_lines(whole_g, tiled.decode_cfg).geo
     a, b = reader(geo), whole_reader(geo)
-    assert a.text == b.text and len(a.labels) > 500
+    assert a.text == b.text and len(a.labels) > 400
     np.testing.assert_allclose(a.xs, b.xs, atol=0.5)
 
 

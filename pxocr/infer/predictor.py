@@ -131,6 +131,9 @@ class Predictor:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No memory plan kept per input shape: pages of many sizes (read whole up to TileConfig.max_whole)
+        # each left one, 341 -> 263 MiB peak on 20 pages of document text, at no cost in time.
+        opts.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own exception types

@@ -22,7 +22,7 @@ from ..preprocess import MULTIPLE
 
 @dataclass(frozen=True)
 class TileConfig:
-    max_whole: int = 1024
+    max_whole: int = 1408
     tile: int = 640
     overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
     max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
