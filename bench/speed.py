@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
         tver = ver.stdout.split("\n")[0]
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"`{' '.join(shlex.quote(a) for a in [sys.executable.rsplit('/', 1)[-1]] + sys.argv)}`\n")
-    what = "OCR-B" if args.set == "ocrb" else f"document (training families, em {DOCUMENT_EM[0]:g}-{DOCUMENT_EM[1]:g} px)"
+    lo, hi = DOCUMENT_EM
+    what = "OCR-B" if args.set == "ocrb" else f"document (training families, em {lo:g}-{hi:g} px)"
     print(f"{args.pages} clean 640x640 synthetic {what} pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
           f"pxocr model {args.model or 'automatic'}, "
           f"median after {args.warmup} warm-up pages; {os.cpu_count()} CPUs "
