@@ -29,6 +29,10 @@ right. So where the median move of one side's clear edges (left, top, right or b
 them or more) exceeds ``BLEED`` px, that median is taken back from each of them: each edge keeps its
 place relative to its neighbours' from the ink, the page's spread is the network's.
 
+Last, each edge put on the ink moves by its character's own bias (``DecodeConfig.edge_bias``, fitted on
+training pages by ``scripts/fit_edge_bias.py``: the median error of that character's side there, an 'o''s
+sides a little out, a 'v''s top corners a little in).
+
 Darkness is measured against the page: paper is its median grey, full ink its 0.5th percentile.
 """
 
