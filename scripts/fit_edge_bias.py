@@ -1,6 +1,6 @@
 """Fit a model's per-class edge bias (``DecodeConfig.edge_bias``) on training pages and write it into
 the model's metadata: the median error, per character and side, of the edges its reading puts on the
-ink (pxocr.decode.ink_edges), taken back. Training-font pages (half degraded, as bench/peers.py's
+ink (pxocr.decode.ink_edges) and of those it leaves where the network put them, taken back. Training-font pages (half degraded, as bench/peers.py's
 ``fonts`` set but from their own seed) and, with ``--crops``, crops of training PDF pages (``pxocr synth
 --pdfs train ... --out DIR``). Usage:
 
@@ -42,8 +42,9 @@ def pages(count: int, seed: int, crops: str | None, n_crops: int):
 
 
 def edge_errors(model: str, samples, total: int) -> dict[tuple[str, int], list[float]]:
-    """Per (character, side): the errors (px, found - true) of the sides the reading put on the ink,
-    over the characters read right (same character, IoU >= 0.5)."""
+    """Per (character, column): the errors (px, found - true) of the sides x0, y0, x1, y1 the reading put
+    on the ink (columns 0-3) and of those it left where the network put them (4-7), over the characters
+    read right (same character, IoU >= 0.5)."""
     placed = Predictor(model, threads=1)
     placed.decode_cfg = dataclasses.replace(placed.decode_cfg, edge_bias=())
     network = Predictor(model, threads=1)
@@ -56,8 +57,9 @@ def edge_errors(model: str, samples, total: int) -> dict[tuple[str, int], list[f
             continue
         for p, g in match_page(page, truth).correct:
             err = found.boxes[p] - true.boxes[g]
-            for side in np.flatnonzero((found.boxes[p] != before.boxes[p]) & (np.abs(err) < 1.0)):
-                errors[(str(true.labels[g]), int(side))].append(float(err[side]))
+            placed_here = found.boxes[p] != before.boxes[p]
+            for side in np.flatnonzero(np.abs(err) < 1.0):
+                errors[(str(true.labels[g]), int(side) + (0 if placed_here[side] else 4))].append(float(err[side]))
     return errors
 
 
@@ -80,7 +82,7 @@ def main() -> None:
     table = np.array(bias_table(errors))
     before = np.concatenate([np.abs(v) for v in errors.values()])
     after = np.concatenate([np.abs(np.add(v, table[char_to_index(c), side])) for (c, side), v in errors.items()])
-    print(f"{len(before)} edges of {len(errors)} (character, side) pairs; {np.count_nonzero(table)} sides biased, "
+    print(f"{len(before)} edges of {len(errors)} (character, column) pairs; {np.count_nonzero(table)} biased, "
           f"mean |bias| {np.abs(table[table != 0]).mean():.3f} px; their mean error on these pages "
           f"{before.mean():.4f} -> {after.mean():.4f} px")
     set_model_meta(a.model, ["decode.edge_bias=" + json.dumps(table.round(3).tolist())])

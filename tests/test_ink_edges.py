@@ -197,25 +197,28 @@ def test_a_tight_edge_moves_out_onto_ink_seen_in_the_rows_a_neighbour_leaves_fre
     assert wide[2] == 32.1
 
 
-def test_the_class_bias_shifts_only_the_edges_put_on_the_ink():
-    """``bias``: each edge the ink moved is shifted by its entry; the right edge, which a neighbour's
-    ink touches, stays where the network put it."""
+def test_the_class_bias_shifts_edges_on_the_ink_and_edges_left_to_the_network_apart():
+    """``bias``: each edge the ink moved is shifted by its entry among the first four; the right edge,
+    which a neighbour's ink touches and the network placed, by its entry among the last four."""
     gray = _page([(20.3, 10.6, 31.8, 40.25), (32.8, 10.0, 40.0, 40.0)])
-    bias = np.array([[0.05, -0.1, 0.2, 0.03]])
+    bias = np.array([[0.05, -0.1, 0.2, 0.03, 0.5, 0.5, -0.15, 0.5]])
     got = refine_boxes(darkness(gray), np.array([[20.7, 10.2, 31.4, 40.6]]), 0.12, bias=bias)[0]
-    assert got == pytest.approx([20.35, 10.5, 31.4, 40.28], abs=0.02)
+    assert got == pytest.approx([20.35, 10.5, 31.25, 40.28], abs=0.02)
 
 
 def test_the_bias_table_takes_back_each_sides_median_error_shrunk_by_its_count():
-    errors = {("o", 0): [-0.1] * 30 + [0.5] * 10, ("o", 2): [0.2] * 5, ("v", 0): [0.9] * 80}
+    errors = {("o", 0): [-0.1] * 30 + [0.5] * 10, ("o", 2): [0.2] * 5, ("v", 0): [0.9] * 80, ("v", 6): [-0.2] * 20}
     table = np.array(bias_table(errors, min_count=20, shrink=20.0, limit=0.25))
-    assert table.shape == (94, 4)
-    assert table[char_to_index("o")] == pytest.approx([0.1 * 40 / 60, 0.0, 0.0, 0.0], abs=1e-3)  # 5 errors: none
+    assert table.shape == (94, 8)
+    assert table[char_to_index("o"), :4] == pytest.approx([0.1 * 40 / 60, 0.0, 0.0, 0.0], abs=1e-3)  # 5: none
     assert table[char_to_index("v"), 0] == pytest.approx(-0.25)  # 0.9 * 80/100, held to the limit
-    assert np.count_nonzero(table) == 2
+    assert table[char_to_index("v"), 6] == pytest.approx(0.1)  # a right edge the network placed: 0.2 * 20/40
+    assert np.count_nonzero(table) == 3
 
 
 def test_decode_config_refuses_an_edge_bias_of_the_wrong_shape():
     with pytest.raises(ValueError, match="edge_bias"):
         DecodeConfig(edge_bias=((0.1, 0.0, 0.0, 0.0),))
-    assert DecodeConfig(edge_bias=[[0.0] * 4] * 94).edge_bias[5] == (0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="edge_bias"):
+        DecodeConfig(edge_bias=[[0.0] * 4] * 94)
+    assert DecodeConfig(edge_bias=[[0.0] * 8] * 94).edge_bias[5] == (0.0,) * 8

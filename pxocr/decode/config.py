@@ -61,9 +61,10 @@ class DecodeConfig:
     # reaches into it (0.85 of it on clean synthetic pages; a fringe under the threshold is
     # missed), which leaves edges 0.13-0.23 px in on clean pages and PDF crops.
     ink_out: tuple[float, float] = (0.0, 0.0)
-    # Per-class px added to each edge put on the ink (x0, y0, x1, y1 of ``CHARSET[i]``, row i): the
-    # median error such edges of that character still have on training pages (a round letter's sides
-    # read a little out, a 'v''s top corners a little in; scripts/fit_edge_bias.py); empty = none.
+    # Per-class px added to each edge (row i: ``CHARSET[i]``; x0, y0, x1, y1 of the edges put on the ink,
+    # then x0, y0, x1, y1 of those left where the network put them): minus the median error such edges
+    # of that character have on training pages (a round letter's sides read a little out, a 'v''s top
+    # corners a little in; scripts/fit_edge_bias.py); empty = none.
     edge_bias: tuple = ()
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
@@ -100,6 +101,6 @@ class DecodeConfig:
             raise ValueError(f"DecodeConfig.geometry must be {len(CHARSET)} rows of (width, top, bottom, offset)")
         object.__setattr__(self, "geometry", geo)
         bias = tuple(tuple(float(v) for v in row) for row in self.edge_bias)
-        if bias and (len(bias) != len(CHARSET) or any(len(row) != 4 or max(map(abs, row)) >= 1 for row in bias)):
-            raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 4 edges' px, each under 1")
+        if bias and (len(bias) != len(CHARSET) or any(len(row) != 8 or max(map(abs, row)) >= 1 for row in bias)):
+            raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 8 edges' px, each under 1")
         object.__setattr__(self, "edge_bias", bias)

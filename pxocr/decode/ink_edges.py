@@ -29,9 +29,10 @@ right. So where the median move of one side's clear edges (left, top, right or b
 them or more) exceeds ``BLEED`` px, that median is taken back from each of them: each edge keeps its
 place relative to its neighbours' from the ink, the page's spread is the network's.
 
-Last, each edge put on the ink moves by its character's own bias (``DecodeConfig.edge_bias``, fitted on
-training pages by ``scripts/fit_edge_bias.py``: the median error of that character's side there, an 'o''s
-sides a little out, a 'v''s top corners a little in).
+Last, each edge moves by its character's own bias (``DecodeConfig.edge_bias``, fitted on training pages
+by ``scripts/fit_edge_bias.py``: minus the median error of that character's side there, an 'o''s sides a
+little out, a 'v''s top corners a little in), one for the edges put on the ink, one for those the network
+placed.
 
 Darkness is measured against the page: paper is its median grey, full ink its 0.5th percentile.
 """
@@ -81,8 +82,8 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
                  further: tuple[float, float] = (0.0, 0.0), bias: Optional[np.ndarray] = None) -> np.ndarray:
     """Boxes (N, 4) px with their edges on the ink of ``dark`` (``darkness``) where it is clear,
     each such left and right edge ``further[0]`` px further out, each top and bottom one ``further[1]``
-    (``DecodeConfig.ink_out``), and each edge so moved shifted by its entry of ``bias`` (N, 4) px
-    (``DecodeConfig.edge_bias``: the class's own error)."""
+    (``DecodeConfig.ink_out``), and each edge shifted by its entry of ``bias`` (N, 8) px: the first four
+    for an edge so moved, the last four for one left where it was (``DecodeConfig.edge_bias``)."""
     out = np.array(boxes, np.float64).reshape(-1, 4)
     if len(out) == 0:
         return out
@@ -101,7 +102,7 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
     if bias is not None:
-        new += np.where(new != out, bias, 0.0)
+        new += np.where(new != out, bias[:, :4], bias[:, 4:])
     bad = (new[:, 2] <= new[:, 0]) | (new[:, 3] <= new[:, 1])
     new[bad] = out[bad]
     return new
@@ -247,10 +248,11 @@ def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float,
 
 def bias_table(errors: dict[tuple[str, int], list[float]], min_count: int = 20, shrink: float = 20.0,
                limit: float = 0.25) -> tuple:
-    """``DecodeConfig.edge_bias`` from the errors (px, found - true) of edges put on the ink, per
-    (character, side 0-3): minus their median, shrunk towards 0 by ``n / (n + shrink)``, within
-    +-``limit``; 0 for a side with fewer than ``min_count`` errors."""
-    table = np.zeros((len(CHARSET), 4))
+    """``DecodeConfig.edge_bias`` from the errors (px, found - true) of edges per (character, column
+    0-7: sides x0, y0, x1, y1 put on the ink, then the same sides left where the network put them): minus
+    their median, shrunk towards 0 by ``n / (n + shrink)``, within +-``limit``; 0 for a column with
+    fewer than ``min_count`` errors."""
+    table = np.zeros((len(CHARSET), 8))
     for (char, side), values in errors.items():
         n = len(values)
         if n >= min_count and char in CHARSET:
