@@ -1,8 +1,8 @@
-"""Fit a model's per-class edge bias (``DecodeConfig.edge_bias``) on training pages and write it into
-the model's metadata: the median error, per character and side, of the edges its reading puts on the
-ink (pxocr.decode.ink_edges) and of those it leaves where the network put them, taken back. Training-font pages (half degraded, as bench/peers.py's
-``fonts`` set but from their own seed) and, with ``--crops``, crops of training PDF pages (``pxocr synth
---pdfs train ... --out DIR``). Usage:
+"""Fit a model's per-class edge bias (``DecodeConfig.edge_bias``) on training pages and write it into the
+model's metadata: the median error, per character and side, of the edges its reading puts on the ink
+(pxocr.decode.ink_edges) and of those it leaves where the network put them, taken back. Training-font
+pages (half degraded, as bench/peers.py's ``fonts`` set but from their own seed) and, with ``--crops``,
+crops of training PDF pages (``pxocr synth --pdfs train ... --out DIR``). Usage:
 
 python scripts/fit_edge_bias.py MODEL.onnx [--pages 80] [--seed 7720001] [--crops DIR] [--count 120]
 """
