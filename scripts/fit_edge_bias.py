@@ -23,6 +23,7 @@ from tqdm import tqdm
 from pxocr.charset import char_to_index
 from pxocr.decode.ink_edges import bias_table
 from pxocr.document import Page
+from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
 from pxocr.infer import Predictor
 from pxocr.synth import PRESETS, preset, render_page
@@ -64,7 +65,7 @@ def edge_errors(model: str, samples, total: int) -> dict[tuple[str, int], list[f
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace(" Usage:", ""))
     ap.add_argument("model", help="the ONNX model to fit and write (its ink edges must be on)")
     ap.add_argument("--pages", type=int, default=80, help="training-font pages")
     ap.add_argument("--seed", type=int, default=7720001, help="their seed")
@@ -73,7 +74,11 @@ def main() -> None:
     a = ap.parse_args()
     if not Path(a.model).is_file():
         sys.exit(f"{a.model}: no such model file")
-    if Predictor(a.model).decode_cfg.ink_edges <= 0:
+    try:
+        ink_edges = Predictor(a.model).decode_cfg.ink_edges
+    except ModelError as e:
+        sys.exit(str(e))
+    if ink_edges <= 0:
         sys.exit(f"{a.model}: its reading puts no edges on the ink (decode.ink_edges is 0): nothing to fit")
     if a.crops and not Path(a.crops).is_dir():
         sys.exit(f"{a.crops}: no such folder")
