@@ -42,14 +42,12 @@ def pages(count: int, seed: int, crops: str | None, n_crops: int):
         yield np.asarray(Image.open(js.with_suffix(".png")).convert("L")), Page.from_dict(json.loads(js.read_text()))
 
 
-def edge_errors(model: str, samples, total: int) -> dict[tuple[str, int], list[float]]:
+def edge_errors(model: Predictor, samples, total: int) -> dict[tuple[str, int], list[float]]:
     """Per (character, column): the errors (px, found - true) of the sides x0, y0, x1, y1 the reading put
     on the ink (columns 0-3) and of those it left where the network put them (4-7), over the characters
     read right (same character, IoU >= 0.5)."""
-    placed = Predictor(model, threads=1)
-    placed.decode_cfg = dataclasses.replace(placed.decode_cfg, edge_bias=())
-    network = Predictor(model, threads=1)
-    network.decode_cfg = dataclasses.replace(network.decode_cfg, ink_edges=0.0)
+    placed = model.with_decode(edge_bias=())
+    network = model.with_decode(ink_edges=0.0)
     errors: dict[tuple[str, int], list[float]] = collections.defaultdict(list)
     for gray, truth in tqdm(samples, total=total, desc="pages", unit="page"):
         page, raw = placed.predict(gray), network.predict(gray)
@@ -75,15 +73,15 @@ def main() -> None:
     if not Path(a.model).is_file():
         sys.exit(f"{a.model}: no such model file")
     try:
-        ink_edges = Predictor(a.model).decode_cfg.ink_edges
+        model = Predictor(a.model, threads=1)
     except ModelError as e:
         sys.exit(str(e))
-    if ink_edges <= 0:
+    if model.decode_cfg.ink_edges <= 0:
         sys.exit(f"{a.model}: its reading puts no edges on the ink (decode.ink_edges is 0): nothing to fit")
     if a.crops and not Path(a.crops).is_dir():
         sys.exit(f"{a.crops}: no such folder")
     n_crops = min(a.count, len(list(Path(a.crops).glob("*.json")))) if a.crops else 0
-    errors = edge_errors(a.model, pages(a.pages, a.seed, a.crops, a.count), a.pages + n_crops)
+    errors = edge_errors(model, pages(a.pages, a.seed, a.crops, a.count), a.pages + n_crops)
     table = np.array(bias_table(errors))
     before = np.concatenate([np.abs(v) for v in errors.values()])
     after = np.concatenate([np.abs(np.add(v, table[char_to_index(c), side])) for (c, side), v in errors.items()])

@@ -158,11 +158,12 @@ def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok
         clear |= parted
         free = _free_rows_profile(vals, valid, t)
         network = edge[idx] - lo[idx] if leading else lo[idx] + 2 * REACH + 1.0 - edge[idx]
-        rowwise = ~clear & _beyond(free, t, network)
+        beyond, free_first = _beyond(free, t, network)
+        rowwise = ~clear & beyond
         p = np.where(rowwise[:, None], free, p)
-        first = np.where(rowwise, (p >= t).argmax(1), first)
+        first = np.where(rowwise, free_first, first)
         clear |= rowwise
-    depth = first + 1.0 - np.minimum(1.0, p[n, first])  # px in from the window's outer end
+    depth = _depth(p, first)  # px in from the window's outer end
     depth -= further * (1.0 - _flat_share(vals, valid, first, p[n, first]))
     p = np.where(np.arange(2 * REACH + 1)[None, :] >= start[:, None], p, 0.0)  # the neighbour's ink left out
     peak = p.max(1)
@@ -195,15 +196,21 @@ def _free_rows_profile(vals: np.ndarray, valid: np.ndarray, t: float) -> np.ndar
     return np.where(free[:, :, None], vals, 0.0).max(1)
 
 
-def _beyond(p: np.ndarray, t: float, network: np.ndarray) -> np.ndarray:
+def _depth(p: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Px in from the window's outer end (n,) where the ink of profile ``p`` (n, 5) starts: its first
+    inked pixel ``first``, less the share of it the ink does not cover."""
+    return first + 1.0 - np.minimum(1.0, p[np.arange(len(p)), first])
+
+
+def _beyond(p: np.ndarray, t: float, network: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the glyph's own ink in profile ``p`` (n, 5; ``_free_rows_profile``: the rows free of its
     neighbour's) starts outside the network's edge (``network``: px in from the window's outer end):
     the network drew the box too tight, and the edge moves out onto that ink. (Ink that starts inside
-    proves nothing: the extreme may lie in the rows the neighbour touches.)"""
+    proves nothing: the extreme may lie in the rows the neighbour touches.) Also returns that ink's
+    first pixel (n,)."""
     hit = p >= t
     first = hit.argmax(1)
-    depth = first + 1.0 - np.minimum(1.0, p[np.arange(len(p)), first])
-    return hit.any(1) & (depth < network)
+    return hit.any(1) & (_depth(p, first) < network), first
 
 
 def _onto_inner_ink(dark: np.ndarray, box: np.ndarray, blank: np.ndarray, t: float) -> None:

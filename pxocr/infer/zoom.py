@@ -294,12 +294,13 @@ def _replaces(again: Line, first: Line, cfg: ZoomConfig) -> bool:
     """Whether a line of the enlarged reading stands for a first reading's line: it overlaps it by a
     third of the smaller box or more, and that line is small text (under ``cfg.below_em``) or a third
     of it is covered. (A superscript read again must not take the larger line it sits on with it.)"""
-    if overlap_of_smaller(first.bbox, again.bbox) < 1 / 3:
+    overlap = overlap_of_smaller(first.bbox, again.bbox)
+    if overlap < 1 / 3:
         return False
     if _em(first) < cfg.below_em:
         return True
-    covered = overlap_of_smaller(first.bbox, again.bbox) * min(area(first.bbox)[0], area(again.bbox)[0])
-    return covered >= area(first.bbox)[0] / 3
+    first_area, again_area = area(np.array([first.bbox, again.bbox]))
+    return overlap * min(first_area, again_area) >= first_area / 3
 
 
 def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
