@@ -58,6 +58,11 @@ class Layout:
         """Every (line, pos) some check digit covers: in its spans, or the digit itself."""
         return set().union(*(c.covers() for c in self.checks))
 
+    def unchecked(self) -> list[tuple[int, int]]:
+        """Every (line, pos) that no check digit covers (names, states, sex, some optional data), in order."""
+        checked = self.checked()
+        return [(i, p) for i in range(self.lines) for p in range(self.length) if (i, p) not in checked]
+
     def kind_at(self, line: int, pos: int) -> str:
         for c in self.checks:
             if c.at == (line, pos):
