@@ -216,3 +216,34 @@ def test_a_block_of_small_print_beside_large_text_is_read_enlarged():
     image, gt = scaled(*render_page(preset("clean"), 7470001, 2), 0.5)
     r = evaluate([Predictor("ocrb", threads=1).predict(image)], [gt], ap=False)
     assert r["cer"] < 0.10, r["cer"]
+
+
+def test_an_unsure_line_is_sized_by_its_ink_rows():
+    """A line the first reading is unsure of takes its ink's height as its em where that is
+    smaller than the network's (print read as garbage at a wrong size); a sure line, one whose
+    ink is taller than its em, and any line with the rule off keep theirs."""
+    from pxocr.infer.zoom import ink_sized
+
+    page = np.full((200, 300), 255, np.uint8)
+    page[100:109, 20:80] = 0  # 9 rows of ink
+    page[150:190, 120:160] = 0  # 40 rows
+    garbage = _line("'\"~~", 20.0, 95.0, 22.0, score=0.3)
+    sure = _line("abcd", 20.0, 95.0, 22.0, score=0.9)
+    tall = Line("W", (120.0, 150.0, 160.0, 190.0), [Char("W", (120.0, 150.0, 160.0, 190.0), 0.3)], 0.3,
+                font_size=22.0)
+    out = ink_sized(page, [garbage, sure, tall], ZoomConfig())
+    assert out[0].font_size == 9.0 and out[0].bbox == garbage.bbox and not out[0].chars
+    assert out[1] is sure and out[2] is tall
+    assert ink_sized(page, [garbage], ZoomConfig(unsure_score=0.0)) == [garbage]
+    assert regions(out[:1], 300, 200, ZoomConfig())[0].scale == 2.5  # 22 px: 28 / 22 = 1.27
+
+
+def test_a_small_line_read_as_garbage_at_a_wrong_size_is_read_right():
+    """Half-scale OCR-B page whose `; urgent` (em 8) the first reading read as `w '--"` at em 22:
+    sized by its ink, it is enlarged enough to read (the page without an error)."""
+    from pxocr.synth.capture import scaled
+
+    image, gt = scaled(*render_page(preset("clean"), 7480001, 0), 0.5)
+    page = Predictor("ocrb", threads=1).predict(image)
+    assert "; urgent" in [ln.text for ln in page.lines]
+    assert evaluate([page], [gt], ap=False)["cer"] < 0.01

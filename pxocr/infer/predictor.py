@@ -404,7 +404,8 @@ class Predictor:
         if self.zoom.below_em <= 0:
             return lines
         missed = zoom.unread_ink(gray, lines, self.zoom) if self.zoom.unread_ink else []
-        regions = zoom.regions(lines + missed, gray.shape[1], gray.shape[0], self.zoom)
+        regions = zoom.regions(zoom.ink_sized(gray, lines, self.zoom) + missed, gray.shape[1], gray.shape[0],
+                               self.zoom)
         if not regions:
             return lines
         first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
