@@ -112,6 +112,36 @@ def test_a_repair_takes_the_unsure_glyph_not_a_sure_one():
     assert fixed == truth and [(f.pos, f.was, f.now) for f in fixes] == [(21, "O", "0")]
 
 
+def test_a_repair_as_probable_as_another_is_ambiguous_and_not_valid():
+    """'Q0' read 'QO' in a TD3's optional data: the checks weigh 'Q' -> '0' at position 28 as they
+    do 'O' -> '0' at 29 (26 x 7 and 24 x 3 both end in 2), and the two glyphs are about as sure
+    (0.64, 0.68): the repair is made but marked ambiguous, and the reading is not valid. Where the
+    'O' is unsure (0.2: its look-alike 1.6 nats cheaper) the 'O' -> '0' repair is taken, unambiguous,
+    and right."""
+    from pxocr.document import Char, Line, Page
+    from pxocr.mrz import read_zone
+
+    line2 = TD3_SPECIMEN[1]
+    opt = line2[:28] + "Q0" + line2[30:42]
+    comp = opt[0:10] + opt[13:20] + opt[21:42] + check_digit(opt[28:42])
+    truth = [TD3_SPECIMEN[0], opt + check_digit(opt[28:42]) + check_digit(comp)]
+    assert parse(truth).valid
+    read = [truth[0], truth[1][:29] + "O" + truth[1][30:]]
+    glyphs = _glyphs(read)
+    glyphs[1][28].score, glyphs[1][29].score = 0.64, 0.68
+    fixed, fixes = correct(TD3, glyphs)
+    assert parse(fixed).valid and fixes and all(f.ambiguous for f in fixes)
+    glyphs[1][29].score = 0.2
+    fixed, fixes = correct(TD3, glyphs)
+    assert fixed == truth and [(f.pos, f.now, f.ambiguous) for f in fixes] == [(29, "0", False)]
+    scores = {(1, 28): 0.64, (1, 29): 0.68}
+    rows = [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12),
+                 [Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), scores.get((i, k), 0.95)) for k, c in enumerate(t)])
+            for i, (t, y) in enumerate(zip(read, (40.0, 60.0)))]
+    r = read_zone(Page(500, 100, rows))
+    assert r.mrz.valid and not r.valid and (1, 28) in r.uncertain
+
+
 def test_two_unsure_characters_under_one_check_digit_are_not_vouched_for():
     """'A' -> '4' and 'O' -> '0' in a document number cancel out in its check digit (and in the
     composite's, which weighs them alike): a field with two unsure characters is not vouched for,

@@ -139,8 +139,9 @@ def read_zone(page: Page) -> MrzReading:
              for text, ln in zip(fixed, lines)]
     doubted = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if _unsure(c)}
     unseen = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if c.extra.get("unseen")}
+    ambiguous = {(f.line, f.pos) for f in fixes if f.ambiguous}
     return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars,
-                      sorted((doubted - _vouched(lay, doubted)) | unseen))
+                      sorted((doubted - _vouched(lay, doubted)) | unseen | ambiguous))
 
 
 def _glyph(c: Char) -> Glyph:

@@ -12,7 +12,9 @@ as a letter in the padding (a stamp's ring, a guilloche line) becomes ``<`` agai
 wants (names are the surname, ``<<``, the given names, then fillers only). Then every position that
 breaks the grammar takes its cheapest candidate that fits; then each failing check takes the
 cheapest change of one or two of its positions that makes it pass without failing a check that
-passed, if it costs at most :data:`MAX_COST` nats in all. No reading is invented beyond that: a
+passed, if it costs at most :data:`MAX_COST` nats in all; where another such change comes within
+:data:`AMBIGUOUS_NATS` of it, the repair is made but marked ambiguous (the document is then not
+reported valid: the check digit cannot tell the two apart). No reading is invented beyond that: a
 check that no such change repairs stays failed (a composite check is not made to pass by breaking
 the document number's).
 """
@@ -34,6 +36,7 @@ LOOK_ALIKES = {
 LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than a sure reading ...
 MIN_LOOK_ALIKE_COST = 0.5  # ... and than an unsure one by its score (a glyph at 0.34: 1.9 nats), down to this
 MAX_COST = 4.6  # nats: at most about 100 times less likely than the pixels' own reading, in all
+AMBIGUOUS_NATS = 1.0  # a repair another one of a check is within this of (e times as likely) is not trusted
 P_FLOOR = 0.02  # probability given to a reading no alternative challenges
 PAD_RUN = 3  # fillers in a row that start a field's padding ...
 PAD_SHARE = 0.75  # ... when at least this share of what follows them is fillers too
@@ -54,10 +57,11 @@ class Correction:
     now: str
     reason: str
     cost: float
+    ambiguous: bool = False  # another repair of the same check was about as probable (AMBIGUOUS_NATS)
 
     def to_dict(self) -> dict:
         return {"line": self.line, "pos": self.pos, "from": self.was, "to": self.now, "reason": self.reason,
-                "cost_nats": round(self.cost, 3)}
+                "cost_nats": round(self.cost, 3), "ambiguous": self.ambiguous}
 
 
 def candidates(g: Glyph, allowed: str) -> list[tuple[str, float]]:
@@ -90,10 +94,10 @@ def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Cor
         text = ["".join(r) for r in lines]
         if next(r for r in run_checks(lay, text) if r.name == check.name).valid:
             continue
-        best = _repair(lay, check, glyphs, lines)
+        best, ambiguous = _repair(lay, check, glyphs, lines)
         if best is not None:
             for (i, p), c, cost in best:
-                fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost))
+                fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost, ambiguous))
                 lines[i][p] = c
     return ["".join(r) for r in lines], fixes
 
@@ -120,21 +124,25 @@ def _fill_padding(lay: Layout, glyphs: list[list[Glyph]], lines: list[list[str]]
     return fixes
 
 
-def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
+def _repair(lay: Layout, check, glyphs, lines) -> tuple[Optional[list], bool]:
     """The cheapest change of one or two positions of ``check`` that makes it pass and leaves every
-    check that passed passing (cost <= MAX_COST)."""
+    check that passed passing (cost <= MAX_COST), and whether another such change (of as many
+    positions) costs less than :data:`AMBIGUOUS_NATS` more: a check digit weighs 'Q' -> '0' at one
+    position as it does 'O' -> '0' at the next (26 x 7 and 24 x 3 both end in 2), and a tuning
+    document's optional data was repaired at the wrong one of two such look-alikes, 0.06 nats
+    apart, and reported valid."""
     passed = {r.name for r in run_checks(lay, ["".join(r) for r in lines]) if r.valid}
     positions = [(i, p) for i, a, b in check.spans for p in range(a, b)] + [check.at]
     options = {}
     for i, p in positions:
         allowed = KINDS[lay.kind_at(i, p)]
         options[(i, p)] = [(c, cost) for c, cost in candidates(glyphs[i][p], allowed) if c != lines[i][p]]
-    best, best_cost = None, MAX_COST + 1e-9
     for n in (1, 2):
+        found = []  # (cost, repair), the two cheapest
         for combo in combinations([q for q in positions if options[q]], n):
             for picks in product(*(options[q] for q in combo)):
                 cost = sum(c for _, c in picks)
-                if cost >= best_cost:
+                if cost > MAX_COST or (len(found) == 2 and cost >= found[1][0]):
                     continue
                 trial = [list(r) for r in lines]
                 for (i, p), (c, _) in zip(combo, picks):
@@ -142,8 +150,8 @@ def _repair(lay: Layout, check, glyphs, lines) -> Optional[list]:
                 data = "".join("".join(trial[i][a:b]) for i, a, b in check.spans)
                 if trial[check.at[0]][check.at[1]] == check_digit(data) and passed <= {
                         r.name for r in run_checks(lay, ["".join(r) for r in trial]) if r.valid}:
-                    best, best_cost = [(q, c, k) for q, (c, k) in zip(combo, picks)], cost
-        if best is not None:
-            return best
-    return best
-
+                    found = sorted(found + [(cost, [(q, c, k) for q, (c, k) in zip(combo, picks)])],
+                                   key=lambda f: f[0])[:2]
+        if found:
+            return found[0][1], len(found) == 2 and found[1][0] - found[0][0] < AMBIGUOUS_NATS
+    return None, False
