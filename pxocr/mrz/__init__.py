@@ -18,7 +18,7 @@ import numpy as np
 
 from ..document import Char, Line, Page
 from .correct import Correction, Glyph, correct
-from .icao import LAYOUTS, Layout, Mrz, parse
+from .icao import LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
 from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -238,14 +238,10 @@ def _confirmed(r: MrzReading, pred, gray: np.ndarray, name: str, scale: Optional
     x0, y0 = (max(0, int(np.floor(v - margin))) for v in box[:, :2].min(0))
     x1, y1 = min(w, int(np.ceil(box[:, 2].max() + margin))), min(h, int(np.ceil(box[:, 3].max() + margin)))
     second = read_zone(pred.predict(np.ascontiguousarray(gray[y0:y1, x0:x1]), name, scale=scale))
-    free = _layout(r.mrz.layout).unchecked()
+    free = LAYOUT_BY_NAME[r.mrz.layout].unchecked()
     if second.found and second.mrz.layout == r.mrz.layout:
         free = [(i, p) for i, p in free if second.mrz.lines[i][p] != r.mrz.lines[i][p]]
     return replace(r, uncertain=sorted(set(r.uncertain) | set(free)))
-
-
-def _layout(name: str) -> Layout:
-    return next(lay for lay in LAYOUTS if lay.name == name)
 
 
 def _rank(r: MrzReading) -> tuple:

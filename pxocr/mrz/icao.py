@@ -107,6 +107,7 @@ TD3 = _two_line("TD3", 44, 42, composite=True)
 MRVA = _two_line("MRV-A", 44, 44, composite=False)
 MRVB = _two_line("MRV-B", 36, 36, composite=False)
 LAYOUTS = (TD1, TD2, TD3, MRVA, MRVB)
+LAYOUT_BY_NAME = {lay.name: lay for lay in LAYOUTS}
 _WEIGHTS = (7, 3, 1)
 
 
@@ -154,8 +155,8 @@ class Mrz:
 
     @property
     def valid(self) -> bool:
-        return all(c.valid for c in self.checks) and all(self.grammar_ok(lay) for lay in LAYOUTS
-                                                          if lay.name == self.layout)
+        lay = LAYOUT_BY_NAME.get(self.layout)
+        return all(c.valid for c in self.checks) and (lay is None or self.grammar_ok(lay))
 
     def grammar_ok(self, lay: Layout) -> bool:
         return all(self.lines[i][p] in KINDS[lay.kind_at(i, p)] for i in range(lay.lines) for p in range(lay.length))
