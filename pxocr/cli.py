@@ -236,6 +236,11 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     require("torch", "train")
     require("onnx", "train")  # validation reads an exported copy of the model
+    if a.average:
+        from .train.checkpoint import average_runs
+
+        print(f"wrote {average_runs(a.average, a.out)}", file=sys.stderr)
+        return ExitCode.OK
     from .train.config import load_config
     from .train.loop import train
 
@@ -477,6 +482,9 @@ def _add_show_eval_train_export(sub) -> None:
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")
     t.add_argument("--seed", type=int, help="the config's data seed instead (new pages for another round)")
+    t.add_argument("--average", nargs="+", metavar="RUN",
+                   help="train nothing: write to --out the average of these runs' weights (runs of one model, "
+                        "e.g. a round and the round it started from), to export or --init like a run")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
 

@@ -440,3 +440,27 @@ def test_a_shipped_onnx_model_comes_back_exactly_and_trains_on(tmp_path):
     train(str(tmp_path / "frozen"), replace(cfg, freeze_bn=True), progress=False, init=src)
     train(str(tmp_path / "fresh"), cfg, progress=False)
     assert _losses(tmp_path / "frozen")[0] < 0.5 * _losses(tmp_path / "fresh")[0]  # it starts trained
+
+
+def test_average_writes_the_mean_of_the_runs_weights_which_export_reads(run_dir, tmp_path, capsys):
+    import torch
+
+    from pxocr.train.checkpoint import weights_to_ship
+
+    cfg = TrainConfig(model="tiny", stages=(Stage(steps=4, crop=128, batch=2),), warmup=1, val_every=100,
+                      val_pages=1, val_presets=("clean",), ckpt_every=4, workers=0)
+    train(str(tmp_path / "next"), cfg, progress=False, init=str(run_dir))
+    soup = tmp_path / "soup"
+    assert main(["train", "--out", str(soup), "--average", str(run_dir), str(tmp_path / "next")]) == 0
+    a, b, m = (weights_to_ship(torch.load(d / "last.pt", weights_only=False, map_location="cpu"))
+               for d in (run_dir, tmp_path / "next", soup))
+    moved = [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], b[k])]
+    assert moved  # the second run trained on, so the mean differs from both
+    for k in moved:
+        torch.testing.assert_close(m[k], (a[k] + b[k]) / 2)
+    assert main(["export", str(soup), "--out", str(tmp_path / "soup.onnx")]) == 0
+    # a second average into the same folder, or of one run, is refused with a message
+    assert main(["train", "--out", str(soup), "--average", str(run_dir), str(tmp_path / "next")]) == 2
+    assert "already holds a checkpoint" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_path / "one"), "--average", str(run_dir)]) == 2
+    assert "two runs or more" in capsys.readouterr().err

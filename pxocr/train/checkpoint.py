@@ -42,3 +42,36 @@ def weights_to_ship(ck: dict) -> dict[str, torch.Tensor]:
             raise UsageError(f"the checkpoint holds no weights (neither 'model' nor 'ema'; it has {', '.join(ck)})")
         return ck["model"]
     return {k.removeprefix("module."): v for k, v in ck["ema"].items() if k.startswith("module.")}
+
+
+def average_runs(run_dirs: list[str], out_dir: str) -> str:
+    """Average the shipped weights of ``run_dirs`` (runs of one model, each usually started from
+    another's weights: a "model soup") into a weights-only checkpoint in ``out_dir``, which
+    ``pxocr export`` and ``--init`` read like any run. Floating-point tensors are averaged (batch
+    norms' running statistics too), counters are the last run's; its config, model and fonts are
+    kept, with ``averaged_from`` naming the runs. Returns the checkpoint's path."""
+    if len(run_dirs) < 2:
+        raise UsageError("--average needs two runs or more")
+    if os.path.exists(os.path.join(out_dir, CKPT)):
+        raise UsageError(f"{out_dir}: already holds a checkpoint; choose a new --out")
+    cks = [_load(d) for d in run_dirs]
+    presets = {ck["model_preset"] for ck in cks}
+    if len(presets) > 1:
+        raise UsageError(f"--average: the runs are of different models ({', '.join(sorted(presets))})")
+    weights = [weights_to_ship(ck) for ck in cks]
+    for d, w in zip(run_dirs[1:], weights[1:]):
+        if w.keys() != weights[0].keys() or any(w[k].shape != weights[0][k].shape for k in w):
+            raise UsageError(f"--average: {d}'s weights do not fit {run_dirs[0]}'s")
+    avg = {k: torch.stack([w[k] for w in weights]).mean(0) if v.is_floating_point() else weights[-1][k]
+           for k, v in weights[0].items()}
+    last = cks[-1]
+    out = {"model": avg, "step": last["step"], "elapsed": sum(ck.get("elapsed", 0.0) for ck in cks),
+           "config": last["config"], "model_preset": last["model_preset"], "fonts": last.get("fonts", ""),
+           "averaged_from": [os.path.abspath(d) for d in run_dirs]}
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, CKPT)
+    torch.save(out, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        f.write(last["config"])
+    return path
