@@ -142,6 +142,35 @@ def test_a_repair_as_probable_as_another_is_ambiguous_and_not_valid():
     assert r.mrz.valid and not r.valid and (1, 28) in r.uncertain
 
 
+def test_a_check_repaired_by_a_sure_glyphs_look_alike_is_unsupported_and_not_valid():
+    """A 'C' of a TD3's optional data read 'O' (sure, and 'C' no alternative of it): no candidate of
+    that glyph fits, but the sure 'C' six places on made '<' (its look-alike) balances the check
+    digit. The repair is made and marked unsupported, and the reading is not valid; where that 'C'
+    was read unsurely, or offered '<' as an alternative, the same repair is supported."""
+    from pxocr.document import Char, Line, Page
+    from pxocr.mrz import read_zone
+
+    opt = TD3_SPECIMEN[1][:28] + "AB12C56789C0Z4"
+    comp = opt[0:10] + opt[13:20] + opt[21:42] + check_digit(opt[28:42])
+    truth = [TD3_SPECIMEN[0], opt + check_digit(opt[28:42]) + check_digit(comp)]
+    read = [truth[0], truth[1][:32] + "O" + truth[1][33:]]
+    fixed, fixes = correct(TD3, _glyphs(read))
+    assert parse(fixed).valid and fixed != truth
+    assert [(f.pos, f.was, f.now, f.unsupported) for f in fixes] == [(38, "C", "<", True)]
+    glyphs = _glyphs(read, {(1, 38): [("<", 0.2)]})
+    assert [f.unsupported for f in correct(TD3, glyphs)[1]] == [False]
+    glyphs = _glyphs(read)
+    glyphs[1][38].score = 0.4
+    fixed, fixes = correct(TD3, glyphs)
+    assert [(f.pos, f.now, f.unsupported) for f in fixes] == [(38, "<", False)]
+    rows = [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12),
+                 [Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.95) for k, c in enumerate(t)])
+            for t, y in zip(read, (40.0, 60.0))]
+    r = read_zone(Page(500, 100, rows))
+    assert r.mrz.valid and not r.valid and (1, 38) in r.uncertain
+    assert r.to_dict()["corrections"][0]["unsupported"] is True
+
+
 def test_two_unsure_characters_under_one_check_digit_are_not_vouched_for():
     """'A' -> '4' and 'O' -> '0' in a document number cancel out in its check digit (and in the
     composite's, which weighs them alike): a field with two unsure characters is not vouched for,

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from ..document import Char, Line, Page
-from .correct import Correction, Glyph, correct
+from .correct import UNSURE_SCORE, Correction, Glyph, correct
 from .icao import LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
 from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
 
@@ -139,9 +139,9 @@ def read_zone(page: Page) -> MrzReading:
              for text, ln in zip(fixed, lines)]
     doubted = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if _unsure(c)}
     unseen = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if c.extra.get("unseen")}
-    ambiguous = {(f.line, f.pos) for f in fixes if f.ambiguous}
+    untrusted = {(f.line, f.pos) for f in fixes if f.ambiguous or f.unsupported}
     return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars,
-                      sorted((doubted - _vouched(lay, doubted)) | unseen | ambiguous))
+                      sorted((doubted - _vouched(lay, doubted)) | unseen | untrusted))
 
 
 def _glyph(c: Char) -> Glyph:
@@ -167,13 +167,12 @@ def _vouched(lay: Layout, doubted: set[tuple[int, int]]) -> set[tuple[int, int]]
 
 
 
-# A glyph scoring less than UNSURE_SCORE, or with an alternative as probable as UNSURE_ALT, is read
-# unsurely (and a valid reading is confirmed by a second one, :func:`_confirmed`). On 160 tuning
-# documents (seeds 7580001 and 7590001, the mrz-deep network), with the confirmation: 0.6 leaves no
-# document valid with a wrong field and 70.0 % reported valid (0.7: 58.8 %; 0.4: 76.2 %, one wrong);
-# before it (0.7, the composite's own field not yet weak) three were valid and wrong: two pairs of
-# errors cancelling out in a TD1's composite, one confident 'T' read for an 'I' of a name (0.75).
-UNSURE_SCORE = 0.6
+# A glyph scoring less than UNSURE_SCORE (0.6, in pxocr.mrz.correct: its repairs ask it too), or with an
+# alternative as probable as UNSURE_ALT, is read unsurely (and a valid reading is confirmed by a second one,
+# :func:`_confirmed`). On 160 tuning documents (seeds 7580001 and 7590001, the mrz-deep network), with the
+# confirmation: 0.6 leaves no document valid with a wrong field and 70.0 % reported valid (0.7: 58.8 %; 0.4:
+# 76.2 %, one wrong); before it (0.7, the composite's own field not yet weak) three were valid and wrong: two
+# pairs of errors cancelling out in a TD1's composite, one confident 'T' read for an 'I' of a name (0.75).
 UNSURE_ALT = 0.1
 
 

@@ -16,7 +16,8 @@ passed, if it costs at most :data:`MAX_COST` nats in all; where another such cha
 :data:`AMBIGUOUS_NATS` of it, the repair is made but marked ambiguous (the document is then not
 reported valid: the check digit cannot tell the two apart). No reading is invented beyond that: a
 check that no such change repairs stays failed (a composite check is not made to pass by breaking
-the document number's).
+the document number's). A repair that changes a glyph read surely, with no alternative of that
+character, is made but marked unsupported (:func:`_doubted`; the document is then not reported valid).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ LOOK_ALIKE_COST = 3.0  # nats: a look-alike is about 20 times less likely than a
 MIN_LOOK_ALIKE_COST = 0.5  # ... and than an unsure one by its score (a glyph at 0.34: 1.9 nats), down to this
 MAX_COST = 4.6  # nats: at most about 100 times less likely than the pixels' own reading, in all
 AMBIGUOUS_NATS = 1.0  # a repair another one of a check is within this of (e times as likely) is not trusted
+UNSURE_SCORE = 0.6  # a glyph scoring under this is read unsurely (calibrated in pxocr.mrz, beside _unsure)
 P_FLOOR = 0.02  # probability given to a reading no alternative challenges
 PAD_RUN = 3  # fillers in a row that start a field's padding ...
 PAD_SHARE = 0.75  # ... when at least this share of what follows them is fillers too
@@ -58,10 +60,11 @@ class Correction:
     reason: str
     cost: float
     ambiguous: bool = False  # another repair of the same check was about as probable (AMBIGUOUS_NATS)
+    unsupported: bool = False  # a check's repair of a glyph read surely, by its look-alike: the pixels do not doubt it
 
     def to_dict(self) -> dict:
         return {"line": self.line, "pos": self.pos, "from": self.was, "to": self.now, "reason": self.reason,
-                "cost_nats": round(self.cost, 3), "ambiguous": self.ambiguous}
+                "cost_nats": round(self.cost, 3), "ambiguous": self.ambiguous, "unsupported": self.unsupported}
 
 
 def candidates(g: Glyph, allowed: str) -> list[tuple[str, float]]:
@@ -97,9 +100,19 @@ def correct(lay: Layout, glyphs: list[list[Glyph]]) -> tuple[list[str], list[Cor
         best, ambiguous = _repair(lay, check, glyphs, lines)
         if best is not None:
             for (i, p), c, cost in best:
-                fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost, ambiguous))
+                fixes.append(Correction(i, p, lines[i][p], c, f"check digit: {check.name}", cost, ambiguous,
+                                        not _doubted(glyphs[i][p], c)))
                 lines[i][p] = c
     return ["".join(r) for r in lines], fixes
+
+
+def _doubted(g: Glyph, c: str) -> bool:
+    """Whether the pixels leave room for reading glyph ``g`` as ``c``: it was read unsurely, or ``c``
+    is among its alternatives. A check digit repaired by the look-alike of a sure glyph is a guess:
+    when a misread glyph has no candidate that fits, a look-alike elsewhere in the check's data often
+    makes the sum come out right by chance (a tuning TD3, seed 7650001: a sure 'C' of the optional
+    data made '<' to balance a 'C' read 'O' six places before it, and the document reported valid)."""
+    return g.score < UNSURE_SCORE or any(a == c for a, _ in g.alternatives)
 
 
 def _fill_padding(lay: Layout, glyphs: list[list[Glyph]], lines: list[list[str]]) -> list[Correction]:
