@@ -464,3 +464,6 @@ def test_average_writes_the_mean_of_the_runs_weights_which_export_reads(run_dir,
     assert "already holds a checkpoint" in capsys.readouterr().err
     assert main(["train", "--out", str(tmp_path / "one"), "--average", str(run_dir)]) == 2
     assert "two runs or more" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "file"), "--average", str(run_dir), str(tmp_path / "next")]) == 2
+    assert "not a folder" in capsys.readouterr().err

@@ -52,6 +52,8 @@ def average_runs(run_dirs: list[str], out_dir: str) -> str:
     kept, with ``averaged_from`` naming the runs. Returns the checkpoint's path."""
     if len(run_dirs) < 2:
         raise UsageError("--average needs two runs or more")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise UsageError(f"{out_dir}: not a folder; --out names the folder to write the averaged run to")
     if os.path.exists(os.path.join(out_dir, CKPT)):
         raise UsageError(f"{out_dir}: already holds a checkpoint; choose a new --out")
     cks = [_load(d) for d in run_dirs]
