@@ -22,6 +22,13 @@ def _load(run_dir: str) -> dict:
     return torch.load(path, weights_only=False, map_location="cpu")
 
 
+def save_checkpoint(path: str, obj: dict) -> None:
+    """Write a checkpoint whole or not at all (through a temporary file beside it)."""
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
 def run_config(run_dir: str) -> TrainConfig:
     """The training config of a run's last checkpoint."""
     return TrainConfig.from_dict(json.loads(_load(run_dir)["config"]))
@@ -72,8 +79,7 @@ def average_runs(run_dirs: list[str], out_dir: str) -> str:
            "averaged_from": [os.path.abspath(d) for d in run_dirs]}
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, CKPT)
-    torch.save(out, path + ".tmp")
-    os.replace(path + ".tmp", path)
+    save_checkpoint(path, out)
     with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
         f.write(last["config"])
     return path

@@ -26,7 +26,7 @@ from ..model.net import PxNet
 from ..synth.engine import preset, render_page
 from ..synth.fonts import font_set
 from ..writers.atomic import write_atomic
-from .checkpoint import CKPT, weights_to_ship
+from .checkpoint import CKPT, save_checkpoint, weights_to_ship
 from .config import TrainConfig
 from .data import SynthCrops
 from .export import decode_config_for, export_model  # at the start: validation reads with the code the run began
@@ -159,12 +159,6 @@ def _stage_at(step: int, cfg: TrainConfig) -> tuple[int, int]:
             return k, start
         start += s.steps
     return len(cfg.stages) - 1, start - cfg.stages[-1].steps
-
-
-def _save(path: str, obj: dict) -> None:
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def plot_log(run_dir: str) -> str:
@@ -371,7 +365,7 @@ def _train_stage(run: _Run, run_dir: str, log, bar) -> dict[str, float]:
         bar.set_postfix(loss=f"{row['loss']:.3f}", pages_s=f"{stage.batch * run.step / max(run.elapsed, 1e-6):.1f}",
                         stage=k + 1)
         if run.step % cfg.ckpt_every == 0 or last:
-            _save(os.path.join(run_dir, CKPT), run.state())
+            save_checkpoint(os.path.join(run_dir, CKPT), run.state())
         if run.step % cfg.val_every == 0 or last:
             metrics = _validate_and_log(run.shipped, cfg, run_dir, run.step, run.elapsed, log, bar.write)
             t_last = time.time()
