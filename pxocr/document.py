@@ -160,27 +160,60 @@ def reading_order(boxes: list[Box]) -> list[int]:
 
     Lines whose vertical extents overlap by more than half the smaller height form one
     row (for example the same line in two columns); rows go top to bottom, lines within
-    a row left to right. Lines of one row that overlap horizontally (one column, joined
-    into the row through a taller line beside them) go top to bottom among themselves: a
-    column's lines must not be ordered by a tenth of a pixel of their left edges.
+    a row left to right. A row never stacks two lines of one column: a taller line beside
+    a table's rows joins one of them, the one it overlaps most, and does not chain them
+    into one row read column by column (which a pixel of a box would decide). Lines of one
+    row that still overlap horizontally go top to bottom among themselves: a column's
+    lines must not be ordered by a tenth of a pixel of their left edges.
     """
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
     rows: list[list[int]] = []
-    for i in order:
-        b = boxes[i]
-        placed = False
-        if rows:
-            row = rows[-1]
-            for j in row:
-                c = boxes[j]
-                overlap = min(b[3], c[3]) - max(b[1], c[1])
-                if overlap > 0.5 * min(b[3] - b[1], c[3] - c[1]):
-                    row.append(i)
-                    placed = True
-                    break
-        if not placed:
+    for k, i in enumerate(order):
+        share = _row_share(boxes[i], rows[-1], boxes) if rows else 0.0
+        if share and not _better_row_below(i, share, order[k + 1:], rows[-1], boxes):
+            rows[-1].append(i)
+        else:
             rows.append([i])
     return [i for row in rows for i in _left_to_right(row, boxes)]
+
+
+def in_reading_order(lines: list[Line]) -> list[Line]:
+    """``lines`` in :func:`reading_order` of their boxes."""
+    return [lines[i] for i in reading_order([ln.bbox for ln in lines])]
+
+
+def _overlap_share(b: Box, c: Box) -> float:
+    """The vertical overlap of two boxes over the smaller height (0 when apart)."""
+    overlap = min(b[3], c[3]) - max(b[1], c[1])
+    return max(0.0, overlap) / max(min(b[3] - b[1], c[3] - c[1]), 1e-9)
+
+
+def _row_share(b: Box, row: list[int], boxes: list[Box]) -> float:
+    """How well ``b`` joins ``row``: its largest overlap share with a line of it when that is over
+    half, and when no line of the row above or below it in one column (overlapping it
+    horizontally, not vertically) would be stacked with it; else 0."""
+    best = 0.0
+    for j in row:
+        c = boxes[j]
+        share = _overlap_share(b, c)
+        if share <= 0.5 and min(b[2], c[2]) > max(b[0], c[0]):
+            return 0.0
+        best = max(best, share)
+    return best if best > 0.5 else 0.0
+
+
+def _better_row_below(i: int, share: float, later: list[int], row: list[int], boxes: list[Box]) -> bool:
+    """Whether line ``i``, which joins ``row`` by ``share``, overlaps a line further down more, one
+    that cannot join the row with ``i`` in it (it would stack in a column): then ``i`` starts that
+    line's row instead."""
+    b = boxes[i]
+    for j in later:
+        d = boxes[j]
+        if (d[1] + d[3]) / 2 > b[3]:
+            break
+        if _overlap_share(b, d) > share and not _row_share(d, row + [i], boxes):
+            return True
+    return False
 
 
 def _left_to_right(row: list[int], boxes: list[Box]) -> list[int]:

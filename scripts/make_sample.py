@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from pxocr.document import Page, reading_order
+from pxocr.document import Page, in_reading_order
 from pxocr.synth.engine import LineSpec, font_renderer, preset, render_lines
 from pxocr.synth.text import mrz_td3
 from pxocr.writers.atomic import write_atomic
@@ -34,7 +34,7 @@ def main() -> None:
     specs += [LineSpec(l1, 18.0, 24.25, 540.0), LineSpec(l2, 18.0, 24.25, 570.0)]
     cov, lines = render_lines(specs, cfg, rend)
     image = np.clip(255.0 - 255.0 * cov + 0.5, 0, 255).astype(np.uint8)
-    page = Page(640, 640, [lines[i] for i in reading_order([ln.bbox for ln in lines])], "sample.png")
+    page = Page(640, 640, in_reading_order(lines), "sample.png")
     Image.fromarray(image).save("pxocr/samples/sample.png")
     write_atomic("pxocr/samples/sample.json", page.to_json(indent=1))
 

@@ -138,6 +138,22 @@ def test_reading_order_rows_and_columns():
     assert reading_order([right, left]) == [1, 0]
 
 
+def test_reading_order_keeps_a_tables_rows_beside_a_taller_line():
+    """A taller line beside two rows of a table joins the row it overlaps most, and the table stays
+    read row by row, whichever way a pixel of its box goes (an OCR-B page at half size, seed
+    7490001, page 3: 24 edits when the rows were chained into one read column by column)."""
+    upper = [(115, 42, 144, 49), (165, 42, 194, 49), (215, 42, 231, 49)]
+    lower = [(115, 54, 145, 62), (165, 54, 168, 61), (215, 54, 244, 61)]
+    for top in (44.6, 45.0, 45.4):  # the tall line overlaps the upper row by 4.4-3.6 px of its 7
+        tall = (4, top, 53, 60)
+        order = reading_order(upper + lower + [tall])
+        assert order == [0, 1, 2, 6, 3, 4, 5], top
+    # above the middle of the two rows it joins the upper one
+    assert reading_order(upper + lower + [(4, 40, 53, 52)]) == [6, 0, 1, 2, 3, 4, 5]
+    # lines on one baseline in three sizes stay one row, left to right
+    assert reading_order([(83, 258, 162, 273), (9, 262, 19, 280), (259, 268, 297, 283)]) == [1, 0, 2]
+
+
 def _check_box(b) -> None:
     assert len(b) == 4 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in b)
     assert b[0] <= b[2] and b[1] <= b[3]

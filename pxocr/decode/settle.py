@@ -13,7 +13,7 @@ import numpy as np
 from ..boxes import max_iou, union_box
 from ..charset import CHARSET, LIGATURES
 from ..contract import SPACE
-from ..document import Char, Line, reading_order
+from ..document import Char, Line, in_reading_order
 from .config import DecodeConfig
 from .ctc import Reading
 from .fusion import fuse, pair, recover
@@ -46,8 +46,7 @@ def settle(draft: Draft, reading: Optional[Reading], cfg: DecodeConfig = DecodeC
     if cfg.geometry and cfg.font_box_tol_px + cfg.font_box_tol_em > 0:
         _redraw_boxes(g, [seg for seg, _ in segs], geo, cfg)
     lines = _make_lines(g, segs)
-    order = reading_order([ln.bbox for ln in lines])
-    return [lines[i] for i in order]
+    return in_reading_order(lines)
 
 
 def _drop_unread(g: Glyphs, segs: list[Segment], reading: Reading, geo: np.ndarray,

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..boxes import area, max_iou, overlap_of_smaller, union_box
 from ..decode import Glyphs
-from ..document import Char, Line, reading_order
+from ..document import Char, Line, in_reading_order
 from .capture import horizontal_neighbours
 
 CONFIRM_IOU = 0.3
@@ -354,4 +354,4 @@ def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
     if _mean_score(kept) < _mean_score(replaced) + cfg.min_gain:
         return first
     lines = [ln for ln, h in zip(first, hit) if not h] + kept
-    return [lines[i] for i in reading_order([ln.bbox for ln in lines])]
+    return in_reading_order(lines)

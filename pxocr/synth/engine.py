@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Optional
 import numpy as np
 
 from ..boxes import intersects, union_box
-from ..document import Char, Line, Page, reading_order
+from ..document import Char, Line, Page, in_reading_order
 from ..errors import UsageError
 from . import documents
 from . import text as textgen
@@ -213,9 +213,8 @@ def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tupl
     else:
         rend = font_renderer(cfg.font)
         cov, lines = render_lines(_layout(rng, cfg, rend), cfg, rend)
-    order = reading_order([ln.bbox for ln in lines])
     image = compose(cov, cfg.degrade, rng)
-    return image, Page(cfg.width, cfg.height, [lines[i] for i in order], name)
+    return image, Page(cfg.width, cfg.height, in_reading_order(lines), name)
 
 
 def iter_pages(cfg: SynthConfig, seed: int, count: int, start: int = 0) -> Iterator[tuple[np.ndarray, Page]]:

@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from pxocr.document import Page, reading_order
+from pxocr.document import Page, in_reading_order
 from pxocr.synth import text as textgen
 from pxocr.synth.capture import scaled, warped
 from pxocr.synth.degrade import compose
@@ -56,9 +56,8 @@ def document(cfg: SynthConfig, seed: int, index: int, layout: str = "TD3",
         specs.append(LineSpec(" ".join(words), em, left, y))
         y += pitch * float(rng.uniform(1.2, 1.8))
     cov, lines = render_lines(specs, SynthConfig(width=width, height=height, font=cfg.font), rend)
-    order = reading_order([ln.bbox for ln in lines])
     image = _security_print(compose(cov, cfg.degrade, rng), rng, margin, top - 0.5 * pitch)
-    page = Page(width, height, [lines[i] for i in order])
+    page = Page(width, height, in_reading_order(lines))
     if photo:
         image, page = _photographed(image, page, rng)
     return image, page, mrz

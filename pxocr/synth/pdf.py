@@ -24,7 +24,7 @@ import numpy as np
 
 from ..boxes import union_box
 from ..charset import LIGATURES
-from ..document import Char, Line, Page, reading_order
+from ..document import Char, Line, Page, in_reading_order
 from ..errors import DependencyError, InputError
 
 FOLD = {"\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -169,8 +169,7 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
                 lines.append(made)
             else:
                 _erase(image, ln, glyphs, scale)
-    order = reading_order([ln.bbox for ln in lines])
-    return image, Page(pix.width, pix.height, [lines[i] for i in order], f"{doc.name}#{index + 1}")
+    return image, Page(pix.width, pix.height, in_reading_order(lines), f"{doc.name}#{index + 1}")
 
 
 def _erase(image: np.ndarray, raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> None:
@@ -270,8 +269,7 @@ def crop_page(image: np.ndarray, page: Page, x0: int, y0: int, width: int, heigh
             box = tuple(union_box(np.array([c.bbox for c in kept])).tolist())
             lines.append(Line(text, box, kept, baseline=None if ln.baseline is None else ln.baseline - y0,
                               font_size=ln.font_size))
-    order = reading_order([ln.bbox for ln in lines])
-    return out, Page(out.shape[1], out.shape[0], [lines[i] for i in order], page.image)
+    return out, Page(out.shape[1], out.shape[0], in_reading_order(lines), page.image)
 
 
 # PDF files that Debian packages install, as sources of real pages. Training takes those of
