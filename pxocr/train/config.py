@@ -322,6 +322,15 @@ PRESETS: dict[str, TrainConfig] = {
         lr=3e-4, warmup=100, seed=17, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     ),
+    # Issue 18's half-size print: a ``latin-deep-tex`` round (``--init`` the shipped weights) that sees
+    # twice the share of crops at a coarser resolution enlarged back (em 7-36 px before enlargement).
+    "latin-deep-lowres": TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=0.4,
+                        real="runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"),),
+        lr=3e-4, warmup=100, seed=22, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    ),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
