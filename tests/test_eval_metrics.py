@@ -130,6 +130,23 @@ CASES = [
         dict(cer=6 / 11, wer=2 / 3, char_edits=6, ref_chars=11, word_edits=2, ref_words=3),
     ),
     (
+        # the lines read right in another order: 8 edits of the page text over 9 characters; in
+        # the truth's line order none.
+        "lines in another order",
+        [page(line("efgh", y=100), line("abcd"))],
+        [page(line("abcd"), line("efgh", y=100))],
+        dict(cer=8 / 9, char_edits=8, cer_truth_order=0.0, matches=same(8)),
+    ),
+    (
+        # one line read as two (a space read as a line break) and a third line read before
+        # them: the order costs nothing in the truth's order, the break still one edit.
+        "a line read as two, out of order",
+        [page(line("xy", y=100), line("ab"), line("cd", [(40, 0, 50, 10), (50, 0, 60, 10)]))],
+        [page(line("ab cd", [(0, 0, 10, 10), (10, 0, 20, 10), (40, 0, 50, 10), (50, 0, 60, 10)]),
+              line("xy", y=100))],
+        dict(cer_truth_order=1 / 8),
+    ),
+    (
         # page 1 perfect (4 chars), page 2 (2 chars) not predicted at all: counts add up
         # before dividing. CER = (0 + 2) / (4 + 2).
         "two pages",

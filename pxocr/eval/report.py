@@ -79,6 +79,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         ("ground-truth chars", result["chars_gt"]),
         ("predicted chars", result["chars_pred"]),
         ("CER", _pct(result["cer"])),
+        ("CER, the prediction's lines in the truth's order", _pct(result.get("cer_truth_order"))),
         ("WER", _pct(result["wer"])),
         ("AP@[.5:.95] (COCO, class-agnostic)", _fmt(result["ap"])),
         ("edge error mean (px)", _fmt(result["edge_mean"], 3)),
