@@ -1,6 +1,7 @@
 """pxocr per degradation: the same pages in the training families with one degradation at a time
-(each at the ``degraded`` preset's strengths, always applied), then all of them as the preset draws
-them: CER, F1 at IoU 0.75 and 0.9, mean edge error. Shows which degradation costs the boxes most.
+(each at the ``degraded`` preset's strengths, always applied; paper texture and a gradient of light
+together, as the uneven paper they make), then all of them as the preset draws them: CER, F1 at IoU
+0.75 and 0.9, mean edge error. Shows which degradation costs the boxes most.
 
     python bench/degradations.py [--model latin] [--pages 8] [--seed 7300001] [--fonts train]
                                  [--threads 1] [--out FILE.md]
@@ -16,6 +17,7 @@ import os
 import shlex
 import sys
 from dataclasses import replace
+from typing import Optional
 
 from tqdm import tqdm
 
@@ -44,11 +46,12 @@ CONDITIONS: dict[str, Degradations] = {
 }
 
 
-def _pct(v) -> str:
-    return "n/a" if v is None else f"{100 * v:.2f} %"
+def _fmt(v: Optional[float], spec: str, scale: float = 1.0, unit: str = "") -> str:
+    """``v`` formatted, or n/a where the metric is undefined (no text, no matched characters)."""
+    return "n/a" if v is None else f"{scale * v:{spec}}{unit}"
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="latin", help="ocrb, latin, auto or an ONNX file")
     ap.add_argument("--pages", type=int, default=8)
@@ -67,8 +70,9 @@ def main(argv=None) -> None:
         cfg = replace(base, degrade=d)
         pages = [render_page(cfg, args.seed, i) for i in range(args.pages)]
         m = evaluate([pred.predict(image, gt.image) for image, gt in pages], [gt for _, gt in pages], ap=False)
-        rows.append(f"| {name} | {_pct(m['cer'])} | {100 * m['f1']['0.75']:.1f} % | {100 * m['f1']['0.9']:.1f} % | "
-                    f"{m['edge_mean']:.3f} |")
+        cells = (_fmt(m["cer"], ".2f", 100, " %"), _fmt(m["f1"]["0.75"], ".1f", 100, " %"),
+                 _fmt(m["f1"]["0.9"], ".1f", 100, " %"), _fmt(m["edge_mean"], ".3f"))
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
     command = "python bench/degradations.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     text = "\n".join([
         f"`{command}`", "",

@@ -164,13 +164,21 @@ def reading_order(boxes: list[Box]) -> list[int]:
     a table's rows joins one of them, the one it overlaps most, and does not chain them
     into one row read column by column (which a pixel of a box would decide). Lines of one
     row that still overlap horizontally go top to bottom among themselves: a column's
-    lines must not be ordered by a tenth of a pixel of their left edges.
+    lines must not be ordered by a tenth of a pixel of their left edges. Lines are taken
+    by their vertical centres, ties by their boxes, so the order does not depend on the
+    order they come in.
     """
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
+    if len(boxes) == 0:
+        return []
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    centre = (b[:, 1] + b[:, 3]) / 2
+    order = np.lexsort((b[:, 2], b[:, 3], b[:, 0], b[:, 1], centre))
+    centres = centre[order]
     rows: list[list[int]] = []
-    for k, i in enumerate(order):
-        share = _row_share(boxes[i], rows[-1], boxes) if rows else 0.0
-        if share and not _better_row_below(i, share, order[k + 1:], rows[-1], boxes):
+    for k, i in enumerate(order.tolist()):
+        share = _row_share(b, i, rows[-1]) if rows else 0.0
+        if share and not _better_row_below(b, i, share, order[k + 1:np.searchsorted(centres, b[i, 3], "right")],
+                                           rows[-1]):
             rows[-1].append(i)
         else:
             rows.append([i])
@@ -182,38 +190,34 @@ def in_reading_order(lines: list[Line]) -> list[Line]:
     return [lines[i] for i in reading_order([ln.bbox for ln in lines])]
 
 
-def _overlap_share(b: Box, c: Box) -> float:
-    """The vertical overlap of two boxes over the smaller height (0 when apart)."""
-    overlap = min(b[3], c[3]) - max(b[1], c[1])
-    return max(0.0, overlap) / max(min(b[3] - b[1], c[3] - c[1]), 1e-9)
+def _overlap_shares(b: np.ndarray, i: int, others: np.ndarray) -> np.ndarray:
+    """The vertical overlap of box ``i`` with each of boxes ``others`` (indices into ``b`` (n, 4)) over
+    the smaller height of the two (0 when apart)."""
+    c = b[others]
+    overlap = np.minimum(b[i, 3], c[:, 3]) - np.maximum(b[i, 1], c[:, 1])
+    smaller = np.minimum(b[i, 3] - b[i, 1], c[:, 3] - c[:, 1])
+    return np.maximum(overlap, 0.0) / np.maximum(smaller, 1e-9)
 
 
-def _row_share(b: Box, row: list[int], boxes: list[Box]) -> float:
-    """How well ``b`` joins ``row``: its largest overlap share with a line of it when that is over
+def _row_share(b: np.ndarray, i: int, row: list[int]) -> float:
+    """How well box ``i`` joins ``row``: its largest overlap share with a line of it when that is over
     half, and when no line of the row above or below it in one column (overlapping it
     horizontally, not vertically) would be stacked with it; else 0."""
-    best = 0.0
-    for j in row:
-        c = boxes[j]
-        share = _overlap_share(b, c)
-        if share <= 0.5 and min(b[2], c[2]) > max(b[0], c[0]):
-            return 0.0
-        best = max(best, share)
-    return best if best > 0.5 else 0.0
+    r = np.asarray(row)
+    share = _overlap_shares(b, i, r)
+    across = np.minimum(b[i, 2], b[r, 2]) > np.maximum(b[i, 0], b[r, 0])
+    best = float(share.max())
+    return best if best > 0.5 and not (across & (share <= 0.5)).any() else 0.0
 
 
-def _better_row_below(i: int, share: float, later: list[int], row: list[int], boxes: list[Box]) -> bool:
-    """Whether line ``i``, which joins ``row`` by ``share``, overlaps a line further down more, one
-    that cannot join the row with ``i`` in it (it would stack in a column): then ``i`` starts that
-    line's row instead."""
-    b = boxes[i]
-    for j in later:
-        d = boxes[j]
-        if (d[1] + d[3]) / 2 > b[3]:
-            break
-        if _overlap_share(b, d) > share and not _row_share(d, row + [i], boxes):
-            return True
-    return False
+def _better_row_below(b: np.ndarray, i: int, share: float, below: np.ndarray, row: list[int]) -> bool:
+    """Whether line ``i``, which joins ``row`` by ``share``, overlaps a line further down (``below``:
+    those whose centre lies above ``i``'s bottom) more, one that cannot join the row with ``i`` in it
+    (it would stack in a column): then ``i`` starts that line's row instead."""
+    if share >= 1.0 or not len(below):
+        return False
+    more = below[_overlap_shares(b, i, below) > share]
+    return any(not _row_share(b, int(j), row + [i]) for j in more)
 
 
 def _left_to_right(row: list[int], boxes: list[Box]) -> list[int]:

@@ -147,6 +147,14 @@ CASES = [
         dict(cer_truth_order=1 / 8),
     ),
     (
+        # a line the truth does not have, overlapping no truth line, goes by its vertical centre to
+        # the nearest truth line (after it, by x): 3 insertions ("zz" and a line break).
+        "a line beside every truth line",
+        [page(line("zz", [(300, 80, 310, 90), (310, 80, 320, 90)]), line("ab"), line("cd", y=100))],
+        [page(line("ab"), line("cd", y=100))],
+        dict(cer_truth_order=3 / 5),
+    ),
+    (
         # page 1 perfect (4 chars), page 2 (2 chars) not predicted at all: counts add up
         # before dividing. CER = (0 + 2) / (4 + 2).
         "two pages",
@@ -169,8 +177,8 @@ CASES = [
         "empty ground truth",
         [page(line("ab"))],
         [page()],
-        dict(chars_gt=0, cer=None, wer=None, precision=same(0.0), recall=same(0.0), f1=same(0.0), ap=None,
-             edge_mean=None, misses=0, false_alarms=2, per_class_recall={}),
+        dict(chars_gt=0, cer=None, wer=None, cer_truth_order=None, precision=same(0.0), recall=same(0.0),
+             f1=same(0.0), ap=None, edge_mean=None, misses=0, false_alarms=2, per_class_recall={}),
     ),
     (
         # nothing to find and nothing found: a perfect score where one is defined.

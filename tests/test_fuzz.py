@@ -131,9 +131,12 @@ def test_union_holds_every_box(bs):
     assert all(u[0] <= b[0] and u[1] <= b[1] and b[2] <= u[2] and b[3] <= u[3] for b in bs)
 
 
-@given(st.lists(boxes(), min_size=0, max_size=30))
-def test_reading_order_is_a_permutation(bs):
-    assert sorted(reading_order(bs)) == list(range(len(bs)))
+@given(st.lists(boxes(), min_size=0, max_size=30), st.randoms(use_true_random=False))
+def test_reading_order_is_a_permutation_whatever_order_the_boxes_come_in(bs, rnd):
+    order = reading_order(bs)
+    assert sorted(order) == list(range(len(bs)))
+    shuffled = rnd.sample(bs, len(bs))
+    assert [shuffled[i] for i in reading_order(shuffled)] == [bs[i] for i in order]
 
 
 @given(st.lists(st.tuples(st.sampled_from("abcXYZ019.,-"), boxes()), min_size=1, max_size=12),

@@ -152,6 +152,10 @@ def test_reading_order_keeps_a_tables_rows_beside_a_taller_line():
     assert reading_order(upper + lower + [(4, 40, 53, 52)]) == [6, 0, 1, 2, 3, 4, 5]
     # lines on one baseline in three sizes stay one row, left to right
     assert reading_order([(83, 258, 162, 273), (9, 262, 19, 280), (259, 268, 297, 283)]) == [1, 0, 2]
+    # a line three lines tall to the right of a paragraph: the rows read across the page, so it comes
+    # after the paragraph's first line (the paragraph's lines are not chained into one row through it)
+    para = [(10, 10, 200, 20), (10, 22, 200, 32), (10, 34, 200, 44)]
+    assert reading_order(para + [(250, 10, 300, 44)]) == [0, 3, 1, 2]
 
 
 def _check_box(b) -> None:
