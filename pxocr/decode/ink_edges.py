@@ -120,7 +120,7 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
     new[:, 2], blank[:, 2] = _edge(dark, x1, r0, r1, ok, threshold, further[0], leading=False)
     new[:, 1], blank[:, 1] = _edge(dark.T, y0, c0, c1, ok, threshold, further[1], leading=True, across=False)
     new[:, 3], blank[:, 3] = _edge(dark.T, y1, c0, c1, ok, threshold, further[1], leading=False, across=False)
-    _take_back_bleed(new, out, 0.0 if ink_spread(dark) >= SPREAD else BLEED)
+    _take_back_bleed(new, out, dark)
     for k in np.flatnonzero(blank.any(1)):
         _onto_inner_ink(dark, new[k], blank[k], threshold)
     if bias is not None:
@@ -130,17 +130,21 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, threshold: float,
     return new
 
 
-def _take_back_bleed(new: np.ndarray, old: np.ndarray, over: float) -> None:
+def _take_back_bleed(new: np.ndarray, old: np.ndarray, dark: np.ndarray) -> None:
     """Each side's moved edges in ``new`` (N, 4; changed in place) shifted back by their median move
-    from ``old`` where it exceeds ``over`` px over ``BLEED_MIN`` edges or more (module docstring)."""
+    from ``old`` where it exceeds ``BLEED`` px over ``BLEED_MIN`` edges or more, any median where the
+    page ``dark`` shows its ink spread (``ink_spread``, measured only where it decides; module docstring)."""
     out_sign = np.array([-1.0, -1.0, 1.0, 1.0])  # the direction in which each side moves out
+    spread_ink: Optional[bool] = None
     for side in range(4):
         moved = new[:, side] != old[:, side]
         if moved.sum() < BLEED_MIN:
             continue
-        spread = float(np.median((new[moved, side] - old[moved, side]) * out_sign[side]))
-        if abs(spread) > over:
-            new[moved, side] -= spread * out_sign[side]
+        median = float(np.median((new[moved, side] - old[moved, side]) * out_sign[side]))
+        if median and abs(median) <= BLEED and spread_ink is None:
+            spread_ink = ink_spread(dark) >= SPREAD
+        if abs(median) > BLEED or (median and spread_ink):
+            new[moved, side] -= median * out_sign[side]
 
 
 def _edge(dark: np.ndarray, edge: np.ndarray, a0: np.ndarray, a1: np.ndarray, ok: np.ndarray, t: float,
