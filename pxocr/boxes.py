@@ -27,15 +27,20 @@ def max_iou(a: np.ndarray, b: np.ndarray, cells: int = 2_000_000) -> np.ndarray:
     return np.concatenate([iou_matrix(a[i:i + step], b).max(1) for i in range(0, len(a), step)] or [np.zeros(0)])
 
 
+def intersection_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4), (M, 4) -> (N, M) area that each pair of boxes shares (0 when apart)."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    return ix * iy
+
+
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, 4), (M, 4) -> (N, M) intersection over union."""
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    ix0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    iy0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    ix1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    iy1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    inter = intersection_matrix(a, b)
     union = area(a)[:, None] + area(b)[None, :] - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
@@ -56,9 +61,7 @@ def overlap_of_smaller_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, 4), (M, 4) -> (N, M): :func:`overlap_of_smaller` of every pair."""
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    return ix * iy / np.maximum(np.minimum(area(a)[:, None], area(b)[None, :]), 1e-9)
+    return intersection_matrix(a, b) / np.maximum(np.minimum(area(a)[:, None], area(b)[None, :]), 1e-9)
 
 
 def overlap_of_smaller(a, b) -> float:

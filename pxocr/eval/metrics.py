@@ -72,7 +72,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from pxocr.boxes import edge_errors, iou_matrix
+from pxocr.boxes import edge_errors, intersection_matrix, iou_matrix
 from pxocr.document import Page
 from pxocr.errors import require
 
@@ -327,19 +327,14 @@ def in_truth_order(pred: Page, gt: Page) -> str:
     """``pred``'s text with its lines in ``gt``'s order: each line goes where the truth line its box
     overlaps most stands (the nearest by vertical centre where it overlaps none), lines placed at one
     truth line left to right."""
-    if not gt.lines:
+    if not gt.lines or not pred.lines:
         return pred.text
     tb = np.array([ln.bbox for ln in gt.lines], np.float64)
-    centre = (tb[:, 1] + tb[:, 3]) / 2
-
-    def place(bbox) -> tuple[int, float]:
-        x0, y0, x1, y1 = bbox
-        area = np.clip(np.minimum(tb[:, 2], x1) - np.maximum(tb[:, 0], x0), 0, None) \
-            * np.clip(np.minimum(tb[:, 3], y1) - np.maximum(tb[:, 1], y0), 0, None)
-        k = int(area.argmax()) if area.max() > 0 else int(np.abs(centre - (y0 + y1) / 2).argmin())
-        return k, x0
-
-    return "\n".join(ln.text for ln in sorted(pred.lines, key=lambda ln: place(ln.bbox)))
+    pb = np.array([ln.bbox for ln in pred.lines], np.float64)
+    shared = intersection_matrix(pb, tb)
+    nearest = np.abs((pb[:, None, 1] + pb[:, None, 3]) / 2 - (tb[None, :, 1] + tb[None, :, 3]) / 2).argmin(1)
+    at = np.where(shared.max(1) > 0, shared.argmax(1), nearest)
+    return "\n".join(pred.lines[i].text for i in sorted(range(len(pb)), key=lambda i: (at[i], pb[i, 0])))
 
 
 def evaluate(preds: Sequence[Page], gts: Sequence[Page], ap: bool = True) -> dict[str, Any]:

@@ -146,6 +146,20 @@ def _wide_real(steps: int) -> Stage:
                  real="runs/pdf-crops-train,runs/pdf-crops-train2", p_real=0.45)
 
 
+TEX_CROPS = "runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"  # latin-deep-tex's crop pools
+
+
+def _deep_round(real: str, seed: int, p_lowres: float = 0.2) -> TrainConfig:
+    """A later round of the deep latin model (``--init`` the round before): ``_wide_real``'s mix with the
+    real crops of ``real``, a share ``p_lowres`` seen at a coarser resolution, new pages from ``seed``."""
+    return TrainConfig(
+        model="latin-deep",
+        stages=(replace(_wide_real(3000), p_lowres=p_lowres, real=real),),
+        lr=3e-4, warmup=100, seed=seed, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
+        loss=LossConfig(l1=2.0),
+    )
+
+
 PRESETS: dict[str, TrainConfig] = {
     # The shipped model: clean pages first, then a mix with degraded and hard pages.
     "default": TrainConfig(
@@ -295,42 +309,20 @@ PRESETS: dict[str, TrainConfig] = {
     # and a new pool of real crops that holds the Type 1 (Computer Modern) documents too, which the
     # earlier pools lacked (``pxocr synth --pdfs train --count 10000 --size 256x256 --font-sizes 11 52
     # --seed 3 --out runs/pdf-crops-train3``), at a lower rate. About two hours here; resumable.
-    "latin-deep-more": TrainConfig(
-        model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=0.2, real="runs/pdf-crops-train3"),),
-        lr=3e-4, warmup=100, seed=11, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
-        loss=LossConfig(l1=2.0),
-    ),
+    "latin-deep-more": _deep_round("runs/pdf-crops-train3", seed=11),
     # The next round (``--init`` a ``latin-deep-more`` run): a third of the real crops from another
     # typesetter, manual pages set by groff in the PostScript families (``pxocr synth --man-pdfs
     # --count 80 --seed 1 --out runs/man-pdfs``, then ``pxocr synth --pdfs runs/man-pdfs --count 5000
     # --size 256x256 --font-sizes 11 52 --seed 4 --out runs/pdf-crops-man``). About two hours here.
-    "latin-deep-man": TrainConfig(
-        model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=0.2, real="runs/pdf-crops-train3,runs/pdf-crops-man"),),
-        lr=3e-4, warmup=100, seed=14, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
-        loss=LossConfig(l1=2.0),
-    ),
+    "latin-deep-man": _deep_round("runs/pdf-crops-train3,runs/pdf-crops-man", seed=14),
     # The next round (``--init`` a ``latin-deep-man`` run): a second pool of crops of the training
     # (TeX) documents beside the first and the manual pages (``pxocr synth --pdfs train --count 10000
     # --size 256x256 --font-sizes 11 52 --seed 5 --out runs/pdf-crops-train4``), so that manual pages
     # are a fifth of the real crops rather than a third (the fifth round read the TeX documents worse).
-    "latin-deep-tex": TrainConfig(
-        model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=0.2,
-                        real="runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"),),
-        lr=3e-4, warmup=100, seed=17, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
-        loss=LossConfig(l1=2.0),
-    ),
+    "latin-deep-tex": _deep_round(TEX_CROPS, seed=17),
     # Issue 18's half-size print: a ``latin-deep-tex`` round (``--init`` the shipped weights) that sees
     # twice the share of crops at a coarser resolution enlarged back (em 7-36 px before enlargement).
-    "latin-deep-lowres": TrainConfig(
-        model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=0.4,
-                        real="runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"),),
-        lr=3e-4, warmup=100, seed=22, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
-        loss=LossConfig(l1=2.0),
-    ),
+    "latin-deep-lowres": _deep_round(TEX_CROPS, seed=22, p_lowres=0.4),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
