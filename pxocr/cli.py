@@ -395,7 +395,7 @@ def _add_mrz(sub) -> None:
                    help="text: the lines and a verdict; json: fields, checks, corrections and every character's box")
     m.add_argument("--out", help="write one file per input into this directory instead of stdout")
     m.add_argument("--model", default="mrz",
-                   help="model: mrz (default: OCR-B, trained on identity documents too), ocrb, or an ONNX file")
+                   help="model: mrz (default: trained on identity documents), mrz-check, ocrb, or an ONNX file")
     m.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="auto",
                    help="the pages' quarter turn, or auto (default) to find it")
     m.add_argument("--threads", type=int, default=0)

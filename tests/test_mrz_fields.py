@@ -200,8 +200,9 @@ def test_two_unsure_characters_only_the_composite_covers_are_not_vouched_for():
 def test_an_unchecked_character_a_second_reading_reads_otherwise_is_uncertain():
     """A valid reading is confirmed by a second reading of its zone, cut out of the page with a
     margin: where that one reads a name's letter otherwise, the letter is uncertain and the
-    reading not valid; where it agrees, the reading stays valid. A character only a check digit
-    covers is not compared (the check vouches for it)."""
+    reading not valid; where it agrees, the reading stays valid. A date's digit, which its check
+    settles, is not compared; a document number's letter or digit is (two like swaps cancel out in
+    its check)."""
     from pxocr.document import Char, Line, Page
     from pxocr.mrz import _confirmed, read_zone
 
@@ -222,16 +223,23 @@ def test_an_unchecked_character_a_second_reading_reads_otherwise_is_uncertain():
     gray = np.full((100, 500), 255, np.uint8)
     r = read_zone(page(TD3_SPECIMEN))
     assert r.valid
-    same = Second(TD3_SPECIMEN)
-    assert _confirmed(r, same, gray, "card", 2.0).valid
+    same, network = Second(TD3_SPECIMEN), Second(TD3_SPECIMEN)
+    assert _confirmed(r, [(same, 2.0), (network, None)], gray, "card").valid
     # the zone (x 10-404, y 40-72) and 2 character heights (24 px) around it, at the scale asked
-    assert same.seen == [((80, 428), 2.0)]
+    assert same.seen == [((80, 428), 2.0)] and network.seen == [((80, 428), None)]
     other_name = TD3_SPECIMEN[0][:10] + "X" + TD3_SPECIMEN[0][11:]
-    other_number = TD3_SPECIMEN[1][:3] + "0" + TD3_SPECIMEN[1][4:]
-    c = _confirmed(r, Second([other_name, other_number]), gray, "card", 2.0)
+    other_date = TD3_SPECIMEN[1][:14] + "5" + TD3_SPECIMEN[1][15:]  # the birth date: digits only, checked
+    c = _confirmed(r, [(Second([other_name, other_date]), 2.0)], gray, "card")
     assert not c.valid and c.uncertain == [(0, 10)] and c.mrz.lines == TD3_SPECIMEN
-    nothing = _confirmed(r, Second(["NOZONEHERE", "ATALL"]), gray, "card", 2.0)
-    assert not nothing.valid and len(nothing.uncertain) == len(TD3.unchecked())
+    # the document number's letters and digits are compared though it is checked: 'O' for '0' twice cancels out
+    other_number = TD3_SPECIMEN[1][:3] + "0" + TD3_SPECIMEN[1][4:]
+    c = _confirmed(r, [(Second([TD3_SPECIMEN[0], other_number]), 2.0)], gray, "card")
+    assert not c.valid and c.uncertain == [(1, 3)]
+    # the second network alone reads the name otherwise: not valid either
+    c = _confirmed(r, [(Second(TD3_SPECIMEN), 2.0), (Second([other_name, TD3_SPECIMEN[1]]), None)], gray, "card")
+    assert not c.valid and c.uncertain == [(0, 10)]
+    nothing = _confirmed(r, [(Second(["NOZONEHERE", "ATALL"]), 2.0)], gray, "card")
+    assert not nothing.valid and len(nothing.uncertain) == len(TD3.unsettled())
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +287,7 @@ def test_cli_mrz_json_and_text(tmp_path, pages, capsys):
 
 def test_every_layout_on_synthetic_documents():
     """Scanned documents of every layout (guilloche, portrait, a stamp over the zone on some):
-    many read exactly, every check digit holding (70 % of 30 documents in bench/mrz.py);
+    most read exactly, every check digit holding (90 % of 30 documents in bench/mrz.py);
     photographed ones (reduced, tilted, in perspective, JPEG): whatever is read, nothing wrong is
     reported valid."""
     from dataclasses import replace
@@ -296,7 +304,7 @@ def test_every_layout_on_synthetic_documents():
             assert not r.valid or r.mrz.lines == truth
             if not photo:
                 exact.append(r.found and r.mrz.layout == lay.name and r.mrz.lines == truth and r.mrz.valid)
-    assert sum(exact) >= 4, exact  # 5 of these 10 with pxocr-mrz.onnx
+    assert sum(exact) >= 8, exact  # 9 of these 10 with either network
 
 
 def test_stray_characters_beside_the_zone_are_left_out():
@@ -324,14 +332,14 @@ def test_stray_characters_beside_the_zone_are_left_out():
 def test_a_zone_not_found_is_read_again_enlarged(monkeypatch):
     """When the first reading finds no zone (here: made to find none), the page is read again
     enlarged and that reading is taken; the characters' boxes stay in the input's pixels. A
-    photographed passport page of 373x458 px (tilted, in perspective), which reads exactly at 2x."""
+    photographed passport page of 565x714 px (tilted, in perspective), which reads exactly."""
     from dataclasses import replace
 
     import pxocr.mrz as mrz
     from pxocr.boxes import max_iou
     from pxocr.synth.mrzdoc import document
 
-    img, gt, truth = document(replace(preset("degraded"), width=640), 7_550_001, 2, "TD3", photo=True)
+    img, gt, truth = document(replace(preset("degraded"), width=640), 7_550_001, 3, "TD3", photo=True)
     real, calls = mrz.read_zone, []
 
     def first_finds_nothing(page):
@@ -346,7 +354,8 @@ def test_a_zone_not_found_is_read_again_enlarged(monkeypatch):
     true_boxes = np.array([c.bbox for ln in gt.lines for c in ln.chars])
     read_boxes = np.array([c.bbox for row in r.chars for c in row])
     assert len(read_boxes) == sum(len(t) for t in truth)
-    assert np.median(max_iou(read_boxes, true_boxes)) > 0.75
+    # in the input's pixels (the enlarged page's would miss them); a tilted glyph's true box is its mapped box's hull
+    assert np.median(max_iou(read_boxes, true_boxes)) > 0.5
 
 
 def test_a_stray_line_between_the_zone_lines_does_not_part_them():
@@ -430,3 +439,47 @@ def test_a_zone_line_parted_by_a_gap_is_joined():
     speck = _zone_line("K", 60, x=10.0 + 9 * 46)
     lay, lines = find_zone(Page(500, 100, [_zone_line(TD3_SPECIMEN[0], 40), _zone_line(second, 60), speck]))
     assert [ln.text for ln in lines] == TD3_SPECIMEN
+
+
+def test_a_look_alike_swapped_twice_cancels_out_so_letters_and_digits_are_unsettled():
+    """'0' read 'O' at two places of a document number whose weights add to 10 leaves its check
+    digit as it was: the number's positions are unsettled (a second reading must agree), the dates'
+    (digits only) and the check digits are not."""
+    from pxocr.mrz.icao import TD3
+
+    assert check_digit("G0U0ZEDZA") == check_digit("GOUOZEDZA")
+    unsettled = set(TD3.unsettled())
+    assert {(1, p) for p in range(9)} <= unsettled  # the document number
+    assert {(1, p) for p in range(13, 20)} & unsettled == set()  # the birth date and its check digit
+    assert {(0, p) for p in range(44)} <= unsettled  # the names line: nothing checks it
+    assert set(TD3.unchecked()) <= unsettled
+
+
+def test_a_small_letter_or_digit_that_nothing_checks_is_not_vouched_for():
+    """A visa's optional data has no check digit: an '0' there (or any letter or digit with a
+    look-alike of the other kind) under 12 px of ink is not told from its 'O', so the reading is
+    not valid; the same zone in larger print is, and small print elsewhere (checked) is too."""
+    import numpy as np
+
+    from pxocr.document import Char, Line, Page
+    from pxocr.mrz import read_zone
+    from pxocr.mrz.icao import MRVB
+    from pxocr.synth.text import mrz_lines
+
+    lines = mrz_lines(np.random.default_rng(3), "MRV-B")
+    lines[1] = lines[1][:28] + "AVE0<<<<"  # the optional data (28-36), which nothing checks
+
+    def zone(height, optional_height):
+        rows = []
+        for i, t in enumerate(lines):
+            y = 40.0 + 30 * i
+            rows.append(Line(t, (10.0, y, 10.0 + 9 * len(t), y + height), [
+                Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + (optional_height if i == 1 and k >= 28 else height)),
+                     0.95) for k, c in enumerate(t)]))
+        return read_zone(Page(500, 150, rows))
+
+    assert MRVB.kind_at(1, 31) == "alnum" and (1, 31) in MRVB.unchecked()
+    assert zone(8.0, 20.0).valid  # small checked print, large optional data
+    small = zone(20.0, 8.0)
+    assert small.mrz.valid and not small.valid and small.uncertain == [(1, 28), (1, 31)]  # 'A' and '0'
+    assert zone(20.0, 20.0).valid

@@ -31,8 +31,10 @@ from .image_io import InputPage
 from .windows import TileConfig, core_cells, ink_window, spans
 from .zoom import ZoomConfig
 
-# model names -> files in pxocr/models ("mrz": the OCR-B model trained on identity documents too)
-SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx", "mrz": "pxocr-mrz.onnx"}
+# model names -> files in pxocr/models ("mrz": the reader of identity documents; "mrz-check": the smaller
+# network that confirms its valid readings, pxocr.mrz.CONFIRM_MODEL)
+SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx", "mrz": "pxocr-mrz.onnx",
+           "mrz-check": "pxocr-mrz-check.onnx"}
 
 
 def default_model_path() -> str:

@@ -1,7 +1,7 @@
 """``pxocr.read_mrz``: passports, ID cards and visas read to validated ICAO 9303 fields, every
 character boxed.
 
-A page is read with the OCR-B model trained on identity documents too (``mrz``) at any
+A page is read with the network trained on OCR-B pages and identity documents (``mrz``) at any
 orientation, tilted up to :data:`MAX_SKEW_DEG` (``pxocr.infer.capture``: turned, skewed, small or
 large print, a desk around the card). The zone is the last run of lines in reading order that fits
 a layout of :mod:`pxocr.mrz.icao` (2 x 36, 2 x 44 or 3 x 30 characters of ``A-Z 0-9 <``, spaces
@@ -17,8 +17,8 @@ from typing import Optional
 import numpy as np
 
 from ..document import Char, Line, Page
-from .correct import UNSURE_SCORE, Correction, Glyph, correct
-from .icao import LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
+from .correct import LOOK_ALIKES, UNSURE_SCORE, Correction, Glyph, correct
+from .icao import FILLER, LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
 from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -36,7 +36,7 @@ class MrzReading:
     raw_lines: list[str] = field(default_factory=list)  # as read, before correction
     corrections: list[Correction] = field(default_factory=list)
     chars: list[list[Char]] = field(default_factory=list)  # per line, in the input's pixels
-    uncertain: list[tuple[int, int]] = field(default_factory=list)  # unchecked positions read unsurely
+    uncertain: list[tuple[int, int]] = field(default_factory=list)  # positions no check vouches for, read unsurely
 
     @property
     def found(self) -> bool:
@@ -44,8 +44,9 @@ class MrzReading:
 
     @property
     def valid(self) -> bool:
-        """Every check digit and the grammar hold, and no character that no check digit covers
-        (names, states, sex, unchecked optional data) was read unsurely."""
+        """Every check digit and the grammar hold, and no character that no check digit vouches for
+        (names, states, sex, unchecked optional data; two unsure ones under one check; a letter or
+        digit that a second reading reads otherwise) was read unsurely."""
         return self.mrz is not None and self.mrz.valid and not self.uncertain
 
     def to_dict(self) -> dict:
@@ -63,7 +64,7 @@ class MrzReading:
         if self.valid:
             verdict = "valid"
         elif self.mrz.valid:
-            verdict = f"checks valid, {len(self.uncertain)} unchecked character(s) read unsurely"
+            verdict = f"checks valid, {len(self.uncertain)} character(s) no check vouches for read unsurely"
         else:
             verdict = "INVALID (" + ", ".join(failed or ["grammar"]) + ")"
         return f"{self.image}: {self.mrz.layout} {verdict}, {len(self.corrections)} correction(s)"
@@ -141,7 +142,23 @@ def read_zone(page: Page) -> MrzReading:
     unseen = {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row) if c.extra.get("unseen")}
     untrusted = {(f.line, f.pos) for f in fixes if f.ambiguous or f.unsupported}
     return MrzReading(page.image, parse(fixed, lay), raw, fixes, chars,
-                      sorted((doubted - _vouched(lay, doubted)) | unseen | untrusted))
+                      sorted((doubted - _vouched(lay, doubted)) | unseen | untrusted | _indistinct(lay, chars)))
+
+
+# In print this small a letter and the digit it looks like are not told apart: two photographed tuning visas
+# (seeds 7800001 and 7820001) had an '0' of their optional data, 7 and 8 px tall, read 'O' by two networks at
+# three sizes, and nothing checks a visa's optional data.
+SMALL_PRINT_PX = 12.0
+_LETTER_OR_DIGIT_ALIKE = {a for a, b in LOOK_ALIKES.items() if a.isalpha() != b.isalpha() and FILLER not in a + b}
+
+
+def _indistinct(lay: Layout, chars: list[list[Char]]) -> set[tuple[int, int]]:
+    """The unchecked positions where letters and digits are both allowed (optional data) holding a
+    character with a look-alike of the other kind (``O`` and ``0``, ``I`` and ``1``, ...) whose ink is
+    under :data:`SMALL_PRINT_PX` tall."""
+    free = {pos for pos in lay.unchecked() if lay.kind_at(*pos) == "alnum"}
+    return {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row)
+            if (i, p) in free and c.char in _LETTER_OR_DIGIT_ALIKE and c.bbox[3] - c.bbox[1] < SMALL_PRINT_PX}
 
 
 def _glyph(c: Char) -> Glyph:
@@ -189,14 +206,22 @@ CONFIRM_MARGIN = 2.0  # the zone cut out for a second reading, with this many ch
 CONFIRM_MIN_MARGIN = 8  # px
 
 
-def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation: str = "auto") -> list[MrzReading]:
+# A valid reading's unsettled characters are read again by a second network as well (``mrz-check``: the
+# smaller OCR-B network trained on identity documents, the ``mrz`` reader until 2026-12-05): one network's
+# confident error at two sizes (the 'T' for an 'I' of a name under a grey line below) is less often another's.
+CONFIRM_MODEL = "mrz-check"
+
+
+def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation: str = "auto",
+             confirm_model: Optional[str] = CONFIRM_MODEL) -> list[MrzReading]:
     """Read every page of ``source`` (as ``pxocr.read`` takes it) for its machine-readable zone.
 
     A page is read at the size capture chooses, then, while its zone is not found or does not
     validate, enlarged by each factor of :data:`READ_SCALES` in turn: the first valid reading is
     taken, else the best (its checks valid, else a zone found; the first reading on a tie). A
-    reading is only valid once a second one confirms its unchecked characters (:func:`_confirmed`).
-    Boxes stay in the input's pixels."""
+    reading is only valid once a second one at another size, and one by ``confirm_model`` (a
+    different network; None or ``model`` itself: none), confirm its unsettled characters
+    (:func:`_confirmed`). Boxes stay in the input's pixels."""
     import os
 
     from ..infer import _predictor
@@ -204,8 +229,12 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
 
     # no zoom of unread ink: a card's guilloche, portrait and print would be read enlarged for
     # nothing (seed 7560001, photographed: 60.0 -> 56.7 % of zones exact with it, 30 % slower)
-    pred = _predictor(model, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG) \
-        .with_zoom(unread_ink=False)
+    def reader(name: str):
+        return _predictor(name, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG) \
+            .with_zoom(unread_ink=False)
+
+    pred = reader(model)
+    checker = reader(confirm_model) if confirm_model not in (None, model) else None
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)
@@ -216,7 +245,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if again.valid:
                 second = scales[k + 1] if k + 1 < len(scales) else scales[k - 1] if k else READ_SCALES[1]
-                again = _confirmed(again, pred, p.gray, name, second)
+                readers = [(pred, second)] + ([(checker, None)] if checker else [])
+                again = _confirmed(again, readers, p.gray, name)
             if best is None or _rank(again) > _rank(best):
                 best = again
             if best.valid:
@@ -225,22 +255,30 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     return out
 
 
-def _confirmed(r: MrzReading, pred, gray: np.ndarray, name: str, scale: Optional[float]) -> MrzReading:
-    """``r`` with each unchecked character (no check digit to find an error there: names, states,
-    sex) that a second reading of the zone, cut out of the page and read at ``scale``, reads
-    otherwise marked uncertain; all of them where that reading finds no zone of the same layout.
-    On 80 tuning documents (seed 7580001) a grey line across an 'I' of a name was read 'T' at two
-    sizes and 'I' at two others: a confident error that no character score gave away."""
+def _confirmed(r: MrzReading, readers: list, gray: np.ndarray, name: str) -> MrzReading:
+    """``r`` with each unsettled character (:meth:`Layout.unsettled`: no check digit to find an error
+    there, names, states, sex; or letters and digits both, where two like errors can cancel out in
+    the check) that another reading of the zone, cut out of the page and read by each ``(predictor,
+    scale)`` of ``readers``, reads otherwise marked uncertain; all of them where one finds no zone of
+    the same layout. On 80 tuning documents (seed 7580001) a grey line across an 'I' of a name was
+    read 'T' at two sizes and 'I' at two others: a confident error that no character score gave away."""
     box = np.array([c.bbox for row in r.chars for c in row])
     margin = max(CONFIRM_MIN_MARGIN, CONFIRM_MARGIN * float(np.median(box[:, 3] - box[:, 1])))
     h, w = gray.shape
     x0, y0 = (max(0, int(np.floor(v - margin))) for v in box[:, :2].min(0))
     x1, y1 = min(w, int(np.ceil(box[:, 2].max() + margin))), min(h, int(np.ceil(box[:, 3].max() + margin)))
-    second = read_zone(pred.predict(np.ascontiguousarray(gray[y0:y1, x0:x1]), name, scale=scale))
-    free = LAYOUT_BY_NAME[r.mrz.layout].unchecked()
-    if second.found and second.mrz.layout == r.mrz.layout:
-        free = [(i, p) for i, p in free if second.mrz.lines[i][p] != r.mrz.lines[i][p]]
-    return replace(r, uncertain=sorted(set(r.uncertain) | set(free)))
+    zone = np.ascontiguousarray(gray[y0:y1, x0:x1])
+    unsettled = LAYOUT_BY_NAME[r.mrz.layout].unsettled()
+    doubted = set(r.uncertain)
+    for pred, scale in readers:
+        other = read_zone(pred.predict(zone, name, scale=scale))
+        if other.found and other.mrz.layout == r.mrz.layout:
+            doubted |= {(i, p) for i, p in unsettled if other.mrz.lines[i][p] != r.mrz.lines[i][p]}
+        else:
+            doubted |= set(unsettled)
+        if doubted:
+            break  # not valid whatever the next reading says
+    return replace(r, uncertain=sorted(doubted))
 
 
 def _rank(r: MrzReading) -> tuple:

@@ -35,7 +35,8 @@ PORTRAIT_SHARE = 0.27  # of the document's width, at its left, above the zone
 
 def document(cfg: SynthConfig, seed: int, index: int, layout: str = "TD3",
              photo: bool = False) -> tuple[np.ndarray, Page, list[str]]:
-    rng = np.random.default_rng([seed, index, 0x3D3])
+    # the layout in the seed too: documents of one index but different layouts had the same fields and print
+    rng = np.random.default_rng([seed, index, list(ASPECT).index(layout), 0x3D3])
     rend = font_renderer(cfg.font)
     mrz = textgen.mrz_lines(rng, layout)
     width = cfg.width
