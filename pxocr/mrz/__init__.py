@@ -245,7 +245,7 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if again.valid:
                 second = scales[k + 1] if k + 1 < len(scales) else scales[k - 1] if k else READ_SCALES[1]
-                readers = [(pred, second)] + ([(checker, None)] if checker else [])
+                readers = ([(checker, None)] if checker else []) + [(pred, second)]  # the cheaper one first
                 again = _confirmed(again, readers, p.gray, name)
             if best is None or _rank(again) > _rank(best):
                 best = again
