@@ -1,6 +1,6 @@
 """Machine-readable zones of synthetic identity documents, read to validated fields.
 
-    python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model ocrb X.onnx]
+    python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model mrz X.onnx]
                         [--out FILE.md]
 
 For each ICAO layout (TD1, TD2, TD3, MRV-A, MRV-B), ``--docs`` documents scanned (the degraded
@@ -48,7 +48,7 @@ def key_fields(mrz) -> dict:
     return {k: _clean(mrz.names[k] if k in mrz.names else mrz.fields[k]) for k in KEY_FIELDS}
 
 
-def pxocr_engine(img, model="ocrb"):
+def pxocr_engine(img, model="mrz"):
     (r,) = read_mrz(img, model=model, threads=1)
     if not r.found:
         return None, False, 0, None
@@ -82,7 +82,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents per layout and capture")
     ap.add_argument("--seed", type=int, default=7_540_001)
     ap.add_argument("--engines", nargs="+", default=["pxocr", "passporteye"])
-    ap.add_argument("--model", nargs="+", default=["ocrb"], help="pxocr models (shipped names, ONNX files), a row each")
+    ap.add_argument("--model", nargs="+", default=["mrz"], help="pxocr models (shipped names, ONNX files), a row each")
     ap.add_argument("--out")
     a = ap.parse_args()
     engines = {f"pxocr ({m})" if len(a.model) > 1 else "pxocr": partial(pxocr_engine, model=m) for m in a.model}

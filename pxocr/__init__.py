@@ -28,12 +28,13 @@ def find(source, text: str, ignore_case: bool = False, max_edits: int = 0, acros
                          across_lines=across_lines)
 
 
-def read_mrz(source, model="ocrb", threads: int = 0, orientation: str = "auto"):
+def read_mrz(source, model="mrz", threads: int = 0, orientation: str = "auto", confirm_model="mrz-check"):
     """Read the machine-readable zone of each page of ``source``: a list of
-    ``pxocr.mrz.MrzReading`` (lines, fields, checks, corrections, character boxes)."""
+    ``pxocr.mrz.MrzReading`` (lines, fields, checks, corrections, character boxes). A valid
+    reading is confirmed by ``confirm_model`` too (None: by ``model`` at another size only)."""
     from .mrz import read_mrz as _read_mrz
 
-    return _read_mrz(source, model=model, threads=threads, orientation=orientation)
+    return _read_mrz(source, model=model, threads=threads, orientation=orientation, confirm_model=confirm_model)
 
 
 __all__ = ["find", "read", "read_mrz", "__version__"]

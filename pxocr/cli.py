@@ -365,7 +365,8 @@ def cmd_mrz(a: argparse.Namespace) -> int:
     failed = invalid = 0
     for path in a.images:
         try:
-            readings = read_mrz(path, model=a.model, threads=a.threads, orientation=a.orientation)
+            readings = read_mrz(path, model=a.model, threads=a.threads, orientation=a.orientation,
+                                confirm_model=None if a.confirm_model.lower() == "none" else a.confirm_model)
         except InputError as e:
             print(f"pxocr: error: {e}", file=sys.stderr)
             failed += 1
@@ -396,6 +397,8 @@ def _add_mrz(sub) -> None:
     m.add_argument("--out", help="write one file per input into this directory instead of stdout")
     m.add_argument("--model", default="mrz",
                    help="model: mrz (default: trained on identity documents), mrz-check, ocrb, or an ONNX file")
+    m.add_argument("--confirm-model", default="mrz-check",
+                   help="the second network that must read a valid zone the same (default mrz-check), or none")
     m.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="auto",
                    help="the pages' quarter turn, or auto (default) to find it")
     m.add_argument("--threads", type=int, default=0)

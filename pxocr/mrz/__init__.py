@@ -11,14 +11,16 @@ ignored), each line next to the one before; its lines are corrected under the gr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 
 from ..document import Char, Line, Page
+from ..infer.capture import CAP_EM, EM_SLACK
 from .correct import LOOK_ALIKES, UNSURE_SCORE, Correction, Glyph, correct
-from .icao import FILLER, LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
+from .icao import FILLER, LAYOUTS, Layout, Mrz, parse
 from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -36,7 +38,7 @@ class MrzReading:
     raw_lines: list[str] = field(default_factory=list)  # as read, before correction
     corrections: list[Correction] = field(default_factory=list)
     chars: list[list[Char]] = field(default_factory=list)  # per line, in the input's pixels
-    uncertain: list[tuple[int, int]] = field(default_factory=list)  # positions no check vouches for, read unsurely
+    uncertain: list[tuple[int, int]] = field(default_factory=list)  # positions not confirmed (see valid)
 
     @property
     def found(self) -> bool:
@@ -44,9 +46,10 @@ class MrzReading:
 
     @property
     def valid(self) -> bool:
-        """Every check digit and the grammar hold, and no character that no check digit vouches for
-        (names, states, sex, unchecked optional data; two unsure ones under one check; a letter or
-        digit that a second reading reads otherwise) was read unsurely."""
+        """Every check digit and the grammar hold, and no character is ``uncertain``: read unsurely
+        where no check digit vouches for it (names, states, sex, unchecked optional data; two unsure
+        ones under one check), a small look-alike nothing checks, or read otherwise by a second
+        network or at another size."""
         return self.mrz is not None and self.mrz.valid and not self.uncertain
 
     def to_dict(self) -> dict:
@@ -64,7 +67,7 @@ class MrzReading:
         if self.valid:
             verdict = "valid"
         elif self.mrz.valid:
-            verdict = f"checks valid, {len(self.uncertain)} character(s) no check vouches for read unsurely"
+            verdict = f"checks valid, {len(self.uncertain)} character(s) not confirmed"
         else:
             verdict = "INVALID (" + ", ".join(failed or ["grammar"]) + ")"
         return f"{self.image}: {self.mrz.layout} {verdict}, {len(self.corrections)} correction(s)"
@@ -145,20 +148,33 @@ def read_zone(page: Page) -> MrzReading:
                       sorted((doubted - _vouched(lay, doubted)) | unseen | untrusted | _indistinct(lay, chars)))
 
 
-# In print this small a letter and the digit it looks like are not told apart: two photographed tuning visas
-# (seeds 7800001 and 7820001) had an '0' of their optional data, 7 and 8 px tall, read 'O' by two networks at
-# three sizes, and nothing checks a visa's optional data.
-SMALL_PRINT_PX = 12.0
+# In print this small a letter and the digit it looks like are not told apart: two photographed tuning visas had
+# an '0' of their optional data, 7 and 8 px tall, read 'O' by two networks at three sizes, and nothing checks a
+# visa's optional data.
+SMALL_PRINT_PX = 12.0  # cap height
+OCRB_ADVANCE_EM = 0.723  # OCR-B's advance, in em: a zone's pitch over its em
 _LETTER_OR_DIGIT_ALIKE = {a for a, b in LOOK_ALIKES.items() if a.isalpha() != b.isalpha() and FILLER not in a + b}
 
 
+def zone_em(chars: list[list[Char]]) -> float:
+    """A zone's em in the input's pixels, from its pitch (the median step between neighbouring
+    characters' centres along its lines): the same at any turn or tilt, unlike a box's height."""
+    steps = []
+    for row in chars:
+        c = np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in row])
+        steps.extend(np.hypot(*(c[1:] - c[:-1]).T))
+    return float(np.median(steps)) / OCRB_ADVANCE_EM if steps else 0.0
+
+
 def _indistinct(lay: Layout, chars: list[list[Char]]) -> set[tuple[int, int]]:
-    """The unchecked positions where letters and digits are both allowed (optional data) holding a
-    character with a look-alike of the other kind (``O`` and ``0``, ``I`` and ``1``, ...) whose ink is
-    under :data:`SMALL_PRINT_PX` tall."""
+    """In a zone whose cap height (:data:`CAP_EM` of its em) is under :data:`SMALL_PRINT_PX`: the
+    unchecked positions where letters and digits are both allowed (a visa's optional data) holding
+    a character with a look-alike of the other kind (``O`` and ``0``, ``I`` and ``1``, ...)."""
+    if zone_em(chars) * CAP_EM >= SMALL_PRINT_PX:
+        return set()
     free = {pos for pos in lay.unchecked() if lay.kind_at(*pos) == "alnum"}
     return {(i, p) for i, row in enumerate(chars) for p, c in enumerate(row)
-            if (i, p) in free and c.char in _LETTER_OR_DIGIT_ALIKE and c.bbox[3] - c.bbox[1] < SMALL_PRINT_PX}
+            if (i, p) in free and c.char in _LETTER_OR_DIGIT_ALIKE}
 
 
 def _glyph(c: Char) -> Glyph:
@@ -206,10 +222,14 @@ CONFIRM_MARGIN = 2.0  # the zone cut out for a second reading, with this many ch
 CONFIRM_MIN_MARGIN = 8  # px
 
 
-# A valid reading's unsettled characters are read again by a second network as well (``mrz-check``: the
-# smaller OCR-B network trained on identity documents, the ``mrz`` reader until 2026-12-05): one network's
-# confident error at two sizes (the 'T' for an 'I' of a name under a grey line below) is less often another's.
+# A valid reading is read again, its zone cut out of the page, by a second network (``mrz-check``: the smaller
+# OCR-B network trained on identity documents, the ``mrz`` reader until 2026-12-05) and by the same one at another
+# size: one network's confident error at two sizes (the 'T' for an 'I' of a name under a grey line below) is less
+# often another's. Every character is compared, not only those no check digit covers: two errors can cancel out
+# in a check ('0' read 'O' at weights 7 and 3: 24 x 10; two date digits each off by 5), as a tuning TD3's
+# document number 'G0U0ZEDZA', read 'GOUOZEDZA' surely, did.
 CONFIRM_MODEL = "mrz-check"
+CONFIRM_EMS = (22.0, 40.0)  # the same network's second reading shows the zone at the one farther from the first's em
 
 
 def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation: str = "auto",
@@ -219,32 +239,35 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     A page is read at the size capture chooses, then, while its zone is not found or does not
     validate, enlarged by each factor of :data:`READ_SCALES` in turn: the first valid reading is
     taken, else the best (its checks valid, else a zone found; the first reading on a tie). A
-    reading is only valid once a second one at another size, and one by ``confirm_model`` (a
-    different network; None or ``model`` itself: none), confirm its unsettled characters
-    (:func:`_confirmed`). Boxes stay in the input's pixels."""
+    reading is only valid once ``confirm_model`` (a different network; None, or the same file as
+    ``model``: none) and ``model`` at another size read its zone the same (:func:`_confirmed`).
+    Boxes stay in the input's pixels."""
     import os
 
     from ..infer import _predictor
     from ..infer.image_io import iter_pages
+    from ..infer.predictor import resolve_model
 
     # no zoom of unread ink: a card's guilloche, portrait and print would be read enlarged for
     # nothing (seed 7560001, photographed: 60.0 -> 56.7 % of zones exact with it, 30 % slower)
-    def reader(name: str):
+    def reader(name: Optional[str]):
         return _predictor(name, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG) \
             .with_zoom(unread_ink=False)
 
     pred = reader(model)
-    checker = reader(confirm_model) if confirm_model not in (None, model) else None
+    same = confirm_model is None or os.path.realpath(resolve_model(confirm_model)) == \
+        os.path.realpath(resolve_model(model))
+    checker = None if same else reader(confirm_model)
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)
         h, w = p.gray.shape
         scales = [f for f in READ_SCALES if f is None or h * w * f * f <= MAX_RETRY_PIXELS]
         best = None
-        for k, f in enumerate(scales):
+        for f in scales:
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if again.valid:
-                second = scales[k + 1] if k + 1 < len(scales) else scales[k - 1] if k else READ_SCALES[1]
+                second = _second_scale(zone_em(again.chars), f, pred.capture)
                 readers = ([(checker, None)] if checker else []) + [(pred, second)]  # the cheaper one first
                 again = _confirmed(again, readers, p.gray, name)
             if best is None or _rank(again) > _rank(best):
@@ -255,27 +278,36 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     return out
 
 
+def _second_scale(em: float, first: Optional[float], cfg) -> float:
+    """The scale that shows a zone of this ``em`` (input pixels) at whichever of :data:`CONFIRM_EMS`
+    lies farther from the em its first reading (at scale ``first``; None: capture's) saw, both
+    inside the sizes the network reads (``cfg``: ``pxocr.infer.capture.CaptureConfig``)."""
+    lo, hi = cfg.em_range
+    seen = em * first if first else cfg.small_to_em if em < lo else cfg.large_to_em if em > hi * EM_SLACK else em
+    target = max(CONFIRM_EMS, key=lambda e: abs(math.log(e / seen)))
+    return target / em
+
+
 def _confirmed(r: MrzReading, readers: list, gray: np.ndarray, name: str) -> MrzReading:
-    """``r`` with each unsettled character (:meth:`Layout.unsettled`: no check digit to find an error
-    there, names, states, sex; or letters and digits both, where two like errors can cancel out in
-    the check) that another reading of the zone, cut out of the page and read by each ``(predictor,
-    scale)`` of ``readers``, reads otherwise marked uncertain; all of them where one finds no zone of
-    the same layout. On 80 tuning documents (seed 7580001) a grey line across an 'I' of a name was
-    read 'T' at two sizes and 'I' at two others: a confident error that no character score gave away."""
+    """``r`` with each character that another reading of the zone, cut out of the page and read by
+    each ``(predictor, scale)`` of ``readers``, reads otherwise (as read, before its own correction:
+    a repair made to fit the same check is no evidence) marked uncertain; all of them where one
+    finds no zone of the same layout. On 80 tuning documents a grey line across an 'I' of a name
+    was read 'T' at two sizes and 'I' at two others: a confident error no character score gave away."""
     box = np.array([c.bbox for row in r.chars for c in row])
     margin = max(CONFIRM_MIN_MARGIN, CONFIRM_MARGIN * float(np.median(box[:, 3] - box[:, 1])))
     h, w = gray.shape
     x0, y0 = (max(0, int(np.floor(v - margin))) for v in box[:, :2].min(0))
     x1, y1 = min(w, int(np.ceil(box[:, 2].max() + margin))), min(h, int(np.ceil(box[:, 3].max() + margin)))
     zone = np.ascontiguousarray(gray[y0:y1, x0:x1])
-    unsettled = LAYOUT_BY_NAME[r.mrz.layout].unsettled()
+    every = [(i, p) for i, line in enumerate(r.mrz.lines) for p in range(len(line))]
     doubted = set(r.uncertain)
     for pred, scale in readers:
         other = read_zone(pred.predict(zone, name, scale=scale))
         if other.found and other.mrz.layout == r.mrz.layout:
-            doubted |= {(i, p) for i, p in unsettled if other.mrz.lines[i][p] != r.mrz.lines[i][p]}
+            doubted |= {(i, p) for i, p in every if other.raw_lines[i][p] != r.mrz.lines[i][p]}
         else:
-            doubted |= set(unsettled)
+            doubted |= set(every)
         if doubted:
             break  # not valid whatever the next reading says
     return replace(r, uncertain=sorted(doubted))

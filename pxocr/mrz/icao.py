@@ -63,15 +63,6 @@ class Layout:
         checked = self.checked()
         return [(i, p) for i in range(self.lines) for p in range(self.length) if (i, p) not in checked]
 
-    def unsettled(self) -> list[tuple[int, int]]:
-        """Every (line, pos) that neither a check digit nor the grammar settles alone: the unchecked
-        ones, and those of letters and digits both (document numbers, optional data), where one
-        look-alike swap made twice cancels out in the check ('0' read 'O' at weights 3 and 7: 24 x 10).
-        A tuning TD3's document number ``G0U0ZEDZA`` was read ``GOUOZEDZA``, surely, checks valid."""
-        checked = self.checked()
-        return [(i, p) for i in range(self.lines) for p in range(self.length)
-                if (i, p) not in checked or self.kind_at(i, p) == "alnum"]
-
     def kind_at(self, line: int, pos: int) -> str:
         for c in self.checks:
             if c.at == (line, pos):

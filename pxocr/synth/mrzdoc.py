@@ -29,14 +29,16 @@ from pxocr.synth.degrade import compose
 from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_lines
 
 ASPECT = {"TD1": 1.58, "TD2": 1.42, "TD3": 1.42, "MRV-A": 1.42, "MRV-B": 1.42}  # width / height
+# each layout's part in a document's seed (documents of one index but different layouts had had the same fields
+# and print until 2026-12-05 evening)
+LAYOUT_SEED = {"TD1": 0, "TD2": 1, "TD3": 2, "MRV-A": 3, "MRV-B": 4}
 MARGIN = 0.04  # of the document's width, each side
 PORTRAIT_SHARE = 0.27  # of the document's width, at its left, above the zone
 
 
 def document(cfg: SynthConfig, seed: int, index: int, layout: str = "TD3",
              photo: bool = False) -> tuple[np.ndarray, Page, list[str]]:
-    # the layout in the seed too: documents of one index but different layouts had the same fields and print
-    rng = np.random.default_rng([seed, index, list(ASPECT).index(layout), 0x3D3])
+    rng = np.random.default_rng([seed, index, LAYOUT_SEED[layout], 0x3D3])
     rend = font_renderer(cfg.font)
     mrz = textgen.mrz_lines(rng, layout)
     width = cfg.width
