@@ -28,10 +28,11 @@ def find(source, text: str, ignore_case: bool = False, max_edits: int = 0, acros
                          across_lines=across_lines)
 
 
-def read_mrz(source, model="mrz", threads: int = 0, orientation: str = "auto", confirm_model="mrz-check"):
+def read_mrz(source, model="mrz", threads: int = 0, orientation: str = "auto", confirm_model="auto"):
     """Read the machine-readable zone of each page of ``source``: a list of
     ``pxocr.mrz.MrzReading`` (lines, fields, checks, corrections, character boxes). A valid
-    reading is confirmed by ``confirm_model`` too (None: by ``model`` at another size only)."""
+    reading is confirmed by ``confirm_model`` too (``auto``: the other shipped MRZ network; None: by
+    ``model`` at another size only)."""
     from .mrz import read_mrz as _read_mrz
 
     return _read_mrz(source, model=model, threads=threads, orientation=orientation, confirm_model=confirm_model)

@@ -530,3 +530,39 @@ def test_a_large_scan_of_a_passport_page_reads_valid():
     img, _, truth = document(replace(preset("degraded"), width=1400), 7_520_001, 1, "TD3")
     (r,) = pxocr.read_mrz(img, threads=1)
     assert r.mrz.lines == truth and r.valid
+
+
+def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
+    """``confirm_model="auto"``: the small network confirms the mrz model's readings and the mrz
+    model the small one's; None, or the reading model's own file, confirms by size only."""
+    import pxocr.infer as infer
+    from pxocr.document import Page
+    from pxocr.infer.capture import CaptureConfig
+    from pxocr.infer.predictor import shipped_model_path
+
+    loaded = []
+
+    class Fake:
+        capture = CaptureConfig()
+
+        def with_capture(self, **_):
+            return self
+
+        def with_zoom(self, **_):
+            return self
+
+        def predict(self, gray, name, scale=None):
+            return Page(gray.shape[1], gray.shape[0], [])
+
+    def fake_predictor(model, threads):
+        loaded.append(model)
+        return Fake()
+
+    monkeypatch.setattr(infer, "_predictor", fake_predictor)
+    blank = np.full((60, 80), 255, np.uint8)
+    for model, confirm, want in [("mrz", "auto", ["mrz", "mrz-check"]), ("mrz-check", "auto", ["mrz-check", "mrz"]),
+                                 ("ocrb", "auto", ["ocrb", "mrz-check"]), ("mrz", None, ["mrz"]),
+                                 ("mrz", shipped_model_path("mrz"), ["mrz"])]:
+        loaded.clear()
+        (r,) = pxocr.read_mrz(blank, model=model, confirm_model=confirm)
+        assert not r.found and loaded == want, (model, confirm, loaded)
