@@ -197,45 +197,50 @@ def test_two_unsure_characters_only_the_composite_covers_are_not_vouched_for():
     assert [p for i, p in TD1.unchecked() if i == 0] == [0, 1, 2, 3, 4]
 
 
+def _zone_page(lines: list[str]):
+    """A page holding a zone's lines as read, 9 px a character, 12 px tall, at y 40 and 60."""
+    from pxocr.document import Char, Line, Page
+
+    return Page(500, 100, [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12), [
+        Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.95) for k, c in enumerate(t)])
+        for t, y in zip(lines, (40.0, 60.0))])
+
+
+class _Reads:
+    """A predictor that reads any image as these zone lines, and notes what it was given."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.seen = lines, []
+
+    def predict(self, gray, name, scale=None):
+        self.seen.append((gray.shape, scale))
+        return _zone_page(self.lines)
+
+
 def test_a_character_another_reading_reads_otherwise_is_uncertain():
     """A valid reading is confirmed by other readings of its zone, cut out of the page with a
     margin (a second network's, the same one's at another size): where one reads any character
     otherwise, as read before its own correction, the character is uncertain and the reading not
     valid; where all agree, it stays valid. Checked characters are compared too: two errors can
     cancel out in a check."""
-    from pxocr.document import Char, Line, Page
     from pxocr.mrz import _confirmed, read_zone
 
-    def page(lines):
-        rows = [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12),
-                     [Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.95) for k, c in enumerate(t)])
-                for t, y in zip(lines, (40.0, 60.0))]
-        return Page(500, 100, rows)
-
-    class Other:
-        def __init__(self, lines):
-            self.lines, self.seen = lines, []
-
-        def predict(self, gray, name, scale=None):
-            self.seen.append((gray.shape, scale))
-            return page(self.lines)
-
     gray = np.full((100, 500), 255, np.uint8)
-    r = read_zone(page(TD3_SPECIMEN))
+    r = read_zone(_zone_page(TD3_SPECIMEN))
     assert r.valid
-    network, same = Other(TD3_SPECIMEN), Other(TD3_SPECIMEN)
+    network, same = _Reads(TD3_SPECIMEN), _Reads(TD3_SPECIMEN)
     assert _confirmed(r, [(network, None), (same, 2.0)], gray, "card").valid
     # the zone (x 10-404, y 40-72) and 2 character heights (24 px) around it, at the scale asked
     assert network.seen == [((80, 428), None)] and same.seen == [((80, 428), 2.0)]
     other_name = TD3_SPECIMEN[0][:10] + "X" + TD3_SPECIMEN[0][11:]
     other_date = TD3_SPECIMEN[1][:14] + "9" + TD3_SPECIMEN[1][15:]  # the birth date 740812 read 790812
-    c = _confirmed(r, [(Other([other_name, other_date]), 2.0)], gray, "card")
+    c = _confirmed(r, [(_Reads([other_name, other_date]), 2.0)], gray, "card")
     assert not c.valid and c.uncertain == [(0, 10), (1, 14)] and c.mrz.lines == TD3_SPECIMEN
     # a first disagreement ends the confirmation: the next reader is not asked
-    later = Other(TD3_SPECIMEN)
-    c = _confirmed(r, [(Other([other_name, TD3_SPECIMEN[1]]), None), (later, 2.0)], gray, "card")
+    later = _Reads(TD3_SPECIMEN)
+    c = _confirmed(r, [(_Reads([other_name, TD3_SPECIMEN[1]]), None), (later, 2.0)], gray, "card")
     assert not c.valid and c.uncertain == [(0, 10)] and later.seen == []
-    nothing = _confirmed(r, [(Other(["NOZONEHERE", "ATALL"]), 2.0)], gray, "card")
+    nothing = _confirmed(r, [(_Reads(["NOZONEHERE", "ATALL"]), 2.0)], gray, "card")
     assert not nothing.valid and len(nothing.uncertain) == 2 * 44
 
 
@@ -244,7 +249,6 @@ def test_two_errors_that_cancel_out_in_a_check_are_not_confirmed_by_a_repair():
     leave a check digit as it was: a reading with such a pair validates. Another reading that
     reads one of the pair right does not confirm it, though its own repair (to fit the same
     check) would make its lines agree: readings are compared as read."""
-    from pxocr.document import Char, Line, Page
     from pxocr.mrz import _confirmed, read_zone
 
     assert check_digit("G0U0ZEDZA") == check_digit("GOUOZEDZA")
@@ -253,20 +257,12 @@ def test_two_errors_that_cancel_out_in_a_check_are_not_confirmed_by_a_repair():
     lines[1] = lines[1][:43] + check_digit(lines[1][0:10] + lines[1][13:20] + lines[1][21:43])  # the composite
     assert parse(lines, TD3).valid
 
-    def page(rows):
-        return Page(500, 100, [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12), [
-            Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.95) for k, c in enumerate(t)])
-            for t, y in zip(rows, (40.0, 60.0))])
-
-    class Other:
-        def predict(self, gray, name, scale=None):
-            return page([lines[0], "G0UOZEDZA" + lines[1][9:]])
-
-    r = read_zone(page(lines))
+    r = read_zone(_zone_page(lines))
     assert r.valid
-    again = read_zone(Other().predict(None, "card"))
+    half_right = [lines[0], "G0UOZEDZA" + lines[1][9:]]
+    again = read_zone(_zone_page(half_right))
     assert again.mrz.lines[1][:9] == "GOUOZEDZA"  # its repair agrees with the first reading ...
-    c = _confirmed(r, [(Other(), None)], np.full((100, 500), 255, np.uint8), "card")
+    c = _confirmed(r, [(_Reads(half_right), None)], np.full((100, 500), 255, np.uint8), "card")
     assert not c.valid and c.uncertain == [(1, 1)]  # ... but as read it does not
 
 

@@ -21,7 +21,7 @@ from ..document import Char, Line, Page
 from ..infer.capture import CAP_EM, EM_SLACK
 from .correct import LOOK_ALIKES, UNSURE_SCORE, Correction, Glyph, correct
 from .icao import FILLER, LAYOUTS, Layout, Mrz, parse
-from .slots import MAX_EXTRA, MAX_UNSEEN, joined, slot_lines, with_chars
+from .slots import MAX_EXTRA, MAX_UNSEEN, centres, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 MIN_SHARE = 0.85  # of a candidate line's characters in the MRZ alphabet
@@ -123,7 +123,7 @@ ZONE_PITCH = 0.25  # of a zone line's length: the farthest apart the centres of 
 def _stacked(a: Line, b: Line) -> bool:
     """Whether line ``b`` lies next to line ``a`` as the lines of one zone do, at any rotation."""
     def centre_and_length(ln: Line) -> tuple[np.ndarray, float]:
-        c = np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in ln.chars])
+        c = centres(ln.chars)
         return c.mean(0), float(np.hypot(*(c[-1] - c[0])))
 
     (ca, la), (cb, lb) = centre_and_length(a), centre_and_length(b)
@@ -161,7 +161,7 @@ def zone_em(chars: list[list[Char]]) -> float:
     characters' centres along its lines): the same at any turn or tilt, unlike a box's height."""
     steps = []
     for row in chars:
-        c = np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in row])
+        c = centres(row)
         steps.extend(np.hypot(*(c[1:] - c[:-1]).T))
     return float(np.median(steps)) / OCRB_ADVANCE_EM if steps else 0.0
 

@@ -28,18 +28,18 @@ UNSEEN = "<"
 def slot_lines(lines: list[Line], length: int) -> Optional[list[list[Char]]]:
     """The characters of a zone's ``lines`` on ``length`` cells each, unseen cells filled; None
     when the lines are not one pitch's rows (steps off whole cells, more cells than ``length``)."""
-    centres = [_centres(ln) for ln in lines]
-    if any(len(c) < 2 for c in centres):
+    centred = [centres(ln.chars) for ln in lines]
+    if any(len(c) < 2 for c in centred):
         return None
-    u = sum(c[-1] - c[0] for c in centres)
+    u = sum(c[-1] - c[0] for c in centred)
     u = u / max(float(np.hypot(*u)), 1e-9)
-    proj = [c @ u for c in centres]
+    proj = [c @ u for c in centred]
     pitch = _pitch(proj, length)
     if pitch is None:
         return None
     start = min(p[0] for p in proj)
     out = []
-    for ln, p, c in zip(lines, proj, centres):
+    for ln, p, c in zip(lines, proj, centred):
         cells = _cells(p, start, pitch)
         if cells is None or cells[-1] >= length or length - len(set(cells)) > MAX_UNSEEN:
             return None
@@ -77,7 +77,7 @@ def _continued(a: Line, b: Line, lengths: list[int]) -> Optional[Line]:
     n, m = len(a.chars), len(b.chars)
     if n + m > max(lengths) + MAX_EXTRA or max(n, m) < 3 or n in lengths or m in lengths:
         return None
-    ca, cb = _centres(a), _centres(b)
+    ca, cb = centres(a.chars), centres(b.chars)
     ref = ca if len(ca) >= len(cb) else cb
     u = ref[-1] - ref[0]
     u = u / max(float(np.hypot(*u)), 1e-9)
@@ -99,8 +99,9 @@ def with_chars(line: Line, chars: list[Char]) -> Line:
                 dict(line.extra), line.baseline, line.font_size)
 
 
-def _centres(ln: Line) -> np.ndarray:
-    return np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in ln.chars])
+def centres(chars: list[Char]) -> np.ndarray:
+    """(N, 2): the centres of the characters' boxes."""
+    return np.array([((ch.bbox[0] + ch.bbox[2]) / 2, (ch.bbox[1] + ch.bbox[3]) / 2) for ch in chars]).reshape(-1, 2)
 
 
 def _pitch(proj: list[np.ndarray], length: int) -> Optional[float]:
@@ -131,13 +132,13 @@ def _cells(p: np.ndarray, start: float, pitch: float) -> Optional[list[int]]:
     return cells
 
 
-def _fill(ln: Line, cells: list[int], centres: np.ndarray, length: int) -> list[Char]:
+def _fill(ln: Line, cells: list[int], centred: np.ndarray, length: int) -> list[Char]:
     """``length`` Chars: the line's own on their cells (the surer of two on one cell), unseen elsewhere."""
     slot: dict[int, Char] = {}
     for k, ch in zip(cells, ln.chars):
         if k not in slot or (ch.score or 0.0) > (slot[k].score or 0.0):
             slot[k] = ch
-    a, b = np.polyfit(np.array(cells, float), centres, 1) if len(set(cells)) > 1 else (np.zeros(2), centres[0])
+    a, b = np.polyfit(np.array(cells, float), centred, 1) if len(set(cells)) > 1 else (np.zeros(2), centred[0])
     w, h = np.median([[ch.bbox[2] - ch.bbox[0], ch.bbox[3] - ch.bbox[1]] for ch in ln.chars], axis=0)
     out = []
     for k in range(length):
