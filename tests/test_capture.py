@@ -235,3 +235,18 @@ def test_text_measured_just_over_the_range_is_read_at_its_own_size(pred):
     view = capture.normalise(img)
     assert view.scale == 1.0 and view.gray.shape == img.shape
     assert evaluate([pred.predict(img)], [gt], ap=False)["cer"] == 0
+
+
+def test_a_view_made_again_at_another_scale_measures_the_page_once(monkeypatch):
+    """``normalise(..., like=view)`` takes the earlier view's painted pixels and ink measure: the
+    same view as measuring again, without measuring (a dark page turned, inverted and skewed)."""
+    img, _ = render_page(preset("clean"), 7_000_001, 2)
+    page = 255 - np.asarray(skewed(img, render_page(preset("clean"), 7_000_001, 2)[1], 3.0)[0])
+    first = capture.normalise(page, turn=1)
+    fresh = capture.normalise(page, turn=1, scale=1.5)
+    monkeypatch.setattr(capture, "measure", lambda *a, **k: pytest.fail("measured again"))
+    again = capture.normalise(page, turn=1, scale=1.5, like=first)
+    assert again.ink is first.ink and again.inverted and again.angle == fresh.angle != 0
+    assert np.array_equal(again.gray, fresh.gray) and again.scale == fresh.scale
+    with pytest.raises(pytest.fail.Exception):  # another turn is another view: measured
+        capture.normalise(page, turn=0, scale=1.5, like=first)

@@ -229,6 +229,7 @@ class View:
     scale: float = 1.0  # view pixels per upright pixel
     threshold: float = 128.0
     ink: Optional[Ink] = None  # what measure found on the page (None when nothing was measured)
+    painted: Optional[np.ndarray] = field(default=None, repr=False)  # the turned input, surround painted, measured
     _back: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list, repr=False)
 
     @property
@@ -366,12 +367,14 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
 
 
 def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,
-              scale: Optional[float] = None) -> View:
+              scale: Optional[float] = None, like: Optional[View] = None) -> View:
     """The view to read ``gray`` in (``turn``: quarter turns counter-clockwise to apply first;
     None: from ``cfg.orientation``, ``auto`` meaning the row/column test of :func:`measure`).
 
     Text measured larger than ``cfg.em_range`` is scaled down here; ``scale`` resamples by that
-    factor instead (text found too small by a first reading: ``Predictor.predict``)."""
+    factor instead (text found too small by a first reading: ``Predictor.predict``). ``like``: a
+    view made of the same ``gray`` with the same settings and turn before: its painted pixels and
+    its ink measure serve again (the page is measured once)."""
     view = View(gray, gray)
     if turn is None:
         turn = 0 if cfg.orientation in ("auto", "0") else (4 - int(cfg.orientation) // 90) % 4
@@ -379,9 +382,13 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
         _turn(view, turn)
     if not (cfg.polarity or cfg.rescale or cfg.deskew):
         return view
-    if cfg.surround:
-        view.gray = paint_surround(view.gray)  # pixel values only: nothing to map back
-    ink = measure(view.gray, cfg.max_skew_deg)
+    if like is not None and like.painted is not None and like.turn == view.turn and like.input_gray is gray:
+        view.painted, ink = like.painted, like.ink
+    else:
+        # the surround painted: pixel values only, nothing to map back
+        view.painted = paint_surround(view.gray) if cfg.surround else view.gray
+        ink = measure(view.painted, cfg.max_skew_deg)
+    view.gray = view.painted
     view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:
         view.gray = 255 - view.gray

@@ -363,7 +363,7 @@ class Predictor:
                 em = self._em(page, view)
                 if not too_small(em):
                     return view, page
-        view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em)
+        view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em, like=view)
         return view, self.read_view(view.gray, name)
 
     @staticmethod
