@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from pxocr.errors import InputError
-from pxocr.synth import documents, preset, render_page
-from pxocr.synth.fonts import FAMILIES, HELD_OUT, font_set
+from pxocr.synth import documents, fonts, preset, render_page
+from pxocr.synth.fonts import FAMILIES, HELD_OUT, MORE_FAMILIES, MORE_HELD_OUT, Face, font_set
 
 pytest.importorskip("uharfbuzz")
 try:
@@ -28,6 +28,27 @@ def test_font_sets_are_disjoint_and_never_hold_the_evaluation_fonts():
     assert {f.kind for f in TRAIN} == {"serif", "sans", "mono"}
     assert {f.style for f in TRAIN} == {"regular", "bold", "italic", "bold-italic"}
     for name in list(FAMILIES) + [f.path for f in TRAIN + HELD]:
+        assert not any(k.lower().replace(" ", "") in name.lower().replace(" ", "") for k in KEPT_FOR_EVALUATION)
+
+
+def test_the_wider_training_set_adds_families_and_leaves_the_measuring_sets_as_they_were(monkeypatch):
+    """``wider`` is ``train`` and MORE_FAMILIES less MORE_HELD_OUT; ``heldout-more`` those five; ``train``,
+    ``heldout`` and ``all`` hold none of MORE_FAMILIES; a missing family of ``wider`` is an error naming its
+    packages (a run would train on other fonts than its preset says)."""
+    faces = tuple(Face(fam, kind, "regular", f"/f/{fam}.otf") for fam, kind in {**FAMILIES, **MORE_FAMILIES}.items())
+    monkeypatch.setattr(fonts, "catalogue", lambda: faces)
+    names = ("train", "heldout", "all", "wider", "heldout-more")
+    names = ("train", "heldout", "all", "wider", "heldout-more")
+    families = {name: {f.family for f in font_set(name)} for name in names}
+    assert families["all"] == set(FAMILIES) and families["heldout"] == set(HELD_OUT)
+    assert families["train"] == set(FAMILIES) - set(HELD_OUT)
+    assert families["wider"] == families["train"] | (set(MORE_FAMILIES) - set(MORE_HELD_OUT))
+    assert families["heldout-more"] == set(MORE_HELD_OUT) and len(MORE_HELD_OUT) == 5
+    monkeypatch.setattr(fonts, "catalogue", lambda: tuple(f for f in faces if f.family != "Cardo"))
+    with pytest.raises(InputError, match="lacks Cardo: apt-get install .*fonts-cardo"):
+        font_set("wider")
+    assert {f.family for f in font_set("train")} == families["train"]
+    for name in MORE_FAMILIES:
         assert not any(k.lower().replace(" ", "") in name.lower().replace(" ", "") for k in KEPT_FOR_EVALUATION)
 
 
