@@ -169,27 +169,3 @@ def test_upright_boxes_undo_what_a_turned_view_maps_back(turn):
     corners = view.points_to_input(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
     in_input = np.array([[*corners.min(0), *corners.max(0)]])
     np.testing.assert_allclose(upright_boxes(in_input, turn, 160, 90), box)
-
-
-def test_a_courier_page_too_small_by_its_ink_is_measured_by_a_first_reading_not_tiled(monkeypatch):
-    """FreeMono at 14.5 px em measures 9.7-11 px by its ink (a Courier's letters are small for its em):
-    enlarged by that alone a page reached 1,500-1,710 px and was read in tiles (up to three times the time).
-    Where the enlargement would be read in tiles, a first reading measures the em: every view is
-    read whole, and the page reads as well."""
-    from pxocr.eval import evaluate
-    from pxocr.infer import capture
-    from pxocr.synth import preset, render_page
-    from pxocr.synth.fonts import font_set
-
-    faces = tuple(f for f in font_set("train") if f.family == "FreeMono")
-    cfg = preset("clean", width=640, height=640, fonts=faces, size_min=14.5, size_max=14.5)
-    gray, gt = render_page(cfg, 7_740_001, 0)
-    pred = Predictor("latin", threads=1)
-    ink_em = capture.measure(gray).em
-    assert ink_em < 0.8 * 14.5 and 640 * pred.capture.small_to_em / ink_em > pred.tiles.max_whole
-    sizes = []
-    run = Predictor._run
-    monkeypatch.setattr(Predictor, "_run", lambda self, g: sizes.append(max(g.shape)) or run(self, g))
-    page = pred.predict(gray)
-    assert sizes and max(sizes) <= pred.tiles.max_whole and len(sizes) <= 3
-    assert evaluate([page], [gt], ap=False)["cer"] < 0.01

@@ -350,12 +350,8 @@ class Predictor:
 
         ink = view.ink
         if ink is not None and ink.em is not None and ink.rows_vs_cols >= PLAIN_ROWS \
-                and too_small(ink.em / SMALL_INK) \
-                and max(view.gray.shape) * self.capture.small_to_em / ink.em <= self.tiles.max_whole:
-            # text in plain rows this small by its ink alone: enlarged without a first reading, where the
-            # enlarged page is read whole (a Courier's ink measures a third under its em: tiles at 2.7x
-            # cost more than a first reading that measures the em)
-            em = ink.em
+                and too_small(ink.em / SMALL_INK):
+            em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
         else:
             first = self._first(view.gray)
             page = Page(view.gray.shape[1], view.gray.shape[0], self._sure(first), name)
