@@ -1,7 +1,7 @@
 """Machine-readable zones of synthetic identity documents, read to validated fields.
 
     python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model mrz X.onnx]
-                        [--out FILE.md]
+                        [--confirm-model auto Y.onnx] [--out FILE.md]
 
 For each ICAO layout (TD1, TD2, TD3, MRV-A, MRV-B), ``--docs`` documents scanned (the degraded
 preset) and as many photographed (reduced to 0.4-1x, on a desk, turned and tilted up to 20 degrees,
@@ -48,8 +48,8 @@ def key_fields(mrz) -> dict:
     return {k: _clean(mrz.names[k] if k in mrz.names else mrz.fields[k]) for k in KEY_FIELDS}
 
 
-def pxocr_engine(img, model="mrz"):
-    (r,) = read_mrz(img, model=model, threads=1)
+def pxocr_engine(img, model="mrz", confirm="auto"):
+    (r,) = read_mrz(img, model=model, threads=1, confirm_model=None if confirm == "none" else confirm)
     if not r.found:
         return None, False, 0, None
     return r.mrz.lines, r.valid, len(r.corrections), key_fields(r.mrz)
@@ -83,9 +83,17 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7_540_001)
     ap.add_argument("--engines", nargs="+", default=["pxocr", "passporteye"])
     ap.add_argument("--model", nargs="+", default=["mrz"], help="pxocr models (shipped names, ONNX files), a row each")
+    ap.add_argument("--confirm-model", nargs="+", default=["auto"],
+                    help="the networks that confirm a valid reading (pxocr.read_mrz's confirm_model: auto, none, a "
+                         "shipped name or an ONNX file), a row each")
     ap.add_argument("--out")
     a = ap.parse_args()
-    engines = {f"pxocr ({m})" if len(a.model) > 1 else "pxocr": partial(pxocr_engine, model=m) for m in a.model}
+    engines = {}
+    for m in a.model:
+        for c in a.confirm_model:
+            parts = ([m] if len(a.model) > 1 else []) + ([f"confirmed by {c}"] if len(a.confirm_model) > 1 else [])
+            label = ", ".join(parts)
+            engines[f"pxocr ({label})" if label else "pxocr"] = partial(pxocr_engine, model=m, confirm=c)
     if "passporteye" in a.engines:
         try:
             import passporteye  # noqa: F401
