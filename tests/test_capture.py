@@ -240,8 +240,7 @@ def test_text_measured_just_over_the_range_is_read_at_its_own_size(pred):
 def test_a_view_made_again_at_another_scale_measures_the_page_once(monkeypatch):
     """``normalise(..., like=view)`` takes the earlier view's painted pixels and ink measure: the
     same view as measuring again, without measuring (a dark page turned, inverted and skewed)."""
-    img, _ = render_page(preset("clean"), 7_000_001, 2)
-    page = 255 - np.asarray(skewed(img, render_page(preset("clean"), 7_000_001, 2)[1], 3.0)[0])
+    page = 255 - np.asarray(skewed(*render_page(preset("clean"), 7_000_001, 2), 3.0)[0])
     first = capture.normalise(page, turn=1)
     fresh = capture.normalise(page, turn=1, scale=1.5)
     monkeypatch.setattr(capture, "measure", lambda *a, **k: pytest.fail("measured again"))

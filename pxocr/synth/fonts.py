@@ -159,12 +159,11 @@ def font_set(name: str) -> tuple[Face, ...]:
     ``heldout-more`` (MORE_HELD_OUT)."""
     if name not in FONT_SETS:
         raise InputError(f"unknown font set {name!r}: choose from {', '.join(FONT_SETS)}")
+    trained = set(FAMILIES) - set(HELD_OUT)
     more = {"wider": set(MORE_FAMILIES) - set(MORE_HELD_OUT), "heldout-more": set(MORE_HELD_OUT)}.get(name, set())
-    faces = tuple(f for f in catalogue() if (f.family in FAMILIES and name != "heldout-more") or f.family in more)
-    if name in ("train", "wider"):
-        faces = tuple(f for f in faces if f.family not in HELD_OUT)
-    elif name == "heldout":
-        faces = tuple(f for f in faces if f.family in HELD_OUT)
+    families = {"train": trained, "heldout": set(HELD_OUT), "all": set(FAMILIES), "wider": trained | more,
+                "heldout-more": more}[name]
+    faces = tuple(f for f in catalogue() if f.family in families)
     if not faces:
         raise InputError(f"no fonts of set {name!r} are installed: apt-get install {' '.join(FONT_PACKAGES)}")
     missing = sorted(more - {f.family for f in faces})
