@@ -396,10 +396,11 @@ def _add_mrz(sub) -> None:
                    help="text: the lines and a verdict; json: fields, checks, corrections and every character's box")
     m.add_argument("--out", help="write one file per input into this directory instead of stdout")
     m.add_argument("--model", default="mrz",
-                   help="model: mrz (default: trained on identity documents), mrz-check, ocrb, or an ONNX file")
+                   help="model: mrz (default: trained on identity documents), mrz-confirm, mrz-check, ocrb, "
+                        "or an ONNX file")
     m.add_argument("--confirm-model", default="auto",
-                   help="the second network that must read a valid zone the same: auto (default: mrz-check, or "
-                        "mrz where --model is mrz-check), a model, or none")
+                   help="the second network that must read a valid zone the same: auto (default: mrz-confirm, "
+                        "or mrz where --model is mrz-confirm), a model, or none")
     m.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="auto",
                    help="the pages' quarter turn, or auto (default) to find it")
     m.add_argument("--threads", type=int, default=0)

@@ -529,8 +529,8 @@ def test_a_large_scan_of_a_passport_page_reads_valid():
 
 
 def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
-    """``confirm_model="auto"``: the small network confirms the mrz model's readings and the mrz
-    model the small one's; None, or the reading model's own file, confirms by size only."""
+    """``confirm_model="auto"``: the second deep network confirms the mrz model's readings (and any other
+    model's) and the mrz model its own; None, or the reading model's own file, confirms by size only."""
     import pxocr.infer as infer
     from pxocr.document import Page
     from pxocr.infer.capture import CaptureConfig
@@ -556,8 +556,10 @@ def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
 
     monkeypatch.setattr(infer, "_predictor", fake_predictor)
     blank = np.full((60, 80), 255, np.uint8)
-    for model, confirm, want in [("mrz", "auto", ["mrz", "mrz-check"]), ("mrz-check", "auto", ["mrz-check", "mrz"]),
-                                 ("ocrb", "auto", ["ocrb", "mrz-check"]), ("mrz", None, ["mrz"]),
+    for model, confirm, want in [("mrz", "auto", ["mrz", "mrz-confirm"]),
+                                 ("mrz-confirm", "auto", ["mrz-confirm", "mrz"]),
+                                 ("ocrb", "auto", ["ocrb", "mrz-confirm"]), ("mrz", None, ["mrz"]),
+                                 ("mrz-check", "auto", ["mrz-check", "mrz-confirm"]),
                                  ("mrz", shipped_model_path("mrz"), ["mrz"])]:
         loaded.clear()
         (r,) = pxocr.read_mrz(blank, model=model, confirm_model=confirm)

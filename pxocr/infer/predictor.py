@@ -31,10 +31,11 @@ from .image_io import InputPage
 from .windows import TileConfig, core_cells, ink_window, spans
 from .zoom import ZoomConfig
 
-# model names -> files in pxocr/models ("mrz": the reader of identity documents; "mrz-check": the smaller
-# network that confirms its valid readings, pxocr.mrz.CONFIRM_MODEL)
+# model names -> files in pxocr/models ("mrz": the reader of identity documents; "mrz-confirm": the second
+# deep network that confirms its valid readings, pxocr.mrz.CONFIRM_MODEL; "mrz-check": the smaller OCR-B
+# network on identity documents, which did until 2026-12-05)
 SHIPPED = {"ocrb": "pxocr-ocrb.onnx", "latin": "pxocr-latin.onnx", "mrz": "pxocr-mrz.onnx",
-           "mrz-check": "pxocr-mrz-check.onnx"}
+           "mrz-confirm": "pxocr-mrz-confirm.onnx", "mrz-check": "pxocr-mrz-check.onnx"}
 
 
 def default_model_path() -> str:

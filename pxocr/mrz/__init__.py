@@ -222,13 +222,16 @@ CONFIRM_MARGIN = 2.0  # the zone cut out for a second reading, with this many ch
 CONFIRM_MIN_MARGIN = 8  # px
 
 
-# A valid reading is read again, its zone cut out of the page, by a second network (``mrz-check``: the smaller
-# OCR-B network trained on identity documents, the ``mrz`` reader until 2026-12-05) and by the same one at another
-# size: one network's confident error at two sizes (the 'T' for an 'I' of a name under a grey line below) is less
-# often another's. Every character is compared, not only those no check digit covers: two errors can cancel out
-# in a check ('0' read 'O' at weights 7 and 3: 24 x 10; two date digits each off by 5), as a tuning TD3's
-# document number 'G0U0ZEDZA', read 'GOUOZEDZA' surely, did.
-CONFIRM_MODEL = "mrz-check"  # and ``mrz`` where the page is read with this one (``confirm_model="auto"``)
+# A valid reading is read again, its zone cut out of the page, by a second network (``mrz-confirm``: the deep
+# network trained as ``mrz`` was, from another latin round and on other pages, so that its errors are its own) and
+# by the same one at another size: one network's confident error at two sizes (the 'T' for an 'I' of a name under
+# a grey line below) is less often another's. The smaller OCR-B network (``mrz-check``) confirmed until
+# 2026-12-05: it disagreed with the reader on small print read right (test documents reported valid, scanned /
+# photographed, 66.7 / 23.3 % with it, 73.3 / 33.3 % with ``mrz-confirm``, none valid with a wrong character).
+# Every character is compared, not only those no check digit covers: two errors can cancel out in a check ('0'
+# read 'O' at weights 7 and 3: 24 x 10; two date digits each off by 5), as a tuning TD3's document number
+# 'G0U0ZEDZA', read 'GOUOZEDZA' surely, did.
+CONFIRM_MODEL = "mrz-confirm"  # and ``mrz`` where the page is read with this one (``confirm_model="auto"``)
 CONFIRM_EMS = (22.0, 40.0)  # the same network's second reading shows the zone at the one farther from the first's em
 
 
