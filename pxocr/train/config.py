@@ -149,13 +149,14 @@ def _wide_real(steps: int) -> Stage:
 TEX_CROPS = "runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"  # latin-deep-tex's crop pools
 
 
-def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train") -> TrainConfig:
+def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train",
+                sizes: tuple[float, float] = (11.0, 52.0)) -> TrainConfig:
     """A later round of the deep latin model (``--init`` the round before): ``_wide_real``'s mix with the
     real crops of ``real``, a share ``p_lowres`` seen at a coarser resolution, new pages from ``seed`` in
-    the font set ``fonts``."""
+    the font set ``fonts`` with text at an em of ``sizes`` px."""
     return TrainConfig(
         model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=p_lowres, real=real, fonts=fonts),),
+        stages=(replace(_wide_real(3000), p_lowres=p_lowres, real=real, fonts=fonts, sizes=sizes),),
         lr=3e-4, warmup=100, seed=seed, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     )
@@ -328,6 +329,10 @@ PRESETS: dict[str, TrainConfig] = {
     # the shipped weights) in 25 more families (font set ``wider``: ``pxocr.synth.fonts.MORE_FAMILIES``,
     # for training only), for fonts the model has never seen.
     "latin-deep-wider": _deep_round(TEX_CROPS, seed=43, p_lowres=0.4, fonts="wider"),
+    # The next round (``--init`` a ``latin-deep-wider`` run): text from an em of 18 px rather than 11. The model
+    # reads text at 28-48 px (smaller text enlarged to 30, MODEL_CARD_latin.md); what is smaller than 18 px on
+    # the page reaches it enlarged, as the crops seen at a coarser resolution show it (40 % of them).
+    "latin-deep-em18": _deep_round(TEX_CROPS, seed=47, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0)),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
