@@ -147,16 +147,17 @@ def _wide_real(steps: int) -> Stage:
 
 
 TEX_CROPS = "runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"  # latin-deep-tex's crop pools
+DOC_CROPS = TEX_CROPS + ",runs/pdf-crops-latex,runs/pdf-crops-extra"  # latin-deep-docs's: more typesetters
 
 
 def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train",
-                sizes: tuple[float, float] = (11.0, 52.0)) -> TrainConfig:
+                sizes: tuple[float, float] = (11.0, 52.0), p_real: float = 0.45) -> TrainConfig:
     """A later round of the deep latin model (``--init`` the round before): ``_wide_real``'s mix with the
-    real crops of ``real``, a share ``p_lowres`` seen at a coarser resolution, new pages from ``seed`` in
-    the font set ``fonts`` with text at an em of ``sizes`` px."""
+    real crops of ``real`` (a share ``p_real`` of the crops), a share ``p_lowres`` seen at a coarser
+    resolution, new pages from ``seed`` in the font set ``fonts`` with text at an em of ``sizes`` px."""
     return TrainConfig(
         model="latin-deep",
-        stages=(replace(_wide_real(3000), p_lowres=p_lowres, real=real, fonts=fonts, sizes=sizes),),
+        stages=(replace(_wide_real(3000), p_lowres=p_lowres, real=real, fonts=fonts, sizes=sizes, p_real=p_real),),
         lr=3e-4, warmup=100, seed=seed, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     )
@@ -333,6 +334,14 @@ PRESETS: dict[str, TrainConfig] = {
     # reads text at 28-48 px (smaller text enlarged to 30, MODEL_CARD_latin.md); what is smaller than 18 px on
     # the page reaches it enlarged, as the crops seen at a coarser resolution show it (40 % of them).
     "latin-deep-em18": _deep_round(TEX_CROPS, seed=47, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0)),
+    # The next round (``--init`` a ``latin-deep-em18`` run): more real documents, as real crops separate the
+    # rounds now. Two more pools: 419 LaTeX package manuals (``python scripts/collect_pdfs.py runs/latex-pdfs
+    # texlive-latex-base-doc texlive-latex-recommended-doc``, less polyglossia's non-Latin examples; ``pxocr
+    # synth --pdfs runs/latex-pdfs --count 8000 --size 256x256 --font-sizes 11 52 --seed 6 --out
+    # runs/pdf-crops-latex``) and the Texinfo, Prawn and Doxygen manuals of octave-doc, ruby-prawn-doc and
+    # siscone-doc-pdf (``runs/extra-pdfs``, 3000 crops, seed 7, ``runs/pdf-crops-extra``); real crops 60 %
+    # of the crops rather than 45.
+    "latin-deep-docs": _deep_round(DOC_CROPS, seed=59, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0), p_real=0.6),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
