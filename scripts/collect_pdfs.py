@@ -6,7 +6,8 @@ A package that is not installed is downloaded (``apt-get download``) and unpacke
 folder rather than installed: TeX Live's documentation packages would otherwise add their files to
 ``/usr/share/doc/texlive-doc``, which ``pxocr synth --pdfs train`` reads. Gzipped PDF files (``*.pdf.gz``)
 are unpacked. Each file is named by its path under ``/usr/share/doc`` with ``/`` as ``_``, so that two
-manuals both called ``manual.pdf`` stay two files. The documents kept for evaluation (``pxocr.synth.pdf.NEVER``) are refused.
+manuals both called ``manual.pdf`` stay two files. The documents kept for evaluation
+(``pxocr.synth.pdf.NEVER``) are refused.
 """
 
 from __future__ import annotations

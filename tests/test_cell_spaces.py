@@ -4,7 +4,7 @@ by real fonts' advances, and hand-built ones."""
 import pytest
 from PIL import ImageFont
 
-from pxocr.decode.cell_spaces import pitch, space_monospaced
+from pxocr.decode.cell_spaces import pitch, space_leaders, space_monospaced
 from pxocr.document import Char, Line
 
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -88,3 +88,32 @@ def test_a_word_in_another_face_keeps_its_space():
     line = Line("ps " + code.text, (0.0, 0.0, moved[-1].bbox[2], 24.0), label.chars + moved, 0.9, font_size=24.0)
     assert pitch(line) is not None  # the code makes the line monospaced ...
     assert space_monospaced([line])[0].text == line.text  # ... but the label is off its grid
+
+
+def test_leaders_take_a_space_between_their_dots():
+    truth = "Results . . . . . . . . . 12"
+    line = _set(SANS, truth, "Results .. . ...... 12")  # read now spaced, now not
+    (out,) = space_leaders([line])
+    assert out.text == truth and out.chars == line.chars
+
+
+def test_dots_set_close_ellipses_and_monospaced_dots_keep_their_reading():
+    close = _set(SANS, "and so on....", "and so on....")  # 0.32 em apart: set one after another
+    ellipsis = _set(SANS, "see [. . .] here", "see [...] here")  # three dots: a PDF's text holds them unspaced
+    code = _set(MONO, "print(a....b) # x", "print(a....b) # x")  # on the pitch of a monospaced line
+    assert pitch(code) is not None
+    assert [ln.text for ln in space_leaders([close, ellipsis, code])] == ["and so on....", "see [...] here",
+                                                                          "print(a....b) # x"]
+
+
+def test_leaders_after_a_typewriter_word_are_not_its_cells():
+    """An index entry in a typewriter face, its leaders 0.45 em apart (as TeX sets them), then the page
+    number: the line looks monospaced, its dots stand off that pitch, and stay spaced."""
+    mono = _set(MONO, "tmpname........181", "tmpname........181")
+    p = mono.chars[1].bbox[0] - mono.chars[0].bbox[0]
+    shift = [0.0] * 7 + [k * (0.45 * 24 - p) for k in range(8)] + [7 * (0.45 * 24 - p)] * 3
+    chars = [Char(c.char, (c.bbox[0] + d, c.bbox[1], c.bbox[2] + d, c.bbox[3]), 0.9) for c, d in zip(mono.chars, shift)]
+    line = Line("tmpname........181", (chars[0].bbox[0], 0.0, chars[-1].bbox[2], 24.0), chars, 0.9, font_size=24.0)
+    assert pitch(line) == pytest.approx(p)
+    (out,) = space_leaders(space_monospaced([line]))
+    assert out.text == "tmpname. . . . . . . .181"

@@ -72,7 +72,7 @@ class DecodeConfig:
     # Lines whose ink is mostly pieces of larger shapes (rules, frames, drawings) dropped
     # (pxocr.decode.cut_ink), where the reader has the page's pixels.
     cut_pieces: bool = True
-    # proportional: the spaces of a monospaced line put on its empty cells (pxocr.decode.cell_spaces)
+    # proportional: the spaces of a monospaced line put on its empty cells, and of leaders (pxocr.decode.cell_spaces)
     cell_spaces: bool = False
 
     def __post_init__(self) -> None:

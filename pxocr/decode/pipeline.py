@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..document import Line, Page
-from .cell_spaces import space_monospaced
+from .cell_spaces import space_leaders, space_monospaced
 from .config import DecodeConfig
 from .ctc import Reading
 from .lines import draft_lines
@@ -34,7 +34,7 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     reserve = g.take(np.flatnonzero(~sure))
     lines = [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
     if cfg.cell_spaces and cfg.spacing == "proportional":
-        lines = space_monospaced(lines)
+        lines = space_leaders(space_monospaced(lines))
     return settle_words(lines) if cfg.word_shape else lines
 
 
