@@ -117,3 +117,9 @@ def test_leaders_after_a_typewriter_word_are_not_its_cells():
     assert pitch(line) == pytest.approx(p)
     (out,) = space_leaders(space_monospaced([line]))
     assert out.text == "tmpname. . . . . . . .181"
+
+
+def test_an_ellipsis_read_spaced_loses_its_spaces():
+    line = _set(SANS, "wait [...] here", "wait [. ..] here")  # dots 0.32 em apart, a space read between two
+    (out,) = space_leaders([line])
+    assert out.text == "wait [...] here"
