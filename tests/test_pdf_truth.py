@@ -129,6 +129,31 @@ def test_lines_left_out_leave_no_ink_even_accents_stacked_high(tmp_path):
     assert not ink.any(), np.argwhere(ink)[:5]
 
 
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
+@pytest.mark.parametrize("size", [12, 30, 60, 300])
+def test_boxes_follow_the_glyph_where_mupdf_draws_it(tmp_path, size):
+    """MuPDF draws cached glyphs (up to 256 px) at their pen position rounded (pxocr.synth.pdf.drawn_offset):
+    an 'o' moved in steps of 1/8 px across and down stays centred in its truth box, at the page's own
+    resolution, to 0.05 px (unrounded, the truth strayed up to a pixel from the ink)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=8 * size + 100, height=2 * size + 40)
+    for k in range(8):
+        page.insert_text((20 + k * size + k / 8, size + 20 + k / 8), "o", fontsize=size, fontname="F0", fontfile=DEJAVU)
+    path = str(tmp_path / "steps.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 72)
+    dark = 1 - image / 255.0
+    off = []
+    for c in truth.chars:
+        x0, y0, x1, y1 = c.bbox
+        i0, i1, j0, j1 = int(y0) - 2, int(np.ceil(y1)) + 2, int(x0) - 2, int(np.ceil(x1)) + 2
+        a = dark[i0:i1, j0:j1]
+        yy, xx = np.mgrid[i0:i1, j0:j1] + 0.5
+        off.append(((a * xx).sum() / a.sum() - (x0 + x1) / 2, (a * yy).sum() / a.sum() - (y0 + y1) / 2))
+    assert len(off) == 8
+    assert np.ptp(np.array(off), axis=0).max() < 0.05, np.round(off, 3)
+
+
 def test_a_ligature_given_as_a_letter_and_its_tail_reads_as_all_its_letters():
     """pdfTeX's Type 1 "fi": MuPDF's text gives 'f' at the glyph and 'i' with no width at the next
     glyph's origin; the trace gives the glyph as 'f' and then 'i' with no glyph at the same origin."""

@@ -108,6 +108,24 @@ def _type1_bounds(buf: bytes) -> tuple[str, float, dict[int, Optional[tuple[floa
 class _Glyph:
     text: str  # ASCII after folding (a ligature's letters)
     box: tuple[float, float, float, float]  # ink box, page points, y down
+    origin: tuple[float, float] = (0.0, 0.0)  # pen position, page points
+    size: float = 0.0  # font size, points
+
+
+# MuPDF draws a glyph of up to GLYPH_CACHE_PX px from its glyph cache, at its pen position rounded:
+# across to the nearest quarter pixel (font size under 24 px), half pixel (under 48) or pixel, down to
+# the nearest pixel (measured: an 'o' moved in steps of 1/16 px, its ink's centre follows the rounded
+# position to 0.01 px; tests/test_pdf_truth.py checks it). Larger glyphs are drawn where they are.
+GLYPH_CACHE_PX = 256.0
+
+
+def drawn_offset(x: float, y: float, size: float) -> tuple[float, float]:
+    """Where MuPDF draws a glyph whose pen position is (``x``, ``y``) device px at ``size`` px,
+    relative to that position: the (dx, dy) its ink moves by."""
+    if size > GLYPH_CACHE_PX:
+        return 0.0, 0.0
+    step = 0.25 if size < 24 else 0.5 if size < 48 else 1.0
+    return float(np.floor(x / step + 0.5) * step - x), float(np.floor(y + 0.5) - y)
 
 
 def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
@@ -131,19 +149,21 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
             key = (round(origin[0] * 100), round(origin[1] * 100))
             text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni))) if uni >= 32 else ""
             if gid < 0 and key in out:  # a ligature's further letters (pdfTeX's "fi": 'f', then 'i' with no glyph)
-                out[key] = _Glyph(out[key].text + text, out[key].box)
+                out[key] = _Glyph(out[key].text + text, out[key].box, out[key].origin, out[key].size)
                 continue
             b = outl.boxes.get(gid)
             if b is None or not text:
                 continue
             box = (origin[0] + b[0] * size, origin[1] - b[3] * size, origin[0] + b[2] * size, origin[1] - b[1] * size)
-            out[key] = _Glyph(text, box)
+            out[key] = _Glyph(text, box, (origin[0], origin[1]), size)
     return out
 
 
 def _split(glyph: _Glyph, scale: float) -> list[Char]:
-    """A glyph's characters in page pixels: one, or a ligature's letters splitting its box evenly."""
-    x0, y0, x1, y1 = (v * scale for v in glyph.box)
+    """A glyph's characters in page pixels, its box where MuPDF draws it (``drawn_offset``): one, or
+    a ligature's letters splitting its box evenly."""
+    dx, dy = drawn_offset(glyph.origin[0] * scale, glyph.origin[1] * scale, glyph.size * scale)
+    x0, y0, x1, y1 = (v * scale + d for v, d in zip(glyph.box, (dx, dy, dx, dy)))
     n = len(glyph.text)
     step = (x1 - x0) / n
     return [Char(c, (x0 + k * step, y0, x0 + (k + 1) * step, y1)) for k, c in enumerate(glyph.text)]
