@@ -99,7 +99,7 @@ def test_leaders_take_a_space_between_their_dots():
 
 def test_dots_set_close_ellipses_and_monospaced_dots_keep_their_reading():
     close = _set(SANS, "and so on....", "and so on....")  # 0.32 em apart: set one after another
-    ellipsis = _set(SANS, "see [. . .] here", "see [...] here")  # three dots: a PDF's text holds them unspaced
+    ellipsis = _set(SANS, "see [. . .] here", "see [...] here")  # three dots: an ellipsis, kept as read
     code = _set(MONO, "print(a....b) # x", "print(a....b) # x")  # on the pitch of a monospaced line
     assert pitch(code) is not None
     assert [ln.text for ln in space_leaders([close, ellipsis, code])] == ["and so on....", "see [...] here",
@@ -118,8 +118,3 @@ def test_leaders_after_a_typewriter_word_are_not_its_cells():
     (out,) = space_leaders(space_monospaced([line]))
     assert out.text == "tmpname. . . . . . . .181"
 
-
-def test_an_ellipsis_read_spaced_loses_its_spaces():
-    line = _set(SANS, "wait [...] here", "wait [. ..] here")  # dots 0.32 em apart, a space read between two
-    (out,) = space_leaders([line])
-    assert out.text == "wait [...] here"

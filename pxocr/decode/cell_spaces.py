@@ -27,11 +27,10 @@ them now spaced, now not ("tmpname .. . .........."). A run of :data:`LEADER_DOT
 whose centres stand :data:`LEADER_PITCH_EM` em apart or more (a period's advance is 0.25-0.32 em: dots
 set one after another stand closer), off the pitch of a monospaced line (by :data:`SPREAD` of it: a
 word in a typewriter face before them makes an index line look monospaced), takes a space between each
-two. An ellipsis, a run of three, is set with thin spaces as far apart ("[...]", as TeX sets it),
-and a PDF's text holds it unspaced, as does the line head's reading most of the time: a run of three
-dots under :data:`ELLIPSIS_EM` em apart loses the spaces read between them. Tuning crops of six
-documents no round trained on (24 crops, seed 9800011): 1.22 -> 1.00 % CER (index pages of gri's
-manual), -> 0.98 % with the ellipses.
+two. Shorter runs keep their reading: a PDF's text holds an ellipsis as TeX sets it spaced (". . .",
+LaTeX's manuals) or not ("[...]", a manual of auto-multiple-choice), its dots as far apart in both. Tuning
+crops of six documents no round trained on (24 crops, seed 9800011): 1.22 -> 1.00 % CER (index pages of
+gri's manual); 30 crops of training documents around dot runs (LaTeX's manuals, R's): 9.85 -> 6.20 %.
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ JOIN_PITCHES = 1.25
 OFF_GRID = 0.2
 LEADER_DOTS = 4
 LEADER_PITCH_EM = 0.4
-ELLIPSIS_EM = 0.6
 
 
 def space_monospaced(lines: list[Line]) -> list[Line]:
@@ -105,8 +103,7 @@ def _spaced(line: Line) -> Line:
 
 
 def space_leaders(lines: list[Line]) -> list[Line]:
-    """The lines, with a space between the dots of their leaders and none in their ellipses (see the
-    module's notes)."""
+    """The lines, with a space between the dots of their leaders (see the module's notes)."""
     return [_leaders_spaced(ln) if ln.font_size and ".." in ln.text.replace(" ", "") else ln for ln in lines]
 
 
@@ -127,8 +124,6 @@ def _leaders_spaced(line: Line) -> Line:
         if (end - k + 1 >= LEADER_DOTS and step >= LEADER_PITCH_EM * line.font_size
                 and (p is None or abs(step - p) > SPREAD * p)):
             spaced[k:end] = [True] * (end - k)
-        elif end - k + 1 == 3 and step < ELLIPSIS_EM * line.font_size:
-            spaced[k:end] = [False] * (end - k)
         k = end + 1
     return _with_spaces(line, spaced)
 
