@@ -87,7 +87,7 @@ def _spaced(line: Line) -> Line:
     p = pitch(line)
     if p is None:
         return line
-    spaced = _spaces_after(line)
+    spaced = spaces_after(line)
     cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars]) / p
     turn = np.exp(2j * np.pi * cx)
     off = np.abs(np.angle(turn / np.mean(turn))) / (2 * np.pi)  # distance from the grid, pitches
@@ -111,7 +111,7 @@ def _leaders_spaced(line: Line) -> Line:
     dots = np.array([c.char == "." for c in line.chars])
     cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars])
     p = pitch(line)
-    spaced = _spaces_after(line)
+    spaced = spaces_after(line)
     k = 0
     while k < len(dots):
         if not dots[k]:
@@ -128,7 +128,7 @@ def _leaders_spaced(line: Line) -> Line:
     return _with_spaces(line, spaced)
 
 
-def _spaces_after(line: Line) -> list[bool]:
+def spaces_after(line: Line) -> list[bool]:
     """Per character of ``line``: whether its text has a space after it."""
     spaced = [False] * len(line.chars)
     k = 0

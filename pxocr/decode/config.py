@@ -74,6 +74,8 @@ class DecodeConfig:
     cut_pieces: bool = True
     # proportional: the spaces of a monospaced line put on its empty cells, and of leaders (pxocr.decode.cell_spaces)
     cell_spaces: bool = False
+    # a double quote read as '"' and "'" touching, joined (pxocr.decode.quotes)
+    join_quotes: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:

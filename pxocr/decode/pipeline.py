@@ -16,6 +16,7 @@ from .config import DecodeConfig
 from .ctc import Reading
 from .lines import draft_lines
 from .peaks import Glyphs, find_glyphs
+from .quotes import join_split_quotes
 from .settle import settle
 from .words import settle_words
 
@@ -26,13 +27,16 @@ def group_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig(), reader: Optional[
     """Glyphs -> the page's lines in reading order: drafted (``draft_lines``) from the glyphs that
     score ``cfg.threshold``, read by ``reader`` when given (a model's line head on the draft's
     geometry), settled (``settle``, with the weaker glyphs in reserve), look-alikes read by their
-    word's shape where ``cfg.word_shape`` (``pxocr.decode.words``), after the spaces of monospaced
+    word's shape where ``cfg.word_shape`` (``pxocr.decode.words``), after a double quote read as two
+    glyphs is joined where ``cfg.join_quotes`` (``pxocr.decode.quotes``) and the spaces of monospaced
     lines are put on their empty cells where ``cfg.cell_spaces`` (``pxocr.decode.cell_spaces``)."""
     sure = g.heat >= cfg.threshold
     draft = draft_lines(g.take(np.flatnonzero(sure)), cfg)
     reading = reader(draft.geo) if reader is not None and cfg.ctc_weight > 0 and draft.segs else None
     reserve = g.take(np.flatnonzero(~sure))
     lines = [ln for ln in settle(draft, reading, cfg, reserve) if looks_like_text(ln, cfg)]
+    if cfg.join_quotes:
+        lines = join_split_quotes(lines)
     if cfg.cell_spaces and cfg.spacing == "proportional":
         lines = space_leaders(space_monospaced(lines))
     return settle_words(lines) if cfg.word_shape else lines
