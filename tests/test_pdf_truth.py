@@ -154,6 +154,25 @@ def test_boxes_follow_the_glyph_where_mupdf_draws_it(tmp_path, size):
     assert np.ptp(np.array(off), axis=0).max() < 0.05, np.round(off, 3)
 
 
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
+def test_a_turned_watermark_leaves_the_lines_under_it_on_the_page(tmp_path):
+    """A word set turned across the page ("draft", as a LaTeX draft's watermark) is not in the truth,
+    and its characters' upright envelopes, which cover much of the page, are not painted over it."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    for k in range(5):
+        page.insert_text((20, 40 + 30 * k), f"Line {k} of the text.", fontsize=14, fontname="F0", fontfile=DEJAVU)
+    page.insert_text((60, 180), "draft", fontsize=60, fontname="F0", fontfile=DEJAVU, rotate=0,
+                     morph=(pymupdf.Point(60, 180), pymupdf.Matrix(35)), color=(0.8, 0.8, 0.8))
+    path = str(tmp_path / "watermark.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 100)
+    assert [ln.text for ln in truth.lines] == [f"Line {k} of the text." for k in range(5)]
+    for c in truth.chars:
+        x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
+        assert (image[y0:y1 + 1, x0:x1 + 1] < 128).any(), (c.char, c.bbox)
+
+
 def test_a_ligature_given_as_a_letter_and_its_tail_reads_as_all_its_letters():
     """pdfTeX's Type 1 "fi": MuPDF's text gives 'f' at the glyph and 'i' with no width at the next
     glyph's origin; the trace gives the glyph as 'f' and then 'i' with no glyph at the same origin."""

@@ -172,7 +172,8 @@ def _split(glyph: _Glyph, scale: float) -> list[Char]:
 def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
     """Page ``index`` of an open PyMuPDF document, rendered grey at ``dpi``: (uint8 (H, W) image,
     ground truth in its pixels). Each line's baseline and em (``Line.baseline``, ``font_size``) come
-    from its characters' origin and size."""
+    from its characters' origin and size. An upright line the truth leaves out (a character outside
+    printable ASCII, an outline it cannot read) is painted over; a turned one is left as it is."""
     fitz = _fitz()
     page = doc[index]
     if page.rotation:  # text coordinates are the unrotated page's: render it unrotated too
@@ -184,10 +185,11 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
     lines: list[Line] = []
     for block in page.get_text("rawdict")["blocks"]:
         for ln in block.get("lines", []):
-            made = _line(ln, glyphs, scale) if tuple(ln["dir"]) == (1.0, 0.0) else None
+            upright = tuple(ln["dir"]) == (1.0, 0.0)
+            made = _line(ln, glyphs, scale) if upright else None
             if made is not None:
                 lines.append(made)
-            else:
+            elif upright:  # a turned line (a watermark across the page) stays: its boxes would cover other lines
                 _erase(image, ln, glyphs, scale)
     return image, Page(pix.width, pix.height, in_reading_order(lines), f"{doc.name}#{index + 1}")
 
