@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..document import Line
+from ..document import Char, Line
 
 WORD_PITCHES = 1.5
 PITCH_EM = (0.4, 0.8)
@@ -99,7 +99,7 @@ def _spaced(line: Line) -> Line:
             spaced[k] = True
         elif d[k] < JOIN_PITCHES:
             spaced[k] = False
-    return _with_spaces(line, spaced)
+    return with_spaces(line, spaced)
 
 
 def space_leaders(lines: list[Line]) -> list[Line]:
@@ -125,7 +125,7 @@ def _leaders_spaced(line: Line) -> Line:
                 and (p is None or abs(step - p) > SPREAD * p)):
             spaced[k:end] = [True] * (end - k)
         k = end + 1
-    return _with_spaces(line, spaced)
+    return with_spaces(line, spaced)
 
 
 def spaces_after(line: Line) -> list[bool]:
@@ -140,8 +140,10 @@ def spaces_after(line: Line) -> list[bool]:
     return spaced
 
 
-def _with_spaces(line: Line, spaced: list[bool]) -> Line:
-    text = "".join(c.char + (" " if s else "") for c, s in zip(line.chars, spaced)).rstrip()
-    if text == line.text:
+def with_spaces(line: Line, spaced: list[bool], chars: list[Char] | None = None) -> Line:
+    """``line`` with ``chars`` (its own by default), a space after each one ``spaced`` flags."""
+    chars = line.chars if chars is None else chars
+    text = "".join(c.char + (" " if s else "") for c, s in zip(chars, spaced)).rstrip()
+    if chars is line.chars and text == line.text:
         return line
-    return Line(text, line.bbox, line.chars, line.score, dict(line.extra), line.baseline, line.font_size)
+    return Line(text, line.bbox, chars, line.score, dict(line.extra), line.baseline, line.font_size)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..boxes import union_box
 from ..document import Char, Line
-from .cell_spaces import spaces_after
+from .cell_spaces import spaces_after, with_spaces
 
 JOIN_EM = 0.1
 PARTS = ("\"'", "'\"", '""')  # what one quote is read as
@@ -36,9 +36,9 @@ def _touching(a: Char, b: Char, em: float) -> bool:
 
 
 def _joined(line: Line) -> Line:
-    chars, text = [], ""
-    k = 0
     spaced = spaces_after(line)
+    chars, after = [], []  # the characters kept, whether a space follows each
+    k = 0
     while k < len(line.chars):
         a = line.chars[k]
         if k + 1 < len(line.chars) and not spaced[k]:
@@ -47,13 +47,10 @@ def _joined(line: Line) -> Line:
                 scores = [s for s in (a.score, b.score) if s is not None]
                 box = tuple(float(v) for v in union_box(np.array([a.bbox, b.bbox])))
                 chars.append(Char('"', box, min(scores) if scores else None, dict(a.extra)))
-                text += '"' + (" " if spaced[k + 1] else "")
+                after.append(spaced[k + 1])
                 k += 2
                 continue
         chars.append(a)
-        text += a.char + (" " if spaced[k] else "")
+        after.append(spaced[k])
         k += 1
-    text = text.rstrip()
-    if len(chars) == len(line.chars):
-        return line
-    return Line(text, line.bbox, chars, line.score, dict(line.extra), line.baseline, line.font_size)
+    return line if len(chars) == len(line.chars) else with_spaces(line, after, chars)

@@ -16,7 +16,7 @@ known, and the lines left out are painted white in the image (no unlabelled ink)
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterator, Optional
 
@@ -149,7 +149,7 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
             key = (round(origin[0] * 100), round(origin[1] * 100))
             text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni))) if uni >= 32 else ""
             if gid < 0 and key in out:  # a ligature's further letters (pdfTeX's "fi": 'f', then 'i' with no glyph)
-                out[key] = _Glyph(out[key].text + text, out[key].box, out[key].origin, out[key].size)
+                out[key] = replace(out[key], text=out[key].text + text)
                 continue
             b = outl.boxes.get(gid)
             if b is None or not text:
