@@ -294,19 +294,26 @@ class Predictor:
         (``DecodeConfig.ink_edges``), where the view enlarged it: enlarging blurs the ink the view's
         edges were put on. (A reduced view's edges stay: an input that large is mostly blurred
         itself, and its ink puts the edges further out than they are.)"""
-        if view.scale <= 1.0 or view.angle or self.decode_cfg.ink_edges <= 0:
+        if not self._refines_on_input(view):
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
         cfg = self.decode_cfg
         return Page(page.width, page.height, refine_lines(page.lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias),
                     page.image, page.dpi, page.page_size_pt)
 
-    def read_view(self, gray: np.ndarray, name: str = "", again: bool = True) -> Page:
+    def _refines_on_input(self, view: "capture.View") -> bool:
+        """Whether a reading in ``view`` has its edges put on the input's own ink (:meth:`_on_input`);
+        then they are not put on the enlarged view's ink first: that costs time on the view's many
+        pixels and moves the final edges by 0.01-0.03 px on average (BENCHMARKS.md)."""
+        return view.scale > 1.0 and not view.angle and self.decode_cfg.ink_edges > 0
+
+    def read_view(self, gray: np.ndarray, name: str = "", again: bool = True, refine: bool = True) -> Page:
         """Read an image as it is (no capture normalisation), by this model alone; with
-        ``again``, small text is read a second time, enlarged (``read_small_again``)."""
+        ``again``, small text is read a second time, enlarged (``read_small_again``); ``refine``:
+        as in :meth:`_finish`."""
         h, w = gray.shape
         first = self._first(gray)
-        return Page(w, h, self._finish(gray, first) if again else self._sure(first), name)
+        return Page(w, h, self._finish(gray, first, refine) if again else self._sure(first), name)
 
     def _first(self, gray: np.ndarray) -> list[Line]:
         """A first reading's lines; for a fixed-pitch (OCR-B) model, those of two characters or
@@ -326,16 +333,18 @@ class Predictor:
         floor that :meth:`_first` may have left to the enlarged reading)."""
         return [ln for ln in lines if looks_like_text(ln, self.decode_cfg)]
 
-    def _finish(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
+    def _finish(self, gray: np.ndarray, lines: list[Line], refine: bool = True) -> list[Line]:
         """A first reading's lines (:meth:`_first`) with small text read again, enlarged, those
         still scoring under ``min_line_score`` and those cut from larger shapes dropped
-        (``DecodeConfig.cut_pieces``) and the edges put on the ink where the model's settings say
-        so (``DecodeConfig.ink_edges``)."""
+        (``DecodeConfig.cut_pieces``) and, with ``refine``, the edges put on the ink where the
+        model's settings say so (``DecodeConfig.ink_edges``)."""
         lines = self._sure(self.read_small_again(gray, lines))
         cfg = self.decode_cfg
         if cfg.cut_pieces:
             lines = drop_cut_pieces(lines, gray)
-        return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias) if cfg.ink_edges > 0 else lines
+        if not refine or cfg.ink_edges <= 0:
+            return lines
+        return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias)
 
     def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
                     scale: Optional[float] = None) -> tuple["capture.View", Page]:
@@ -360,12 +369,13 @@ class Predictor:
             if not too_small(em):
                 # small lines read again, enlarged; the size measured again on that reading (a first
                 # reading of small print finds few of its glyphs, and the larger ones)
-                page = Page(page.width, page.height, self._finish(view.gray, first), name)
+                page = Page(page.width, page.height, self._finish(view.gray, first, not self._refines_on_input(view)),
+                            name)
                 em = self._em(page, view)
                 if not too_small(em):
                     return view, page
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=self.capture.small_to_em / em, like=view)
-        return view, self.read_view(view.gray, name)
+        return view, self.read_view(view.gray, name, refine=not self._refines_on_input(view))
 
     @staticmethod
     def _em(page: Page, view: "capture.View") -> Optional[float]:
