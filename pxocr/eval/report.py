@@ -188,7 +188,7 @@ def render_gallery(tiles: list[_Tile], images: dict[int, np.ndarray],
     cols = min(GALLERY_COLUMNS, len(tiles))
     rows = math.ceil(len(tiles) / cols)
     fig = Figure(figsize=(2.0 * cols, 2.2 * rows), dpi=100)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     for k, tile in enumerate(tiles):
         ax = fig.add_subplot(rows, cols, k + 1)
         img = images[tile.page]
@@ -210,11 +210,10 @@ def render_gallery(tiles: list[_Tile], images: dict[int, np.ndarray],
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    canvas.draw()
     # a palette of 128 colours: the grey tiles and two box colours need no more, and the file is a third
     # the size (a gallery of 80 families is 5 MB rather than 15)
-    rgb = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     out = io.BytesIO()
     rgb.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -15,6 +15,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from ..errors import ModelError
 from ..preprocess import to_input
 from ..synth.engine import preset, render_page
 from ..writers.atomic import write_atomic
@@ -128,11 +129,7 @@ def quantize_line_head(model: str, out: str, pages: int = 6) -> str:
     nodes = [n.name for n in graph.node
              if n.op_type == "Conv" and n.name.startswith(LINE_HEAD) and not n.name.startswith(LINE_HEAD + "out/")]
     if not nodes:
-        from ..errors import ModelError
-
         raise ModelError(f"{model}: no line head to quantise")
     if any(n.op_type == "QuantizeLinear" for n in graph.node):
-        from ..errors import ModelError
-
         raise ModelError(f"{model}: already quantised")
     return _quantize(model, out, _line_items(model, pages), nodes=nodes)
