@@ -197,24 +197,27 @@ def test_two_unsure_characters_only_the_composite_covers_are_not_vouched_for():
     assert [p for i, p in TD1.unchecked() if i == 0] == [0, 1, 2, 3, 4]
 
 
-def _zone_page(lines: list[str]):
-    """A page holding a zone's lines as read, 9 px a character, 12 px tall, at y 40 and 60."""
+def _zone_page(lines: list[str], scores: dict | None = None):
+    """A page holding a zone's lines as read, 9 px a character, 12 px tall, at y 40 and 60, each
+    character scoring 0.95 or as ``scores`` {(line, position): score} says."""
     from pxocr.document import Char, Line, Page
 
+    scores = scores or {}
     return Page(500, 100, [Line(t, (10.0, y, 10.0 + 9 * len(t), y + 12), [
-        Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), 0.95) for k, c in enumerate(t)])
-        for t, y in zip(lines, (40.0, 60.0))])
+        Char(c, (10.0 + 9 * k, y, 17.0 + 9 * k, y + 12), scores.get((i, k), 0.95)) for k, c in enumerate(t)])
+        for i, (t, y) in enumerate(zip(lines, (40.0, 60.0)))])
 
 
 class _Reads:
-    """A predictor that reads any image as these zone lines, and notes what it was given."""
+    """A predictor that reads any image as these zone lines (``scores`` as :func:`_zone_page`
+    takes them), and notes what it was given."""
 
-    def __init__(self, lines: list[str]):
-        self.lines, self.seen = lines, []
+    def __init__(self, lines: list[str], scores: dict | None = None):
+        self.lines, self.scores, self.seen = lines, scores, []
 
     def predict(self, gray, name, scale=None):
         self.seen.append((gray.shape, scale))
-        return _zone_page(self.lines)
+        return _zone_page(self.lines, self.scores)
 
 
 def test_a_character_another_reading_reads_otherwise_is_uncertain():
@@ -240,8 +243,35 @@ def test_a_character_another_reading_reads_otherwise_is_uncertain():
     later = _Reads(TD3_SPECIMEN)
     c = _confirmed(r, [(_Reads([other_name, TD3_SPECIMEN[1]]), None), (later, 2.0)], gray, "card")
     assert not c.valid and c.uncertain == [(0, 10)] and later.seen == []
+    # a look-alike the position's grammar does not allow stands for its twin: the composite check
+    # digit '0' read 'O' confirms; the document number's '0' (letters may stand there) read 'O' does not
+    o_for_check = TD3_SPECIMEN[1][:43] + "O"
+    assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], o_for_check]), None)], gray, "card").valid
+    o_in_number = TD3_SPECIMEN[1][:5] + "O" + TD3_SPECIMEN[1][6:]
+    assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], o_in_number]), None)], gray, "card").uncertain == [(1, 5)]
     nothing = _confirmed(r, [(_Reads(["NOZONEHERE", "ATALL"]), 2.0)], gray, "card")
     assert not nothing.valid and len(nothing.uncertain) == 2 * 44
+
+
+def test_an_unsure_character_nothing_checks_is_settled_by_readings_sure_of_it():
+    """A name's letter read unsurely (0.5) leaves the reading not valid, whatever the checks say;
+    a second network and another size that both read it the same and surely settle it; one that
+    reads it the same but unsurely too does not, nor does one that reads another letter. An
+    unsure character a check digit covers needs no settling."""
+    from pxocr.mrz import _confirmed, read_zone
+
+    gray = np.full((100, 500), 255, np.uint8)
+    r = read_zone(_zone_page(TD3_SPECIMEN, {(0, 10): 0.5}))
+    assert r.mrz.valid and not r.valid and r.uncertain == r.unsure == [(0, 10)]
+    sure, also_sure = _Reads(TD3_SPECIMEN), _Reads(TD3_SPECIMEN)
+    c = _confirmed(r, [(sure, None), (also_sure, 2.0)], gray, "card")
+    assert c.valid and c.uncertain == [] and len(also_sure.seen) == 1
+    c = _confirmed(r, [(_Reads(TD3_SPECIMEN), None), (_Reads(TD3_SPECIMEN, {(0, 10): 0.5}), 2.0)], gray, "card")
+    assert not c.valid and c.uncertain == [(0, 10)]
+    other = TD3_SPECIMEN[0][:10] + "X" + TD3_SPECIMEN[0][11:]
+    assert _confirmed(r, [(_Reads([other, TD3_SPECIMEN[1]]), None)], gray, "card").uncertain == [(0, 10)]
+    checked = read_zone(_zone_page(TD3_SPECIMEN, {(1, 3): 0.5}))  # in the document number
+    assert checked.valid and checked.unsure == []
 
 
 def test_two_errors_that_cancel_out_in_a_check_are_not_confirmed_by_a_repair():

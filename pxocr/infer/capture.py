@@ -317,6 +317,10 @@ SURROUND_CONTRAST = 40.0  # grey levels from the paper's
 SURROUND_SHARE = 0.02  # of the image, at least
 SURROUND_STEP = 8.0  # grey levels a pixel: the grey steps this steeply at most of the region's rim
 SURROUND_MAX_HOLES = 4  # glyph-sized holes: more, and the region is dark paper with light text on it
+SURROUND_BROAD_PX = 2  # on the copy: only what an opening of this radius keeps, where it touches the image's edge, is
+# painted: a desk, not strokes joined to it or a card's portrait joined to the edge by them (a stamp's ring and
+# guilloche lines and the glyphs they touch: on zones cut out of scanned identity cards such a web was painted over,
+# and glyphs with it)
 
 
 def paint_surround(gray: np.ndarray) -> np.ndarray:
@@ -325,7 +329,8 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     paper reads as strokes. That is each region which touches the image's edge, differs from the
     paper by more than :data:`SURROUND_CONTRAST`, covers :data:`SURROUND_SHARE` of the image or
     more, ends in a step (:data:`SURROUND_STEP`: not a gentle shading) and holds no light text
-    (:data:`SURROUND_MAX_HOLES` glyph-sized holes at most)."""
+    (:data:`SURROUND_MAX_HOLES` glyph-sized holes at most); of such a region, its broad part at the
+    edge only (:func:`_broad_at_edge`)."""
     from scipy import ndimage
 
     d = max(1, math.ceil(max(gray.shape) / SURROUND_PX))
@@ -347,7 +352,9 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     inner[1:-1, 1:-1] = True
     steep = np.hypot(*np.gradient(small)) >= SURROUND_STEP * d
     for k in edge:
-        region = labels == k
+        region = _broad_at_edge(labels == k)
+        if region.sum() < SURROUND_SHARE * h * w:
+            continue
         rim = region & ~ndimage.binary_erosion(region) & inner
         if not rim.any() or steep[rim].mean() < 0.5:  # a gentle shading, not the edge of a page
             continue
@@ -364,6 +371,18 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     out = gray.copy()
     out[full] = paper
     return out
+
+
+def _broad_at_edge(region: np.ndarray) -> np.ndarray:
+    """The parts of ``region`` an opening of :data:`SURROUND_BROAD_PX` keeps (the image's edge
+    being none of the region's) that touch the image's edge."""
+    from scipy import ndimage
+
+    broad = region & ndimage.binary_dilation(
+        ndimage.binary_erosion(region, iterations=SURROUND_BROAD_PX, border_value=1), iterations=SURROUND_BROAD_PX)
+    parts, _ = ndimage.label(broad)
+    edge = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
+    return np.isin(parts, edge[edge > 0])
 
 
 def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,
