@@ -274,6 +274,33 @@ def test_an_unsure_character_nothing_checks_is_settled_by_readings_sure_of_it():
     assert checked.valid and checked.unsure == []
 
 
+def test_a_zone_cut_out_is_turned_upright_and_dark_on_light_before_it_is_read_again():
+    """The way up and the polarity of a zone cut out to be read again come from its first reading
+    (the order of its characters, their grey against the zone's), not from the cut's own measure:
+    a turned zone is turned back, a light one inverted."""
+    from dataclasses import replace
+
+    from pxocr.document import Char
+    from pxocr.mrz import _confirmed, _light_on_dark, _quarter, read_zone
+
+    def row(dx, dy):
+        return [Char("A", (100 + k * dx, 100 + k * dy, 108 + k * dx, 112 + k * dy), 0.9) for k in range(5)]
+
+    assert [_quarter(row(*d)) for d in ((9, 0), (0, 9), (-9, 0), (0, -9), (9, 2))] == [0, 1, 2, 3, 0]
+    zone = np.full((40, 100), 200, np.uint8)
+    zone[10:20, 10:90] = 40  # the glyphs' boxes hold dark ink
+    boxes = np.array([[10 + 16 * k, 10, 24 + 16 * k, 20] for k in range(5)], float)
+    assert not _light_on_dark(zone, boxes) and _light_on_dark(255 - zone, boxes)
+
+    r = read_zone(_zone_page(TD3_SPECIMEN))
+    turned = replace(r, chars=[[replace(c, bbox=(c.bbox[1], 500 - c.bbox[2], c.bbox[3], 500 - c.bbox[0])) for c in ln]
+                               for ln in r.chars])  # the zone turned a quarter counter-clockwise on a 100 x 500 card
+    seen = _Reads(TD3_SPECIMEN)
+    assert _confirmed(turned, [(seen, None)], np.full((500, 100), 255, np.uint8), "card").valid
+    (shape, _), = seen.seen
+    assert shape[1] > shape[0]  # read as a wide zone
+
+
 def test_two_errors_that_cancel_out_in_a_check_are_not_confirmed_by_a_repair():
     """'0' read 'O' at weights 7 and 3 (24 x 10), or two date digits each off by 5 (odd weights),
     leave a check digit as it was: a reading with such a pair validates. Another reading that

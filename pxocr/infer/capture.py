@@ -45,7 +45,7 @@ Point = tuple[float, float]
 
 @dataclass(frozen=True)
 class CaptureConfig:
-    polarity: bool = True  # read light text on dark paper inverted
+    polarity: bool = True  # read light text on dark paper inverted; False: the ink is darker than the paper, always
     rescale: bool = True  # bring text outside em_range into it
     em_range: tuple[float, float] = (16.0, 48.0)  # the sizes the network was trained on, roughly
     large_to_em: float = 32.0  # text measured larger than the range is scaled to this em ...
@@ -94,15 +94,16 @@ def otsu(hist: np.ndarray) -> float:
     return float(np.nanargmax(np.where(np.isfinite(between), between, np.nan))) + 0.5
 
 
-def measure(gray: np.ndarray, max_skew_deg: float = 10.0) -> Ink:
-    """Measure a page's paper, text size and skew from its ink (a large page on a reduced copy)."""
-    return _measure_at(gray, max(1, int(max(gray.shape) // MEASURE_PX)), max_skew_deg)
+def measure(gray: np.ndarray, max_skew_deg: float = 10.0, polarity: bool = True) -> Ink:
+    """Measure a page's paper, text size and skew from its ink (a large page on a reduced copy);
+    ``polarity`` False: the ink is darker than the paper, whatever the grey levels say."""
+    return _measure_at(gray, max(1, int(max(gray.shape) // MEASURE_PX)), max_skew_deg, polarity)
 
 
 MEASURE_PX = 1200  # pages larger than this on a side are measured on a reduced copy
 
 
-def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
+def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float, polarity: bool = True) -> Ink:
     small = gray[::d, ::d] if d > 1 else gray  # every d-th pixel: no full-size temporary on a large page
     sample = np.clip(small[::2, ::2], 0, 255).astype(np.uint8)  # grey levels: every fourth pixel will do
     hist = np.bincount(sample.ravel(), minlength=256)
@@ -116,7 +117,7 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
     from scipy import ndimage
 
     h, w = small.shape
-    dark = paper < thr
+    dark = polarity and paper < thr
     f = small.astype(np.float32)
     near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
     contrast = max(20.0, 0.5 * abs(paper - thr))
@@ -126,7 +127,7 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float) -> Ink:
         return (ink, *_components(ink, h))
 
     ink, hw, glyph = inked(dark)
-    if glyph.sum() < POLARITY_CHECK:  # few glyphs: the page's middle may be a portrait, not paper
+    if polarity and glyph.sum() < POLARITY_CHECK:  # few glyphs: the page's middle may be a portrait, not paper
         o_ink, o_hw, o_glyph = inked(not dark)
         if o_glyph.sum() >= max(POLARITY_MIN, POLARITY_RATIO * glyph.sum()) and o_ink.mean() <= INK_SHARE:
             dark, ink, hw, glyph = not dark, o_ink, o_hw, o_glyph
@@ -406,7 +407,7 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     else:
         # the surround painted: pixel values only, nothing to map back
         view.painted = paint_surround(view.gray) if cfg.surround else view.gray
-        ink = measure(view.painted, cfg.max_skew_deg)
+        ink = measure(view.painted, cfg.max_skew_deg, cfg.polarity)
     view.gray = view.painted
     view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:

@@ -392,7 +392,7 @@ class Predictor:
         """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
         the way up is the one of the two opposite turns whose reading scores better (all four
         when neither reads surely, as small or worn print may)."""
-        ink = capture.measure(gray, self.capture.max_skew_deg)
+        ink = capture.measure(gray, self.capture.max_skew_deg, self.capture.polarity)
         base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
         best = None
         for k in (base, base + 2, base + 1, (base + 3) % 4):

@@ -261,6 +261,9 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
         return _predictor(name, threads).with_capture(orientation=orientation, max_skew_deg=MAX_SKEW_DEG) \
             .with_zoom(unread_ink=False)
 
+    def zone_reader(p):  # a zone cut out is read upright, its ink taken as dark (_confirmed turns it so)
+        return p.with_capture(polarity=False, orientation="0")
+
     def same(a: str, b: Optional[str]) -> bool:
         return os.path.realpath(resolve_model(a)) == os.path.realpath(resolve_model(b))
 
@@ -268,6 +271,7 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     if confirm_model == "auto":
         confirm_model = "mrz" if same(CONFIRM_MODEL, model) else CONFIRM_MODEL
     checker = None if confirm_model is None or same(confirm_model, model) else reader(confirm_model)
+    zone_pred, zone_checker = zone_reader(pred), checker and zone_reader(checker)
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)
@@ -278,7 +282,7 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if again.found and again.mrz.valid and again.uncertain == again.unsure:
                 second = _second_scale(zone_em(again.chars), f, pred.capture)
-                readers = ([(checker, None)] if checker else []) + [(pred, second)]  # the cheaper one first
+                readers = ([(zone_checker, None)] if checker else []) + [(zone_pred, second)]  # the cheaper first
                 again = _confirmed(again, readers, p.gray, name)
             if best is None or _rank(again) > _rank(best):
                 best = again
@@ -314,6 +318,9 @@ def _confirmed(r: MrzReading, readers: list, gray: np.ndarray, name: str) -> Mrz
     x0, y0 = (max(0, int(np.floor(v - margin))) for v in box[:, :2].min(0))
     x1, y1 = min(w, int(np.ceil(box[:, 2].max() + margin))), min(h, int(np.ceil(box[:, 3].max() + margin)))
     zone = np.ascontiguousarray(gray[y0:y1, x0:x1])
+    if _light_on_dark(zone, box - [x0, y0, x0, y0]):
+        zone = 255 - zone  # the readers take the ink as darker than the paper ...
+    zone = np.ascontiguousarray(np.rot90(zone, _quarter(r.chars[0])))  # ... and the zone as upright (read_mrz)
     every = [(i, p) for i, line in enumerate(r.mrz.lines) for p in range(len(line))]
     doubted, unsure = set(r.uncertain) - set(r.unsure), set(r.unsure)
     for pred, scale in readers:
@@ -335,6 +342,28 @@ def _reads_as(lay: Layout, line: int, pos: int, read: str, char: str) -> bool:
     name its ``O``; the grammar's correction maps it so whatever the check digits say). On 240 tuning
     documents the second network had read a check digit '0' as 'O' on four photographed ones."""
     return read == char or (read not in KINDS[lay.kind_at(line, pos)] and LOOK_ALIKES.get(read) == char)
+
+
+def _quarter(row: list[Char]) -> int:
+    """The quarter turns (counter-clockwise, as ``np.rot90`` counts them) that bring a line read
+    from first to last character at this slant to run left to right: its way up, from its reading.
+    A zone cut out of a scanned visa had been read upside down, its reading scoring better so."""
+    c = centres(row)
+    dx, dy = c[-1] - c[0]
+    return int(round(math.degrees(math.atan2(dy, dx)) / 90)) % 4
+
+
+def _light_on_dark(zone: np.ndarray, boxes: np.ndarray) -> bool:
+    """Whether the characters in ``boxes`` are lighter than the zone around them: a zone's polarity
+    from its reading, not from its grey levels. A zone cut out of a card with its guilloche has
+    few glyphs and many light gaps between the guilloche's lines, and was measured as light text
+    on dark paper by the page's rule (``pxocr.infer.capture.measure``: 59 glyphs against 177)."""
+    inside = np.zeros(zone.shape, bool)
+    for x0, y0, x1, y1 in np.round(boxes).astype(int):
+        inside[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
+    if inside.all() or not inside.any():
+        return False
+    return float(np.mean(zone[inside])) > float(np.median(zone[~inside]))
 
 
 def _rank(r: MrzReading) -> tuple:
