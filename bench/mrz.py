@@ -1,11 +1,12 @@
 """Machine-readable zones of synthetic identity documents, read to validated fields.
 
     python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model mrz X.onnx]
-                        [--confirm-model auto Y.onnx] [--out FILE.md]
+                        [--confirm-model auto Y.onnx] [--widths 640 1400] [--out FILE.md]
 
 For each ICAO layout (TD1, TD2, TD3, MRV-A, MRV-B), ``--docs`` documents scanned (the degraded
 preset) and as many photographed (reduced to 0.4-1x, on a desk, turned and tilted up to 20 degrees,
-perspective, glare, blur, JPEG): ``pxocr.synth.mrzdoc``. Per engine and set: the share of documents
+perspective, glare, blur, JPEG): ``pxocr.synth.mrzdoc``, each document ``--widths`` px wide (640: cap
+heights of 12-20 px scanned; 1,400: a 300 dpi scan of a passport page). Per engine and set: the share of documents
 whose every MRZ line is read exactly, the share whose key fields (``KEY_FIELDS``: number, states,
 dates, sex, names; fillers folded, each engine's own parsing) are all right, the share reported
 valid, documents reported valid with a wrong key field (must be 0) and with any character of a line
@@ -86,6 +87,7 @@ def main() -> int:
     ap.add_argument("--confirm-model", nargs="+", default=["auto"],
                     help="the networks that confirm a valid reading (pxocr.read_mrz's confirm_model: auto, none, a "
                          "shipped name or an ONNX file), a row each")
+    ap.add_argument("--widths", nargs="+", type=int, default=[640], help="documents' widths in px, a set each")
     ap.add_argument("--out")
     a = ap.parse_args()
     engines = {}
@@ -101,14 +103,15 @@ def main() -> int:
             engines["passporteye"] = passporteye_engine
         except ImportError:
             print("passporteye is not installed: its rows are left out", file=sys.stderr)
-    cfg = replace(preset("degraded"), width=640)
     rows = []
-    for photo in (False, True):
+    for width, photo in ((w, p) for w in a.widths for p in (False, True)):
+        cfg = replace(preset("degraded"), width=width)
         docs = [document(cfg, a.seed, k, lay.name, photo) for lay in LAYOUTS for k in range(a.docs)]
+        capture = ("photographed" if photo else "scanned") + ("" if a.widths == [640] else f", {width} px")
         for name, engine in engines.items():
             exact = right = valid = wrong_valid = inexact_valid = fixes = 0
             secs = []
-            for img, _, truth in tqdm(docs, desc=f"{name} {'photo' if photo else 'scan'}", leave=False):
+            for img, _, truth in tqdm(docs, desc=f"{name} {capture}", leave=False):
                 t = time.perf_counter()
                 lines, ok, n_fix, fields = engine(img)
                 secs.append(time.perf_counter() - t)
@@ -120,7 +123,7 @@ def main() -> int:
                 inexact_valid += ok and lines != truth
                 fixes += n_fix
             n = len(docs)
-            rows.append(f"| {'photographed' if photo else 'scanned'} | {name} | {100 * exact / n:.1f} % | "
+            rows.append(f"| {capture} | {name} | {100 * exact / n:.1f} % | "
                         f"{100 * right / n:.1f} % | "
                         f"{100 * valid / n:.1f} % | {wrong_valid} | {inexact_valid} | {fixes} | "
                         f"{1000 * statistics.median(secs):.0f} |")

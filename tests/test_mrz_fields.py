@@ -585,6 +585,20 @@ def test_a_large_scan_of_a_passport_page_reads_valid():
     assert r.mrz.lines == truth and r.valid
 
 
+def test_a_card_scanned_large_with_fine_guilloche_is_read_reduced_and_upright():
+    """A TD1 card scanned 1,400 px wide: its guilloche breaks into thousands of specks that size
+    the page as small print and make its rows run down the page; read as it is, its zone is read
+    upside down or not at all. Read reduced and measured reduced, it reads exactly and validates."""
+    from dataclasses import replace
+
+    from pxocr.synth.mrzdoc import document
+
+    img, _, truth = document(replace(preset("degraded"), width=1400), 7_580_001, 3, "TD1")
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.found and r.mrz.lines == truth and r.valid
+    assert max(c.bbox[2] for row in r.chars for c in row) > 1000  # in the input's pixels
+
+
 def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
     """``confirm_model="auto"``: the second deep network confirms the mrz model's readings (and any other
     model's) and the mrz model its own; None, or the reading model's own file, confirms by size only."""

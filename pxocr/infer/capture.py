@@ -503,11 +503,18 @@ def _rotation(w: int, h: int, degrees: float) -> tuple[list[float], int, int]:
     return m, nw, nh
 
 
-def _rescale(view: View, s: float) -> None:
-    h, w = view.gray.shape
+def resampled(gray: np.ndarray, s: float) -> np.ndarray:
+    """``gray`` resampled by ``s`` (Lanczos below 1, bicubic above), each side rounded."""
+    h, w = gray.shape
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     resample = Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC
-    view.gray = np.asarray(Image.fromarray(view.gray).resize((nw, nh), resample))
+    return np.asarray(Image.fromarray(gray).resize((nw, nh), resample))
+
+
+def _rescale(view: View, s: float) -> None:
+    h, w = view.gray.shape
+    view.gray = resampled(view.gray, s)
+    nh, nw = view.gray.shape
     sx, sy = nw / w, nh / h
     view.scale *= (sx + sy) / 2
     view._back.append(lambda p: p / np.array([sx, sy]))

@@ -220,6 +220,11 @@ MAX_SKEW_DEG = 25.0  # a hand-held photo of a card is tilted more than a scanned
 READ_SCALES = (None, 2.0, 1.5, 3.0)  # the page as capture sizes it; if its zone is not found or not
 # valid, read again enlarged by each factor in turn (small print on a photo of a whole card) ...
 MAX_RETRY_PIXELS = 8_000_000  # ... to at most this many pixels
+# ... and, before that, a large page reduced by each of these while its longer side stays REDUCED_MIN_SIDE px or
+# more: a card scanned at 1,400-2,000 px wide, its fine guilloche broken into thousands of specks, can be measured
+# as small print and read enlarged
+REDUCE_SCALES = (0.5, 0.33)
+REDUCED_MIN_SIDE = 600
 CONFIRM_MARGIN = 2.0  # the zone cut out for a second reading, with this many character heights around it
 CONFIRM_MIN_MARGIN = 8  # px
 
@@ -242,7 +247,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     """Read every page of ``source`` (as ``pxocr.read`` takes it) for its machine-readable zone.
 
     A page is read at the size capture chooses, then, while its zone is not found or does not
-    validate, enlarged by each factor of :data:`READ_SCALES` in turn: the first valid reading is
+    validate, reduced by each factor of :data:`REDUCE_SCALES` (a large page) and enlarged by each of
+    :data:`READ_SCALES` in turn: the first valid reading is
     taken, else the best (its checks valid, else a zone found; the first reading on a tie). A
     reading is only valid once ``confirm_model`` (a different network; ``auto``: :data:`CONFIRM_MODEL`,
     or ``mrz`` where ``model`` is that one; None, or the same file as ``model``: none) and ``model`` at
@@ -276,7 +282,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     for p in iter_pages(source):
         name = os.path.basename(p.name)
         h, w = p.gray.shape
-        scales = [f for f in READ_SCALES if f is None or h * w * f * f <= MAX_RETRY_PIXELS]
+        scales = [None] + [f for f in REDUCE_SCALES if max(h, w) * f >= REDUCED_MIN_SIDE] \
+            + [f for f in READ_SCALES if f is not None and h * w * f * f <= MAX_RETRY_PIXELS]
         best = None
         for f in scales:
             again = read_zone(pred.predict(p.gray, name, scale=f))
