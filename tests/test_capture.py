@@ -267,3 +267,24 @@ def test_a_stamp_joined_to_the_glyphs_at_the_edge_is_not_painted_over():
         cut = img[top:, :right]
         changed = capture.paint_surround(cut) != cut
         assert not (changed & glyphs[top:, :right]).any()
+
+
+def test_small_print_is_enlarged_to_a_bounded_size(monkeypatch):
+    """A card scanned 2,000 px wide whose fine guilloche measures as print a few px high: its
+    reading enlarges it to at most MAX_ENLARGED_PIXELS (it had been five times, to 70 million
+    pixels, read for minutes at each turn)."""
+    from pxocr.infer import predictor
+    from pxocr.synth.mrzdoc import document
+
+    img, _, _ = document(replace(preset("degraded"), width=2000), 7_590_001, 6, "TD2")
+    sizes, real = [], capture.normalise
+
+    def spy(gray, cfg=capture.CaptureConfig(), turn=None, scale=None, like=None):
+        view = real(gray, cfg, turn=turn, scale=scale, like=like)
+        sizes.append(view.gray.size)
+        return view
+
+    monkeypatch.setattr(capture, "normalise", spy)
+    Predictor("mrz", threads=1).with_capture(orientation="0").predict(img)
+    assert max(sizes) > 1.5 * img.size  # it was enlarged ...
+    assert max(sizes) <= 1.01 * predictor.MAX_ENLARGED_PIXELS  # ... within bounds
