@@ -288,8 +288,10 @@ def test_a_zone_cut_out_is_turned_upright_and_dark_on_light_before_it_is_read_ag
 
     assert [_quarter(row(*d)) for d in ((9, 0), (0, 9), (-9, 0), (0, -9), (9, 2))] == [0, 1, 2, 3, 0]
     zone = np.full((40, 100), 200, np.uint8)
-    zone[10:20, 10:90] = 40  # the glyphs' boxes hold dark ink
     boxes = np.array([[10 + 16 * k, 10, 24 + 16 * k, 20] for k in range(5)], float)
+    for x0, y0, x1, y1 in boxes.astype(int):
+        zone[y0:y1, x0 + 5:x0 + 8] = 40  # a dark stroke in each glyph's box
+    zone[30:] = 20  # and a dark desk below, more of the cut than the paper
     assert not _light_on_dark(zone, boxes) and _light_on_dark(255 - zone, boxes)
 
     r = read_zone(_zone_page(TD3_SPECIMEN))

@@ -361,16 +361,21 @@ def _quarter(row: list[Char]) -> int:
 
 
 def _light_on_dark(zone: np.ndarray, boxes: np.ndarray) -> bool:
-    """Whether the characters in ``boxes`` are lighter than the zone around them: a zone's polarity
-    from its reading, not from its grey levels. A zone cut out of a card with its guilloche has
-    few glyphs and many light gaps between the guilloche's lines, and was measured as light text
-    on dark paper by the page's rule (``pxocr.infer.capture.measure``: 59 glyphs against 177)."""
-    inside = np.zeros(zone.shape, bool)
-    for x0, y0, x1, y1 in np.round(boxes).astype(int):
-        inside[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
-    if inside.all() or not inside.any():
+    """Whether the characters in ``boxes`` are lighter than the paper just around them (within
+    half a character's height): a zone's polarity from its reading, not from its grey levels. A
+    zone cut out of a card with its guilloche has few glyphs and many light gaps between the
+    guilloche's lines, and was measured as light text on dark paper by the page's rule
+    (``pxocr.infer.capture.measure``: 59 glyphs against 177); the whole cut's grey will not do
+    either (a tilted card's cut can hold more desk than paper)."""
+    inside, near = np.zeros(zone.shape, bool), np.zeros(zone.shape, bool)
+    pad = 0.5 * float(np.median(boxes[:, 3] - boxes[:, 1])) if len(boxes) else 0.0
+    for x0, y0, x1, y1 in boxes:
+        inside[max(0, round(y0)):max(0, round(y1)), max(0, round(x0)):max(0, round(x1))] = True
+        near[max(0, round(y0 - pad)):max(0, round(y1 + pad)), max(0, round(x0 - pad)):max(0, round(x1 + pad))] = True
+    ring = near & ~inside
+    if not inside.any() or not ring.any():
         return False
-    return float(np.mean(zone[inside])) > float(np.median(zone[~inside]))
+    return float(np.mean(zone[inside])) > float(np.median(zone[ring]))
 
 
 def _rank(r: MrzReading) -> tuple:
