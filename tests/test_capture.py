@@ -288,3 +288,28 @@ def test_small_print_is_enlarged_to_a_bounded_size(monkeypatch):
     Predictor("mrz", threads=1).with_capture(orientation="0").predict(img)
     assert max(sizes) > 1.5 * img.size  # it was enlarged ...
     assert max(sizes) <= 1.01 * predictor.MAX_ENLARGED_PIXELS  # ... within bounds
+
+
+def test_a_turned_pair_is_read_whole_before_the_way_up_is_chosen(monkeypatch):
+    """When neither of the first two opposite turns reads surely, both of the other two are read
+    before one is chosen: a line upside down can read surely too (OCR-B's 'E' as '3'), and it had
+    been taken before the upright turn, its opposite, was tried."""
+    from pxocr.infer import predictor
+
+    pred = Predictor("ocrb", threads=1).with_capture(orientation="auto")
+    scores = {0: 0.3, 2: 0.2, 1: 0.95, 3: 0.7}  # by the quarter turn applied: 0 and 2 unsure, then 1 sure
+    tried = []
+
+    def read_sized(self, gray, turn, name, scale=None):
+        tried.append(turn)
+        view = capture.normalise(gray, self.capture, turn=turn)
+        return view, Page(10, 10, [Line("A", (0, 0, 5, 5), [Char("A", (0, 0, 5, 5), scores[turn])])])
+
+    monkeypatch.setattr(predictor.Predictor, "_read_sized", read_sized)
+    monkeypatch.setattr(capture, "measure", lambda *a, **k: capture.Ink(128.0, False, None, 0.0))
+    page = pred.predict(np.full((40, 40), 255, np.uint8))
+    assert tried == [0, 2, 1, 3] and page.chars[0].score == 0.95
+    scores[0] = 0.9  # the first turn sure: the other pair is not read
+    tried.clear()
+    pred.predict(np.full((40, 40), 255, np.uint8))
+    assert tried == [0, 2]

@@ -397,7 +397,8 @@ class Predictor:
     def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:
         """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
         the way up is the one of the two opposite turns whose reading scores better (all four
-        when neither reads surely, as small or worn print may). A page to be read reduced (``scale``
+        when neither reads surely, as small or worn print may: then both of the other two, since a
+        line upside down can read surely too, OCR-B's `E` as `3`). A page to be read reduced (``scale``
         under 1) is measured reduced: fine guilloche on a card scanned at 1,400 px, specks at its
         own size, merges into grey (measured as it was, its rows ran down the page, and its
         zone read upside down scored surely before upright was tried)."""
@@ -406,8 +407,8 @@ class Predictor:
         base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
         best = None
         for k in (base, base + 2, base + 1, (base + 3) % 4):
-            if k in (base + 1, (base + 3) % 4) and best[0] >= SURE_READING:
-                break
+            if k == base + 1 and best[0] >= SURE_READING:
+                break  # the other pair of opposite turns is read whole or not at all
             view, page = self._read_sized(gray, k % 4, name, scale)
             chars = page.chars
             score = float(np.mean([c.score for c in chars])) if chars else 0.0
