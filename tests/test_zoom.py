@@ -133,12 +133,12 @@ def test_merge_replaces_overlapped_lines_when_surer():
     cfg = ZoomConfig(keep_em=30, min_gain=0.0)
     small, big = _line("ab", 10, 10, 16, score=0.6), _line("XY", 10, 100, 40, score=0.9)
     better = _line("ah", 10.2, 10.1, 16, score=0.95)
-    assert [ln.text for ln in merge([big, small], [better], cfg)] == ["ah", "XY"]  # reading order
+    assert [ln.text for ln in merge([big, small], [[better]], cfg)] == ["ah", "XY"]  # reading order
     worse = _line("ah", 10.2, 10.1, 16, score=0.4)
-    assert [ln.text for ln in merge([small, big], [worse], cfg)] == ["ab", "XY"]
+    assert [ln.text for ln in merge([small, big], [[worse]], cfg)] == ["ab", "XY"]
     # a large line of the enlarged reading (cut by the crop, or bigger text) is ignored
     cut = _line("X", 10, 100, 40, score=0.99)
-    assert [ln.text for ln in merge([small, big], [cut], cfg)] == ["ab", "XY"]
+    assert [ln.text for ln in merge([small, big], [[cut]], cfg)] == ["ab", "XY"]
 
 
 def test_a_small_mark_read_again_replaces_itself_not_the_larger_line_it_sits_on():
@@ -148,11 +148,11 @@ def test_a_small_mark_read_again_replaces_itself_not_the_larger_line_it_sits_on(
     cfg = ZoomConfig(below_em=24, keep_em=30, min_gain=0.0)
     body, mark = _line("arwinaswellas", 10, 100, 25, score=0.84), _line("'1", 100, 98, 12, score=0.7)
     again = _line("1", 104, 98, 12, score=0.9)
-    assert sorted(ln.text for ln in merge([body, mark], [again], cfg)) == ["1", "arwinaswellas"]
+    assert sorted(ln.text for ln in merge([body, mark], [[again]], cfg)) == ["1", "arwinaswellas"]
     # a line of small text under it goes, as before
     small = _line("abc", 100, 98, 20, score=0.6)
-    assert sorted(ln.text for ln in merge([body, small], [again], cfg)) == ["1", "arwinaswellas"]
-    assert [ln.text for ln in merge([small], [again], cfg)] == ["1"]
+    assert sorted(ln.text for ln in merge([body, small], [[again]], cfg)) == ["1", "arwinaswellas"]
+    assert [ln.text for ln in merge([small], [[again]], cfg)] == ["1"]
 
 
 def test_to_page_keeps_lines_centred_in_the_core():

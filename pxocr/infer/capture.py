@@ -343,9 +343,9 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     darker, n = ndimage.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
     lighter, m = ndimage.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
     labels = np.where(lighter > 0, lighter + n, darker)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = _at_edge(labels)
     area = np.bincount(labels.ravel(), minlength=n + m + 1)
-    edge = edge[(edge > 0) & (area[edge] >= SURROUND_SHARE * h * w)]
+    edge = edge[area[edge] >= SURROUND_SHARE * h * w]
     if len(edge) == 0:
         return gray
     paint = np.zeros((h, w), bool)
@@ -382,8 +382,13 @@ def _broad_at_edge(region: np.ndarray) -> np.ndarray:
     broad = region & ndimage.binary_dilation(
         ndimage.binary_erosion(region, iterations=SURROUND_BROAD_PX, border_value=1), iterations=SURROUND_BROAD_PX)
     parts, _ = ndimage.label(broad)
-    edge = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
-    return np.isin(parts, edge[edge > 0])
+    return np.isin(parts, _at_edge(parts))
+
+
+def _at_edge(labels: np.ndarray) -> np.ndarray:
+    """The labels (above 0) of ``labels``' regions that touch the image's edge."""
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return edge[edge > 0]
 
 
 def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,

@@ -436,7 +436,7 @@ class Predictor:
         m = zoom.mosaic(gray, regions)
         g, reader = self.detect(m.image, max_whole=self.tiles.max_whole_zoom)
         g = zoom.confirmed(g, m, first, self.zoom)
-        return zoom.merge_all(lines, zoom.to_page(group_lines(g, self.decode_cfg, reader), m), self.zoom)
+        return zoom.merge(lines, zoom.to_page(group_lines(g, self.decode_cfg, reader), m), self.zoom)
 
     def with_decode(self, **changes) -> "Predictor":
         """The same loaded model with these DecodeConfig fields changed."""

@@ -349,21 +349,15 @@ def _replaces(again: Line, first: Line, cfg: ZoomConfig) -> bool:
     return overlap * min(first_area, again_area) >= first_area / 3
 
 
-def merge(first: list[Line], again: list[Line], cfg: ZoomConfig) -> list[Line]:
-    """The first reading's lines, less those that a kept line of a region's enlarged reading
-    overlaps by at least a third of the smaller box, plus those kept lines, in reading order.
-    The enlarged reading keeps its lines up to ``cfg.keep_em``: a larger line there was cut by
-    the crop or belongs to bigger text, which the first reading already read well. The first
-    reading stays as it is where the enlarged one is less sure of its characters (mean score
-    lower by more than ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks
-    look like punctuation."""
-    return merge_all(first, [again], cfg)
-
-
-def merge_all(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig) -> list[Line]:
-    """:func:`merge` of each region's enlarged reading in turn, put in reading order once: a page
-    of 3,000 specks read as lines (a card's guilloche at 2,000 px) had been ordered again after
-    each of its regions, for minutes."""
+def merge(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig) -> list[Line]:
+    """The first reading's lines with each region's enlarged reading (``agains``) merged in turn:
+    less those that a kept line of the region's reading overlaps by at least a third of the smaller
+    box, plus those kept lines; in reading order, put once (a page of 3,000 specks read as lines, a
+    card's guilloche at 2,000 px, had been ordered again after each region, for minutes). The
+    enlarged reading keeps its lines up to ``cfg.keep_em``: a larger line there was cut by the crop
+    or belongs to bigger text, which the first reading already read well. The lines stay as they
+    are where a region's reading is less sure of its characters (mean score lower by more than
+    ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks look like punctuation."""
     lines, changed = first, False
     for again in agains:
         kept = [ln for ln in again if _em(ln) <= cfg.keep_em]

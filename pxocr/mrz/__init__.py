@@ -20,7 +20,7 @@ import numpy as np
 from ..document import Char, Line, Page
 from ..infer.capture import CAP_EM, EM_SLACK
 from .correct import LOOK_ALIKES, UNSURE_SCORE, Correction, Glyph, correct
-from .icao import FILLER, KINDS, LAYOUTS, Layout, Mrz, parse
+from .icao import FILLER, KINDS, LAYOUT_BY_NAME, LAYOUTS, Layout, Mrz, parse
 from .slots import MAX_EXTRA, MAX_UNSEEN, centres, joined, slot_lines, with_chars
 
 MRZ_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -289,7 +289,7 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
             again = read_zone(pred.predict(p.gray, name, scale=f))
             if again.found and again.mrz.valid and again.uncertain == again.unsure:
                 second = _second_scale(zone_em(again.chars), f, pred.capture)
-                readers = ([(zone_checker, None)] if checker else []) + [(zone_pred, second)]  # the cheaper first
+                readers = ([(zone_checker, None)] if zone_checker else []) + [(zone_pred, second)]  # the cheaper first
                 again = _confirmed(again, readers, p.gray, name)
             if best is None or _rank(again) > _rank(best):
                 best = again
@@ -330,10 +330,10 @@ def _confirmed(r: MrzReading, readers: list, gray: np.ndarray, name: str) -> Mrz
     zone = np.ascontiguousarray(np.rot90(zone, _quarter(r.chars[0])))  # ... and the zone as upright (read_mrz)
     every = [(i, p) for i, line in enumerate(r.mrz.lines) for p in range(len(line))]
     doubted, unsure = set(r.uncertain) - set(r.unsure), set(r.unsure)
+    lay = LAYOUT_BY_NAME[r.mrz.layout]
     for pred, scale in readers:
         other = read_zone(pred.predict(zone, name, scale=scale))
         if other.found and other.mrz.layout == r.mrz.layout:
-            lay = next(x for x in LAYOUTS if x.name == r.mrz.layout)
             doubted |= {(i, p) for i, p in every if not _reads_as(lay, i, p, other.raw_lines[i][p], r.mrz.lines[i][p])}
             doubted |= {(i, p) for i, p in unsure if _unsure(other.chars[i][p])}
         else:

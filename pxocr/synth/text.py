@@ -228,9 +228,9 @@ def prose(rng: np.random.Generator, n_words: int, p_symbols: float = P_SYMBOLS) 
 def mrz_lines(rng: np.random.Generator, layout: str = "TD3") -> list[str]:
     """A machine-readable zone of any ICAO 9303 layout (``pxocr.mrz.icao``: TD1, TD2, TD3, MRV-A,
     MRV-B) with random fields and valid check digits."""
-    from pxocr.mrz.icao import LAYOUTS, check_digit
+    from pxocr.mrz.icao import LAYOUT_BY_NAME, check_digit
 
-    lay = next(x for x in LAYOUTS if x.name == layout)
+    lay = LAYOUT_BY_NAME[layout]
     rows = [["<"] * lay.length for _ in range(lay.lines)]
     code = {"TD1": ["I<", "ID", "AC"], "TD2": ["I<", "AC"], "TD3": ["P<", "PD"]}.get(layout, ["V<"])
     for f in lay.fields:
