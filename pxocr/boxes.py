@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .neighbours import pairs_within
+
 
 def area(b: np.ndarray) -> np.ndarray:
     """(N, 4) -> (N,) area, zero for degenerate boxes."""
@@ -119,8 +121,6 @@ def nms(b: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     Only boxes that overlap can suppress each other, so the IoU is computed for the pairs whose
     centres lie within the larger box's size of each other (a k-d tree), not for every pair: a
     page's thousand glyphs overlap a few neighbours each."""
-    from scipy.spatial import cKDTree
-
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
     order = np.argsort(-np.asarray(scores), kind="stable")
     if len(order) == 0:
@@ -128,7 +128,7 @@ def nms(b: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     b = b[order]  # rank r = position in score order
     centre = (b[:, :2] + b[:, 2:]) / 2
     reach = float(np.max(b[:, 2:] - b[:, :2], initial=0.0))
-    pairs = cKDTree(centre).query_pairs(reach + 1e-9, p=np.inf, output_type="ndarray")
+    pairs = pairs_within(centre, reach + 1e-9)
     keep = np.ones(len(order), dtype=bool)
     if len(pairs):
         hi, lo = pairs.min(1), pairs.max(1)  # the better-scored box of each pair first

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .. import morphology
 from ..document import Line
 from .ink_edges import ink_levels
 from .pipeline import RULE_CHARS
@@ -50,15 +51,13 @@ def _suspect(line: Line) -> bool:
 def cut_share(dark: np.ndarray, box) -> float:
     """The share of the ink (``dark``, bool (H, W)) inside ``box`` connected to ink more than
     REACH_PX px and REACH_BOX of the box's size past it; 0 for a box without ink."""
-    from scipy import ndimage
-
     h, w = dark.shape
     x0, y0 = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
     x1, y1 = min(w, math.ceil(box[2])), min(h, math.ceil(box[3]))
     rx = math.ceil(max(REACH_PX, REACH_BOX * (x1 - x0))) + 1
     ry = math.ceil(max(REACH_PX, REACH_BOX * (y1 - y0))) + 1
     wx0, wy0, wx1, wy1 = max(0, x0 - rx), max(0, y0 - ry), min(w, x1 + rx), min(h, y1 + ry)
-    pieces, _ = ndimage.label(dark[wy0:wy1, wx0:wx1])
+    pieces, _ = morphology.label(dark[wy0:wy1, wx0:wx1])
     inside = pieces[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0]
     labels, counts = np.unique(inside[inside > 0], return_counts=True)
     if not len(labels):

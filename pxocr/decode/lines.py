@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..neighbours import groups
 from .config import DecodeConfig
 from .geometry import line_medians
 from .peaks import Glyphs
@@ -75,7 +76,6 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
     out = np.zeros(len(ink_gap), bool)
     if len(cand) < GUTTER_ROWS:
         return out
-    from scipy.sparse.csgraph import connected_components  # 0.3 s to import: only where gaps are wide
     a, b = g.boxes[idx[cand], 2], g.boxes[idx[cand + 1], 0]
     r = row[cand + 1]
     lead = cand + 1 - np.searchsorted(row, r)  # glyphs before the gap on its row (rows are sorted)
@@ -83,7 +83,7 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
     e = em[r]
     link = (r[:, None] != r[None, :]) & (np.abs(base[:, None] - base[None, :]) <= GUTTER_PITCH_EM * e[:, None]) \
         & (np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]) >= GUTTER_OVERLAP_EM * e[:, None])
-    _, group = connected_components(link, directed=False)
+    group = groups(link)
     for k in np.unique(group):
         m = group == k
         aligned = min(np.ptp(a[m]), np.ptp(b[m])) <= GUTTER_ALIGN_EM * np.median(e[m])

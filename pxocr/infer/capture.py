@@ -10,7 +10,7 @@ runs in the input, degrees counter-clockwise from the x axis: 0 upright, 90 runn
 page, 270 running down it, 4 a slight upward skew) and ``quad`` (its box's four corners in the
 input, clockwise from the top left of the text) as extra keys.
 
-The measures come from the page's ink (Otsu threshold, connected components with SciPy):
+The measures come from the page's ink (Otsu threshold, connected components, ``pxocr.morphology``):
 
 - **polarity**: paper darker than mid-grey (the median pixel) with lighter ink: the page is
   read inverted;
@@ -36,6 +36,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image
 
+from .. import morphology, neighbours
 from ..document import Char, Line, Page
 
 CAP_EM = 0.72
@@ -114,12 +115,10 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float, polarity: bool = 
     # The paper is the median grey of the page's middle (a photo's desk around a card can hold
     # the whole page's median); the ink lies on the other side of the split and stands out from
     # its surroundings (a desk darker than the split is no ink).
-    from scipy import ndimage
-
     h, w = small.shape
     dark = polarity and paper < thr
     f = small.astype(np.float32)
-    near = ndimage.uniform_filter(f, size=max(15, max(h, w) // 12))
+    near = morphology.moving_mean(small, max(15, max(h, w) // 12))
     contrast = max(20.0, 0.5 * abs(paper - thr))
 
     def inked(dark: bool):
@@ -163,13 +162,11 @@ def _middle_grey(gray: np.ndarray, step: int = 1) -> float:
 def _components(ink: np.ndarray, page_h: int) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of ``ink``: (N, 4) height, width, bottom and x centre, and which of
     them are glyph-like (3 px to a third of the page tall, at most 4 heights wide)."""
-    from scipy import ndimage
-
-    labels, n = ndimage.label(ink)
+    labels, n = morphology.label(ink)
     if n == 0:
         return np.zeros((0, 4)), np.zeros(0, bool)
-    hw = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start, s[0].stop, (s[1].start + s[1].stop) / 2)
-                   for s in ndimage.find_objects(labels)], np.float64)
+    y0, x0, y1, x1 = morphology.bounds(labels, n).T.astype(np.float64)
+    hw = np.stack([y1 - y0, x1 - x0, y1, (x0 + x1) / 2], 1)
     h, w = hw[:, 0], hw[:, 1]
     return hw, (h >= 3) & (h <= page_h / 3) & (w <= 4 * h) & (w >= 1)
 
@@ -178,12 +175,9 @@ def horizontal_neighbours(centres: np.ndarray) -> float:
     """How often marks at ``centres`` (N, 2) x, y have their nearest neighbour beside them rather
     than above or below, relative to the other (about 1 for scattered marks, well over 1 for text
     in rows, under 1 for text in columns)."""
-    from scipy.spatial import cKDTree
-
     if len(centres) < 3:
         return 1.0
-    _, idx = cKDTree(centres).query(centres, k=2)
-    delta = np.abs(centres[idx[:, 1]] - centres)
+    delta = np.abs(centres[neighbours.nearest(centres)] - centres)
     across = float((delta[:, 0] > delta[:, 1]).sum())
     return (across + 1.0) / (len(centres) - across + 1.0)
 
@@ -332,16 +326,14 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     more, ends in a step (:data:`SURROUND_STEP`: not a gentle shading) and holds no light text
     (:data:`SURROUND_MAX_HOLES` glyph-sized holes at most); of such a region, its broad part at the
     edge only (:func:`_broad_at_edge`)."""
-    from scipy import ndimage
-
     d = max(1, math.ceil(max(gray.shape) / SURROUND_PX))
     small = gray[::d, ::d].astype(np.float32)
     h, w = small.shape
     if min(h, w) < 8:  # too small to hold a page and its surround
         return gray
     paper = _middle_grey(small)
-    darker, n = ndimage.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
-    lighter, m = ndimage.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
+    darker, n = morphology.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
+    lighter, m = morphology.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
     labels = np.where(lighter > 0, lighter + n, darker)
     edge = _at_edge(labels)
     area = np.bincount(labels.ravel(), minlength=n + m + 1)
@@ -356,10 +348,10 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
         region = _broad_at_edge(labels == k)
         if region.sum() < SURROUND_SHARE * h * w:
             continue
-        rim = region & ~ndimage.binary_erosion(region) & inner
+        rim = region & ~morphology.erode(region) & inner
         if not rim.any() or steep[rim].mean() < 0.5:  # a gentle shading, not the edge of a page
             continue
-        holes, n_holes = ndimage.label(ndimage.binary_fill_holes(region) & ~region)
+        holes, n_holes = morphology.label(morphology.fill_holes(region) & ~region)
         if n_holes:
             size = np.bincount(holes.ravel())[1:]
             if int(((size >= 4) & (size <= 0.01 * h * w)).sum()) > SURROUND_MAX_HOLES:
@@ -367,7 +359,7 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
         paint |= region
     if not paint.any():
         return gray
-    paint = ndimage.binary_dilation(paint, iterations=max(1, 4 // d))  # its blurred edge too
+    paint = morphology.dilate(paint, max(1, 4 // d))  # its blurred edge too
     full = paint.repeat(d, 0).repeat(d, 1)[:gray.shape[0], :gray.shape[1]] if d > 1 else paint
     out = gray.copy()
     out[full] = paper
@@ -377,11 +369,8 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
 def _broad_at_edge(region: np.ndarray) -> np.ndarray:
     """The parts of ``region`` an opening of :data:`SURROUND_BROAD_PX` keeps (the image's edge
     being none of the region's) that touch the image's edge."""
-    from scipy import ndimage
-
-    broad = region & ndimage.binary_dilation(
-        ndimage.binary_erosion(region, iterations=SURROUND_BROAD_PX, border_value=1), iterations=SURROUND_BROAD_PX)
-    parts, _ = ndimage.label(broad)
+    broad = region & morphology.dilate(morphology.erode(region, SURROUND_BROAD_PX, border=True), SURROUND_BROAD_PX)
+    parts, _ = morphology.label(broad)
     return np.isin(parts, _at_edge(parts))
 
 

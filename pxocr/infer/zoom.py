@@ -18,6 +18,7 @@ from typing import Optional
 import numpy as np
 from PIL import Image
 
+from .. import morphology
 from ..boxes import area, max_iou, overlap_of_smaller, union_box
 from ..decode import Glyphs
 from ..document import Char, Line, in_reading_order
@@ -125,8 +126,6 @@ def unread_ink(gray: np.ndarray, lines: list[Line], cfg: ZoomConfig) -> list[Lin
     in marks of glyph height (2 px up to 0.8 of ``cfg.below_em``) that lie in rows close enough
     to be text. The network's own size for print a few pixels high is no guide (it read an
     8 px em block as 22 px garbage, so the block was never enlarged enough); the marks' height is."""
-    from scipy import ndimage
-
     ink = _ink(gray)
     if ink is None:
         return []
@@ -135,27 +134,24 @@ def unread_ink(gray: np.ndarray, lines: list[Line], cfg: ZoomConfig) -> list[Lin
             for c in ln.chars:
                 x0, y0, x1, y1 = c.bbox
                 ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
-    labels, n = ndimage.label(ink, np.ones((3, 3), bool))
+    labels, n = morphology.label(ink, diagonal=True)
     if n < UNREAD_MIN_GLYPHS:
         return []
-    spans = ndimage.find_objects(labels)
-    h = np.array([s[0].stop - s[0].start for s in spans])
-    w = np.array([s[1].stop - s[1].start for s in spans])
+    span = morphology.bounds(labels, n)  # y0, x0, y1, x1
+    h, w = span[:, 2] - span[:, 0], span[:, 3] - span[:, 1]
     mark = (h >= 2) & (h <= 0.8 * cfg.below_em) & (w <= 2 * cfg.below_em)
     if mark.sum() < UNREAD_MIN_GLYPHS:
         return []
-    centre = np.array([((sp[1].start + sp[1].stop) / 2, (sp[0].start + sp[0].stop) / 2) for sp in spans])
+    centre = np.stack([(span[:, 1] + span[:, 3]) / 2, (span[:, 0] + span[:, 2]) / 2], 1)
     if horizontal_neighbours(centre[mark]) < UNREAD_ROWS:
         return []  # the page's unread marks do not stand in rows: noise, a texture
     step = float(np.median(h[mark]))
     near = np.zeros(gray.shape, bool)  # each mark's box grown a glyph's height across, half down
-    for k in np.flatnonzero(mark):
-        ys, xs = spans[k]
-        near[max(0, int(ys.start - step / 2)):int(ys.stop + step / 2),
-             max(0, int(xs.start - step)):int(xs.stop + step)] = True
-    blocks, _ = ndimage.label(near)
+    for ys0, xs0, ys1, xs1 in span[mark].tolist():
+        near[max(0, int(ys0 - step / 2)):int(ys1 + step / 2), max(0, int(xs0 - step)):int(xs1 + step)] = True
+    blocks, _ = morphology.label(near)
     marks = np.flatnonzero(mark)
-    box = np.array([(spans[k][1].start, spans[k][0].start, spans[k][1].stop, spans[k][0].stop) for k in marks])
+    box = span[marks][:, [1, 0, 3, 2]]  # x0, y0, x1, y1
     block_of = blocks[box[:, 1], box[:, 0]]
     out = []
     for b in np.unique(block_of).tolist():

@@ -1,0 +1,86 @@
+"""Connected regions and binary morphology of 2-D masks, and moving means of images: the image
+operations reading needs, on NumPy and ``cc3d`` (connected-components-3d).
+
+SciPy's ``ndimage`` did this before; importing it (with the array-API layers it pulls in) cost a
+reading process 27 MiB of memory and 0.14 s, ``cc3d`` under 1 MiB. The results are SciPy's with
+its defaults: regions of 4-connected pixels unless ``diagonal``, the structuring element of
+erosion and dilation the 3x3 cross, images mirrored at their edges for the moving mean. Regions
+are numbered 1..n in an order of ``cc3d``'s (not SciPy's): nothing here depends on it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def label(mask: np.ndarray, diagonal: bool = False) -> tuple[np.ndarray, int]:
+    """The connected regions of ``mask`` (2-D, true where set): (labels uint32 (H, W), 0 off the
+    mask and 1..n on it; n). ``diagonal``: pixels touching at a corner connect too (8-connected)."""
+    import cc3d
+
+    mask = np.asarray(mask, bool)
+    if mask.size == 0:
+        return np.zeros(mask.shape, np.uint32), 0
+    # as uint8: cc3d 4.1 labels a C-ordered bool mask wrongly when 8-connected (pixels off the mask)
+    labels, n = cc3d.connected_components(np.ascontiguousarray(mask).view(np.uint8), connectivity=8 if diagonal else 4,
+                                          return_N=True, out_dtype=np.uint32)
+    return labels, int(n)
+
+
+def bounds(labels: np.ndarray, n: int) -> np.ndarray:
+    """The bounding boxes of regions 1..n of ``labels`` (as :func:`label` gives them): (n, 4) int
+    ``y0, x0, y1, x1``, the ends exclusive (a region's pixels are ``labels[y0:y1, x0:x1]``)."""
+    import cc3d
+
+    if n == 0:
+        return np.zeros((0, 4), np.int64)
+    box = cc3d.statistics(labels, no_slice_conversion=True)["bounding_boxes"][1:n + 1].astype(np.int64)
+    # cc3d: y_min, y_max, x_min, x_max, both ends inclusive
+    return np.stack([box[:, 0], box[:, 2], box[:, 1] + 1, box[:, 3] + 1], 1)
+
+
+def moving_mean(image: np.ndarray, size: int) -> np.ndarray:
+    """The mean of each pixel's ``size`` x ``size`` window of ``image`` (2-D, uint8 or float): float32
+    (H, W). The window of pixel ``i`` spans ``i - size // 2`` to ``i + (size - 1) // 2``, the image
+    mirrored past its edges. Sums of uint8 pixels are exact integers (int32 while they fit)."""
+    image = np.asarray(image)
+    h, w = image.shape
+    if image.dtype == np.uint8:
+        acc = np.int32 if 255 * (h + size) * (w + size) < 2 ** 31 else np.int64
+    else:
+        acc = np.float64
+    total = np.zeros((h + size, w + size), acc)  # the summed-area table of the mirrored image
+    padded = np.pad(image, ((size // 2, size - 1 - size // 2),) * 2, mode="symmetric")
+    np.cumsum(np.cumsum(padded, 0, dtype=acc), 1, out=total[1:, 1:])
+    s = size
+    out = total[s:s + h, s:s + w] - total[:h, s:s + w] - total[s:s + h, :w] + total[:h, :w]
+    return (out / (s * s)).astype(np.float32)
+
+
+def erode(mask: np.ndarray, iterations: int = 1, border: bool = False) -> np.ndarray:
+    """``mask`` eroded by the 3x3 cross ``iterations`` times: a pixel stays set where it and its four
+    neighbours are; past the image's edge counts as ``border``."""
+    m = np.asarray(mask, bool)
+    for _ in range(iterations):
+        p = np.pad(m, 1, constant_values=border)
+        m = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    return m
+
+
+def dilate(mask: np.ndarray, iterations: int = 1) -> np.ndarray:
+    """``mask`` dilated by the 3x3 cross ``iterations`` times: a pixel is set where it or one of its
+    four neighbours is."""
+    m = np.asarray(mask, bool)
+    for _ in range(iterations):
+        p = np.pad(m, 1)
+        m = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+    return m
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with its holes set: the regions off the mask (4-connected) that do not reach the
+    image's edge."""
+    off, n = label(~np.asarray(mask, bool))
+    if n == 0:
+        return np.asarray(mask, bool).copy()
+    outside = np.unique(np.concatenate([off[0], off[-1], off[:, 0], off[:, -1]]))
+    return ~np.isin(off, outside[outside > 0]) & (off > 0) | mask
