@@ -178,10 +178,11 @@ def test_two_unsure_characters_under_one_check_digit_are_not_vouched_for():
     from pxocr.mrz import _vouched
     from pxocr.mrz.icao import TD2
 
+    lines = ["I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "D237458937UTO7408122F1204159<<<<<<<6"]
     number = {(1, p) for p in range(10)}
-    assert {(1, 0), (1, 6)} & _vouched(TD2, {(1, 0), (1, 6)}) == set()
-    assert (1, 0) in _vouched(TD2, {(1, 0)}) and number <= _vouched(TD2, {(1, 0)})
-    assert (1, 14) in _vouched(TD2, {(1, 0), (1, 6)})  # the birth date's own check still vouches
+    assert {(1, 0), (1, 6)} & _vouched(TD2, {(1, 0), (1, 6)}, lines) == set()
+    assert (1, 0) in _vouched(TD2, {(1, 0)}, lines) and number <= _vouched(TD2, {(1, 0)}, lines)
+    assert (1, 14) in _vouched(TD2, {(1, 0), (1, 6)}, lines)  # the birth date's own check still vouches
     assert check_digit("AD9QA9O9V") == check_digit("4D9QA909V")
 
 
@@ -191,9 +192,10 @@ def test_two_unsure_characters_only_the_composite_covers_are_not_vouched_for():
     from pxocr.mrz import _vouched
     from pxocr.mrz.icao import TD1
 
-    assert {(0, 20), (1, 20)} & _vouched(TD1, {(0, 20), (1, 20)}) == set()
-    assert (0, 20) in _vouched(TD1, {(0, 20)})
-    assert (0, 5) in _vouched(TD1, {(0, 20), (1, 20)})  # the document number's own check still vouches
+    lines = [TD1_SPECIMEN[0][:15] + "A" * 15, TD1_SPECIMEN[1][:18] + "A" * 11 + "6", TD1_SPECIMEN[2]]
+    assert {(0, 20), (1, 20)} & _vouched(TD1, {(0, 20), (1, 20)}, lines) == set()
+    assert (0, 20) in _vouched(TD1, {(0, 20)}, lines)
+    assert (0, 5) in _vouched(TD1, {(0, 20), (1, 20)}, lines)  # the document number's own check still vouches
     assert [p for i, p in TD1.unchecked() if i == 0] == [0, 1, 2, 3, 4]
 
 
@@ -323,6 +325,55 @@ def test_two_errors_that_cancel_out_in_a_check_are_not_confirmed_by_a_repair():
     assert again.mrz.lines[1][:9] == "GOUOZEDZA"  # its repair agrees with the first reading ...
     c = _confirmed(r, [(_Reads(half_right), None)], np.full((100, 500), 255, np.uint8), "card")
     assert not c.valid and c.uncertain == [(1, 1)]  # ... but as read it does not
+
+
+def test_a_look_alike_the_check_digit_cannot_tell_apart_is_not_vouched_for():
+    """'G' and '6' (drawn alike in OCR-B) weigh 16 and 6: at any weight the check digit's last digit is
+    the same, so an unsure one is not vouched for where its twin may stand too (a personal number),
+    and is where it may not (a check digit, a date)."""
+    from pxocr.mrz import _check_blind, _vouched
+
+    assert check_digit("G12345678") == check_digit("612345678")
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    assert parse(lines, TD3).valid
+    assert _check_blind(TD3, lines) == {(1, 35)}  # the personal number's '6', not the number's check digit
+    assert (1, 35) not in _vouched(TD3, {(1, 35)}, lines) and (1, 31) in _vouched(TD3, {(1, 31)}, lines)
+
+
+def test_a_slip_of_another_reading_that_the_check_digit_shows_up_is_forgiven_once():
+    """Another reading that reads one character of a checked field otherwise, unsurely, where the
+    field with its character fails the check, slipped: the first reading stays confirmed, unless a
+    second reading slips there too, or a look-alike read for its twin elsewhere in the field could
+    make up for it (two errors cancelling out), or it reads a second character of the field otherwise."""
+    from pxocr.mrz import _confirmed, read_zone
+
+    gray = np.full((100, 500), 255, np.uint8)
+    r = read_zone(_zone_page(TD3_SPECIMEN))
+    slip = TD3_SPECIMEN[1][:5] + "O" + TD3_SPECIMEN[1][6:]  # the number's '0' (weight 3) read 'O'
+    assert not parse([TD3_SPECIMEN[0], slip], TD3).checks[0].valid
+    unsure = {(1, 5): 0.3}
+    c = _confirmed(r, [(_Reads([TD3_SPECIMEN[0], slip], unsure), None), (_Reads(TD3_SPECIMEN), 2.0)], gray, "card")
+    assert c.valid and c.uncertain == []
+    assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], slip]), None)], gray, "card").uncertain == [(1, 5)]  # read surely
+    twice = [(_Reads([TD3_SPECIMEN[0], slip], unsure), None), (_Reads([TD3_SPECIMEN[0], slip], unsure), 2.0)]
+    assert _confirmed(r, twice, gray, "card").uncertain == [(1, 5)]
+    two = slip[:6] + "3" + slip[7:]  # and its '2' read '3': two places of one field
+    assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], two], {(1, 5): 0.3, (1, 6): 0.3}), None)], gray,
+                      "card").uncertain == [(1, 5), (1, 6)]
+    # the number's first '8' read 'B': its second '8' read for a 'B' would make up for it ('L898902C3'
+    # may be 'LB9B902C3' read with two errors that cancel out)
+    b_for_8 = TD3_SPECIMEN[1][:1] + "B" + TD3_SPECIMEN[1][2:]
+    assert parse([TD3_SPECIMEN[0], "LB9B" + TD3_SPECIMEN[1][4:]], TD3).checks[0].valid
+    assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], b_for_8], {(1, 1): 0.3}), None)], gray,
+                      "card").uncertain == [(1, 1)]
+    # 'GOUOZEDZA' read for 'G0U0ZEDZA' validates; a reading with one '0' right, unsurely, is no slip
+    lines = [TD3_SPECIMEN[0], "GOUOZEDZA" + check_digit("G0U0ZEDZA") + TD3_SPECIMEN[1][10:]]
+    lines[1] = lines[1][:43] + check_digit(lines[1][0:10] + lines[1][13:20] + lines[1][21:43])
+    wrong = read_zone(_zone_page(lines))
+    assert wrong.valid
+    half_right = [lines[0], "G0UOZEDZA" + lines[1][9:]]
+    c = _confirmed(wrong, [(_Reads(half_right, {(1, 1): 0.3}), None), (_Reads(lines), 2.0)], gray, "card")
+    assert not c.valid and c.uncertain == [(1, 1)]
 
 
 @pytest.fixture(scope="module")

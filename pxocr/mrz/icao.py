@@ -45,6 +45,13 @@ class Check:
         """Every (line, pos) the digit covers: in its spans, or the digit itself."""
         return {(i, p) for i, a, b in self.spans for p in range(a, b)} | {self.at}
 
+    def result(self, lines: list[str]) -> "CheckResult":
+        data = "".join(lines[i][a:b] for i, a, b in self.spans)
+        found = lines[self.at[0]][self.at[1]]
+        expected = check_digit(data)
+        ok = found == expected or (self.optional and found == FILLER and set(data) <= {FILLER})
+        return CheckResult(self.name, expected, found, ok)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -167,14 +174,7 @@ class Mrz:
 
 
 def run_checks(lay: Layout, lines: list[str]) -> list[CheckResult]:
-    out = []
-    for c in lay.checks:
-        data = "".join(lines[i][a:b] for i, a, b in c.spans)
-        found = lines[c.at[0]][c.at[1]]
-        expected = check_digit(data)
-        ok = found == expected or (c.optional and found == FILLER and set(data) <= {FILLER})
-        out.append(CheckResult(c.name, expected, found, ok))
-    return out
+    return [c.result(lines) for c in lay.checks]
 
 
 def parse(lines: list[str], lay: Optional[Layout] = None) -> Optional[Mrz]:
