@@ -119,7 +119,7 @@ def nms(b: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Greedy non-maximum suppression; returns kept indices in descending score order.
 
     Only boxes that overlap can suppress each other, so the IoU is computed for the pairs whose
-    centres lie within the larger box's size of each other (a k-d tree), not for every pair: a
+    centres lie within the larger box's size of each other (``pxocr.neighbours.pairs_within``), not for every pair: a
     page's thousand glyphs overlap a few neighbours each."""
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
     order = np.argsort(-np.asarray(scores), kind="stable")

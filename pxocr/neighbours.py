@@ -1,16 +1,19 @@
 """Neighbours among points and groups of linked nodes, on NumPy: which points lie within a reach
 of each other, each point's nearest other, the connected groups of a graph.
 
-A page's glyphs or marks number a few hundred to some thousands, spread along rows: sorted by x,
-each point's neighbours lie within a short run of the order, so these take a few array
-operations where SciPy's k-d tree and sparse graphs did (their import cost a reading process
-12 MiB and 0.3 s)."""
+A page's glyphs or marks number a few hundred to some thousands, spread along rows: sorted along
+their longer spread (and, for the nearest, in bands across it), each point's neighbours lie within
+a short run of the order, so these take a few array operations where SciPy's k-d tree and sparse
+graphs did (their import cost a reading process 12 MiB and 0.3 s). Candidates are made in chunks of
+at most :data:`CHUNK`, so crowded points cost time, not memory."""
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
-PAIRS_CHUNK = 1 << 20  # candidate pairs made at once (memory stays bounded on crowded pages)
+CHUNK = 1 << 20  # candidate pairs made at once
 
 
 def pairs_within(points: np.ndarray, reach: float) -> np.ndarray:
@@ -18,75 +21,74 @@ def pairs_within(points: np.ndarray, reach: float) -> np.ndarray:
     maximum norm): (M, 2) int indices ``i < j``, in no set order."""
     p = np.asarray(points, np.float64).reshape(-1, 2)
     n = len(p)
-    order = np.argsort(p[:, 0], kind="stable")
-    q = p[order]
-    end = np.searchsorted(q[:, 0], q[:, 0] + reach, side="right")  # points past i within reach in x: i+1..end-1
+    if n < 2:
+        return np.zeros((0, 2), np.int64)
+    along = int(np.ptp(p[:, 1]) > np.ptp(p[:, 0]))  # sorted along the longer spread: a column of marks too
+    order = np.argsort(p[:, along], kind="stable")
+    q = p[order][:, [along, 1 - along]]
+    end = np.searchsorted(q[:, 0], q[:, 0] + reach, side="right")  # i's partners within reach: i+1..end-1
     count = np.maximum(end - np.arange(n) - 1, 0)
-    out = []
-    start = 0
-    while start < n:  # rows [start, stop) whose candidates fit one chunk
-        stop = start + 1 + int(np.searchsorted(np.cumsum(count[start:]), PAIRS_CHUNK, side="right"))
-        stop = min(stop, n)
-        c = count[start:stop]
-        i = np.repeat(np.arange(start, stop), c)
-        j = i + 1 + np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
+    out = [np.zeros((0, 2), np.int64)]
+    for a, b in _chunks(count):
+        row, j = _runs(np.arange(a, b) + 1, count[a:b])
+        i = row + a
         near = np.abs(q[j, 1] - q[i, 1]) <= reach
         out.append(np.stack([order[i[near]], order[j[near]]], 1))
-        start = stop
-    pairs = np.concatenate(out) if out else np.zeros((0, 2), np.int64)
-    return np.sort(pairs, axis=1)
+    return np.sort(np.concatenate(out), axis=1)
 
 
 def nearest(points: np.ndarray) -> np.ndarray:
     """Each point's nearest other point of ``points`` (N >= 2, 2) x, y (Euclidean): (N,) indices. Of
-    equally near ones, the first in the order of bands ``reach`` high, then x."""
+    equally near ones, the first in the order of bands across, then along (see the code)."""
     p = np.asarray(points, np.float64).reshape(-1, 2)
     n = len(p)
     if n < 2:
         raise ValueError("nearest takes two points or more")
+    if not np.isfinite(p).all():
+        raise ValueError("nearest takes finite points")
     p = p - p.min(0)
     w, h = p.max(0)
-    reach = max(np.sqrt(w * h / n), max(w, h) / n)  # about the spacing of points spread evenly
-    if reach == 0:  # all at one place
+    # A first reach from the spacing of points spread evenly, or the median step between points in x or
+    # y order where that is less (a cluster with a far point: the box says little), doubled while some
+    # point has none within it.
+    steps = [float(np.median(np.hypot(*np.diff(p[np.argsort(p[:, k], kind="stable")], axis=0).T))) for k in (0, 1)]
+    guesses = [v for v in (max(np.sqrt(w * h / n), max(w, h) / n), *steps) if v > 0]
+    if not guesses:  # all at one place
         return (np.arange(n) == 0).astype(np.int64)
+    reach = min(guesses) / 8  # an eighth: rounds are cheap, crowded candidates are not (a cluster: 1.7 -> 0.05 s)
     out = np.empty(n, np.int64)
     todo = np.arange(n)
     while len(todo):
-        # A point with another within reach has it in its own band or the next one up or down,
-        # within x +- reach: each band's points sorted by x, bands one after the other.
-        band = np.floor(p[:, 1] / reach)
+        # A point with another within reach has it in its own band (reach high) or the next one up or
+        # down, within x +- reach: the points sorted by band, then x, the bands one after the other.
         span = w + 2 * reach + 1
-        key = band * span + p[:, 0]
+        key = np.floor(p[:, 1] / reach) * span + p[:, 0]
         order = np.argsort(key, kind="stable")
         keys = key[order]
-        cands, segs = [], []
-        for step in (-1, 0, 1):
-            at = key[todo] + step * span
-            lo = np.searchsorted(keys, at - reach, side="left")
-            count = np.searchsorted(keys, at + reach, side="right") - lo
-            seg = np.repeat(np.arange(len(todo)), count)
-            cands.append(order[np.repeat(lo, count) + np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count)])
-            segs.append(seg)
-        j, seg = np.concatenate(cands), np.concatenate(segs)
-        i = todo[seg]
-        d = np.hypot(*(p[j] - p[i]).T)
-        d[j == i] = np.inf
-        by = np.argsort(seg, kind="stable")
-        j, seg, d = j[by], seg[by], d[by]
-        start = np.searchsorted(seg, np.arange(len(todo)))
-        best = np.minimum.reduceat(d, start)  # every point sees itself: no segment is empty
-        hit = np.flatnonzero(d == best[seg])
-        first = hit[np.r_[True, seg[hit][1:] != seg[hit][:-1]]]
+        windows = [(np.searchsorted(keys, at - reach, side="left"), np.searchsorted(keys, at + reach, side="right"))
+                   for at in (key[todo] + step * span for step in (-1, 0, 1))]
+        best, at = np.full(len(todo), np.inf), np.zeros(len(todo), np.int64)
+        for a, b in _chunks(sum(hi - lo for lo, hi in windows)):
+            runs = [_runs(lo[a:b], hi[a:b] - lo[a:b]) for lo, hi in windows]
+            seg = np.concatenate([r for r, _ in runs])
+            j = order[np.concatenate([c for _, c in runs])]
+            d = np.hypot(*(p[j] - p[todo[a + seg]]).T)
+            d[j == todo[a + seg]] = np.inf
+            by = np.lexsort((d, seg))  # each point's nearest first
+            first = by[np.r_[True, seg[by][1:] != seg[by][:-1]]]
+            best[a + seg[first]], at[a + seg[first]] = d[first], j[first]
         found = best <= reach
-        out[todo[found]] = j[first][found]
+        out[todo[found]] = at[found]
         todo, reach = todo[~found], 2 * reach
     return out
 
 
 def groups(link: np.ndarray) -> np.ndarray:
-    """The connected groups of the graph whose symmetric (N, N) bool matrix ``link`` says which
-    nodes are linked: (N,) group numbers 0.. in the order of each group's first node."""
+    """The connected groups of the graph whose (N, N) bool matrix ``link`` says which nodes are
+    linked (either way: ``link[i, j]`` or ``link[j, i]``): (N,) group numbers 0.. in the order of
+    each group's first node."""
     link = np.asarray(link, bool)
+    link = link | link.T
     group = np.full(len(link), -1, np.int64)
     k = 0
     for start in range(len(link)):
@@ -99,3 +101,19 @@ def groups(link: np.ndarray) -> np.ndarray:
             group[front] = k
         k += 1
     return group
+
+
+def _runs(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row ``r`` repeated ``count[r]`` times beside ``start[r], start[r] + 1, ...``: (rows, indices)."""
+    row = np.repeat(np.arange(len(count)), count)
+    return row, np.repeat(start, count) + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+
+
+def _chunks(count: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Consecutive row ranges ``[a, b)`` whose ``count`` sums to at most :data:`CHUNK` (or one row)."""
+    ends = np.cumsum(count)
+    a = 0
+    while a < len(count):
+        b = max(a + 1, int(np.searchsorted(ends, (ends[a - 1] if a else 0) + CHUNK, side="right")))
+        yield a, b
+        a = b

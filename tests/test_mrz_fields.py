@@ -340,6 +340,16 @@ def test_a_look_alike_the_check_digit_cannot_tell_apart_is_not_vouched_for():
     assert (1, 35) not in _vouched(TD3, {(1, 35)}, lines) and (1, 31) in _vouched(TD3, {(1, 31)}, lines)
 
 
+def _slips_alone(line: str, place) -> bool:
+    """Whether a second reading of the TD3 specimen with ``line`` as its second line, unsure at
+    ``place``, slips there and nowhere else."""
+    from pxocr.mrz import _slips, read_zone
+
+    other = read_zone(_zone_page([TD3_SPECIMEN[0], line], {place: 0.3}))
+    differ = {(1, p) for p in range(44) if line[p] != TD3_SPECIMEN[1][p]}
+    return _slips(TD3, TD3_SPECIMEN, other, differ) == {place}
+
+
 def test_a_slip_of_another_reading_that_the_check_digit_shows_up_is_forgiven_once():
     """Another reading that reads one character of a checked field otherwise, unsurely, where the
     field with its character fails the check, slipped: the first reading stays confirmed, unless a
@@ -357,6 +367,19 @@ def test_a_slip_of_another_reading_that_the_check_digit_shows_up_is_forgiven_onc
     assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], slip]), None)], gray, "card").uncertain == [(1, 5)]  # read surely
     twice = [(_Reads([TD3_SPECIMEN[0], slip], unsure), None), (_Reads([TD3_SPECIMEN[0], slip], unsure), 2.0)]
     assert _confirmed(r, twice, gray, "card").uncertain == [(1, 5)]
+    alone = _confirmed(r, [(_Reads([TD3_SPECIMEN[0], slip], unsure), None)], gray, "card")
+    assert alone.uncertain == [(1, 5)]  # no other reading read the place as the first did
+    # one slip in a document: two readings slipping at two places (each right at one place of a pair of
+    # cancelling errors would), or one reading in two fields, are doubted
+    other_place = TD3_SPECIMEN[1][:1] + "5" + TD3_SPECIMEN[1][2:]  # the number's '8' (weight 3) read '5'
+    assert _slips_alone(other_place, (1, 1))
+    c = _confirmed(r, [(_Reads([TD3_SPECIMEN[0], slip], unsure), None),
+                       (_Reads([TD3_SPECIMEN[0], other_place], {(1, 1): 0.3}), 2.0)], gray, "card")
+    assert c.uncertain == [(1, 1), (1, 5)]
+    in_two_fields = slip[:15] + "9" + slip[16:]  # and the birth date's '0' read '9'
+    c = _confirmed(r, [(_Reads([TD3_SPECIMEN[0], in_two_fields], {(1, 5): 0.3, (1, 15): 0.3}), None),
+                       (_Reads(TD3_SPECIMEN), 2.0)], gray, "card")
+    assert c.uncertain == [(1, 5), (1, 15)]
     two = slip[:6] + "3" + slip[7:]  # and its '2' read '3': two places of one field
     assert _confirmed(r, [(_Reads([TD3_SPECIMEN[0], two], {(1, 5): 0.3, (1, 6): 0.3}), None)], gray,
                       "card").uncertain == [(1, 5), (1, 6)]

@@ -335,7 +335,7 @@ def paint_surround(gray: np.ndarray) -> np.ndarray:
     darker, n = morphology.label(small < paper - SURROUND_CONTRAST)  # a desk darker than the paper, and one
     lighter, m = morphology.label(small > paper + SURROUND_CONTRAST)  # lighter (apart: glare is no desk)
     labels = np.where(lighter > 0, lighter + n, darker)
-    edge = _at_edge(labels)
+    edge = morphology.at_edge(labels)
     area = np.bincount(labels.ravel(), minlength=n + m + 1)
     edge = edge[area[edge] >= SURROUND_SHARE * h * w]
     if len(edge) == 0:
@@ -371,13 +371,7 @@ def _broad_at_edge(region: np.ndarray) -> np.ndarray:
     being none of the region's) that touch the image's edge."""
     broad = region & morphology.dilate(morphology.erode(region, SURROUND_BROAD_PX, border=True), SURROUND_BROAD_PX)
     parts, _ = morphology.label(broad)
-    return np.isin(parts, _at_edge(parts))
-
-
-def _at_edge(labels: np.ndarray) -> np.ndarray:
-    """The labels (above 0) of ``labels``' regions that touch the image's edge."""
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    return edge[edge > 0]
+    return np.isin(parts, morphology.at_edge(parts))
 
 
 def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Optional[int] = None,
