@@ -682,3 +682,17 @@ def test_large_page_peak_rss_under_1gb(tmp_path):
     assert (r["w"], r["h"]) == (w, h)
     assert r["rss_kb"] * 1024 < 1e9
     assert abs(r["chars"] - n_gt) <= 0.1 * n_gt  # every pasted page was read, nothing twice
+
+
+def test_reading_imports_no_scipy():
+    """SciPy's import cost a reading process 40 MiB and 0.2 s (pxocr.morphology, pxocr.neighbours
+    replace it): reading a page with either model, and looking for its machine-readable zone, imports none."""
+    script = ("import sys, pxocr\n"
+              "pxocr.read(sys.argv[1], model='latin', threads=1)\n"
+              "pxocr.read(sys.argv[1], threads=1)\n"
+              "pxocr.read_mrz(sys.argv[1], threads=1)\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n")
+    sample = Path(pxocr.__file__).parent / "samples" / "sample.png"
+    run = subprocess.run([sys.executable, "-c", script, str(sample)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"
