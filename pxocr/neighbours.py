@@ -2,8 +2,8 @@
 of each other, each point's nearest other, the connected groups of a graph.
 
 A page's glyphs or marks number a few hundred to some thousands, spread along rows: sorted along
-their longer spread (and, for the nearest, in bands across it), each point's neighbours lie within
-a short run of the order, so these take a few array operations where SciPy's k-d tree and sparse
+their longer spread (pairs), or by bands of y and then x (the nearest), each point's neighbours lie
+within a short run of the order, so these take a few array operations where SciPy's k-d tree and sparse
 graphs did (their import cost a reading process 12 MiB and 0.3 s). Candidates are made in chunks of
 at most :data:`CHUNK`, so crowded points cost time, not memory."""
 
@@ -39,7 +39,7 @@ def pairs_within(points: np.ndarray, reach: float) -> np.ndarray:
 
 def nearest(points: np.ndarray) -> np.ndarray:
     """Each point's nearest other point of ``points`` (N >= 2, 2) x, y (Euclidean): (N,) indices. Of
-    equally near ones, the first in the order of bands across, then along (see the code)."""
+    equally near ones, the first found: in the band of smaller y, its own, the band of larger y, each by x."""
     p = np.asarray(points, np.float64).reshape(-1, 2)
     n = len(p)
     if n < 2:
