@@ -67,18 +67,18 @@ def nearest(points: np.ndarray) -> np.ndarray:
         keys = key[order]
         windows = [(np.searchsorted(keys, at - reach, side="left"), np.searchsorted(keys, at + reach, side="right"))
                    for at in (key[todo] + step * span for step in (-1, 0, 1))]
-        best, at = np.full(len(todo), np.inf), np.zeros(len(todo), np.int64)
+        best, nearest_of = np.full(len(todo), np.inf), np.zeros(len(todo), np.int64)
         for a, b in _chunks(sum(hi - lo for lo, hi in windows)):
             runs = [_runs(lo[a:b], hi[a:b] - lo[a:b]) for lo, hi in windows]
-            seg = np.concatenate([r for r, _ in runs])
-            j = order[np.concatenate([c for _, c in runs])]
-            d = np.hypot(*(p[j] - p[todo[a + seg]]).T)
-            d[j == todo[a + seg]] = np.inf
+            seg = a + np.concatenate([r for r, _ in runs])  # into todo
+            i, j = todo[seg], order[np.concatenate([c for _, c in runs])]
+            d = np.hypot(*(p[j] - p[i]).T)
+            d[j == i] = np.inf
             by = np.lexsort((d, seg))  # each point's nearest first
             first = by[np.r_[True, seg[by][1:] != seg[by][:-1]]]
-            best[a + seg[first]], at[a + seg[first]] = d[first], j[first]
+            best[seg[first]], nearest_of[seg[first]] = d[first], j[first]
         found = best <= reach
-        out[todo[found]] = at[found]
+        out[todo[found]] = nearest_of[found]
         todo, reach = todo[~found], 2 * reach
     return out
 
