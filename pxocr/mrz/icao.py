@@ -46,6 +46,8 @@ class Check:
         return {(i, p) for i, a, b in self.spans for p in range(a, b)} | {self.at}
 
     def result(self, lines: list[str]) -> "CheckResult":
+        """This check on ``lines``: the digit expected and the one found, and whether it holds (an optional
+        field all fillers may have a filler for its digit)."""
         data = "".join(lines[i][a:b] for i, a, b in self.spans)
         found = lines[self.at[0]][self.at[1]]
         expected = check_digit(data)
