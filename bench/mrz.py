@@ -1,7 +1,7 @@
 """Machine-readable zones of synthetic identity documents, read to validated fields.
 
     python bench/mrz.py [--docs 20] [--seed 7540001] [--engines pxocr passporteye] [--model mrz X.onnx]
-                        [--confirm-model auto Y.onnx] [--widths 640 1400] [--out FILE.md]
+                        [--confirm-model auto Y.onnx] [--widths 640 1400] [--out FILE.md] [--records FILE.json]
 
 For each ICAO layout (TD1, TD2, TD3, MRV-A, MRV-B), ``--docs`` documents scanned (the degraded
 preset) and as many photographed (reduced to 0.4-1x, on a desk, turned and tilted up to 20 degrees,
@@ -11,7 +11,8 @@ whose every MRZ line is read exactly, the share whose key fields (``KEY_FIELDS``
 dates, sex, names; fillers folded, each engine's own parsing) are all right, the share reported
 valid, documents reported valid with a wrong key field (must be 0) and with any character of a line
 wrong (optional data too: must be 0), corrections made, and median
-milliseconds per document. PassportEye (``pip install passporteye``, with Tesseract) runs on the same
+milliseconds per document; ``--records`` keeps each document's outcome per engine (to count the documents
+two readers differ on). PassportEye (``pip install passporteye``, with Tesseract) runs on the same
 images when installed.
 """
 
@@ -22,6 +23,7 @@ import os
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -89,6 +91,7 @@ def main() -> int:
                          "shipped name or an ONNX file), a row each")
     ap.add_argument("--widths", nargs="+", type=int, default=[640], help="documents' widths in px, a set each")
     ap.add_argument("--out")
+    ap.add_argument("--records", help="also write each document's outcome per engine to this JSON file")
     a = ap.parse_args()
     engines = {}
     for m in a.model:
@@ -103,7 +106,7 @@ def main() -> int:
             engines["passporteye"] = passporteye_engine
         except ImportError:
             print("passporteye is not installed: its rows are left out", file=sys.stderr)
-    rows = []
+    rows, records = [], []
     for width, photo in ((w, p) for w in a.widths for p in (False, True)):
         cfg = replace(preset("degraded"), width=width)
         docs = [document(cfg, a.seed, k, lay.name, photo) for lay in LAYOUTS for k in range(a.docs)]
@@ -111,11 +114,14 @@ def main() -> int:
         for name, engine in engines.items():
             exact = right = valid = wrong_valid = inexact_valid = fixes = 0
             secs = []
-            for img, _, truth in tqdm(docs, desc=f"{name} {capture}", leave=False):
+            for k, (img, _, truth) in enumerate(tqdm(docs, desc=f"{name} {capture}", leave=False)):
                 t = time.perf_counter()
                 lines, ok, n_fix, fields = engine(img)
                 secs.append(time.perf_counter() - t)
                 want = key_fields(parse(truth))
+                records.append({"engine": name, "width": width, "photographed": photo,
+                                "layout": LAYOUTS[k // a.docs].name, "index": k % a.docs, "exact": lines == truth,
+                                "key_fields_right": fields == want, "valid": bool(ok), "corrections": n_fix})
                 exact += lines == truth
                 right += fields == want
                 valid += ok
@@ -131,10 +137,12 @@ def main() -> int:
              "| capture | engine | every line exact | key fields right | reported valid | valid but wrong "
              "| valid, a line not exact | corrections | ms/doc |\n" + "|---" * 9 + "|\n" + "\n".join(rows))
     print(table)
-    if a.out:
-        from pxocr.writers.atomic import write_atomic
+    from pxocr.writers.atomic import write_atomic
 
+    if a.out:
         write_atomic(a.out, table + "\n")
+    if a.records:
+        write_atomic(a.records, json.dumps({"seed": a.seed, "docs": a.docs, "documents": records}, indent=1) + "\n")
     return 0
 
 

@@ -661,6 +661,20 @@ def test_a_large_scan_of_a_passport_page_reads_valid():
     assert r.mrz.lines == truth and r.valid
 
 
+def test_a_visa_whose_optional_data_is_read_wrong_surely_is_not_reported_valid():
+    """A photographed visa (cap height 12.5 px) whose optional data ``BP0`` the reader reads ``BPO`` surely: no
+    check digit covers it, and the first confirming network read it so too, reporting the visa valid with a wrong
+    field; the shipped one reads the ``0``, so the document is not reported valid."""
+    from dataclasses import replace
+
+    from pxocr.synth.mrzdoc import document
+
+    img, _, truth = document(replace(preset("degraded"), width=640), 7_590_001, 3, "MRV-B", photo=True)
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.found and truth[1][28:31] == "BP0"
+    assert not r.valid or r.mrz.lines == truth
+
+
 def test_a_card_scanned_large_with_fine_guilloche_is_read_reduced_and_upright():
     """A TD1 card scanned 1,400 px wide: its guilloche breaks into thousands of specks that size
     the page as small print and make its rows run down the page; read as it is, its zone is read
