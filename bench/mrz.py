@@ -119,14 +119,15 @@ def main() -> int:
                 lines, ok, n_fix, fields = engine(img)
                 secs.append(time.perf_counter() - t)
                 want = key_fields(parse(truth))
-                records.append({"engine": name, "width": width, "photographed": photo,
-                                "layout": LAYOUTS[k // a.docs].name, "index": k % a.docs, "exact": lines == truth,
-                                "key_fields_right": fields == want, "valid": bool(ok), "corrections": n_fix})
-                exact += lines == truth
-                right += fields == want
+                rec = {"engine": name, "width": width, "photographed": photo, "layout": LAYOUTS[k // a.docs].name,
+                       "index": k % a.docs, "exact": lines == truth, "key_fields_right": fields == want,
+                       "valid": bool(ok), "corrections": n_fix}
+                records.append(rec)
+                exact += rec["exact"]
+                right += rec["key_fields_right"]
                 valid += ok
-                wrong_valid += ok and fields != want
-                inexact_valid += ok and lines != truth
+                wrong_valid += ok and not rec["key_fields_right"]
+                inexact_valid += ok and not rec["exact"]
                 fixes += n_fix
             n = len(docs)
             rows.append(f"| {capture} | {name} | {100 * exact / n:.1f} % | "
