@@ -689,6 +689,26 @@ def test_a_card_scanned_large_with_fine_guilloche_is_read_reduced_and_upright():
     assert max(c.bbox[2] for row in r.chars for c in row) > 1000  # in the input's pixels
 
 
+def test_a_visa_scanned_on_hatching_that_outlines_a_false_slope_is_read_level():
+    """A visa scanned level on paper hatched with stripes at 21 degrees: the stripes outline a
+    sharper slope than its text, so read deskewed (up to :data:`pxocr.mrz.MAX_SKEW_DEG`) it is
+    taken to be turned a quarter and its zone is not found, at any size; read as it lies, every
+    line reads exactly (its checks valid; a stamp over the fillers at the end of its names leaves
+    them unconfirmed)."""
+    from dataclasses import replace
+
+    from pxocr.infer import _predictor
+    from pxocr.mrz import MAX_SKEW_DEG, _straightened, read_zone
+    from pxocr.synth.mrzdoc import document
+
+    img, _, truth = document(replace(preset("degraded"), width=640), 7_600_001, 4, "MRV-B")
+    deskewed = _predictor("mrz", 1).with_capture(orientation="auto", max_skew_deg=MAX_SKEW_DEG)
+    page = deskewed.predict(np.asarray(img))
+    assert _straightened(page) and not read_zone(page).found
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.found and r.mrz.valid and r.mrz.lines == truth
+
+
 def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
     """``confirm_model="auto"``: the second deep network confirms the mrz model's readings (and any other
     model's) and the mrz model its own; None, or the reading model's own file, confirms by size only."""

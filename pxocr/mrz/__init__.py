@@ -271,7 +271,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     A page is read at the size capture chooses, then, while its zone is not found or does not
     validate, reduced by each factor of :data:`REDUCE_SCALES` (a large page) and enlarged by each of
     :data:`READ_SCALES` in turn: the first valid reading is
-    taken, else the best (its checks valid, else a zone found; the first reading on a tie). A
+    taken, else the best (its checks valid, else a zone found; the first reading on a tie); a page
+    read turned or deskewed in which no zone is found is read once more as it lies (:func:`_straightened`). A
     reading is only valid once ``confirm_model`` (a different network; ``auto``: :data:`CONFIRM_MODEL`,
     or ``mrz`` where ``model`` is that one; None, or the same file as ``model``: none) and ``model`` at
     another size read its zone the same (:func:`_confirmed`). On the test documents the small
@@ -299,26 +300,46 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     if confirm_model == "auto":
         confirm_model = "mrz" if same(CONFIRM_MODEL, model) else CONFIRM_MODEL
     checker = None if confirm_model is None or same(confirm_model, model) else reader(confirm_model)
-    zone_pred, zone_checker = zone_reader(pred), checker and zone_reader(checker)
+
+    def attempt(by, gray: np.ndarray, name: str, f: Optional[float]) -> tuple[Page, MrzReading]:
+        """The page read by ``by`` at scale ``f``, and its zone, confirmed where valid by readings of
+        the zone cut out (by the confirming network first, the cheaper), deskewed as ``by`` deskews."""
+        page = by.predict(gray, name, scale=f)
+        r = read_zone(page)
+        if r.found and r.mrz.valid and r.uncertain == r.unsure:
+            second = _second_scale(zone_em(r.chars), f, by.capture)
+            others = [checker.with_capture(deskew=by.capture.deskew)] if checker else []
+            r = _confirmed(r, [(zone_reader(o), None) for o in others] + [(zone_reader(by), second)], gray, name)
+        return page, r
+
     out = []
     for p in iter_pages(source):
         name = os.path.basename(p.name)
         h, w = p.gray.shape
         scales = [None] + [f for f in REDUCE_SCALES if max(h, w) * f >= REDUCED_MIN_SIDE] \
             + [f for f in READ_SCALES if f is not None and h * w * f * f <= MAX_RETRY_PIXELS]
-        best = None
+        best = first = None
         for f in scales:
-            again = read_zone(pred.predict(p.gray, name, scale=f))
-            if again.found and again.mrz.valid and again.uncertain == again.unsure:
-                second = _second_scale(zone_em(again.chars), f, pred.capture)
-                readers = ([(zone_checker, None)] if zone_checker else []) + [(zone_pred, second)]  # the cheaper first
-                again = _confirmed(again, readers, p.gray, name)
+            page, again = attempt(pred, p.gray, name, f)
+            first = first or page
             if best is None or _rank(again) > _rank(best):
                 best = again
             if best.valid:
                 break
+        if not best.found and _straightened(first):
+            _, again = attempt(pred.with_capture(deskew=False), p.gray, name, None)
+            if _rank(again) > _rank(best):
+                best = again
         out.append(best)
     return out
+
+
+def _straightened(page: Page) -> bool:
+    """Whether ``page`` was read turned or deskewed (its lines carry an angle): a card's fine
+    hatching or guilloche can outline a slope that is not its text's (on a scanned visa, stripes at
+    21 degrees, which also had its turn taken for a quarter; concentric lines measured as small
+    print at -7 degrees); where no zone is found, the page is read once more as it lies (:func:`read_mrz`)."""
+    return any("angle" in ln.extra for ln in page.lines)
 
 
 def _second_scale(em: float, first: Optional[float], cfg) -> float:
