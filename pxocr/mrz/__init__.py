@@ -272,7 +272,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
     validate, reduced by each factor of :data:`REDUCE_SCALES` (a large page) and enlarged by each of
     :data:`READ_SCALES` in turn: the first valid reading is
     taken, else the best (its checks valid, else a zone found; the first reading on a tie); a page
-    read turned or deskewed in which no zone is found is read once more as it lies (:func:`_straightened`). A
+    read turned or deskewed in which no zone is found is read once more without deskewing, its turn
+    chosen again (:func:`_straightened`). A
     reading is only valid once ``confirm_model`` (a different network; ``auto``: :data:`CONFIRM_MODEL`,
     or ``mrz`` where ``model`` is that one; None, or the same file as ``model``: none) and ``model`` at
     another size read its zone the same (:func:`_confirmed`). On the test documents the small
@@ -303,7 +304,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
 
     def attempt(by, gray: np.ndarray, name: str, f: Optional[float]) -> tuple[Page, MrzReading]:
         """The page read by ``by`` at scale ``f``, and its zone, confirmed where valid by readings of
-        the zone cut out (by the confirming network first, the cheaper), deskewed as ``by`` deskews."""
+        the zone cut out (by the confirming network first, the cheaper), deskewed as ``by`` deskews
+        (the confirming network's own capture settings otherwise kept)."""
         page = by.predict(gray, name, scale=f)
         r = read_zone(page)
         if r.found and r.mrz.valid and r.uncertain == r.unsure:
@@ -321,7 +323,8 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
         best = first = None
         for f in scales:
             page, again = attempt(pred, p.gray, name, f)
-            first = first or page
+            if first is None:
+                first = page
             if best is None or _rank(again) > _rank(best):
                 best = again
             if best.valid:
@@ -335,10 +338,12 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
 
 
 def _straightened(page: Page) -> bool:
-    """Whether ``page`` was read turned or deskewed (its lines carry an angle): a card's fine
-    hatching or guilloche can outline a slope that is not its text's (on a scanned visa, stripes at
-    21 degrees, which also had its turn taken for a quarter; concentric lines measured as small
-    print at -7 degrees); where no zone is found, the page is read once more as it lies (:func:`read_mrz`)."""
+    """Whether ``page`` was read turned or deskewed (its lines carry an angle; a page with no line
+    read is not): a card's fine hatching or guilloche can outline a slope that is not its text's (on
+    a scanned visa, stripes at 21 degrees; concentric lines measured as small print at -7 degrees).
+    Where no zone is found, the page is read once more without deskewing (:func:`read_mrz`). Turned
+    pages count too: the turn is chosen among deskewed readings, and the striped visa's was taken for
+    a quarter (its lines' angle 270) where, read without deskewing, it is upright."""
     return any("angle" in ln.extra for ln in page.lines)
 
 
