@@ -5,12 +5,11 @@
 Two page sets, generated from the seed: ``ocrb`` (the synthetic engine's clean OCR-B pages, read
 with ``--model ocrb``) and ``fonts`` (document pages in the families pxocr trains on, em 16-40 px,
 read with ``--model latin``). Each page is read upright and after each transform of
-``pxocr.synth.capture`` (exact boxes, except under skew, where a character's box is the
-axis-aligned box of its rotated box: CER is the measure there). Then 8 pages of each kind without
-text (``pxocr.synth.capture.BLANK_KINDS``): the table gives false characters per page.
+``pxocr.synth.capture`` (exact boxes; under skew, the box of each glyph's outline turned). Then 8
+pages of each kind without text (``pxocr.synth.capture.BLANK_KINDS``): the table gives false characters per page.
 
-Prints one Markdown table per set: CER, character F1 at IoU 0.75 and median seconds per page,
-per condition and engine (the engines of ``bench/peers.py``).
+Prints one Markdown table per set: CER, character F1 at IoU 0.75 and 0.9, mean edge error and median
+seconds per page, per condition and engine (the engines of ``bench/peers.py``).
 """
 
 from __future__ import annotations
@@ -35,21 +34,26 @@ from tqdm import tqdm  # noqa: E402
 from pxocr.eval import evaluate  # noqa: E402
 from pxocr.synth import preset, render_page  # noqa: E402
 from pxocr.synth.capture import BLANK_KINDS, blank_page, inverted, scaled, skewed, turned  # noqa: E402
-from pxocr.synth.fonts import font_set  # noqa: E402
+from pxocr.synth.fonts import font_set, resolve_font  # noqa: E402
 
-CONDITIONS = {
-    "upright": lambda im, p: (im, p),
-    "scale 0.5x": lambda im, p: scaled(im, p, 0.5),
-    "scale 2.5x": lambda im, p: scaled(im, p, 2.5),
-    "scale 4x": lambda im, p: scaled(im, p, 4.0),
-    "skew -4 deg": lambda im, p: skewed(im, p, -4.0),
-    "skew +4 deg": lambda im, p: skewed(im, p, 4.0),
-    "turned 90": lambda im, p: turned(im, p, 1),
-    "turned 180": lambda im, p: turned(im, p, 2),
-    "turned 270": lambda im, p: turned(im, p, 3),
-    "inverted": inverted,
+CONDITIONS = {  # (image, truth, the fonts it was drawn in) -> (image, truth)
+    "upright": lambda im, p, fonts: (im, p),
+    "scale 0.5x": lambda im, p, fonts: scaled(im, p, 0.5),
+    "scale 2.5x": lambda im, p, fonts: scaled(im, p, 2.5),
+    "scale 4x": lambda im, p, fonts: scaled(im, p, 4.0),
+    "skew -4 deg": lambda im, p, fonts: skewed(im, p, -4.0, fonts),
+    "skew +4 deg": lambda im, p, fonts: skewed(im, p, 4.0, fonts),
+    "turned 90": lambda im, p, fonts: turned(im, p, 1),
+    "turned 180": lambda im, p, fonts: turned(im, p, 2),
+    "turned 270": lambda im, p, fonts: turned(im, p, 3),
+    "inverted": lambda im, p, fonts: inverted(im, p),
 }
 SETS = {"ocrb": "ocrb", "fonts": "latin"}  # set -> pxocr model
+
+
+def fonts_of(name: str):
+    """The font files (or faces) a set's pages are drawn in."""
+    return [resolve_font(None)] if name == "ocrb" else font_set("train")
 
 
 def pages_of(name: str, count: int, seed: int):
@@ -60,6 +64,10 @@ def pages_of(name: str, count: int, seed: int):
     return [render_page(cfg, seed, i) for i in range(count)]
 
 
+def _px(v) -> str:
+    return "-" if v is None else f"{v:.3f} px"
+
+
 def measure(engine, samples) -> dict:
     preds, secs = [], []
     for img, gt in samples:
@@ -67,7 +75,8 @@ def measure(engine, samples) -> dict:
         preds.append(engine.read(img, gt.image))
         secs.append(time.perf_counter() - t)
     m = evaluate(preds, [gt for _, gt in samples], ap=False)
-    return {"cer": m["cer"], "f1": m["f1"]["0.75"], "s": statistics.median(secs),
+    return {"cer": m["cer"], "f1": m["f1"]["0.75"], "f1_9": m["f1"]["0.9"], "edge": m["edge_mean"],
+            "s": statistics.median(secs),
             "chars": sum(len(p.chars) for p in preds) / len(preds)}
 
 
@@ -99,13 +108,15 @@ def main() -> int:
         base = pages_of(set_name, a.pages, a.seed)
         rows = []
         for cond in tqdm(a.conditions, desc=set_name, unit="condition"):
-            samples = [CONDITIONS[cond](im, p) for im, p in base]
+            samples = [CONDITIONS[cond](im, p, fonts_of(set_name)) for im, p in base]
             cells = [measure(e, samples) for e in engines]
             rows.append(f"| {cond} | " + " | ".join(
-                f"{100 * c['cer']:.2f} % | {100 * c['f1']:.1f} % | {c['s']:.2f}" for c in cells) + " |")
-        head = " | ".join(f"{e.name} CER | {e.name} F1@0.75 | {e.name} s/page" for e in engines)
+                f"{100 * c['cer']:.2f} % | {100 * c['f1']:.1f} % | {100 * c['f1_9']:.1f} % | {_px(c['edge'])} | "
+                f"{c['s']:.2f}" for c in cells) + " |")
+        head = " | ".join(f"{e.name} CER | {e.name} F1@0.75 | {e.name} F1@0.9 | {e.name} edge | {e.name} s/page"
+                          for e in engines)
         table = (f"### {set_name} ({a.pages} pages, seed {a.seed}, pxocr model {models[set_name]})\n\n"
-                 f"| condition | {head} |\n|---|" + "---|" * (3 * len(engines)) + "\n" + "\n".join(rows))
+                 f"| condition | {head} |\n|---|" + "---|" * (5 * len(engines)) + "\n" + "\n".join(rows))
         if a.blank:
             blank_rows = []
             for kind in BLANK_KINDS:

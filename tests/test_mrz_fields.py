@@ -712,6 +712,26 @@ def test_a_visa_scanned_on_hatching_that_outlines_a_false_slope_is_read_level():
     assert r.found and r.mrz.valid and r.mrz.lines == truth
 
 
+@pytest.mark.parametrize("index, layout", [(4, "TD2"), (5, "MRV-B")])
+def test_a_card_photographed_large_on_fine_guilloche_is_measured_as_it_is_read_reduced(index, layout):
+    """Cards photographed at about 2,000 px on fine guilloche, turned a quarter and tilted: at their own
+    size the guilloche breaks into thousands of specks, 3-5 px tall, which outnumber the print and measure
+    as small print with no slope. A page read reduced is measured reduced (``pxocr.infer.capture.measure_as_read``),
+    where the specks merge into grey: the print's size and slope are found, and each card's zone reads
+    exactly, its checks valid (measured at their own size, neither zone was found at any size)."""
+    from dataclasses import replace
+
+    from pxocr.infer import capture
+    from pxocr.synth.mrzdoc import document
+
+    img, _, truth = document(replace(preset("degraded"), width=3000), 7_600_001, index, layout, True)
+    assert capture.measure(img, 25.0).em < 12.0
+    view = capture.normalise(img, capture.CaptureConfig(max_skew_deg=25.0), scale=0.5)
+    assert view.ink.em > 35.0 and view.scale == pytest.approx(0.5, abs=1e-3)
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.found and r.valid and r.mrz.lines == truth
+
+
 def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
     """``confirm_model="auto"``: the second deep network confirms the mrz model's readings (and any other
     model's) and the mrz model its own; None, or the reading model's own file, confirms by size only."""
@@ -729,6 +749,9 @@ def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
             return self
 
         def with_zoom(self, **_):
+            return self
+
+        def with_turned_ink_edges(self, _):
             return self
 
         def predict(self, gray, name, scale=None):

@@ -30,7 +30,7 @@ The measures come from the page's ink (Otsu threshold, connected components, ``p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -380,7 +380,8 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     None: from ``cfg.orientation``, ``auto`` meaning the row/column test of :func:`measure`).
 
     Text measured larger than ``cfg.em_range`` is scaled down here; ``scale`` resamples by that
-    factor instead (text found too small by a first reading: ``Predictor.predict``). ``like``: a
+    factor instead (text found too small by a first reading: ``Predictor.predict``), and a page it
+    reduces is measured reduced (:func:`measure_as_read`). ``like``: a
     view made of the same ``gray`` with the same settings and turn before: its painted pixels and
     its ink measure serve again (the page is measured once)."""
     view = View(gray, gray)
@@ -395,7 +396,7 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     else:
         # the surround painted: pixel values only, nothing to map back
         view.painted = paint_surround(view.gray) if cfg.surround else view.gray
-        ink = measure(view.painted, cfg.max_skew_deg, cfg.polarity)
+        ink = measure_as_read(view.painted, cfg, scale)
     view.gray = view.painted
     view.threshold, view.ink = ink.threshold, ink
     if cfg.polarity and ink.dark_paper:
@@ -412,6 +413,17 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     elif scale is not None:
         _rescale(view, scale)
     return view
+
+
+def measure_as_read(gray: np.ndarray, cfg: CaptureConfig, scale: Optional[float] = None) -> Ink:
+    """:func:`measure` (with ``cfg``'s skew limit and polarity) of a page to be read at ``scale``: one to be
+    reduced is measured reduced, as it will be read (a card's fine guilloche, broken into specks at its own
+    size that measure as small print and outline no slope, merges into grey), its sizes and places given in
+    the page's pixels."""
+    if scale is None or scale >= 1:
+        return measure(gray, cfg.max_skew_deg, cfg.polarity)
+    ink = measure(resampled(gray, scale), cfg.max_skew_deg, cfg.polarity)
+    return replace(ink, em=None if ink.em is None else ink.em / scale, centres=ink.centres / scale)
 
 
 def _turn(view: View, k: int) -> None:

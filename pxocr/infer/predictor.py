@@ -88,6 +88,10 @@ SMALL_INK = 0.8
 # be): a card scanned at 2,000 px whose guilloche measured as print 5.6 px high was enlarged five times, to 70
 # million pixels, and each of its four turns read for minutes.
 MAX_ENLARGED_PIXELS = 12_000_000
+# a deskewed reading's edges put on the input's ink at this threshold where the model's own is 0 (the OCR-B
+# models, whose boxes are their font's on each line's fit in the view): skewed OCR-B pages' F1 at IoU 0.9 0.79 ->
+# 0.99, as the latin model's threshold reads them (BENCHMARKS.md, capture conditions)
+TURNED_INK_EDGES = 0.12
 SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
 
 
@@ -184,6 +188,7 @@ class Predictor:
                               "line_grid": np.zeros((1, self.line_grid.rows, 1, 2), np.float32)}
             self._no_image = np.zeros((1, 1, MULTIPLE, MULTIPLE), np.float32)
         self.tiles = tiles
+        self.turned_ink_edges: Optional[float] = None  # with_turned_ink_edges
         self.zoom = zoom or _config(ZoomConfig, self.meta, "zoom", path)
         self.capture = capture or _config(CaptureConfig, self.meta, "capture", path)
         self.model_path = path
@@ -295,21 +300,30 @@ class Predictor:
         return _inside(page)
 
     def _on_input(self, view: "capture.View", page: Page) -> Page:
-        """A reading mapped back from a resampled view with its edges put on the input's own ink
-        (``DecodeConfig.ink_edges``), where the view enlarged it: enlarging blurs the ink the view's
-        edges were put on. (A reduced view's edges stay: an input that large is mostly blurred
-        itself, and its ink puts the edges further out than they are.)"""
-        if not self._refines_on_input(view):
+        """A reading mapped back from a resampled or deskewed view with its edges put on the input's
+        own ink (``DecodeConfig.ink_edges``): where the view enlarged it (enlarging blurs the ink the
+        view's edges were put on; a reduced view's edges stay: an input that large is mostly blurred
+        itself, and its ink puts the edges further out than they are), and where it was deskewed, for
+        every model (``TURNED_INK_EDGES`` where a model leaves its edges where its font puts them;
+        :meth:`with_turned_ink_edges` sets another threshold, 0 none): there each box comes back as
+        the whole pixels of the input's ink inside its turned box (``capture.View.to_input``)."""
+        threshold = self.decode_cfg.ink_edges
+        if view.angle:
+            threshold = self.turned_ink_edges if self.turned_ink_edges is not None else threshold or TURNED_INK_EDGES
+            if threshold <= 0:
+                return page
+        elif not self._refines_on_input(view):
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
         cfg = self.decode_cfg
-        return Page(page.width, page.height, refine_lines(page.lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias),
+        return Page(page.width, page.height, refine_lines(page.lines, gray, threshold, cfg.ink_out, cfg.edge_bias),
                     page.image, page.dpi, page.page_size_pt)
 
     def _refines_on_input(self, view: "capture.View") -> bool:
-        """Whether a reading in ``view`` has its edges put on the input's own ink (:meth:`_on_input`);
-        then they are not put on the enlarged view's ink first: that costs time on the view's many
-        pixels and moves the final edges by 0.01-0.03 px on average (BENCHMARKS.md)."""
+        """Whether a reading in ``view`` has its edges put on the input's own ink only (:meth:`_on_input`),
+        not on the enlarged view's ink first: that costs time on the view's many pixels and moves the
+        final edges by 0.01-0.03 px on average (BENCHMARKS.md). A deskewed view's are put on both: on
+        the view's upright ink, then, turned back, on the input's."""
         return view.scale > 1.0 and not view.angle and self.decode_cfg.ink_edges > 0
 
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True, refine: bool = True) -> Page:
@@ -402,8 +416,7 @@ class Predictor:
         under 1) is measured reduced: fine guilloche on a card scanned at 1,400 px, specks at its
         own size, merges into grey (measured as it was, its rows ran down the page, and its
         zone read upside down scored surely before upright was tried)."""
-        ink = capture.measure(capture.resampled(gray, scale) if scale is not None and scale < 1 else gray,
-                              self.capture.max_skew_deg, self.capture.polarity)
+        ink = capture.measure_as_read(gray, self.capture, scale)
         base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
         best = None
         for k in (base, base + 2, base + 1, (base + 3) % 4):
@@ -451,6 +464,13 @@ class Predictor:
         """The same loaded models with these ZoomConfig fields changed (``below_em=0``: one pass)."""
         return self._with(zoom=replace(self.zoom, **changes),
                           general=self.general.with_zoom(**changes) if self.general else None)
+
+    def with_turned_ink_edges(self, threshold: Optional[float]) -> "Predictor":
+        """The same loaded models with a deskewed reading's edges put on the input's ink at this share
+        of full ink (None: the model's own ``ink_edges``, else ``TURNED_INK_EDGES``; 0: left as the
+        whole pixels of the ink inside each turned box)."""
+        return self._with(turned_ink_edges=threshold,
+                          general=self.general.with_turned_ink_edges(threshold) if self.general else None)
 
     def _with(self, **attrs) -> "Predictor":
         other = object.__new__(Predictor)

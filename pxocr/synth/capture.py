@@ -9,8 +9,10 @@ image's pixels (DESIGN.md 1.1):
 - :func:`turned`: ``k`` quarter turns counter-clockwise (``numpy.rot90``); exact. The line
   and character order stays that of the upright text.
 - :func:`skewed`: rotated by ``degrees`` counter-clockwise about the centre, the canvas grown
-  to hold it, filled with the paper; each character's box becomes the axis-aligned box of its
-  rotated box (slightly larger than its ink), each line gets its ``angle``.
+  to hold it, filled with the paper; each line gets its ``angle``. Given the fonts the page was
+  drawn in, each character's box is the axis-aligned box of its glyph's outline turned: its ink's
+  box in the new image, exact; without them, the axis-aligned box of its rotated box (larger than
+  its ink by up to the glyph's height times the sine of the angle on each side).
 - :func:`inverted`: light text on dark paper (``255 - image``); boxes unchanged.
 
 :func:`blank_page` draws pages that hold no text (white, flat grey, noise, JPEG noise, paper
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Callable
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -63,7 +65,12 @@ def turned(image: np.ndarray, page: Page, k: int) -> tuple[np.ndarray, Page]:
     return out, _map(page, out.shape[1], out.shape[0], fns[k])
 
 
-def skewed(image: np.ndarray, page: Page, degrees: float) -> tuple[np.ndarray, Page]:
+def skewed(image: np.ndarray, page: Page, degrees: float, fonts: Sequence = ()) -> tuple[np.ndarray, Page]:
+    """Rotated by ``degrees`` counter-clockwise about the centre (module docstring). With ``fonts``
+    (the font files, or :class:`pxocr.synth.fonts.Face` s, the page was drawn in), each character's
+    box is the axis-aligned box of its glyph's outline turned (:func:`turned_ink_boxes`): its ink's
+    box in the turned image; without them, or for a line none of them draws as its boxes say, the
+    box of its turned box."""
     h, w = image.shape
     paper = int(np.median(image[:4].tolist() + image[-4:].tolist()))
     im = Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
@@ -71,15 +78,65 @@ def skewed(image: np.ndarray, page: Page, degrees: float) -> tuple[np.ndarray, P
     t = math.radians(degrees)
     cos, sin = math.cos(t), math.sin(t)
 
+    def point(x: float, y: float) -> tuple[float, float]:
+        dx, dy = x - w / 2, y - h / 2  # counter-clockwise on screen (y down)
+        return nw / 2 + dx * cos + dy * sin, nh / 2 - dx * sin + dy * cos
+
     def fn(b):
-        xs, ys = [], []
-        for x, y in ((b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3])):
-            dx, dy = x - w / 2, y - h / 2  # counter-clockwise on screen (y down)
-            xs.append(nw / 2 + dx * cos + dy * sin)
-            ys.append(nh / 2 - dx * sin + dy * cos)
+        xs, ys = zip(*(point(x, y) for x, y in ((b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3]))))
         return (min(xs), min(ys), max(xs), max(ys))
 
-    return np.asarray(im), _map(page, nw, nh, fn, angle=float(degrees))
+    turned_page = _map(page, nw, nh, fn, angle=float(degrees))
+    if fonts:
+        lines = []
+        for ln, boxes in zip(turned_page.lines, turned_ink_boxes(page, degrees, fonts, point)):
+            if boxes is not None:
+                chars = [Char(c.char, b, c.score, c.extra) for c, b in zip(ln.chars, boxes)]
+                ln = Line(ln.text, _union([c.bbox for c in chars]), chars, ln.score, ln.extra)
+            lines.append(ln)
+        turned_page = Page(nw, nh, lines, page.image)
+    return np.asarray(im), turned_page
+
+
+INK_TOLERANCE = 0.02  # px: a glyph's upright ink box matches a character's box when its sides are this close
+
+
+def turned_ink_boxes(page: Page, degrees: float, fonts: Sequence,
+                     point: Callable[[float, float], tuple[float, float]]) -> Iterator[Optional[list[tuple]]]:
+    """Per line of ``page`` (drawn upright by ``pxocr.synth`` in one of ``fonts``, at its ``font_size``):
+    its characters' ink boxes after the page is turned ``degrees`` with ``point`` mapping a point of the
+    upright page into the turned one; None for a line none of the fonts draws as its boxes say. A
+    character's pen is its box less its glyph's upright ink box (both exact outline boxes, so this holds
+    to 1/64 px); the pen turns with the page, the glyph about its pen (``GlyphRenderer.turned_ink``).
+    The fonts tried first for a line are those of its ``font`` and ``style`` (``pxocr.synth.documents``
+    names them), then all."""
+    from .glyphs import GlyphRenderer
+
+    renderers: dict[str, GlyphRenderer] = {}
+    paths = [getattr(f, "path", f) for f in fonts]
+    for ln in page.lines:
+        own = [getattr(f, "path", f) for f in fonts if (getattr(f, "family", None), getattr(f, "style", None))
+               == (ln.extra.get("font"), ln.extra.get("style"))]
+        found = None
+        for path in dict.fromkeys(own + paths) if ln.font_size else ():
+            rend = renderers.get(path) or renderers.setdefault(path, GlyphRenderer(path))
+            boxes = []
+            for c in ln.chars:
+                upright, turned = rend.turned_ink(c.char, ln.font_size, degrees)
+                sides = np.subtract(c.bbox, upright)  # the pen's x and y, twice
+                if abs(sides[0] - sides[2]) > INK_TOLERANCE or abs(sides[1] - sides[3]) > INK_TOLERANCE:
+                    break
+                px, py = point(float(sides[0]), float(sides[1]))
+                boxes.append((px + turned[0], py + turned[1], px + turned[2], py + turned[3]))
+            else:
+                found = boxes
+                break
+        yield found
+
+
+def _union(boxes) -> tuple[float, float, float, float]:
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
 
 
 def inverted(image: np.ndarray, page: Page) -> tuple[np.ndarray, Page]:

@@ -8,6 +8,7 @@ within 1/64 px whatever the rasteriser does with the edges.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +112,25 @@ class GlyphRenderer:
             mid = self.face.glyph.advance.x / 2
             out.append(((bb.xMax - bb.xMin) / u, bb.yMax / u, bb.yMin / u, ((bb.xMin + bb.xMax) / 2 - mid) / u))
         return out
+
+    def turned_ink(self, ch: str, size: float, degrees: float) -> tuple[tuple, tuple]:
+        """The ink box of ``ch`` at em ``size`` px relative to its pen, upright and with the glyph
+        turned ``degrees`` counter-clockwise about the pen (x right, y down, px): the boxes FreeType
+        computes for the outline itself (FT_Outline_Get_BBox, exact to 1/64 px), not for its points,
+        so a curve's off-curve points do not widen them."""
+        ft = self._ft
+        if self._size != size:
+            self.face.set_char_size(int(round(size * 64)))
+            self._size = size
+        t = math.radians(degrees)
+        c, s = round(math.cos(t) * 65536), round(math.sin(t) * 65536)
+        out = []
+        for matrix in (ft.Matrix(65536, 0, 0, 65536), ft.Matrix(c, -s, s, c)):  # FreeType's y points up
+            self.face.set_transform(matrix, ft.Vector(0, 0))
+            self.face.load_char(ch, ft.FT_LOAD_NO_HINTING | ft.FT_LOAD_NO_BITMAP)
+            bb = self.face.glyph.outline.get_bbox()
+            out.append((bb.xMin / 64.0, -bb.yMax / 64.0, bb.xMax / 64.0, -bb.yMin / 64.0))
+        return out[0], out[1]
 
     def glyph(self, ch: str, size: float, phase_x: int, phase_y: int) -> Glyph:
         """The glyph ``ch`` at em ``size`` px, pen at (phase_x/8, phase_y/8) past a pixel corner."""
