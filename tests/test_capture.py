@@ -147,6 +147,26 @@ def test_a_skewed_pages_truth_is_its_turned_ink(pages, degrees):
     assert _ink_sides(*skewed(image, truth, degrees)).min() < -1.2
 
 
+def test_a_skewed_page_in_fonts_that_do_not_draw_it_is_an_error(pages):
+    """Given fonts, every line must be drawn by one of them as its boxes say: the truth is exact or not made."""
+    from pxocr.errors import InputError
+    from pxocr.synth.fonts import font_set
+
+    with pytest.raises(InputError, match="draws the line"):
+        skewed(*pages[0], 4.0, [f for f in font_set("train") if "Mono" in f.family][:2])
+
+
+def test_an_upside_down_reading_takes_each_sides_bias_from_the_side_it_is():
+    """``turned_bias``: upside down the input's x0 is the glyph's x1 moving the other way (and so on, for the
+    edges put on the ink and those left alike); twice is the same; a quarter turn takes none."""
+    from pxocr.infer.predictor import turned_bias
+
+    bias = ((0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.0,) * 8)
+    assert turned_bias(bias, 2) == ((-0.3, -0.4, -0.1, -0.2, -0.7, -0.8, -0.5, -0.6), (-0.0,) * 8)
+    assert turned_bias(turned_bias(bias, 2), 2) == bias and turned_bias(bias, 0) == bias
+    assert turned_bias(bias, 1) == turned_bias(bias, 3) == () and turned_bias((), 2) == ()
+
+
 @pytest.mark.parametrize("degrees", [-4.0, 4.0])
 def test_skew_is_measured_corrected_and_mapped_back(pred, pages, degrees):
     """Each character's box on a skewed page is its ink's box in the input: against the exact truth (the

@@ -108,6 +108,29 @@ def test_place_rounds_to_the_eighth_pixel_grid():
     assert np.allclose(np.array(c) - np.array(a), [3, -5, 3, -5])
 
 
+def test_a_turned_glyphs_ink_box_is_its_outlines():
+    """``turned_ink``: at 0 degrees the upright ink box; a quarter turn counter-clockwise on screen (y down)
+    takes a point (x, y) to (y, -x), half a turn to (-x, -y), and the box with it, exactly; at other angles the
+    outline's box, not its box's; the face is left untransformed (the advance the same after)."""
+    rend = GlyphRenderer(OCRB)
+    advance = rend.advance("L")
+    up, same = rend.turned_ink("L", 40.0, 0.0)
+    x0, y0, x1, y1 = up
+    assert same == up and x1 - x0 > 10 and y1 - y0 > 20
+    assert rend.turned_ink("L", 40.0, 90.0)[1] == pytest.approx((y0, -x1, y1, -x0), abs=1 / 64)
+    assert rend.turned_ink("L", 40.0, 180.0)[1] == pytest.approx((-x1, -y1, -x0, -y0), abs=1 / 64)
+    # turned 10 degrees, an L's ink lies inside the box of its box turned, and its empty corner, turned up,
+    # leaves that box's top 2 px or more above the ink's
+    t = np.radians(10.0)
+    corners = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    turned = np.stack([corners[:, 0] * np.cos(t) + corners[:, 1] * np.sin(t),
+                       -corners[:, 0] * np.sin(t) + corners[:, 1] * np.cos(t)], 1)
+    ink = rend.turned_ink("L", 40.0, 10.0)[1]
+    assert np.all(np.array(ink[:2]) >= turned.min(0) - 1 / 64) and np.all(np.array(ink[2:]) <= turned.max(0) + 1 / 64)
+    assert ink[1] - turned[:, 1].min() > 2.0
+    assert rend.advance("L") == advance
+
+
 # ---------------------------------------------------------------------------- pages
 
 PRESET_PAGES = [(name, i) for name in ("clean", "degraded", "hard") for i in range(3)]

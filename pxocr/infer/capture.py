@@ -380,8 +380,8 @@ def normalise(gray: np.ndarray, cfg: CaptureConfig = CaptureConfig(), turn: Opti
     None: from ``cfg.orientation``, ``auto`` meaning the row/column test of :func:`measure`).
 
     Text measured larger than ``cfg.em_range`` is scaled down here; ``scale`` resamples by that
-    factor instead (text found too small by a first reading: ``Predictor.predict``), and a page it
-    reduces is measured reduced (:func:`measure_as_read`). ``like``: a
+    factor instead (text found too small by a first reading: ``Predictor.predict``), and a page that
+    ``scale`` reduces is measured reduced (:func:`measure_as_read`). ``like``: a
     view made of the same ``gray`` with the same settings and turn before: its painted pixels and
     its ink measure serve again (the page is measured once)."""
     view = View(gray, gray)
@@ -419,7 +419,7 @@ def measure_as_read(gray: np.ndarray, cfg: CaptureConfig, scale: Optional[float]
     """:func:`measure` (with ``cfg``'s skew limit and polarity) of a page to be read at ``scale``: one to be
     reduced is measured reduced, as it will be read (a card's fine guilloche, broken into specks at its own
     size that measure as small print and outline no slope, merges into grey), its sizes and places given in
-    the page's pixels."""
+    the page's pixels (its grey threshold the reduced copy's, within a few grey levels of the page's own)."""
     if scale is None or scale >= 1:
         return measure(gray, cfg.max_skew_deg, cfg.polarity)
     ink = measure(resampled(gray, scale), cfg.max_skew_deg, cfg.polarity)

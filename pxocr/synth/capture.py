@@ -28,7 +28,9 @@ from typing import Callable, Iterator, Optional, Sequence
 import numpy as np
 from PIL import Image
 
+from pxocr.boxes import union_of
 from pxocr.document import Char, Line, Page
+from pxocr.errors import InputError
 
 BLANK_KINDS = ("white", "grey", "noise", "jpeg", "texture", "ruled", "gradient", "shapes")
 
@@ -69,8 +71,8 @@ def skewed(image: np.ndarray, page: Page, degrees: float, fonts: Sequence = ()) 
     """Rotated by ``degrees`` counter-clockwise about the centre (module docstring). With ``fonts``
     (the font files, or :class:`pxocr.synth.fonts.Face` s, the page was drawn in), each character's
     box is the axis-aligned box of its glyph's outline turned (:func:`turned_ink_boxes`): its ink's
-    box in the turned image; without them, or for a line none of them draws as its boxes say, the
-    box of its turned box."""
+    box in the turned image (``InputError`` for a line none of them draws as its boxes say); without
+    them, the box of its turned box."""
     h, w = image.shape
     paper = int(np.median(image[:4].tolist() + image[-4:].tolist()))
     im = Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
@@ -90,9 +92,12 @@ def skewed(image: np.ndarray, page: Page, degrees: float, fonts: Sequence = ()) 
     if fonts:
         lines = []
         for ln, boxes in zip(turned_page.lines, turned_ink_boxes(page, degrees, fonts, point)):
-            if boxes is not None:
+            if boxes is None:
+                raise InputError(f"skewed: none of the {len(fonts)} fonts given draws the line {ln.text!r} "
+                                 "as its boxes say")
+            if boxes:
                 chars = [Char(c.char, b, c.score, c.extra) for c, b in zip(ln.chars, boxes)]
-                ln = Line(ln.text, _union([c.bbox for c in chars]), chars, ln.score, ln.extra)
+                ln = Line(ln.text, union_of(b for b in boxes), chars, ln.score, ln.extra)
             lines.append(ln)
         turned_page = Page(nw, nh, lines, page.image)
     return np.asarray(im), turned_page
@@ -119,7 +124,9 @@ def turned_ink_boxes(page: Page, degrees: float, fonts: Sequence,
                == (ln.extra.get("font"), ln.extra.get("style"))]
         found = None
         for path in dict.fromkeys(own + paths) if ln.font_size else ():
-            rend = renderers.get(path) or renderers.setdefault(path, GlyphRenderer(path))
+            if path not in renderers:
+                renderers[path] = GlyphRenderer(path)
+            rend = renderers[path]
             boxes = []
             for c in ln.chars:
                 upright, turned = rend.turned_ink(c.char, ln.font_size, degrees)
@@ -132,11 +139,6 @@ def turned_ink_boxes(page: Page, degrees: float, fonts: Sequence,
                 found = boxes
                 break
         yield found
-
-
-def _union(boxes) -> tuple[float, float, float, float]:
-    b = np.asarray(boxes, np.float64).reshape(-1, 4)
-    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
 
 
 def inverted(image: np.ndarray, page: Page) -> tuple[np.ndarray, Page]:

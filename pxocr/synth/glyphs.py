@@ -125,12 +125,12 @@ class GlyphRenderer:
         t = math.radians(degrees)
         c, s = round(math.cos(t) * 65536), round(math.sin(t) * 65536)
         out = []
-        for matrix in (ft.Matrix(65536, 0, 0, 65536), ft.Matrix(c, -s, s, c)):  # FreeType's y points up
+        for matrix in (ft.Matrix(c, -s, s, c), ft.Matrix(65536, 0, 0, 65536)):  # FreeType's y points up
             self.face.set_transform(matrix, ft.Vector(0, 0))
             self.face.load_char(ch, ft.FT_LOAD_NO_HINTING | ft.FT_LOAD_NO_BITMAP)
             bb = self.face.glyph.outline.get_bbox()
             out.append((bb.xMin / 64.0, -bb.yMax / 64.0, bb.xMax / 64.0, -bb.yMin / 64.0))
-        return out[0], out[1]
+        return out[1], out[0]  # the face left untransformed, as advance() and geometry() need it
 
     def glyph(self, ch: str, size: float, phase_x: int, phase_y: int) -> Glyph:
         """The glyph ``ch`` at em ``size`` px, pen at (phase_x/8, phase_y/8) past a pixel corner."""
