@@ -732,6 +732,23 @@ def test_a_card_photographed_large_on_fine_guilloche_is_measured_as_it_is_read_r
     assert r.found and r.valid and r.mrz.lines == truth
 
 
+def test_a_large_zone_is_confirmed_at_the_larger_confirming_size():
+    """A TD1 photographed at 3,000 px (zone em about 105 px): reduced to capture's 32 px em, the confirming
+    network read a '0' of its unchecked optional data unsurely as 'O' (0.19), so the exact reading was not
+    confirmed; it reads the zone at 40 px em (``pxocr.mrz._confirming_scale``), surely, and the document is
+    valid."""
+    from dataclasses import replace
+
+    from pxocr.mrz import CONFIRM_EMS, _confirming_scale, zone_em
+    from pxocr.synth.mrzdoc import document
+
+    img, _, truth = document(replace(preset("degraded"), width=3000), 7_590_001, 2, "TD1", True)
+    (r,) = pxocr.read_mrz(img, threads=1)
+    assert r.found and r.mrz.lines == truth and r.valid
+    assert _confirming_scale(zone_em(r.chars)) * zone_em(r.chars) == pytest.approx(CONFIRM_EMS[1])
+    assert _confirming_scale(CONFIRM_EMS[1]) is None  # a zone no larger is read as capture sizes it
+
+
 def test_the_confirming_network_is_the_other_shipped_one(monkeypatch):
     """``confirm_model="auto"``: the second deep network confirms the mrz model's readings (and any other
     model's) and the mrz model its own; None, or the reading model's own file, confirms by size only."""
