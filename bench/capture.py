@@ -106,9 +106,10 @@ def main() -> int:
         engines = [e for e in engines if not e.missing]
         engines[0]._impl = engines[0]._impl.with_capture(orientation=a.orientation)
         base = pages_of(set_name, a.pages, a.seed)
+        fonts = fonts_of(set_name)
         rows = []
         for cond in tqdm(a.conditions, desc=set_name, unit="condition"):
-            samples = [CONDITIONS[cond](im, p, fonts_of(set_name)) for im, p in base]
+            samples = [CONDITIONS[cond](im, p, fonts) for im, p in base]
             cells = [measure(e, samples) for e in engines]
             rows.append(f"| {cond} | " + " | ".join(
                 f"{100 * c['cer']:.2f} % | {100 * c['f1']:.1f} % | {100 * c['f1_9']:.1f} % | {_px(c['edge'])} | "

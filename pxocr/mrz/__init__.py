@@ -312,9 +312,10 @@ def read_mrz(source, model: Optional[str] = "mrz", threads: int = 0, orientation
         page = by.predict(gray, name, scale=f)
         r = read_zone(page)
         if r.found and r.mrz.valid and r.uncertain == r.unsure:
-            second = _second_scale(zone_em(r.chars), f, by.capture)
+            em = zone_em(r.chars)
+            second = _second_scale(em, f, by.capture)
             others = [checker.with_capture(deskew=by.capture.deskew)] if checker else []
-            first = _confirming_scale(zone_em(r.chars))
+            first = _confirming_scale(em)
             r = _confirmed(r, [(zone_reader(o), first) for o in others] + [(zone_reader(by), second)], gray, name)
         return page, r
 

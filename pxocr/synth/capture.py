@@ -115,18 +115,15 @@ def turned_ink_boxes(page: Page, degrees: float, fonts: Sequence,
     to 1/64 px); the pen turns with the page, the glyph about its pen (``GlyphRenderer.turned_ink``).
     The fonts tried first for a line are those of its ``font`` and ``style`` (``pxocr.synth.documents``
     names them), then all."""
-    from .glyphs import GlyphRenderer
+    from .documents import face_renderer
 
-    renderers: dict[str, GlyphRenderer] = {}
     paths = [getattr(f, "path", f) for f in fonts]
     for ln in page.lines:
         own = [getattr(f, "path", f) for f in fonts if (getattr(f, "family", None), getattr(f, "style", None))
                == (ln.extra.get("font"), ln.extra.get("style"))]
         found = None
         for path in dict.fromkeys(own + paths) if ln.font_size else ():
-            if path not in renderers:
-                renderers[path] = GlyphRenderer(path)
-            rend = renderers[path]
+            rend = face_renderer(path)  # cached; turned_ink leaves it as glyph() and advance() expect
             boxes = []
             for c in ln.chars:
                 upright, turned = rend.turned_ink(c.char, ln.font_size, degrees)

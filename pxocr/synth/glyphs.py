@@ -113,15 +113,19 @@ class GlyphRenderer:
             out.append(((bb.xMax - bb.xMin) / u, bb.yMax / u, bb.yMin / u, ((bb.xMin + bb.xMax) / 2 - mid) / u))
         return out
 
+    def _set_size(self, size: float) -> None:
+        """The face set to em ``size`` px (kept set until another size is asked for)."""
+        if self._size != size:
+            self.face.set_char_size(int(round(size * 64)))
+            self._size = size
+
     def turned_ink(self, ch: str, size: float, degrees: float) -> tuple[tuple, tuple]:
         """The ink box of ``ch`` at em ``size`` px relative to its pen, upright and with the glyph
         turned ``degrees`` counter-clockwise about the pen (x right, y down, px): the boxes FreeType
         computes for the outline itself (FT_Outline_Get_BBox, exact to 1/64 px), not for its points,
         so a curve's off-curve points do not widen them."""
         ft = self._ft
-        if self._size != size:
-            self.face.set_char_size(int(round(size * 64)))
-            self._size = size
+        self._set_size(size)
         t = math.radians(degrees)
         c, s = round(math.cos(t) * 65536), round(math.sin(t) * 65536)
         out = []
@@ -139,9 +143,7 @@ class GlyphRenderer:
         if g is not None:
             return g
         ft = self._ft
-        if self._size != size:
-            self.face.set_char_size(int(round(size * 64)))
-            self._size = size
+        self._set_size(size)
         # FreeType's y axis points up; the image's points down.
         delta = ft.Vector(phase_x * 64 // PHASES, -phase_y * 64 // PHASES)
         self.face.set_transform(ft.Matrix(65536, 0, 0, 65536), delta)
