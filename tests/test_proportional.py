@@ -352,6 +352,22 @@ def test_a_tables_gutter_splits_its_rows_into_cells():
     assert [ln.text for ln in group_lines(_page_of(rows[:2]), gut)] == ["ab cd", "efgh ij"]
 
 
+def test_a_table_right_above_another_is_parted_on_its_own_columns():
+    """Three rows 1 em apart whose second column starts at one x, a blank line below them, then three rows whose
+    columns stand elsewhere (their gaps overlapping the first table's): each table's cells are lines;
+    chained as one table, the columns at two x, neither was parted. Without the blank line between
+    them they are one block of text whose gaps do not line up (a river), and part nothing."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    first = [([20, 80], ["ab", "cd"]), ([20, 80], ["efgh", "ij"]), ([20, 80], ["k", "lmn"])]  # gaps 1-2.5 em
+    second = [([20, 95], ["abcd", "e"]), ([20, 95], ["fg", "hij"]), ([20, 95], ["klmno", "q"])]  # 1.3-2.9 em
+    assert [ln.text for ln in group_lines(_page_of(first + [([], [])] + second, pitch=20.0), gut)] == \
+        ["ab", "cd", "efgh", "ij", "k", "lmn", "abcd", "e", "fg", "hij", "klmno", "q"]
+    assert [ln.text for ln in group_lines(_page_of(first + second, pitch=20.0), gut)] == \
+        ["ab cd", "efgh ij", "k lmn", "abcd e", "fg hij", "klmno q"]
+
+
 def test_justified_spaces_and_list_markers_are_no_gutters():
     """Wide spaces of justified lines that overlap from line to line but leave the words at
     different x, and list markers ('*') before items that start at one x, part nothing."""

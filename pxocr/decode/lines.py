@@ -85,13 +85,34 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
         & (np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]) >= GUTTER_OVERLAP_EM * e[:, None])
     group = groups(link)
     for k in np.unique(group):
-        m = group == k
-        aligned = min(np.ptp(a[m]), np.ptp(b[m])) <= GUTTER_ALIGN_EM * np.median(e[m])
-        markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
-        if len(np.unique(r[m])) >= GUTTER_ROWS and aligned and not markers \
-                and not _justified(cand[m], ink_gap, row, cfg):
-            out[cand[m]] = True
+        for m in _runs(group == k, base, a, b, e):
+            markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
+            if len(np.unique(r[m])) >= GUTTER_ROWS and not markers and not _justified(cand[m], ink_gap, row, cfg):
+                out[cand[m]] = True
     return out
+
+
+TABLE_BREAK = 1.5  # a step between rows this many times a gutter's usual one parts two tables
+
+
+def _runs(m: np.ndarray, base: np.ndarray, a: np.ndarray, b: np.ndarray, e: np.ndarray) -> list[np.ndarray]:
+    """The gaps of one group ``m`` (a mask over the candidate gaps: their rows' baselines ``base``, ink
+    before ending at ``a`` and after starting at ``b``, em ``e``) that line up as one gutter: the whole
+    group where the text beside it starts, or ends, at one x (``GUTTER_ALIGN_EM``); otherwise each run
+    of its rows between wider steps (``TABLE_BREAK`` times the median step) that does: a table right above
+    another, its columns elsewhere, is two tables (chained as one, neither was parted)."""
+    def aligned(k: np.ndarray) -> bool:
+        return min(np.ptp(a[k]), np.ptp(b[k])) <= GUTTER_ALIGN_EM * np.median(e[k])
+
+    if aligned(m):
+        return [m]
+    levels = np.unique(base[m])
+    steps = np.diff(levels)
+    if len(steps) < 2:
+        return []
+    edges = levels[1:][steps > TABLE_BREAK * np.median(steps)]
+    run = np.searchsorted(edges, base, side="right")
+    return [k for k in (m & (run == i) for i in range(len(edges) + 1)) if k.any() and aligned(k)]
 
 
 JUSTIFIED_GAP = 0.75  # a line's word spaces this wide beside its widest gap: stretched, not parted
