@@ -368,6 +368,24 @@ def test_a_table_right_above_another_is_parted_on_its_own_columns():
         ["ab cd", "efgh ij", "k lmn", "abcd e", "fg hij", "klmno q"]
 
 
+def test_two_justified_columns_are_parted_at_their_gutter():
+    """Two justified columns 2.6 em apart (under ``column_gap_em``), their lines' word spaces 1.35 em: a
+    short line's long gap reaches from its end across the left column's spaces to the right column,
+    joining them with the gutter into one group that does not line up. The gutter lines up through
+    every row and is twice as wide as any space beside it: each line is parted there."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    rows = [([20, 85, 150, 250, 315], ["abcd", "efgh", "ijklm", "nopq", "rstu"]),
+            ([20, 65, 150, 250, 305], ["ab", "cdefgh", "ijklm", "lmn", "opqrs"]),
+            ([20, 250], ["tuv", "wxyz"]),
+            ([20, 105, 150, 250, 315], ["abcdef", "gh", "ijklm", "lmno", "pq"]),
+            ([20, 75, 150, 250], ["abc", "defgh", "ijklm", "lmnopq"])]
+    assert [ln.text for ln in group_lines(_page_of(rows), gut)] == \
+        ["abcd efgh ijklm", "nopq rstu", "ab cdefgh ijklm", "lmn opqrs", "tuv", "wxyz",
+         "abcdef gh ijklm", "lmno pq", "abc defgh ijklm", "lmnopq"]
+
+
 def test_justified_spaces_and_list_markers_are_no_gutters():
     """Wide spaces of justified lines that overlap from line to line but leave the words at
     different x, and list markers ('*') before items that start at one x, part nothing."""

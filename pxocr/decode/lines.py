@@ -85,34 +85,73 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
         & (np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]) >= GUTTER_OVERLAP_EM * e[:, None])
     group = groups(link)
     for k in np.unique(group):
-        for m in _runs(group == k, base, a, b, e):
+        for m, within in _runs(group == k, base, a, b, e):
             markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
-            if len(np.unique(r[m])) >= GUTTER_ROWS and not markers and not _justified(cand[m], ink_gap, row, cfg):
+            if len(np.unique(r[m])) >= GUTTER_ROWS and not markers and not _justified(cand[m], ink_gap, row, cfg) \
+                    and (not within or _stands_out(cand[m], ink_gap, row, cfg)):
                 out[cand[m]] = True
     return out
 
 
 TABLE_BREAK = 1.5  # a step between rows this many times a gutter's usual one parts two tables
+SPAN_SHARE = 0.75  # of a block's rows that a gutter lined up within it runs through ...
+STAND_OUT = 1.5  # ... its gaps this many times as wide as the other word spaces of most of its rows
 
 
-def _runs(m: np.ndarray, base: np.ndarray, a: np.ndarray, b: np.ndarray, e: np.ndarray) -> list[np.ndarray]:
+def _runs(m: np.ndarray, base: np.ndarray, a: np.ndarray, b: np.ndarray,
+          e: np.ndarray) -> list[tuple[np.ndarray, bool]]:
     """The gaps of one group ``m`` (a mask over the candidate gaps: their rows' baselines ``base``, ink
-    before ending at ``a`` and after starting at ``b``, em ``e``) that line up as one gutter: the whole
-    group where the text beside it starts, or ends, at one x (``GUTTER_ALIGN_EM``); otherwise each run
-    of its rows between wider steps (``TABLE_BREAK`` times the median step) that does: a table right above
-    another, its columns elsewhere, is two tables (chained as one, neither was parted)."""
+    before ending at ``a`` and after starting at ``b``, em ``e``) that line up as one gutter, each with
+    whether it was found within a block of gaps that do not (then it must stand out, :func:`_stands_out`).
+    The whole group where the text beside it starts, or ends, at one x (``GUTTER_ALIGN_EM``); otherwise
+    each run of its rows between wider steps (``TABLE_BREAK`` times the median step) that does: a table
+    right above another, its columns elsewhere, is two tables (chained as one, neither was parted); and
+    within a run that does not, the gaps that line up through ``SPAN_SHARE`` of its rows: two justified
+    columns whose gutter a short line's long gap joins to the wide spaces of the lines around it."""
     def aligned(k: np.ndarray) -> bool:
         return min(np.ptp(a[k]), np.ptp(b[k])) <= GUTTER_ALIGN_EM * np.median(e[k])
 
     if aligned(m):
-        return [m]
+        return [(m, False)]
     levels = np.unique(base[m])
     steps = np.diff(levels)
     if len(steps) < 2:
         return []
     edges = levels[1:][steps > TABLE_BREAK * np.median(steps)]
     run = np.searchsorted(edges, base, side="right")
-    return [k for k in (m & (run == i) for i in range(len(edges) + 1)) if k.any() and aligned(k)]
+    out = []
+    for k in (m & (run == i) for i in range(len(edges) + 1)):
+        if k.any() and aligned(k):
+            out.append((k, False))
+            continue
+        rows = len(np.unique(base[k]))
+        for side in (a, b):
+            near = np.abs(side[:, None] - side[None, :]) <= GUTTER_ALIGN_EM * e[:, None]
+            sub = groups(near & k[:, None] & k[None, :])
+            for c in (k & (sub == s) for s in np.unique(sub[k])):
+                if len(np.unique(base[c])) >= SPAN_SHARE * rows and aligned(c):
+                    out.append((c, True))
+    return out
+
+
+def _stands_out(gutter: np.ndarray, ink_gap: np.ndarray, row: np.ndarray, cfg: DecodeConfig) -> bool:
+    """Whether the gaps ``gutter`` (indices into ``ink_gap``) are each ``STAND_OUT`` times as wide as
+    every other gap of their row over ``cfg.space_gap_em`` (a row without one passes) on most of their
+    rows: a justified paragraph's rivers, and a monospaced face's single spaces over ``cfg.gutter_em``,
+    line up on its grid but are no wider than the widest space beside them (the median of those gaps
+    says little: a monospaced face's letters stand 0.3-0.4 em apart too)."""
+    votes = [len(spaces) == 0 or gap >= STAND_OUT * spaces.max() for gap, spaces in _beside(gutter, ink_gap, row, cfg)]
+    return sum(votes) * 2 > len(votes)
+
+
+def _beside(gutter: np.ndarray, ink_gap: np.ndarray, row: np.ndarray, cfg: DecodeConfig):
+    """Per row of the gaps ``gutter`` (indices into ``ink_gap``): the narrowest of them on the row, and
+    the row's other gaps over ``cfg.space_gap_em`` (its word spaces)."""
+    for r in np.unique(row[gutter + 1]):
+        on_row = np.flatnonzero((row[:-1] == r) & (row[1:] == r))
+        here = gutter[row[gutter + 1] == r]
+        other = np.setdiff1d(on_row, here)
+        yield ink_gap[here].min(), ink_gap[other][ink_gap[other] > cfg.space_gap_em]
 
 
 JUSTIFIED_GAP = 0.75  # a line's word spaces this wide beside its widest gap: stretched, not parted
@@ -124,13 +163,8 @@ def _justified(gutter: np.ndarray, ink_gap: np.ndarray, row: np.ndarray, cfg: De
     lines, two or more other word spaces are nearly as wide (a justified line stretches all its
     spaces alike; a table row's spaces within its cells stay narrow, and a row of one-word cells
     has no other spaces)."""
-    votes = []
-    for r in np.unique(row[gutter + 1]):
-        on_row = np.flatnonzero((row[:-1] == r) & (row[1:] == r))
-        here = gutter[row[gutter + 1] == r]
-        other = np.setdiff1d(on_row, here)
-        spaces = ink_gap[other][ink_gap[other] > cfg.space_gap_em]
-        votes.append(len(spaces) >= 2 and np.median(spaces) >= JUSTIFIED_GAP * ink_gap[here].min())
+    votes = [len(spaces) >= 2 and np.median(spaces) >= JUSTIFIED_GAP * gap
+             for gap, spaces in _beside(gutter, ink_gap, row, cfg)]
     return sum(votes) * 2 > len(votes)
 
 
