@@ -118,16 +118,18 @@ def _runs(m: np.ndarray, base: np.ndarray, a: np.ndarray, b: np.ndarray,
     if len(steps) < 2:
         return []
     edges = levels[1:][steps > TABLE_BREAK * np.median(steps)]
-    run = np.searchsorted(edges, base, side="right")
+    run = np.searchsorted(edges, base, side="right")  # every run holds a row: each edge is one's baseline
+    near = None  # per side: which gaps' text starts (ends) within GUTTER_ALIGN_EM of each other's
     out = []
     for k in (m & (run == i) for i in range(len(edges) + 1)):
-        if k.any() and aligned(k):
+        if aligned(k):
             out.append((k, False))
             continue
+        if near is None:
+            near = [np.abs(side[:, None] - side[None, :]) <= GUTTER_ALIGN_EM * e[:, None] for side in (a, b)]
         rows = len(np.unique(base[k]))
-        for side in (a, b):
-            near = np.abs(side[:, None] - side[None, :]) <= GUTTER_ALIGN_EM * e[:, None]
-            sub = groups(near & k[:, None] & k[None, :])
+        for close in near:
+            sub = groups(close & k[:, None] & k[None, :])
             for c in (k & (sub == s) for s in np.unique(sub[k])):
                 if len(np.unique(base[c])) >= SPAN_SHARE * rows and aligned(c):
                     out.append((c, True))
