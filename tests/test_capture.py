@@ -365,3 +365,18 @@ def test_a_turned_pair_is_read_whole_before_the_way_up_is_chosen(monkeypatch):
     tried.clear()
     pred.predict(np.full((40, 40), 255, np.uint8))
     assert tried == [0, 2]
+
+
+def test_an_index_of_leader_dots_is_sized_by_its_page_numbers():
+    """An index's rows: leader dots (3 x 3 px), each row ending in a page number (three digits 7 x 12 px).
+    The dots outnumber the digits six to one and size the page's ink as 4 px; its letters, as the digits:
+    so it is not enlarged five times before any reading (its dots were read as '*')."""
+    page = np.full((400, 400), 240, np.uint8)
+    for row in range(20, 380, 30):
+        for k in range(18):
+            page[row + 9:row + 12, 10 + 15 * k:13 + 15 * k] = 20
+        for k in range(3):
+            page[row:row + 12, 300 + 9 * k:307 + 9 * k] = 20
+    ink = capture.measure(page)
+    assert ink.em == pytest.approx(3 / capture.CAP_EM, rel=0.05)
+    assert ink.letters_em == pytest.approx(12 / capture.CAP_EM, rel=0.05)

@@ -48,3 +48,20 @@ def test_the_share_of_ink_cut_from_shapes():
     assert cut_share(dark, (220.0, 150.0, 264.0, 170.0)) == 160 / 640
     assert cut_share(dark, (300.0, 10.0, 340.0, 30.0)) == 0.0  # no ink: nothing cut
     assert cut_share(dark, (98.0, 0.0, 104.0, 20.0)) == 1.0  # the rule at the page's top runs on below
+
+
+def test_a_drawn_rule_read_as_marks_is_dropped_and_a_rule_printed_in_text_stays():
+    """A line of one mark repeated: a solid rule (one stroke) read as "------" is dropped; a separator
+    printed in text ("------" of six dashes apart), a leader of dots and "=====" stay."""
+    page = np.full((120, 300), 240, np.uint8)
+    page[20:22, 20:200] = 25  # a drawn rule, alone (as long as the line read from it)
+    for k in range(6):
+        page[50:52, 20 + 12 * k:28 + 12 * k] = 25  # printed dashes
+        page[80:82, 20 + 10 * k:22 + 10 * k] = 25  # the dots of a leader
+        page[100:102, 20 + 12 * k:28 + 12 * k] = 25  # an "=" ...
+        page[104:106, 20 + 12 * k:28 + 12 * k] = 25  # ... its second bar
+    drawn = _line("------", (20.0, 20.0, 200.0, 22.0))
+    dashes, dots, equals = (_line("------", (20.0, 50.0, 88.0, 52.0)), _line("......", (20.0, 80.0, 72.0, 82.0)),
+                            _line("======", (20.0, 100.0, 88.0, 106.0)))
+    assert drop_cut_pieces([drawn, dashes, dots, equals], page) == [dashes, dots, equals]
+    assert drop_cut_pieces([_line("------", (20.0, 50.0, 64.0, 52.0))], page)  # a part of the printed run

@@ -195,8 +195,10 @@ def test_a_bullet_far_from_its_item_joins_its_row():
     assert [ln.text for ln in group_lines(g, PROP)] == ["- BAKER"]
 
 
-def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
-    """Dot leaders of a table of contents (". . . .") are printed text; "-----" is a drawn rule."""
+def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule_unless_the_ink_says():
+    """Without the pixels, dot leaders of a table of contents (". . . .") are printed text and
+    "-----" is a drawn rule; where the reader looks at the ink (``cut_pieces``), it decides
+    (tests/test_cut_ink.py)."""
     from pxocr.decode.pipeline import looks_like_text
     from pxocr.document import Char, Line
 
@@ -204,10 +206,13 @@ def test_spaced_dots_are_text_and_a_run_of_dashes_is_a_rule():
         chars = [Char(c, (k * 10.0, 0.0, k * 10.0 + 4, 4.0), 0.9) for k, c in enumerate(text) if c != " "]
         return Line(text, (0.0, 0.0, 10.0 * len(text), 4.0), chars, 0.9)
 
-    assert looks_like_text(line(". . . . ."), PROP)
-    assert not looks_like_text(line("-----"), PROP)
-    assert not looks_like_text(line("....."), PROP)
-    assert not looks_like_text(line("- - ----"), PROP)
+    blind = replace(PROP, cut_pieces=False)
+    assert looks_like_text(line(". . . . ."), blind)
+    assert not looks_like_text(line("-----"), blind)
+    assert not looks_like_text(line("....."), blind)
+    assert not looks_like_text(line("- - ----"), blind)
+    assert looks_like_text(line("-----"), PROP) and looks_like_text(line("....."), PROP)
+    assert not looks_like_text(line("nnnnnnnn"), PROP)
 
 
 def test_spacing_is_validated():

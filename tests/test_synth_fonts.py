@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -72,12 +73,13 @@ def test_pens_carry_the_fonts_kerning():
     assert rend.pens("HH")[-1] == pytest.approx(2 * rend.advance("H"))  # no kerning there
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_ground_truth_boxes_hold_all_the_ink_and_touch_it(seed):
-    """On document pages in every catalogued face: no ink outside the characters' boxes (grown
-    by one pixel), and each box's edge pixels hold ink (a box no larger than its glyph)."""
+@pytest.mark.parametrize("seed, p_rules", [(s, 0.0) for s in range(6)] + [(6, 0.6), (7, 0.6)])
+def test_ground_truth_boxes_hold_all_the_ink_and_touch_it(seed, p_rules):
+    """On document pages in every catalogued face (with rules drawn in text, too): no ink outside the
+    characters' boxes (grown by one pixel), and each box's edge pixels hold ink (a box no larger than
+    its glyph)."""
     rng = np.random.default_rng(seed)
-    lines = documents.layout(rng, 480, 480, TRAIN + HELD, 12.0, 40.0, 0.5, 4.0, 0.15)
+    lines = documents.layout(rng, 480, 480, TRAIN + HELD, 12.0, 40.0, 0.5, 4.0, 0.15, p_rules)
     cov, gt = documents.render(lines, 480, 480)
     assert sum(len(ln.chars) for ln in gt) > 40
     covered = np.zeros(cov.shape, bool)
@@ -150,3 +152,22 @@ def test_a_tables_cells_are_lines_of_their_own():
         starts = [ln.pens[0] for ln in cells]
         assert starts == sorted(starts)
         assert all(a.pens[-1] + 20.0 * 0.8 <= b.pens[0] for a, b in zip(cells, cells[1:]))  # the gutter: 0.8-3 em
+
+
+def test_rules_drawn_in_text_are_runs_borders_and_leaders_that_fit_their_column():
+    """``_rules``: separators of one character repeated, ASCII table borders and contents lines whose
+    leader runs to a page number, each line within its column; pages without them drawn as before."""
+    face = next(f for f in TRAIN if f.family == "Liberation Sans" and f.style == "regular")
+    wr = documents._Writer(face, 20.0)
+    rng = np.random.default_rng(5)
+    texts = [ln for _ in range(30) for ln in documents._rules(rng, wr, 10.0, 40.0, 400.0, 26.0, 4, 0.0)]
+    assert all(ln.pens[-1] + wr.width(ln.text[-1]) <= 10.0 + 400.0 + 0.01 for ln in texts)
+    runs = [t.text for t in texts if re.fullmatch(r"\S{0,4}([-=*~#+.])\1{2,}", t.text)]
+    borders = [t.text for t in texts if re.fullmatch(r"\+(-+\+)+", t.text)]
+    leaders = [t.text for t in texts if re.search(r" (\.{3,}|-{3,}|(\. ){3,}\.) \d+$", t.text)]
+    assert runs and borders and leaders and len(runs) + len(borders) + len(leaders) == len(texts)
+    cfg = replace(preset("clean"), width=256, height=256, fonts=TRAIN, size_min=12.0, size_max=40.0)
+    a, ga = render_page(cfg, 3, 1)
+    b, gb = render_page(replace(cfg, p_rules=0.0), 3, 1)
+    c, gc = render_page(replace(cfg, p_rules=0.9), 3, 1)
+    assert np.array_equal(a, b) and ga.to_json() == gb.to_json() and gc.text != ga.text

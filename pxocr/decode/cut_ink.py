@@ -12,6 +12,11 @@ underline ends with its words, a table's border touches a letter or two (a two-l
 its ink). Only such lines are looked at (a page's lines of text cost nothing), each in a window
 around its box reaching just past that distance: a piece of ink that reaches the window's edge
 runs on past the box. Upright OCR-B pages: 1.4 ms a page, about 10 lines looked at.
+
+A line of one rule-like mark repeated ("-----", "=====", "....", :func:`pxocr.decode.pipeline.rule_marks`)
+is a drawn rule where its ink is one stroke, fewer pieces (:data:`PIECE_PX` px or more) than half its
+marks, and is dropped: a rule printed in text (a separator under a heading, a comment's "# -----",
+a contents line's leader) has a piece of ink for each mark.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 from .. import morphology
 from ..document import Line
 from .ink_edges import ink_levels
-from .pipeline import RULE_CHARS
+from .pipeline import RULE_CHARS, rule_marks
 
 SHORT = 3
 RULE_LIKE = frozenset(RULE_CHARS + "|/\\,:;^")  # what a drawn rule reads as, and the marks of other strokes
@@ -31,6 +36,7 @@ INK = 0.5
 CUT_SHARE = 0.75
 REACH_PX = 3.0
 REACH_BOX = 0.5
+PIECE_PX = 1  # a piece of a printed mark's ink holds this many dark pixels or more (a small leader dot: one)
 
 
 def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
@@ -40,11 +46,26 @@ def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
         return lines
     paper, ink = ink_levels(gray)
     dark = gray <= paper - INK * max(paper - ink, 1.0)
-    return [ln for ln, look in zip(lines, looked) if not look or cut_share(dark, ln.bbox) < CUT_SHARE]
+    return [ln for ln, look in zip(lines, looked)
+            if not look or (cut_share(dark, ln.bbox) < CUT_SHARE and not drawn_rule(dark, ln))]
+
+
+def drawn_rule(dark: np.ndarray, line: Line) -> bool:
+    """Whether a line of one rule-like mark repeated is a drawn rule: its ink (``dark``, bool (H, W))
+    inside its box, a pixel grown, in fewer pieces of :data:`PIECE_PX` px or more than half its marks."""
+    if not rule_marks(line):
+        return False
+    h, w = dark.shape
+    x0, y0 = max(0, math.floor(line.bbox[0]) - 1), max(0, math.floor(line.bbox[1]) - 1)
+    x1, y1 = min(w, math.ceil(line.bbox[2]) + 1), min(h, math.ceil(line.bbox[3]) + 1)
+    pieces, n = morphology.label(dark[y0:y1, x0:x1])
+    sizes = np.bincount(pieces.ravel(), minlength=n + 1)[1:]
+    return 2 * int((sizes >= PIECE_PX).sum()) < len(line.chars)
 
 
 def _suspect(line: Line) -> bool:
-    """Whether a line is short, or made mostly of rule-like marks: what pieces of shapes read as."""
+    """Whether a line is short, or made mostly of rule-like marks: what pieces of shapes and drawn rules
+    read as."""
     return len(line.chars) <= SHORT or 2 * sum(c.char in RULE_LIKE for c in line.chars) >= len(line.chars)
 
 

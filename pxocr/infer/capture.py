@@ -40,6 +40,7 @@ from .. import morphology, neighbours
 from ..document import Char, Line, Page
 
 CAP_EM = 0.72
+LETTER_SHARE = 0.33  # a letter is at least this share as tall as the tallest tenth of the glyph-like marks
 ORIENTATIONS = ("auto", "0", "90", "180", "270")
 Point = tuple[float, float]
 
@@ -67,13 +68,17 @@ class CaptureConfig:
 @dataclass
 class Ink:
     """What :func:`measure` finds on a page: threshold, whether the paper is dark, text em
-    (None: too few glyph-like components), skew in degrees (counter-clockwise)."""
+    (None: too few glyph-like components), skew in degrees (counter-clockwise), and the em of the
+    letters alone (``letters_em``: the glyph-like components at least ``LETTER_SHARE`` as tall as
+    the tallest tenth; an index's rows of leader dots, each after a page number, measure as dots
+    by ``em``, as the numbers by this)."""
 
     threshold: float
     dark_paper: bool
     em: Optional[float]
     skew: float
     centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # of the glyph-like components
+    letters_em: Optional[float] = None
 
     @property
     def rows_vs_cols(self) -> float:
@@ -135,11 +140,13 @@ def _measure_at(gray: np.ndarray, d: int, max_skew_deg: float, polarity: bool = 
     thr = float(np.mean((f[ink] + near[ink]) / 2))  # halfway between the ink and its surroundings
     h = hw[:, 0]
     em = float(np.percentile(h[glyph], 75)) / CAP_EM * d
+    letters = glyph & (h >= LETTER_SHARE * np.percentile(h[glyph], 90))
+    letters_em = float(np.percentile(h[letters], 75)) / CAP_EM * d
     tall = glyph & (h >= 0.6 * CAP_EM * em / d)  # letters that stand on the baseline, most of them
     pts = hw[tall if tall.sum() >= 8 else glyph][:, [3, 2]] * d  # (x, y) bottom centres in input pixels
     skew = _skew(pts, em, max_skew_deg)
     centres = np.stack([hw[glyph][:, 3], hw[glyph][:, 2] - hw[glyph][:, 0] / 2], 1) * d
-    return Ink(thr, dark, em, skew, centres)
+    return Ink(thr, dark, em, skew, centres, letters_em)
 
 
 INK_SHARE = 0.5  # of the page, at most

@@ -82,6 +82,8 @@ def _styled(view: "capture.View", page: Page) -> Page:
 # A page whose glyphs lie in plain rows (ink.rows_vs_cols at least this) and whose ink measures
 # under SMALL_INK of the smallest size read as it is, is enlarged before any reading: there the
 # ink's size is within 10 % of the read one's (the first reading would cost a third of the time).
+# Its letters too (``capture.Ink.letters_em``): an index's rows of leader dots measured 4 px by the
+# dots, and enlarged five times were read as rows of '*'.
 PLAIN_ROWS = 4.0
 SMALL_INK = 0.8
 # Small print is enlarged to at most this many pixels (read at a smaller em than capture's small_to_em if need
@@ -404,7 +406,7 @@ class Predictor:
 
         ink = view.ink
         if ink is not None and ink.em is not None and ink.rows_vs_cols >= PLAIN_ROWS \
-                and too_small(ink.em / SMALL_INK):
+                and too_small(max(ink.em, ink.letters_em or 0.0) / SMALL_INK):
             em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
         else:
             first = self._first(view.gray)

@@ -1,10 +1,12 @@
 """Document-like pages in many fonts: proportional text with kerning and exact ink boxes.
 
 The layout flows top to bottom: headings, paragraphs (left-aligned, or justified), two or
-three columns, tables with aligned columns and lists. A page has a body face and a heading
-face (catalogued families and styles, ``pxocr.synth.fonts``); each line is one face at one
-size. Each character is rendered alone at its own pen position (HarfBuzz advances with the
-font's kerning), so kerned pairs and overlapping italics keep exact ink boxes (DESIGN.md 1.1).
+three columns, tables with aligned columns and lists; where asked (``p_rules``), rules drawn in text
+too: separator lines of one character repeated, a table's ASCII border, a contents line's leader.
+A page has a body face and a heading face (catalogued families and styles, ``pxocr.synth.fonts``);
+each line is one face at one size. Each character is rendered alone at its own pen position
+(HarfBuzz advances with the font's kerning), so kerned pairs and overlapping italics keep exact ink
+boxes (DESIGN.md 1.1).
 """
 
 from __future__ import annotations
@@ -132,8 +134,9 @@ def _quantise(size: float, step: float) -> float:
 
 
 def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face, ...], size_min: float,
-           size_max: float, size_step: float, margin: float, p_symbols: float) -> list[TextLine]:
-    """The lines of one page of ``width`` x ``height`` px, blocks flowing down the page."""
+           size_max: float, size_step: float, margin: float, p_symbols: float, p_rules: float = 0.0) -> list[TextLine]:
+    """The lines of one page of ``width`` x ``height`` px, blocks flowing down the page; ``p_rules`` of
+    the blocks rules drawn in text (:func:`_rules`; at 0 the page is drawn as before it existed)."""
     families = sorted({f.family for f in faces})
     body_family = _choose(rng, families)
     head_family = body_family if rng.random() < 0.6 else _choose(rng, families)
@@ -141,7 +144,8 @@ def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face,
     lines: list[TextLine] = []
     y = margin + float(rng.uniform(0, 0.15)) * height
     for _ in range(60):
-        kind = _choose(rng, ["para", "para", "para", "heading", "columns", "table", "list"])
+        kind = "rules" if p_rules and rng.random() < p_rules else \
+            _choose(rng, ["para", "para", "para", "heading", "columns", "table", "list"])
         if kind == "heading":
             size = _quantise(min(size_max, body * float(rng.uniform(1.1, 2.0))), size_step)
             face = _face(rng, faces, head_family, HEAD_STYLES)
@@ -240,7 +244,36 @@ def _list(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Tex
     return out
 
 
-_BLOCKS = {"para": _para, "heading": _heading, "columns": _columns, "table": _table, "list": _list}
+RULE_CHARS = "-=*~#+."  # separators of one character repeated ('_' left out: its run is one unbroken line)
+RULE_PREFIXES = ("", "", "", "%", "#", "//", "/*", "--", ";", "<!--")
+
+
+def _rules(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    """1-4 lines of rules drawn in text: a separator (one character repeated, after a comment mark or
+    not), an ASCII table's border (``+-----+---+``), or a contents line (words, a leader of dots,
+    spaced or not, or dashes, then a page number)."""
+    out = []
+    for i in range(min(room, int(rng.integers(1, 5)))):
+        kind = rng.random()
+        if kind < 0.4:
+            prefix = _choose(rng, RULE_PREFIXES)
+            tokens = [prefix + _choose(rng, RULE_CHARS) * int(rng.integers(3, 80))]
+        elif kind < 0.6:
+            tokens = ["+" + "+".join("-" * int(rng.integers(2, 14)) for _ in range(int(rng.integers(1, 6)))) + "+"]
+        else:
+            title = textgen.prose(rng, int(rng.integers(1, 5)), p_symbols)
+            number = str(int(rng.integers(1, 400)))
+            while len(title) > 1 and wr.width(" ".join(title + ["...", number])) > col_w:
+                title.pop()
+            dot = _choose(rng, [".", ".", "-", ". "])
+            fill = max(3, int((col_w - wr.width(" ".join(title + [number])) - 2 * wr.space) / max(wr.width(dot), 1.0)))
+            tokens = title + (["."] * fill if dot == ". " else [dot * fill]) + [number]
+        row = wr.wrap(tokens, col_w)[0]
+        out.append(wr.line(row, x, top + i * spacing, col_w))
+    return out
+
+
+_BLOCKS = {"para": _para, "heading": _heading, "columns": _columns, "table": _table, "list": _list, "rules": _rules}
 
 
 def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, list[Line]]:
