@@ -118,3 +118,15 @@ def test_leaders_after_a_typewriter_word_are_not_its_cells():
     (out,) = space_leaders(space_monospaced([line]))
     assert out.text == "tmpname. . . . . . . .181"
 
+
+
+def test_a_line_of_dots_in_a_monospaced_face_stands_on_its_pages_pitch():
+    """``#...........`` in a monospaced face: the dots a cell apart, as far as a proportional face's
+    spaced leaders; the line alone does not show it is monospaced, a code line of its size does."""
+    dots = _set(MONO, "#...........", "#...........")
+    code = _set(MONO, "x <- as.POSIXlt(.leap.seconds) # in GMT", "x <- as.POSIXlt(.leap.seconds) # in GMT")
+    assert pitch(dots) is None and pitch(code) is not None
+    assert space_leaders([dots])[0].text == "#. . . . . . . . . . ."
+    assert [ln.text for ln in space_leaders([code, dots])] == [code.text, "#..........."]
+    small = _set(MONO, "x <- as.POSIXlt(.leap.seconds) # in GMT", "x <- as.POSIXlt(.leap.seconds) # in GMT", size=16)
+    assert space_leaders([small, dots])[1].text == "#. . . . . . . . . . ."  # another size: another face's

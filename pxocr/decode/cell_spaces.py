@@ -27,7 +27,9 @@ them now spaced, now not ("tmpname .. . .........."). A run of :data:`LEADER_DOT
 whose centres stand :data:`LEADER_PITCH_EM` em apart or more (a period's advance is 0.25-0.32 em: dots
 set one after another stand closer), off the pitch of a monospaced line (by :data:`SPREAD` of it: a
 word in a typewriter face before them makes an index line look monospaced), takes a space between each
-two. Shorter runs keep their reading: a PDF's text holds an ellipsis as TeX sets it spaced (". . .",
+two. A line of dots alone (``#..........``) does not show that it is monospaced: it is taken to stand on
+the pitch of the page's monospaced lines of its em (within :data:`SIZE_MATCH`). Shorter runs keep their
+reading: a PDF's text holds an ellipsis as TeX sets it spaced (". . .",
 LaTeX's manuals) or not ("[...]", a manual of auto-multiple-choice), its dots as far apart in both. Tuning
 crops of six documents no round trained on (24 crops, seed 9800011): 1.22 -> 1.00 % CER (index pages of
 gri's manual); 30 crops of training documents around dot runs (LaTeX's manuals, R's): 9.85 -> 6.20 %.
@@ -50,6 +52,7 @@ JOIN_PITCHES = 1.25
 OFF_GRID = 0.2
 LEADER_DOTS = 4
 LEADER_PITCH_EM = 0.4
+SIZE_MATCH = 0.1  # a line of dots is on the pitch of the page's monospaced lines this close to its em
 
 
 def space_monospaced(lines: list[Line]) -> list[Line]:
@@ -104,13 +107,20 @@ def _spaced(line: Line) -> Line:
 
 def space_leaders(lines: list[Line]) -> list[Line]:
     """The lines, with a space between the dots of their leaders (see the module's notes)."""
-    return [_leaders_spaced(ln) if ln.font_size and ".." in ln.text.replace(" ", "") else ln for ln in lines]
+    pitches = [(ln.font_size, p) for ln in lines if ln.font_size and (p := pitch(ln)) is not None]
+    return [_leaders_spaced(ln, pitches) if ln.font_size and ".." in ln.text.replace(" ", "") else ln for ln in lines]
 
 
-def _leaders_spaced(line: Line) -> Line:
+def _leaders_spaced(line: Line, pitches: list[tuple[float, float]] = ()) -> Line:
+    """``line`` with its leaders spaced; ``pitches``: (em, pitch) px of the page's monospaced lines, whose
+    pitch a line of dots alone in a face of their size (within ``SIZE_MATCH``) stands on (``#.........``
+    a cell apart: the line alone does not show it is monospaced)."""
     dots = np.array([c.char == "." for c in line.chars])
     cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars])
     p = pitch(line)
+    if p is None:
+        near = [q for em, q in pitches if abs(em - line.font_size) <= SIZE_MATCH * line.font_size]
+        p = float(np.median(near)) if near else None
     spaced = spaces_after(line)
     k = 0
     while k < len(dots):
