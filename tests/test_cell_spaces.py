@@ -119,7 +119,6 @@ def test_leaders_after_a_typewriter_word_are_not_its_cells():
     assert out.text == "tmpname. . . . . . . .181"
 
 
-
 def test_a_line_of_dots_in_a_monospaced_face_stands_on_its_pages_pitch():
     """``#...........`` in a monospaced face: the dots a cell apart, as far as a proportional face's
     spaced leaders; the line alone does not show it is monospaced, a code line of its size does."""

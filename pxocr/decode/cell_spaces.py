@@ -107,17 +107,20 @@ def _spaced(line: Line) -> Line:
 
 def space_leaders(lines: list[Line]) -> list[Line]:
     """The lines, with a space between the dots of their leaders (see the module's notes)."""
-    pitches = [(ln.font_size, p) for ln in lines if ln.font_size and (p := pitch(ln)) is not None]
-    return [_leaders_spaced(ln, pitches) if ln.font_size and ".." in ln.text.replace(" ", "") else ln for ln in lines]
+    dotted = [bool(ln.font_size) and ".." in ln.text.replace(" ", "") for ln in lines]
+    if not any(dotted):
+        return list(lines)
+    own = [pitch(ln) for ln in lines]
+    pitches = [(ln.font_size, p) for ln, p in zip(lines, own) if p is not None and ln.font_size]
+    return [_leaders_spaced(ln, p, pitches) if d else ln for ln, d, p in zip(lines, dotted, own)]
 
 
-def _leaders_spaced(line: Line, pitches: list[tuple[float, float]] = ()) -> Line:
-    """``line`` with its leaders spaced; ``pitches``: (em, pitch) px of the page's monospaced lines, whose
-    pitch a line of dots alone in a face of their size (within ``SIZE_MATCH``) stands on (``#.........``
-    a cell apart: the line alone does not show it is monospaced)."""
+def _leaders_spaced(line: Line, p: float | None, pitches: list[tuple[float, float]]) -> Line:
+    """``line`` with its leaders spaced; ``p``: its own pitch (:func:`pitch`), ``pitches``: (em, pitch) px
+    of the page's monospaced lines, whose pitch a line of dots alone in a face of their size (within
+    ``SIZE_MATCH``) stands on (``#.........`` a cell apart: the line alone does not show it is monospaced)."""
     dots = np.array([c.char == "." for c in line.chars])
     cx = np.array([(c.bbox[0] + c.bbox[2]) / 2 for c in line.chars])
-    p = pitch(line)
     if p is None:
         near = [q for em, q in pitches if abs(em - line.font_size) <= SIZE_MATCH * line.font_size]
         p = float(np.median(near)) if near else None

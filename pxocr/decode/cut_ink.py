@@ -14,9 +14,9 @@ around its box reaching just past that distance: a piece of ink that reaches the
 runs on past the box. Upright OCR-B pages: 1.4 ms a page, about 10 lines looked at.
 
 A line of one rule-like mark repeated ("-----", "=====", "....", :func:`pxocr.decode.pipeline.rule_marks`)
-is a drawn rule where its ink is one stroke, fewer pieces (:data:`PIECE_PX` px or more) than half its
-marks, and is dropped: a rule printed in text (a separator under a heading, a comment's "# -----",
-a contents line's leader) has a piece of ink for each mark.
+is a drawn rule where its ink is one stroke, fewer pieces than half its marks, and is dropped: a rule
+printed in text (a separator under a heading, a comment's "# -----", a contents line's leader) has a
+piece of ink for each mark.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ INK = 0.5
 CUT_SHARE = 0.75
 REACH_PX = 3.0
 REACH_BOX = 0.5
-PIECE_PX = 1  # a piece of a printed mark's ink holds this many dark pixels or more (a small leader dot: one)
 
 
 def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
@@ -52,15 +51,14 @@ def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
 
 def drawn_rule(dark: np.ndarray, line: Line) -> bool:
     """Whether a line of one rule-like mark repeated is a drawn rule: its ink (``dark``, bool (H, W))
-    inside its box, a pixel grown, in fewer pieces of :data:`PIECE_PX` px or more than half its marks."""
+    inside its box, a pixel grown, in fewer pieces than half its marks (a small leader dot is one pixel)."""
     if not rule_marks(line):
         return False
     h, w = dark.shape
     x0, y0 = max(0, math.floor(line.bbox[0]) - 1), max(0, math.floor(line.bbox[1]) - 1)
     x1, y1 = min(w, math.ceil(line.bbox[2]) + 1), min(h, math.ceil(line.bbox[3]) + 1)
-    pieces, n = morphology.label(dark[y0:y1, x0:x1])
-    sizes = np.bincount(pieces.ravel(), minlength=n + 1)[1:]
-    return 2 * int((sizes >= PIECE_PX).sum()) < len(line.chars)
+    _, n = morphology.label(dark[y0:y1, x0:x1])
+    return 2 * n < len(line.chars)
 
 
 def _suspect(line: Line) -> bool:

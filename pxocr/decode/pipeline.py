@@ -56,11 +56,11 @@ def looks_like_text(line: Line, cfg: DecodeConfig) -> bool:
     """False for what ruled lines, textures and shapes read as: a line scoring under
     ``cfg.min_line_score``, one made of a single rule-like mark repeated (``rule_marks``; spaced
     dots are the leaders of a table of contents) unless the reader tells a drawn rule from a printed
-    one by its ink (``cfg.cut_pieces``: ``pxocr.decode.cut_ink.drawn_rules``), or one with a run of
+    one by its ink (``cfg.cut_pieces``: ``pxocr.decode.cut_ink.drawn_rule``), or one with a run of
     more than ``cfg.max_run`` equal letters ("nnnnnnnn")."""
     if line.score is not None and line.score < cfg.min_line_score:
         return False
-    if not cfg.cut_pieces and rule_marks(line) and not (line.text[0] == "." and " " in line.text):
+    if not cfg.cut_pieces and rule_marks(line) and not ("." in line.text and " " in line.text):
         return False  # a drawn rule, read as "-----" or "- --- -" (spaced dots are printed: ". . . ." leaders)
     run, prev = 0, ""
     for c in line.text:

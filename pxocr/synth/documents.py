@@ -244,7 +244,7 @@ def _list(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Tex
     return out
 
 
-RULE_CHARS = "-=*~#+."  # separators of one character repeated ('_' left out: its run is one unbroken line)
+SEPARATOR_MARKS = "-=*~#+."  # separators of one character repeated ('_' left out: its run is one unbroken line)
 RULE_PREFIXES = ("", "", "", "%", "#", "//", "/*", "--", ";", "<!--")
 
 
@@ -257,7 +257,7 @@ def _rules(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Te
         kind = rng.random()
         if kind < 0.4:
             prefix = _choose(rng, RULE_PREFIXES)
-            tokens = [prefix + _choose(rng, RULE_CHARS) * int(rng.integers(3, 80))]
+            tokens = [prefix + _choose(rng, SEPARATOR_MARKS) * int(rng.integers(3, 80))]
         elif kind < 0.6:
             tokens = ["+" + "+".join("-" * int(rng.integers(2, 14)) for _ in range(int(rng.integers(1, 6)))) + "+"]
         else:
