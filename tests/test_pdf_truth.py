@@ -122,11 +122,41 @@ def test_lines_left_out_leave_no_ink_even_accents_stacked_high(tmp_path):
     doc.save(path)
     image, truth = page_truth(open_pdf(path), 0, 150)
     assert [ln.text for ln in truth.lines] == ["Kept line one.", "Kept line three."]
+    _assert_no_unlabelled_ink(image, truth)
+
+
+def _assert_no_unlabelled_ink(image, truth) -> None:
+    """No ink outside the truth's character boxes (a pixel around each for antialiasing)."""
     ink = image < INK
     for c in truth.chars:
         x0, y0, x1, y1 = c.bbox
         ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
     assert not ink.any(), np.argwhere(ink)[:5]
+
+
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
+def test_a_screenshots_text_goes_and_text_set_over_a_picture_stays(tmp_path):
+    """A raster image is painted white (the text in a screenshot is in no text layer: unlabelled
+    ink), but for the labelled characters set over it, which keep their ink."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    shot = Image.new("L", (400, 120), 200)  # a grey screenshot holding text of its own
+    ImageDraw.Draw(shot).text((10, 30), "Menu File Edit", fill=0, font=ImageFont.truetype(DEJAVU, 40))
+    png = tmp_path / "shot.png"
+    shot.save(png)
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((20, 30), "Kept line above.", fontsize=14, fontname="F0", fontfile=DEJAVU)
+    page.insert_image(pymupdf.Rect(20, 50, 220, 110), filename=str(png))
+    page.insert_text((30, 100), "Over it.", fontsize=14, fontname="F0", fontfile=DEJAVU)
+    path = str(tmp_path / "shot.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 100)
+    assert [ln.text for ln in truth.lines] == ["Kept line above.", "Over it."]
+    for c in truth.chars:
+        x0, y0, x1, y1 = c.bbox
+        assert (image[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] < 128).any(), c.char
+    _assert_no_unlabelled_ink(image, truth)
 
 
 @pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")

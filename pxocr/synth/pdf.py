@@ -10,7 +10,8 @@ ff, ffi, ffl) read as their letters, the glyph's box split evenly among them; ty
 quotes, dashes and a few other marks are read as their ASCII look-alikes. Text that is not
 upright, in fonts whose outlines cannot be read (Type 1, Type 3), or outside printable ASCII after
 that mapping is left out, and so is its line: a page keeps only lines whose every character is
-known, and the lines left out are painted white in the image (no unlabelled ink).
+known, and the lines left out are painted white in the image (no unlabelled ink). So are the page's
+raster images (a screenshot's text is in no text layer), but for the labelled characters drawn over them.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
                 lines.append(made)
             elif upright:  # a turned line (a watermark across the page) stays: its boxes would cover other lines
                 _erase(image, ln, glyphs, scale)
+    _erase_images(image, page, lines, scale)
     return image, Page(pix.width, pix.height, in_reading_order(lines), f"{doc.name}#{index + 1}")
 
 
@@ -212,6 +214,27 @@ def _erase(image: np.ndarray, raw: dict, glyphs: dict[tuple[int, int], _Glyph], 
                 i0, i1 = int(by0 * scale) - grow, int(np.ceil(by1 * scale)) + grow
                 j0, j1 = int(bx0 * scale) - grow, int(np.ceil(bx1 * scale)) + grow
                 image[max(0, i0):min(h, i1), max(0, j0):min(w, j1)] = 255
+
+
+def _erase_images(image: np.ndarray, page, lines: list[Line], scale: float) -> None:
+    """Paint the page's raster images with the paper's white (in place), but for the labelled
+    characters' ink boxes and a pixel around them: text drawn over an image (a coloured
+    background, a full-page picture) stays with the image under it; text inside the picture,
+    which no text layer labels (a screenshot, a plot's axis), goes."""
+    h, w = image.shape
+    images = page.get_image_info()
+    if not images:
+        return
+    keep = np.zeros_like(image, dtype=bool)
+    for c in (c for ln in lines for c in ln.chars):
+        x0, y0, x1, y1 = c.bbox
+        keep[max(0, int(y0) - 1):min(h, int(np.ceil(y1)) + 1), max(0, int(x0) - 1):min(w, int(np.ceil(x1)) + 1)] = True
+    for info in images:
+        x0, y0, x1, y1 = (v * scale for v in info["bbox"])
+        i0, i1, j0, j1 = max(0, int(y0)), min(h, int(np.ceil(y1))), max(0, int(x0)), min(w, int(np.ceil(x1)))
+        if i1 > i0 and j1 > j0:
+            region = image[i0:i1, j0:j1]
+            region[~keep[i0:i1, j0:j1]] = 255
 
 
 def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
