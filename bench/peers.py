@@ -12,6 +12,8 @@ Test sets, generated in memory from a seed (or read back from ``--cache DIR``):
   training (``pxocr.synth.fonts.HELD_OUT``), em 14-44 px, even pages clean and odd pages degraded.
 - ``rules``: the same in the trained families with half the blocks rules drawn in text (separator
   lines of one mark repeated, ASCII table borders, contents lines with their leaders).
+- ``scripts``: the same with half the blocks formulas and running text with sub- and superscripts
+  (variables, powers, chemical formulas, footnotes' marks), read in line.
 - ``pdf``: 640x640 crops of real PDF pages (``--pdf``, by default glpk-doc's four manuals, which
   pxocr holds out of training), each page rendered so that its body text's em is 18-28 px, ground
   truth from the PDF (``pxocr.synth.pdf``: glyph outlines, 0.05 px from the rendered ink); characters
@@ -77,11 +79,12 @@ from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_line
 from pxocr.synth.fonts import font_set  # noqa: E402
 from pxocr.writers.atomic import save_png_atomic, write_atomic  # noqa: E402
 
-SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts", "pdf", "rules")
+SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts", "pdf", "rules", "scripts")
 PDF_DOCS = tuple(f"/usr/share/doc/glpk-doc/{n}.pdf" for n in ("glpk", "gmpl", "graphs", "cnfsat"))
 PDF_EM = (18.0, 28.0)  # body text em of the rendered pages, px
-FONT_SETS = {"fonts": "train", "heldout-fonts": "heldout", "rules": "train"}  # test set -> font set
+FONT_SETS = {"fonts": "train", "heldout-fonts": "heldout", "rules": "train", "scripts": "train"}  # set -> font set
 P_RULES = {"rules": 0.5}  # test set -> share of its blocks that are rules drawn in text (separators, leaders)
+P_SCRIPTS = {"scripts": 0.5}  # test set -> share of its blocks with sub- and superscripts
 FONT_SIZES = (14.0, 44.0)
 ENGINES: tuple[str, ...] = ("pxocr", "tesseract", "rapidocr")
 SIZE = 640  # test page width and height, px
@@ -162,7 +165,8 @@ def _set_source(name: str, mrz_preset: str) -> tuple[SynthConfig, Callable[..., 
         return preset(mrz_preset, width=SIZE, height=SIZE), mrz_page
     if name in FONT_SETS:
         return preset("clean", width=SIZE, height=SIZE, fonts=font_set(FONT_SETS[name]), size_min=FONT_SIZES[0],
-                      size_max=FONT_SIZES[1], p_rules=P_RULES.get(name, 0.0)), half_degraded_page
+                      size_max=FONT_SIZES[1], p_rules=P_RULES.get(name, 0.0),
+                      p_scripts=P_SCRIPTS.get(name, 0.0)), half_degraded_page
     return preset(name, width=SIZE, height=SIZE), render_page
 
 

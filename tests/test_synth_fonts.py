@@ -73,13 +73,15 @@ def test_pens_carry_the_fonts_kerning():
     assert rend.pens("HH")[-1] == pytest.approx(2 * rend.advance("H"))  # no kerning there
 
 
-@pytest.mark.parametrize("seed, p_rules", [(s, 0.0) for s in range(6)] + [(6, 0.6), (7, 0.6)])
-def test_ground_truth_boxes_hold_all_the_ink_and_touch_it(seed, p_rules):
-    """On document pages in every catalogued face (with rules drawn in text, too): no ink outside the
-    characters' boxes (grown by one pixel), and each box's edge pixels hold ink (a box no larger than
-    its glyph)."""
+@pytest.mark.parametrize("seed, p_rules, p_scripts", [(s, 0.0, 0.0) for s in range(6)] + [(6, 0.6, 0.0), (7, 0.6, 0.0),
+                                                                                          (8, 0.0, 0.6), (9, 0.0, 0.6)])
+def test_ground_truth_boxes_hold_all_the_ink_and_touch_it(seed, p_rules, p_scripts):
+    """On document pages in every catalogued face (with rules drawn in text, and sub- and superscripts,
+    too): no ink outside the characters' boxes (grown by one pixel), and each box's edge pixels hold ink
+    (a box no larger than its glyph)."""
     rng = np.random.default_rng(seed)
-    lines = documents.layout(rng, 480, 480, TRAIN + HELD, 12.0, 40.0, 0.5, 4.0, 0.15, p_rules)
+    lines = documents.layout(rng, 480, 480, TRAIN + HELD, 12.0, 40.0, 0.5, 4.0, 0.15, p_rules, p_scripts)
+    assert not p_scripts or any(ln.scripts for ln in lines)
     cov, gt = documents.render(lines, 480, 480)
     assert sum(len(ln.chars) for ln in gt) > 40
     covered = np.zeros(cov.shape, bool)
@@ -171,3 +173,29 @@ def test_rules_drawn_in_text_are_runs_borders_and_leaders_that_fit_their_column(
     b, gb = render_page(replace(cfg, p_rules=0.0), 3, 1)
     c, gc = render_page(replace(cfg, p_rules=0.9), 3, 1)
     assert np.array_equal(a, b) and ga.to_json() == gb.to_json() and gc.text != ga.text
+
+
+def test_scripts_are_drawn_smaller_lowered_or_raised_and_read_in_line():
+    """``_formulas``' tokens: a subscript's characters drawn at the script's size below the baseline, a
+    superscript's above the letters' tops, both read in line ("x_{12} = a^2" reads "x12 = a2"), their pens
+    after their base's advance; pages without scripts drawn as before."""
+    from pxocr.synth.text import END, SUB, SUP
+
+    face = next(f for f in TRAIN if f.family == "Liberation Serif" and f.style == "regular")
+    wr = documents._Writer(face, 40.0, (0.7, 0.25, 0.4))
+    tl = wr.line([f"x{SUB}12{END}", "=", f"a{SUP}2{END}", "12"], 10.0, 80.0, 600.0)
+    assert tl.text == "x12 = a2 12" and tl.scripts == "b__bbbb^bbb"
+    assert wr.width(f"x{SUB}12{END}") == pytest.approx(wr.width("x") + wr.width("12") * 28 / 40, abs=0.01)
+    _, (line,) = documents.render([tl], 160, 640)
+    assert line.text == "x12 = a2 12" and [c.char for c in line.chars] == list("x12=a212")
+    x, one, two, eq, a, sup2, one_base, two_base = (c.bbox for c in line.chars)
+    h = one_base[3] - one_base[1]
+    assert one[3] - one[1] == pytest.approx(0.7 * h, abs=0.3) and one[3] == pytest.approx(80.0 + 0.25 * 40, abs=0.3)
+    assert sup2[3] - sup2[1] == pytest.approx(0.7 * (two_base[3] - two_base[1]), abs=0.3)
+    assert sup2[3] == pytest.approx(80.0 - 0.4 * 40, abs=0.3)  # the raised baseline
+    assert x[2] < one[0] + 2 and one[2] <= two[0] + 1  # in line, left to right
+    cfg = replace(preset("clean"), width=256, height=256, fonts=TRAIN, size_min=12.0, size_max=40.0)
+    a_img, ga = render_page(cfg, 3, 1)
+    b_img, gb = render_page(replace(cfg, p_scripts=0.0), 3, 1)
+    c_img, gc = render_page(replace(cfg, p_scripts=0.9), 3, 1)
+    assert np.array_equal(a_img, b_img) and ga.to_json() == gb.to_json() and gc.text != ga.text

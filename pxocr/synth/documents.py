@@ -2,7 +2,9 @@
 
 The layout flows top to bottom: headings, paragraphs (left-aligned, or justified), two or
 three columns, tables with aligned columns and lists; where asked (``p_rules``), rules drawn in text
-too: separator lines of one character repeated, a table's ASCII border, a contents line's leader.
+too: separator lines of one character repeated, a table's ASCII border, a contents line's leader;
+and (``p_scripts``) formulas and text with sub- and superscripts, drawn smaller, lowered or raised,
+and read in line.
 A page has a body face and a heading face (catalogued families and styles, ``pxocr.synth.fonts``);
 each line is one face at one size. Each character is rendered alone at its own pen position
 (HarfBuzz advances with the font's kerning), so kerned pairs and overlapping italics keep exact ink
@@ -39,6 +41,30 @@ class TextLine:
     font: str
     family: str = ""
     style: str = ""
+    scripts: str = ""  # per character: "b" on the baseline, "_" a subscript, "^" a superscript; "" = all "b"
+    script_shape: tuple[float, float, float] = (0.7, 0.2, 0.4)  # a script's size, drop and rise, in em
+
+
+def script_size(size: float, ratio: float) -> float:
+    """A script's em (px) on a line of em ``size``: ``ratio`` of it, to a quarter pixel (few sizes: the
+    glyph cache keeps them)."""
+    return max(1.0, round(size * ratio * 4) / 4)
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """A token's text with script marks (``pxocr.synth.text.SUB``, ``SUP``, ``END``) as runs of
+    (characters, mark): "b" on the baseline, "_" a subscript, "^" a superscript."""
+    out, mark, cur = [], "b", ""
+    for ch in text:
+        if ch in (textgen.SUB, textgen.SUP, textgen.END):
+            if cur:
+                out.append((cur, mark))
+            cur, mark = "", {textgen.SUB: "_", textgen.SUP: "^", textgen.END: "b"}[ch]
+        else:
+            cur += ch
+    if cur:
+        out.append((cur, mark))
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -54,14 +80,28 @@ def face_renderer(path: str) -> GlyphRenderer:
 class _Writer:
     """Lays out text in one face at one size: word widths, wrapping, alignment."""
 
-    def __init__(self, face: Face, size: float) -> None:
-        self.face, self.size = face, size
+    def __init__(self, face: Face, size: float, script_shape: tuple[float, float, float] = (0.7, 0.2, 0.4)) -> None:
+        self.face, self.size, self.script_shape = face, size, script_shape
         self.rend = face_renderer(face.path)
         self.space = self.rend.advance(" ") * size
         self.line_h = (self.rend.ink_top + self.rend.ink_bottom) * size
 
     def width(self, s: str) -> float:
-        return float(self.rend.pens(s)[-1]) * self.size
+        return float(self._pens(s)[2][-1])
+
+    def _pens(self, text: str) -> tuple[str, str, np.ndarray]:
+        """``text`` (script marks and all) as its characters, their marks ("" where none is a script)
+        and pen x (px, n + 1): kerned within each run, a script's run at the script's size."""
+        if not any(m in text for m in (textgen.SUB, textgen.SUP)):
+            plain = text.replace(textgen.END, "")
+            return plain, "", self.rend.pens(plain) * self.size
+        chars, marks, pens, x = "", "", [], 0.0
+        for run, mark in _runs(text):
+            p = self.rend.pens(run) * (self.size if mark == "b" else script_size(self.size, self.script_shape[0]))
+            chars, marks = chars + run, marks + mark * len(run)
+            pens += (x + p[:-1]).tolist()
+            x += float(p[-1])
+        return chars, marks, np.array(pens + [x])
 
     def wrap(self, tokens: list[str], col_w: float) -> list[list[str]]:
         """Greedy wrapping of tokens into lines no wider than ``col_w`` (a token wider than
@@ -87,8 +127,7 @@ class _Writer:
     def line(self, tokens: list[str], x: float, baseline: float, col_w: float, align: str = "left") -> TextLine:
         """Tokens set on one line from ``x``: aligned left, right or centred in ``col_w``, or
         ``justify``: spaces widened so the line fills the column."""
-        text = " ".join(tokens)
-        pens = self.rend.pens(text) * self.size
+        text, scripts, pens = self._pens(" ".join(tokens))
         slack = max(0.0, col_w - pens[-1])
         if align == "justify" and len(tokens) > 1:
             spaces = np.cumsum([c == " " for c in text])  # spaces before or at each character
@@ -96,7 +135,7 @@ class _Writer:
         elif align in ("right", "centre"):
             pens += slack if align == "right" else slack / 2
         return TextLine(text, tuple(float(v) for v in x + pens[:-1]), baseline, self.size, self.face.path,
-                        self.face.family, self.face.style)
+                        self.face.family, self.face.style, scripts, self.script_shape)
 
     def cells(self, cells: list[str], xs: list[float], widths: list[float], right: list[bool],
               baseline: float) -> list[TextLine]:
@@ -127,6 +166,7 @@ def _face(rng: np.random.Generator, faces: tuple[Face, ...], family: str, weight
 
 BODY_STYLES = {"regular": 0.7, "italic": 0.14, "bold": 0.1, "bold-italic": 0.06}
 HEAD_STYLES = {"bold": 0.55, "regular": 0.3, "bold-italic": 0.08, "italic": 0.07}
+MATH_STYLES = {"italic": 0.5, "regular": 0.4, "bold": 0.05, "bold-italic": 0.05}  # formulas: italic variables
 
 
 def _quantise(size: float, step: float) -> float:
@@ -134,9 +174,11 @@ def _quantise(size: float, step: float) -> float:
 
 
 def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face, ...], size_min: float,
-           size_max: float, size_step: float, margin: float, p_symbols: float, p_rules: float = 0.0) -> list[TextLine]:
+           size_max: float, size_step: float, margin: float, p_symbols: float, p_rules: float = 0.0,
+           p_scripts: float = 0.0) -> list[TextLine]:
     """The lines of one page of ``width`` x ``height`` px, blocks flowing down the page; ``p_rules`` of
-    the blocks rules drawn in text (:func:`_rules`; at 0 the page is drawn as before it existed)."""
+    the blocks rules drawn in text (:func:`_rules`), ``p_scripts`` formulas and text with scripts
+    (:func:`_formulas`); at 0 each, the page is drawn as before they existed."""
     families = sorted({f.family for f in faces})
     body_family = _choose(rng, families)
     head_family = body_family if rng.random() < 0.6 else _choose(rng, families)
@@ -144,16 +186,20 @@ def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face,
     lines: list[TextLine] = []
     y = margin + float(rng.uniform(0, 0.15)) * height
     for _ in range(60):
-        kind = "rules" if p_rules and rng.random() < p_rules else \
-            _choose(rng, ["para", "para", "para", "heading", "columns", "table", "list"])
+        if p_rules and rng.random() < p_rules:
+            kind = "rules"
+        elif p_scripts and rng.random() < p_scripts:
+            kind = "formulas"
+        else:
+            kind = _choose(rng, ["para", "para", "para", "heading", "columns", "table", "list"])
         if kind == "heading":
             size = _quantise(min(size_max, body * float(rng.uniform(1.1, 2.0))), size_step)
             face = _face(rng, faces, head_family, HEAD_STYLES)
         else:
             size = body if rng.random() < 0.8 else _quantise(
                 float(np.clip(body * rng.uniform(0.7, 1.3), size_min, size_max)), size_step)
-            face = _face(rng, faces, body_family, BODY_STYLES)
-        wr = _Writer(face, size)
+            face = _face(rng, faces, body_family, MATH_STYLES if kind == "formulas" else BODY_STYLES)
+        wr = _Writer(face, size, _script_shape(rng) if kind == "formulas" else (0.7, 0.2, 0.4))
         x = margin + float(rng.uniform(0, 0.2)) * width
         col_w = float(rng.uniform(0.35, 1.0)) * (width - margin - x)
         top = y + wr.rend.ink_top * size
@@ -273,7 +319,30 @@ def _rules(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[Te
     return out
 
 
-_BLOCKS = {"para": _para, "heading": _heading, "columns": _columns, "table": _table, "list": _list, "rules": _rules}
+def _script_shape(rng: np.random.Generator) -> tuple[float, float, float]:
+    """A script's size, drop (subscripts) and rise (superscripts), in em of its line: TeX's and word
+    processors' settings lie within these."""
+    return float(rng.uniform(0.58, 0.8)), float(rng.uniform(0.1, 0.3)), float(rng.uniform(0.3, 0.48))
+
+
+def _formulas(rng, wr: _Writer, x, top, col_w, spacing, room, p_symbols) -> list[TextLine]:
+    """1-6 lines of formulas (``x_1 = a_{11}x_{m+1} + ...``) and of running text with sub- and
+    superscripts in it (variables, powers, chemical formulas, footnotes' marks), set further apart
+    (scripts reach past a line's ink), left-aligned or centred."""
+    out = []
+    spacing *= 1.15
+    for i in range(min(room, int(rng.integers(1, 7)))):
+        if rng.random() < 0.5:
+            tokens, align = textgen.equation(rng), _choose(rng, ["left", "centre"])
+        else:
+            tokens, align = textgen.math_prose(rng, int(rng.integers(4, 14)), p_symbols), "left"
+        row = wr.wrap(tokens, col_w)[0]
+        out.append(wr.line(row, x, top + i * spacing, col_w, align))
+    return out
+
+
+_BLOCKS = {"para": _para, "heading": _heading, "columns": _columns, "table": _table, "list": _list, "rules": _rules,
+           "formulas": _formulas}
 
 
 def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, list[Line]]:
@@ -283,9 +352,12 @@ def render(lines: list[TextLine], height: int, width: int) -> tuple[np.ndarray, 
     for tl in lines:
         rend = face_renderer(tl.font)
         chars = []
-        for ch, pen in zip(tl.text, tl.pens):
+        scale, drop, rise = tl.script_shape
+        for ch, pen, mark in zip(tl.text, tl.pens, tl.scripts or "b" * len(tl.text)):
             if ch != " ":
-                g, gx, gy, ink = rend.place(ch, tl.size, pen, tl.baseline)
+                size, base = (tl.size, tl.baseline) if mark == "b" else \
+                    (script_size(tl.size, scale), tl.baseline + (drop if mark == "_" else -rise) * tl.size)
+                g, gx, gy, ink = rend.place(ch, size, pen, base)
                 stamp(cov, g.coverage, gx, gy)
                 chars.append(Char(ch, ink))
         if chars:

@@ -42,6 +42,7 @@ class SynthConfig:
     degrade: Degradations = field(default_factory=Degradations)
     p_symbols: float = textgen.P_SYMBOLS  # share of text tokens that are symbol runs (more: rare classes in training)
     p_rules: float = 0.0  # document pages: share of blocks that are rules drawn in text (synth.documents._rules)
+    p_scripts: float = 0.0  # document pages: share of blocks with sub- and superscripts (synth.documents._formulas)
 
     def __post_init__(self) -> None:
         if self.width < 32 or self.height < 32:
@@ -52,8 +53,9 @@ class SynthConfig:
             raise UsageError(f"font sizes {self.size_min}-{self.size_max} must satisfy 4 <= min <= max <= 400")
         if self.size_step <= 0 or self.max_blocks < 1:
             raise UsageError("size_step must be > 0 and max_blocks >= 1")
-        if not 0 <= self.p_symbols < 1 or not 0 <= self.p_rules < 1:
-            raise UsageError(f"p_symbols and p_rules must be in [0, 1), not {self.p_symbols}, {self.p_rules}")
+        if not all(0 <= p < 1 for p in (self.p_symbols, self.p_rules, self.p_scripts)):
+            raise UsageError(f"p_symbols, p_rules and p_scripts must be in [0, 1), not {self.p_symbols}, "
+                             f"{self.p_rules}, {self.p_scripts}")
 
 
 PRESETS: dict[str, Degradations] = {"clean": CLEAN, "degraded": DEGRADED, "hard": HARD, "scan": SCAN}
@@ -209,7 +211,7 @@ def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tupl
     rng = np.random.default_rng([seed, index])
     if cfg.fonts:
         specs = documents.layout(rng, cfg.width, cfg.height, cfg.fonts, cfg.size_min, cfg.size_max, cfg.size_step,
-                                 cfg.margin, cfg.p_symbols, cfg.p_rules)
+                                 cfg.margin, cfg.p_symbols, cfg.p_rules, cfg.p_scripts)
         cov, lines = documents.render(specs, cfg.height, cfg.width)
     else:
         rend = font_renderer(cfg.font)

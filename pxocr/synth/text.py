@@ -256,3 +256,73 @@ def mrz_lines(rng: np.random.Generator, layout: str = "TD3") -> list[str]:
         data = "".join("".join(rows[i][a:b]) for i, a, b in c.spans)
         rows[c.at[0]][c.at[1]] = "<" if c.optional and set(data) == {"<"} else check_digit(data)
     return ["".join(r) for r in rows]
+
+
+# Sub- and superscripts (formulas, chemistry, footnote marks): a token marks a script's characters
+# between SUB (or SUP) and END; pxocr.synth.documents draws them smaller, lowered or raised, and the
+# ground truth reads them in line ("x_{m+1}" reads "xm+1", as a PDF's text gives it).
+SUB, SUP, END = "\x0e", "\x0f", "\x10"
+_SUB_SCRIPTS = ("1", "2", "3", "4", "0", "i", "j", "k", "m", "n", "ij", "i,j", "m+1", "n-1", "k+1", "max", "0,1", "12")
+_SUP_SCRIPTS = ("2", "3", "n", "k", "T", "*", "-1", "'", "2n", "(k)")
+_CHEMICAL = (("H", "2", "O"), ("CO", "2", ""), ("SO", "4", ""), ("NH", "3", ""), ("CH", "4", ""), ("O", "2", ""))
+
+
+def sub(base: str, script: str) -> str:
+    return f"{base}{SUB}{script}{END}"
+
+
+def sup(base: str, script: str) -> str:
+    return f"{base}{SUP}{script}{END}"
+
+
+def variable(rng: np.random.Generator) -> str:
+    """A formula's variable: a letter with a subscript, a superscript or both."""
+    v = _pick(rng, "abcdefgkmnpqrstuvwxyzABCDFKLMNPQRSTUVWXYZ")
+    r = rng.random()
+    if r < 0.6:
+        return sub(v, _pick(rng, _SUB_SCRIPTS))
+    if r < 0.85:
+        return sup(v, _pick(rng, _SUP_SCRIPTS))
+    return sup(sub(v, _pick(rng, _SUB_SCRIPTS[:10])), _pick(rng, _SUP_SCRIPTS[:4]))
+
+
+def scripted(rng: np.random.Generator) -> str:
+    """A token with a script: a variable, a power of a number, a chemical formula, or a word with
+    a footnote's mark."""
+    r = rng.random()
+    if r < 0.6:
+        return variable(rng)
+    if r < 0.72:
+        return sup(_pick(rng, ("10", "2", "e", "x", "1.5")), _pick(rng, ("6", "-3", "x", "n", "2", "-1", "12")))
+    if r < 0.84:
+        a, n, b = _pick(rng, _CHEMICAL)
+        return sub(a, n) + b
+    return sup(prose_word(rng), _pick(rng, ("1", "2", "3", "12", "*", "a", "+")))
+
+
+def equation(rng: np.random.Generator) -> list[str]:
+    """A formula's tokens: a variable, a relation, then terms (products of variables written
+    together) joined by signs, sometimes trailing off."""
+    out = [variable(rng), _pick(rng, ("=", "=", "<=", ">=", "<", ":="))]
+    for k in range(int(rng.integers(1, 5))):
+        if k:
+            out.append(_pick(rng, ("+", "+", "-")))
+        term = "".join(variable(rng) for _ in range(int(rng.integers(1, 3))))
+        out.append(_pick(rng, ("", "", "2", "3", "0.5")) + term)
+    if rng.random() < 0.4:
+        out += [_pick(rng, ("+", "-"))] + (["..."] if rng.random() < 0.6 else [".", ".", "."])
+    return out
+
+
+def math_prose(rng: np.random.Generator, n_words: int, p_symbols: float = P_SYMBOLS) -> list[str]:
+    """Running text with scripted tokens in it (a third of them listed: "x_1, x_2, ..., x_m")."""
+    out = prose(rng, n_words, p_symbols)
+    for _ in range(max(1, n_words // 4)):
+        at = int(rng.integers(len(out) + 1))
+        if rng.random() < 0.3:
+            v = _pick(rng, "abcuvwxyz")
+            items = [sub(v, "1") + ",", sub(v, "2") + ",", "...,", sub(v, _pick(rng, ("m", "n", "k", "m+n")))]
+        else:
+            items = [scripted(rng) + _pick(rng, ("", "", ",", "."))]
+        out[at:at] = items
+    return out

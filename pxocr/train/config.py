@@ -28,6 +28,7 @@ class Stage:
     p_dense: float = 0.0  # share of crops that are one paragraph filling the crop
     p_symbols: float = P_SYMBOLS  # share of text tokens that are symbol runs (rare classes seen more often)
     p_rules: float = 0.0  # share of document pages' blocks that are rules drawn in text: separators, leaders
+    p_scripts: float = 0.0  # share of document pages' blocks with sub- and superscripts: formulas, footnotes' marks
     fonts: str = ""  # a font set (pxocr.synth.fonts.FONT_SETS): document pages in many fonts; "" = OCR-B pages
     sizes: tuple[float, float] = (16.0, 48.0)  # em range, px
     # Real pages (stage 2 of the recipe): a directory of crops of real PDF pages with their truth
@@ -56,8 +57,8 @@ class Stage:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
         if not (self.p_lowres >= 0 and self.p_photo >= 0 and self.p_lowres + self.p_photo <= 1):
             raise UsageError(f"bad stage {self}: p_lowres, p_photo >= 0 and p_lowres + p_photo <= 1")
-        if not 0 <= self.p_symbols < 1 or not 0 <= self.p_rules < 1:
-            raise UsageError(f"bad stage {self}: p_symbols and p_rules must be in [0, 1)")
+        if not all(0 <= p < 1 for p in (self.p_symbols, self.p_rules, self.p_scripts)):
+            raise UsageError(f"bad stage {self}: p_symbols, p_rules and p_scripts must be in [0, 1)")
         if self.fonts and self.fonts not in FONT_SETS:
             raise UsageError(f"bad stage fonts {self.fonts!r}: choose from {', '.join(FONT_SETS)}")
         if not 4 <= self.sizes[0] <= self.sizes[1] <= 400:

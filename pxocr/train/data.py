@@ -96,7 +96,8 @@ class SynthCrops(Dataset):
             face_renderer(face.path)
         self.cfgs = {n: replace(preset(n), width=stage.crop, height=stage.crop,
                                 max_blocks=stage.max_blocks or max(4, stage.crop // 40), p_dense=stage.p_dense,
-                                p_symbols=stage.p_symbols, p_rules=stage.p_rules, fonts=faces, size_min=stage.sizes[0],
+                                p_symbols=stage.p_symbols, p_rules=stage.p_rules, p_scripts=stage.p_scripts,
+                                fonts=faces, size_min=stage.sizes[0],
                                 size_max=stage.sizes[1])
                      for n in self.names}
         self.seed = seed
