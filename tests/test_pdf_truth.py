@@ -160,6 +160,36 @@ def test_a_screenshots_text_goes_and_text_set_over_a_picture_stays(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
+def test_an_underscore_drawn_as_a_rule_reads_as_one_and_an_underline_does_not(tmp_path):
+    """LaTeX's ``\\_`` is a short rule on the baseline between two words' letters, in no text layer: it
+    reads ``_`` with the rule's box, the space MuPDF gives across it dropped (kept where a word stands a
+    space away); a word's underline and a long rule stay out of the truth."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=160)
+    font = pymupdf.Font(fontfile=DEJAVU)
+    x = 20.0
+    for word in ("glp", "top", "sort"):  # glp\_top\_sort: 0.3 em rules 0.06 em after each word
+        page.insert_text((x, 40), word, fontsize=20, fontname="F0", fontfile=DEJAVU)
+        x += font.text_length(word, fontsize=20)
+        if word != "sort":
+            page.draw_rect(pymupdf.Rect(x + 1.2, 39.6, x + 7.2, 40.4), color=None, fill=(0, 0, 0))
+            x += 8.4
+    page.insert_text((20, 90), "under lined", fontsize=20, fontname="F0", fontfile=DEJAVU)
+    page.draw_rect(pymupdf.Rect(20, 93, 70, 93.8), color=None, fill=(0, 0, 0))  # an underline
+    page.insert_text((20, 130), "a", fontsize=20, fontname="F0", fontfile=DEJAVU)
+    page.draw_rect(pymupdf.Rect(40, 129.6, 200, 130.4), color=None, fill=(0, 0, 0))  # a long rule
+    path = str(tmp_path / "underscore.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 100)
+    assert [ln.text for ln in truth.lines] == ["glp_top_sort", "under lined", "a"]
+    bars = [c.bbox for c in truth.lines[0].chars if c.char == "_"]
+    scale = 100 / 72
+    assert len(bars) == 2 and bars[0][1] == pytest.approx(39.6 * scale) and bars[0][3] == pytest.approx(40.4 * scale)
+    for x0, y0, x1, y1 in bars:
+        assert (image[int(y0):int(np.ceil(y1)), int(x0) + 1:int(x1) - 1] < 128).any()
+
+
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason="fonts-dejavu-core is not installed")
 @pytest.mark.parametrize("size", [12, 30, 60, 300])
 def test_boxes_follow_the_glyph_where_mupdf_draws_it(tmp_path, size):
     """MuPDF draws cached glyphs (up to 256 px) at their pen position rounded (pxocr.synth.pdf.drawn_offset):

@@ -193,6 +193,7 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
             elif upright:  # a turned line (a watermark across the page) stays: its boxes would cover other lines
                 _erase(image, ln, glyphs, scale)
     _erase_images(image, page, lines, scale)
+    lines = _with_drawn_underscores(lines, _thin_rules(page, scale))
     return image, Page(pix.width, pix.height, in_reading_order(lines), f"{doc.name}#{index + 1}")
 
 
@@ -235,6 +236,63 @@ def _erase_images(image: np.ndarray, page, lines: list[Line], scale: float) -> N
         if i1 > i0 and j1 > j0:
             region = image[i0:i1, j0:j1]
             region[~keep[i0:i1, j0:j1]] = 255
+
+
+UNDERSCORE_WIDTH = (0.2, 0.8)  # em: a drawn rule this wide ...
+UNDERSCORE_THICK = 0.12  # ... and at most this thick ...
+UNDERSCORE_DROP = (-0.12, 0.3)  # ... its middle this far below a line's baseline ...
+UNDERSCORE_OVERLAP = 0.15  # ... lying between two of its characters (into them no more than this) is an underscore
+UNDERSCORE_SPACE = 0.25  # em: a gap this wide between it and a neighbour is a space
+
+
+def _thin_rules(page, scale: float) -> list[tuple[float, float, float, float]]:
+    """The page's drawn horizontal rules no thicker than they are long, in pixels at ``scale`` (a
+    filled rectangle's box; a stroked line's grown by half its width)."""
+    out = []
+    for path in page.get_drawings():
+        r = path["rect"]
+        half = (path.get("width") or 0.0) / 2 if "s" in (path.get("type") or "") else 0.0
+        x0, y0, x1, y1 = r.x0 - (half if r.width < r.height else 0), r.y0 - half, r.x1, r.y1 + half
+        if 0 < y1 - y0 < x1 - x0:
+            out.append((x0 * scale, y0 * scale, x1 * scale, y1 * scale))
+    return out
+
+
+def _with_drawn_underscores(lines: list[Line], rules: list[tuple[float, float, float, float]]) -> list[Line]:
+    """The lines with each rule that sits as an underscore between two of a line's characters (or just
+    before its first, after its last) read as ``_`` there: the spaces MuPDF's text gives across it
+    dropped, but where a neighbour stands ``UNDERSCORE_SPACE`` em or more away."""
+    out = []
+    for ln in lines:
+        em = ln.font_size or (ln.bbox[3] - ln.bbox[1])
+        for x0, y0, x1, y1 in rules:
+            if not (UNDERSCORE_WIDTH[0] <= (x1 - x0) / em <= UNDERSCORE_WIDTH[1] and (y1 - y0) / em <= UNDERSCORE_THICK
+                    and UNDERSCORE_DROP[0] <= ((y0 + y1) / 2 - ln.baseline) / em <= UNDERSCORE_DROP[1]):
+                continue
+            lefts = np.array([c.bbox[0] for c in ln.chars])
+            k = int(np.searchsorted(lefts, (x0 + x1) / 2))  # the rule goes before character k
+            slack = UNDERSCORE_OVERLAP * em
+            before = ln.chars[k - 1].bbox[2] if k else x0 - UNDERSCORE_SPACE * em
+            after = ln.chars[k].bbox[0] if k < len(ln.chars) else x1 + UNDERSCORE_SPACE * em
+            if before - slack <= x0 and x1 <= after + slack and (k or after - x1 < em) and \
+                    (k < len(ln.chars) or x0 - before < em):
+                ln = _inserted(ln, k, Char("_", (x0, y0, x1, y1)), x0 - before >= UNDERSCORE_SPACE * em,
+                               after - x1 >= UNDERSCORE_SPACE * em)
+        out.append(ln)
+    return out
+
+
+def _inserted(ln: Line, k: int, char: Char, space_before: bool, space_after: bool) -> Line:
+    """``ln`` with ``char`` as its character ``k``, the text between its neighbours made a space or
+    none on each side."""
+    starts = [i for i, t in enumerate(ln.text) if t != " "]  # text index of each character
+    a = starts[k - 1] + 1 if k else 0
+    b = starts[k] if k < len(starts) else len(ln.text)
+    text = ln.text[:a] + (" " if space_before and k else "") + char.char + (" " if space_after and k < len(starts)
+                                                                            else "") + ln.text[b:]
+    chars = ln.chars[:k] + [char] + ln.chars[k:]
+    return Line(text, tuple(union_box(np.array([c.bbox for c in chars])).tolist()), chars, ln.score, ln.extra,
+                ln.baseline, ln.font_size)
 
 
 def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Optional[Line]:
