@@ -262,9 +262,12 @@ def _with_drawn_underscores(lines: list[Line], rules: list[tuple[float, float, f
     """The lines with each rule that sits as an underscore between two of a line's characters (or just
     before its first, after its last) read as ``_`` there: the spaces MuPDF's text gives across it
     dropped, but where a neighbour stands ``UNDERSCORE_SPACE`` em or more away."""
+    ems = [ln.font_size or (ln.bbox[3] - ln.bbox[1]) for ln in lines]
+    if ems:  # a plot's thousands of strokes: only those an underscore of some line's size could be
+        rules = [r for r in rules if UNDERSCORE_WIDTH[0] * min(ems) <= r[2] - r[0] <= UNDERSCORE_WIDTH[1] * max(ems)
+                 and r[3] - r[1] <= UNDERSCORE_THICK * max(ems)]
     out = []
-    for ln in lines:
-        em = ln.font_size or (ln.bbox[3] - ln.bbox[1])
+    for ln, em in zip(lines, ems):
         for x0, y0, x1, y1 in rules:
             if not (UNDERSCORE_WIDTH[0] <= (x1 - x0) / em <= UNDERSCORE_WIDTH[1] and (y1 - y0) / em <= UNDERSCORE_THICK
                     and UNDERSCORE_DROP[0] <= ((y0 + y1) / 2 - ln.baseline) / em <= UNDERSCORE_DROP[1]):
