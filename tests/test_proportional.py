@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pxocr.charset import NUM_CLASSES, char_to_index
+from pxocr.charset import CHARSET, NUM_CLASSES, char_to_index
 from pxocr.contract import (
     BOX,
     CLS_START,
@@ -417,3 +417,34 @@ def test_a_river_through_justified_lines_is_no_gutter():
              ([20, 60, 100, 185], ["tuv", "wx", "yz", "ab"])]  # cells of three words 0.5-1 em apart
     assert [ln.text for ln in group_lines(_page_of(table), gut)] == \
         ["abc de fgh", "ij", "kl mno pq", "rs", "tuv wx yz", "ab"]
+
+
+def _glyphs(spec):
+    """Glyphs from (char, x0, x1, baseline, em, top share of em, bottom below the baseline in em)."""
+    from pxocr.decode import TOPK, Glyphs
+
+    boxes = [(x0, b - top * em, x1, b + below * em) for _, x0, x1, b, em, top, below in spec]
+    n = len(spec)
+    cls = np.array([char_to_index(c) for c, *_ in spec])
+    cands = np.tile(np.arange(TOPK), (n, 1))
+    cands[:, 0] = cls
+    return Glyphs(np.array(boxes, float), np.ones(n), cls, np.array([s[3] for s in spec], float),
+                  np.array([s[4] for s in spec], float), cands, np.zeros((n, TOPK)), np.ones(n))
+
+
+def test_sub_and_superscripts_join_the_line_of_the_glyph_they_follow():
+    """``x_1 = ab^2`` (em 20, baseline 40; the scripts at em 14 on their own baselines, 0.2 em below and
+    0.35 em above): one line, the scripts in place, its baseline and em the letters'; a lone large glyph
+    found in a word (em 45) draws no script to it, and a line below stays a line of its own."""
+    from pxocr.decode.lines import draft_lines
+
+    cfg = replace(DecodeConfig(), spacing="proportional")
+    g = _glyphs([("x", 10, 20, 40, 20, 0.5, 0), ("1", 21, 26, 44, 14, 0.7, 0), ("=", 32, 42, 37, 20, 0.3, 0),
+                 ("a", 48, 58, 40, 20, 0.5, 0), ("b", 59, 69, 40, 20, 0.7, 0), ("2", 70, 76, 33, 14, 0.7, 0),
+                 ("H", 100, 130, 90, 45, 0.7, 0), ("d", 131, 141, 97, 20, 0.7, 0), ("e", 142, 152, 97, 20, 0.5, 0),
+                 ("f", 153, 163, 97, 20, 0.7, 0), ("o", 10, 20, 150, 20, 0.5, 0), ("k", 21, 31, 150, 20, 0.7, 0)])
+    draft = draft_lines(g, cfg)
+    texts = ["".join(CHARSET[draft.glyphs.classes[k]] for k in seg) for seg, _ in draft.segs]
+    assert "x1=ab2" in texts and "ok" in texts and "def" in texts
+    line = texts.index("x1=ab2")
+    assert draft.geo[line, 2] == pytest.approx(40.0) and draft.geo[line, 3] == pytest.approx(20.0)

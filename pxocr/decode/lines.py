@@ -13,7 +13,7 @@ from ..neighbours import groups
 from .config import DecodeConfig
 from .geometry import line_medians
 from .peaks import Glyphs
-from .rows import ANCHOR, baselines, rows
+from .rows import ANCHOR, attach_scripts, baselines, rows
 
 Segment = tuple[np.ndarray, np.ndarray]  # a line's glyph indices left to right (n,), spaces between neighbours (n-1,)
 
@@ -32,6 +32,9 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
     """Glyphs -> lines: same baseline (within ``baseline_tol`` em) and size, split at column gaps."""
     g = g.take(np.arange(len(g.scores)))  # a copy: classes are settled in place
     found = rows(g, cfg)
+    script = np.zeros(len(g.scores), bool)
+    if cfg.spacing != "fixed":
+        found, script = attach_scripts(g, found, cfg)
     if not found:
         return Draft(g, [], np.zeros((0, 4)))
     idx, row = flat([np.array(r) for r in found])
@@ -54,7 +57,7 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
         segs = [_merge_close(g, idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     else:
         segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
-    return Draft(g, segs, _line_geometry(g, [seg for seg, _ in segs], cfg))
+    return Draft(g, segs, _line_geometry(g, [seg for seg, _ in segs], cfg, script))
 
 
 GUTTER_ROWS = 3  # a gutter runs through this many lines at least ...
@@ -191,10 +194,12 @@ def flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(segs), np.repeat(np.arange(len(segs)), [len(s) for s in segs])
 
 
-def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig) -> np.ndarray:
+def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig,
+                   script: np.ndarray | None = None) -> np.ndarray:
     """(x0, x1, baseline, size) per line (L, 4): its ink extent and the medians of its letters'
     and digits' baselines (``pxocr.decode.rows.baselines``: from the font where the config has its shapes) and
-    size predictions (of all its glyphs if it has none). The font's baselines matter most for a
+    size predictions (of all its glyphs if it has none), its sub- and superscripts (``script``, (N,) bool)
+    left out (a formula's may outnumber the letters they follow). The font's baselines matter most for a
     line of punctuation alone: the network's are 0.37 em off at p95 there, and a lone '^'
     fitted on such a baseline reads as '*'."""
     idx, line = flat(segs)
@@ -204,7 +209,7 @@ def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig) -> np.n
     x1 = np.maximum.reduceat(g.boxes[idx, 2], start)
     baseline = baselines(g, cfg)
     base, size = line_medians(baseline[idx], line, n), line_medians(g.size[idx], line, n)
-    anchor = ANCHOR[g.classes[idx]]
+    anchor = ANCHOR[g.classes[idx]] & (True if script is None else ~script[idx])
     has = np.bincount(line[anchor], minlength=n) > 0
     if has.any():
         keep = anchor & has[line]

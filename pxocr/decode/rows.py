@@ -88,6 +88,52 @@ def rows(g: Glyphs, cfg: DecodeConfig) -> list[list[int]]:
     return found
 
 
+SUP_BASE = (-0.6, -0.12)  # em of a row: a superscript's own baseline this far from the row's ...
+SUB_BASE = (0.08, 0.4)  # ... a subscript's
+SCRIPT_SIZE = (0.55, 0.95)  # its em (and its own row's at most) this share of the row's, which holds 2 glyphs or more
+SCRIPT_GAP = (-0.15, 0.35)  # em: its ink starts this far right of the glyph it follows (a chain of them)
+
+
+def attach_scripts(g: Glyphs, found: list[list[int]], cfg: DecodeConfig) -> tuple[list[list[int]], np.ndarray]:
+    """The rows (glyph indices) with sub- and superscripts moved into the row of the glyph they follow,
+    and which glyphs were so moved (N,) bool. A glyph read on a row of its own (its baseline the
+    network's for it: a script's, 0.12-0.6 em above a row's, or 0.08-0.4 em below) joins a row whose em
+    is larger (``SCRIPT_SIZE``: a lone large glyph found in a word is no line to join), where its ink
+    starts right after that row's glyph before it (``SCRIPT_GAP``), or after a script already joined:
+    ``x_{m+1}``, ``b^2``, a footnote's mark. Formulas made their scripts lines of their own, read apart
+    from their line or dropped."""
+    moved = np.zeros(len(g.scores), bool)
+    if len(found) < 2:
+        return found, moved
+    base_k = baselines(g, cfg)
+    rb = np.array([np.median(base_k[r]) for r in found])
+    rs = np.array([np.median(g.size[r]) for r in found])
+    row_of = np.empty(len(g.scores), np.int64)
+    for r, members in enumerate(found):
+        row_of[members] = r
+    rows = [list(r) for r in found]
+    sizes = np.array([len(r) for r in found])
+    for k in np.argsort(g.boxes[:, 0], kind="stable").tolist():
+        r = row_of[k]
+        off = (base_k[k] - rb) / rs  # in each row's em
+        ratio = g.size[k] / rs
+        raised_or_lowered = (off >= SUP_BASE[0]) & (off <= SUP_BASE[1]) | (off >= SUB_BASE[0]) & (off <= SUB_BASE[1])
+        cand = np.flatnonzero(raised_or_lowered & (ratio >= SCRIPT_SIZE[0]) & (ratio <= SCRIPT_SIZE[1])
+                              & (rs[r] <= SCRIPT_SIZE[1] * rs) & (sizes >= 2) & (np.arange(len(rows)) != r))
+        for c in cand[np.argsort(np.abs(off[cand]))].tolist():
+            before = [j for j in rows[c] if g.boxes[j, 0] < g.boxes[k, 0]]
+            if not before:
+                continue
+            gap = (g.boxes[k, 0] - max(g.boxes[j, 2] for j in before)) / rs[c]
+            if SCRIPT_GAP[0] <= gap <= SCRIPT_GAP[1]:
+                rows[r].remove(k)
+                rows[c].append(k)
+                row_of[k] = c
+                moved[k] = True
+                break
+    return [r for r in rows if r], moved
+
+
 def _anchor_rows(g: Glyphs, base_k: np.ndarray, anchor: np.ndarray,
                  cfg: DecodeConfig) -> tuple[list[list[int]], list[float], list[float]]:
     """Rows of letters and digits (glyph indices), with each row's running mean baseline and em."""
