@@ -88,6 +88,12 @@ def cmd_synth(a: argparse.Namespace) -> int:
         kw["width"], kw["height"] = a.size
     if a.font_sizes:
         kw["size_min"], kw["size_max"] = a.font_sizes
+    if (a.rules or a.scripts) and not a.fonts:
+        raise UsageError("--rules and --scripts draw document pages: give --fonts too")
+    for flag, share in (("--rules", a.rules), ("--scripts", a.scripts)):
+        if not 0 <= share < 1:
+            raise UsageError(f"{flag} {share}: a share of the blocks, at least 0 and under 1")
+    kw["p_rules"], kw["p_scripts"] = a.rules, a.scripts
     cfg = preset(a.preset, **kw)
     for face in cfg.fonts:  # fail early on a bad font
         face_renderer(face.path)
@@ -454,6 +460,11 @@ def _add_read_and_synth(sub) -> None:
                    help="instead, --count PDF files of the installed manual pages, typeset by groff in the "
                         "PostScript base families (real documents for --pdfs)")
     s.add_argument("--font-sizes", type=float, nargs=2, metavar=("MIN", "MAX"), help="em range, px")
+    s.add_argument("--rules", type=float, default=0.0, metavar="SHARE",
+                   help="with --fonts: this share of the blocks rules drawn in text (separators, ASCII table "
+                        "borders, contents leaders), 0-1")
+    s.add_argument("--scripts", type=float, default=0.0, metavar="SHARE",
+                   help="with --fonts: this share of the blocks formulas and text with sub- and superscripts, 0-1")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_synth)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from pxocr.document import Page
 from pxocr.errors import InputError
 from pxocr.synth import documents, fonts, preset, render_page
 from pxocr.synth.fonts import FAMILIES, HELD_OUT, MORE_FAMILIES, MORE_HELD_OUT, Face, font_set
@@ -117,6 +119,13 @@ def test_synth_cli_writes_document_pages(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000000.json", "000000.png", "000001.json", "000001.png"]
     assert main(["synth", "--out", str(tmp_path), "--count", "1", "--fonts", "nofont.ttf"]) == 3
     assert main(["synth", "--out", str(tmp_path), "--count", "1", "--fonts", "heldout", "--font", "x.ttf"]) == 2
+    assert main(["synth", "--out", str(tmp_path / "s"), "--count", "1", "--fonts", "train", "--scripts", "0.9",
+                 "--rules", "0.05", "--quiet", "--size", "320x320", "--seed", "3"]) == 0
+    truth = json.loads((tmp_path / "s" / "000000.json").read_text())
+    plain = render_page(replace(preset("clean"), width=320, height=320, fonts=TRAIN), 3, 0)[1]
+    assert Page.from_dict(truth).text != plain.text
+    assert main(["synth", "--out", str(tmp_path), "--count", "1", "--scripts", "0.5"]) == 2  # no --fonts
+    assert main(["synth", "--out", str(tmp_path), "--count", "1", "--fonts", "train", "--rules", "1.5"]) == 2
 
 
 def test_scan_defects_show_the_back_page_and_specks_only_when_on():
