@@ -112,15 +112,17 @@ def attach_scripts(g: Glyphs, found: list[list[int]], cfg: DecodeConfig) -> tupl
     for r, members in enumerate(found):
         row_of[members] = r
     rows = [list(r) for r in found]
-    sizes = np.array([len(r) for r in found])
-    for k in np.argsort(g.boxes[:, 0], kind="stable").tolist():
+    off = (base_k[:, None] - rb[None, :]) / rs[None, :]  # (N, rows): each glyph's baseline in each row's em
+    ratio = g.size[:, None] / rs[None, :]
+    smaller_row = rs[row_of][:, None] <= SCRIPT_SIZE[1] * rs[None, :]  # the glyph's own row's em under the row's
+    fits = ((off >= SUP_BASE[0]) & (off <= SUP_BASE[1]) | (off >= SUB_BASE[0]) & (off <= SUB_BASE[1])) \
+        & (ratio >= SCRIPT_SIZE[0]) & (ratio <= SCRIPT_SIZE[1]) & smaller_row \
+        & (np.array([len(r) for r in found]) >= 2)[None, :] & (row_of[:, None] != np.arange(len(found))[None, :])
+    some = fits.any(1)
+    for k in np.flatnonzero(some)[np.argsort(g.boxes[some, 0], kind="stable")].tolist():  # left to right
         r = row_of[k]
-        off = (base_k[k] - rb) / rs  # in each row's em
-        ratio = g.size[k] / rs
-        raised_or_lowered = (off >= SUP_BASE[0]) & (off <= SUP_BASE[1]) | (off >= SUB_BASE[0]) & (off <= SUB_BASE[1])
-        cand = np.flatnonzero(raised_or_lowered & (ratio >= SCRIPT_SIZE[0]) & (ratio <= SCRIPT_SIZE[1])
-                              & (rs[r] <= SCRIPT_SIZE[1] * rs) & (sizes >= 2) & (np.arange(len(rows)) != r))
-        for c in cand[np.argsort(np.abs(off[cand]))].tolist():
+        cand = np.flatnonzero(fits[k])
+        for c in cand[np.argsort(np.abs(off[k, cand]))].tolist():
             before = [j for j in rows[c] if g.boxes[j, 0] < g.boxes[k, 0]]
             if not before:
                 continue
