@@ -194,8 +194,7 @@ def flat(segs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(segs), np.repeat(np.arange(len(segs)), [len(s) for s in segs])
 
 
-def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig,
-                   script: np.ndarray | None = None) -> np.ndarray:
+def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig, script: np.ndarray) -> np.ndarray:
     """(x0, x1, baseline, size) per line (L, 4): its ink extent and the medians of its letters'
     and digits' baselines (``pxocr.decode.rows.baselines``: from the font where the config has its shapes) and
     size predictions (of all its glyphs if it has none), its sub- and superscripts (``script``, (N,) bool)
@@ -209,7 +208,7 @@ def _line_geometry(g: Glyphs, segs: list[np.ndarray], cfg: DecodeConfig,
     x1 = np.maximum.reduceat(g.boxes[idx, 2], start)
     baseline = baselines(g, cfg)
     base, size = line_medians(baseline[idx], line, n), line_medians(g.size[idx], line, n)
-    anchor = ANCHOR[g.classes[idx]] & (True if script is None else ~script[idx])
+    anchor = ANCHOR[g.classes[idx]] & ~script[idx]
     has = np.bincount(line[anchor], minlength=n) > 0
     if has.any():
         keep = anchor & has[line]

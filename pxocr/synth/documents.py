@@ -30,6 +30,9 @@ ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 GLYPH_CACHE = 400  # rendered glyphs kept per face: many faces, so a small cache each
 
 
+SCRIPT_SHAPE = (0.7, 0.2, 0.4)  # a script's size, drop and rise, in em of its line (a formula block draws its own)
+
+
 @dataclass(frozen=True)
 class TextLine:
     """One line to draw: its text, the pen x of each character (px), baseline y, em and font."""
@@ -42,7 +45,7 @@ class TextLine:
     family: str = ""
     style: str = ""
     scripts: str = ""  # per character: "b" on the baseline, "_" a subscript, "^" a superscript; "" = all "b"
-    script_shape: tuple[float, float, float] = (0.7, 0.2, 0.4)  # a script's size, drop and rise, in em
+    script_shape: tuple[float, float, float] = SCRIPT_SHAPE
 
 
 def script_size(size: float, ratio: float) -> float:
@@ -80,7 +83,7 @@ def face_renderer(path: str) -> GlyphRenderer:
 class _Writer:
     """Lays out text in one face at one size: word widths, wrapping, alignment."""
 
-    def __init__(self, face: Face, size: float, script_shape: tuple[float, float, float] = (0.7, 0.2, 0.4)) -> None:
+    def __init__(self, face: Face, size: float, script_shape: tuple[float, float, float] = SCRIPT_SHAPE) -> None:
         self.face, self.size, self.script_shape = face, size, script_shape
         self.rend = face_renderer(face.path)
         self.space = self.rend.advance(" ") * size
@@ -199,7 +202,7 @@ def layout(rng: np.random.Generator, width: int, height: int, faces: tuple[Face,
             size = body if rng.random() < 0.8 else _quantise(
                 float(np.clip(body * rng.uniform(0.7, 1.3), size_min, size_max)), size_step)
             face = _face(rng, faces, body_family, MATH_STYLES if kind == "formulas" else BODY_STYLES)
-        wr = _Writer(face, size, _script_shape(rng) if kind == "formulas" else (0.7, 0.2, 0.4))
+        wr = _Writer(face, size, _script_shape(rng) if kind == "formulas" else SCRIPT_SHAPE)
         x = margin + float(rng.uniform(0, 0.2)) * width
         col_w = float(rng.uniform(0.35, 1.0)) * (width - margin - x)
         top = y + wr.rend.ink_top * size

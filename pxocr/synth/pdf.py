@@ -247,12 +247,12 @@ UNDERSCORE_SPACE = 0.25  # em: a gap this wide between it and a neighbour is a s
 
 def _thin_rules(page, scale: float) -> list[tuple[float, float, float, float]]:
     """The page's drawn horizontal rules no thicker than they are long, in pixels at ``scale`` (a
-    filled rectangle's box; a stroked line's grown by half its width)."""
+    filled rectangle's box; a stroked line's grown up and down by half its width)."""
     out = []
     for path in page.get_drawings():
         r = path["rect"]
         half = (path.get("width") or 0.0) / 2 if "s" in (path.get("type") or "") else 0.0
-        x0, y0, x1, y1 = r.x0 - (half if r.width < r.height else 0), r.y0 - half, r.x1, r.y1 + half
+        x0, y0, x1, y1 = r.x0, r.y0 - half, r.x1, r.y1 + half
         if 0 < y1 - y0 < x1 - x0:
             out.append((x0 * scale, y0 * scale, x1 * scale, y1 * scale))
     return out
