@@ -90,8 +90,8 @@ ENGINES: tuple[str, ...] = ("pxocr", "tesseract", "rapidocr")
 SIZE = 640  # test page width and height, px
 MRZ_SIZES = (16.0, 19.0)  # OCR-B font size range (em, px) of MRZ zones: 44 chars of 0.723 em fit 640 px
 MRZ_ZONES = (1, 3)  # TD3 zones per page, inclusive
-CACHE_VERSION = 3  # bump when the way test pages are made changes (2: PDF boxes where MuPDF draws the glyphs;
-# 3: raster images painted, underscores drawn as rules read)
+CACHE_VERSION = 4  # bump when the way test pages are made changes (2: PDF boxes where MuPDF draws the glyphs;
+# 3: raster images painted, underscores drawn as rules read; 4: parts of one baseline one line)
 
 Sample = tuple[np.ndarray, Page]  # (uint8 (H, W) image, ground truth)
 

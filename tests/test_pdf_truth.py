@@ -366,3 +366,33 @@ def test_manual_pages_typeset_in_each_family_keep_exact_boxes(tmp_path):
         assert len(dev) > 20 and dev.mean() < 0.1 and dev.max() <= 0.5, (path, len(dev), dev.mean(), dev.max())
     missing = f"train,{tmp_path / 'nothing'}"
     assert main(["synth", "--pdfs", missing, "--count", "1", "--out", str(tmp_path / "c")]) == ExitCode.INPUT
+
+
+def test_parts_of_one_baseline_are_one_line_but_columns_stay_apart(tmp_path):
+    """MuPDF parts a line at a wide gap (a heading's number, a run-in heading); the truth joins such
+    parts, a space between, unless the gap is wider than 3 em or the rows around part at the same place
+    (two columns)."""
+    face = [f for f in font_set("train") if f.path.endswith(".ttf")][0]
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+
+    def put(x, y, text):
+        page.insert_text((x, y), text, fontsize=11, fontname="F0", fontfile=face.path)
+
+    put(20, 30, "7")
+    put(45, 30, "Release notes")  # about 1.6 em after the 7
+    put(20, 60, "far")
+    put(90, 60, "apart")  # about 4.6 em
+    for k in range(4):
+        put(20, 100 + 14 * k, f"left column row {k}")
+        put(200, 100 + 14 * k, f"right column row {k}")
+    path = str(tmp_path / "rows.pdf")
+    doc.save(path)
+    image, truth = page_truth(open_pdf(path), 0, 100)
+    texts = [ln.text for ln in truth.lines]
+    assert texts[:3] == ["7 Release notes", "far", "apart"]
+    assert sorted(texts[3:]) == [f"{side} column row {k}" for side in ("left", "right") for k in range(4)]
+    joined = truth.lines[0]
+    assert [c.char for c in joined.chars] == list("7Releasenotes")
+    assert joined.bbox[0] == joined.chars[0].bbox[0] and joined.bbox[2] == joined.chars[-1].bbox[2]
+    assert joined.baseline == pytest.approx(30 * 100 / 72, abs=0.01)

@@ -193,7 +193,7 @@ def page_truth(doc, index: int, dpi: float) -> tuple[np.ndarray, Page]:
             elif upright:  # a turned line (a watermark across the page) stays: its boxes would cover other lines
                 _erase(image, ln, glyphs, scale)
     _erase_images(image, page, lines, scale)
-    lines = _with_drawn_underscores(lines, _thin_rules(page, scale))
+    lines = _joined_rows(_with_drawn_underscores(lines, _thin_rules(page, scale)))
     return image, Page(pix.width, pix.height, in_reading_order(lines), f"{doc.name}#{index + 1}")
 
 
@@ -283,6 +283,55 @@ def _with_drawn_underscores(lines: list[Line], rules: list[tuple[float, float, f
                                after - x1 >= UNDERSCORE_SPACE * em)
         out.append(ln)
     return out
+
+
+ROW_JOIN_EM = 3.0  # em: parts of one baseline this close are one line ...
+ROW_BASELINE = 0.25  # ... (their baselines within this share of the smaller em) ...
+ROW_NEAR_EM = 2.5  # ... unless a row this near (em, baseline to baseline) parts at the same place
+
+
+def _joined_rows(lines: list[Line]) -> list[Line]:
+    """The lines with those MuPDF gives apart on one baseline joined, a space between: it parts a line
+    at a wide gap (a heading's number, two spaces after a sentence in monospaced text, a run-in
+    heading, a justified line's wide spaces), which a reader sees as one line. Parts stay apart where
+    the gap is wider than ``ROW_JOIN_EM``, or where a row within ``ROW_NEAR_EM`` above or below parts
+    over the same place (a white channel through both: a column's gutter, a table's columns)."""
+    if len(lines) < 2:
+        return lines
+    box = np.array([ln.bbox for ln in lines])
+    base = np.array([ln.baseline for ln in lines])
+    em = np.array([ln.font_size for ln in lines])
+    pairs = []  # (line, its nearest neighbour to the right on its baseline)
+    for i in range(len(lines)):
+        on = (np.abs(base - base[i]) <= ROW_BASELINE * np.minimum(em, em[i])) & (box[:, 0] >= box[i, 2] - 0.2 * em[i])
+        on[i] = False
+        if on.any():
+            pairs.append((i, int(np.flatnonzero(on)[np.argmin(box[on, 0])])))
+    nxt = {}
+    for i, j in pairs:
+        e = max(em[i], em[j])
+        if box[j, 0] - box[i, 2] > ROW_JOIN_EM * e:
+            continue
+        if not any(ROW_BASELINE * e < abs(base[k] - base[i]) <= ROW_NEAR_EM * e
+                   and min(box[j, 0], box[m, 0]) > max(box[i, 2], box[k, 2]) for k, m in pairs):
+            nxt[i] = j
+    heads = [i for i in range(len(lines)) if i not in set(nxt.values())]
+    out = []
+    for i in heads:
+        run = [i]
+        while run[-1] in nxt:
+            run.append(nxt[run[-1]])
+        out.append(lines[i] if len(run) == 1 else _joined([lines[k] for k in run]))
+    return out
+
+
+def _joined(parts: list[Line]) -> Line:
+    """One line of ``parts`` (left to right on one baseline), a space between each two."""
+    chars = [c for ln in parts for c in ln.chars]
+    sizes = [len(ln.chars) for ln in parts]
+    return Line(" ".join(ln.text for ln in parts), tuple(union_box(np.array([c.bbox for c in chars])).tolist()),
+                chars, baseline=round(float(np.average([ln.baseline for ln in parts], weights=sizes)), 4),
+                font_size=parts[int(np.argmax(sizes))].font_size)
 
 
 def _inserted(ln: Line, k: int, char: Char, space_before: bool, space_after: bool) -> Line:
