@@ -391,6 +391,23 @@ def test_two_justified_columns_are_parted_at_their_gutter():
          "abcdef gh ijklm", "lmno pq", "abc defgh ijklm", "lmnopq"]
 
 
+def test_two_narrow_justified_columns_are_parted_though_their_spaces_are_wider_than_the_gutter():
+    """Two narrow columns 1.25 em apart, the left one justified, its word spaces stretched to 2.5-3 em:
+    its short last line's gap chains the gutter to those spaces, and the gutter is no wider than them,
+    but the text before it ends at one x and the text after it starts at one x on four rows of five:
+    each line is parted there, and nowhere else."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    rows = [([20, 100, 165], ["abc", "defg", "hijklm"]),
+            ([20, 90, 165, 205], ["ab", "cdefg", "opq", "rs"]),
+            ([20, 110, 165], ["abcd", "efg", "vwxyz"]),
+            ([20, 165], ["ab", "cde"]),
+            ([20, 120, 165], ["abcde", "fg", "hijk"])]
+    assert [ln.text for ln in group_lines(_page_of(rows), gut)] == \
+        ["abc defg", "hijklm", "ab cdefg", "opq rs", "abcd efg", "vwxyz", "ab", "cde", "abcde fg", "hijk"]
+
+
 def test_justified_spaces_and_list_markers_are_no_gutters():
     """Wide spaces of justified lines that overlap from line to line but leave the words at
     different x, and list markers ('*') before items that start at one x, part nothing."""

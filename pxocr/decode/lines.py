@@ -91,7 +91,7 @@ def _gutters(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, ink_ga
         for m, within in _runs(group == k, base, a, b, e):
             markers = (lead[m] <= LIST_MARKER).all()  # '*', '12)' before each item: a list, not a table
             if len(np.unique(r[m])) >= GUTTER_ROWS and not markers and not _justified(cand[m], ink_gap, row, cfg) \
-                    and (not within or _stands_out(cand[m], ink_gap, row, cfg)):
+                    and (not within or _stands_out(cand[m], ink_gap, row, cfg) or _two_sided(m, a, b, e)):
                 out[cand[m]] = True
     return out
 
@@ -137,6 +137,19 @@ def _runs(m: np.ndarray, base: np.ndarray, a: np.ndarray, b: np.ndarray,
                 if len(np.unique(base[c])) >= SPAN_SHARE * rows and aligned(c):
                     out.append((c, True))
     return out
+
+
+TWO_SIDED_SHARE = 0.5  # of a gutter's rows (GUTTER_ROWS at least): text ends at one x before it, starts at one x after
+
+
+def _two_sided(m: np.ndarray, a: np.ndarray, b: np.ndarray, e: np.ndarray) -> bool:
+    """Whether the gaps ``m`` (found within a block, lined up on one side) have the text before them
+    ending at one x and the text after them starting at one x on ``TWO_SIDED_SHARE`` of their rows, and
+    ``GUTTER_ROWS`` at least: two columns of justified text, whose gutter is no wider than the stretched
+    spaces of a narrow column's lines (which stand anywhere; a paragraph's last line ends short)."""
+    tol = GUTTER_ALIGN_EM * np.median(e[m])
+    both = (np.abs(a[m] - np.median(a[m])) <= tol) & (np.abs(b[m] - np.median(b[m])) <= tol)
+    return both.sum() >= max(GUTTER_ROWS, TWO_SIDED_SHARE * len(both))
 
 
 def _stands_out(gutter: np.ndarray, ink_gap: np.ndarray, row: np.ndarray, cfg: DecodeConfig) -> bool:
