@@ -408,6 +408,25 @@ def test_two_narrow_justified_columns_are_parted_though_their_spaces_are_wider_t
         ["abc defg", "hijklm", "ab cdefg", "opq rs", "abcd efg", "vwxyz", "ab", "cde", "abcde fg", "hijk"]
 
 
+def test_a_justified_lines_wide_gap_that_its_neighbours_fill_parts_nothing():
+    """A justified paragraph's line of two words stretched 5 em apart (over ``column_gap_em``): the
+    lines above and below fill the gap, so it is one line. A short line of an index's left column
+    whose gap to the right column is as wide stays parted: the longer lines around it reach into the
+    gap but leave the gutter's channel (1.5 em) through it."""
+    from pxocr.decode import group_lines
+
+    gut = replace(PROP, gutter_em=1.0, column_gap_em=3.0)
+    par = [([20, 110, 180], ["abcdefgh", "ijklm", "no"]), ([20, 150], ["abc", "defgh"]),
+           ([20, 80, 170], ["abcd", "efghij", "klm"])]
+    assert [ln.text for ln in group_lines(_page_of(par), gut)] == ["abcdefgh ijklm no", "abc defgh", "abcd efghij klm"]
+    index = [([20, 200], ["abcdefghijklmno", "pqr"]), ([20, 220], ["ab", "cdefg"]),
+             ([20, 200], ["abcdefghijklmn", "opq"]), ([20, 200], ["abcdefghijkl", "mn"]),
+             ([20, 200], ["abcdefghijklm", "nopq"])]
+    assert [ln.text for ln in group_lines(_page_of(index), gut)] == \
+        ["abcdefghijklmno", "pqr", "ab", "cdefg", "abcdefghijklmn", "opq", "abcdefghijkl", "mn", "abcdefghijklm",
+         "nopq"]
+
+
 def test_justified_spaces_and_list_markers_are_no_gutters():
     """Wide spaces of justified lines that overlap from line to line but leave the words at
     different x, and list markers ('*') before items that start at one x, part nothing."""

@@ -49,6 +49,8 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
         ink_gap = (g.boxes[idx[1:], 0] - g.boxes[idx[:-1], 2]) / em[row[1:]]
         gaps = (ink_gap > cfg.space_gap_em).astype(int)
         column = ink_gap > cfg.column_gap_em
+        spaced = ink_gap > max(cfg.gutter_em, cfg.sure_space_em)
+        column[column] = ~_bridged(g, idx, row, em, np.flatnonzero(column), spaced)
         if cfg.gutter_em > 0:
             column |= _gutters(g, idx, row, em, ink_gap, cfg)
     cut = np.flatnonzero((row[1:] != row[:-1]) | column) + 1  # new row, or a column
@@ -58,6 +60,58 @@ def draft_lines(g: Glyphs, cfg: DecodeConfig = DecodeConfig()) -> Draft:
     else:
         segs = [(idx[a:b], gaps[a:b - 1]) for a, b in zip(bounds, bounds[1:])]
     return Draft(g, segs, _line_geometry(g, [seg for seg, _ in segs], cfg, script))
+
+
+BRIDGE_PITCH_EM = 2.0  # the lines right above and below a wide gap, their baselines within this many em ...
+BRIDGE_SIZE = 1.25  # ... of sizes within this factor of its line's ...
+BRIDGE_MARGIN_EM = 0.25  # ... whose ink reaches this far into it, and leaves no channel this wide through it:
+BRIDGE_CHANNEL_EM = 1.0
+
+
+def _bridged(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, wide: np.ndarray,
+             gapped: np.ndarray) -> np.ndarray:
+    """Which of the ``wide`` gaps (indices into the neighbours of glyphs ``idx`` (n,) on rows ``row``
+    (n,) of em ``em``) the lines right above and below bridge: their ink
+    reaches ``BRIDGE_MARGIN_EM`` into the gap and none of their own wide spaces (``gapped`` (n-1,))
+    ends where it ends (within ``GUTTER_ALIGN_EM``: a table's column, its cells of any width), on each
+    side that has such a line (one at least), and their ink together leaves no channel
+    ``BRIDGE_CHANNEL_EM`` wide through it (a short line beside a column's longer ones: their gutter). A
+    narrow justified paragraph stretches a line of two words across the column, its neighbours fill it."""
+    out = np.zeros(len(wide), bool)
+    if not len(wide):
+        return out
+    base = line_medians(g.baseline[idx], row, len(em))
+    x0, x1 = g.boxes[idx, 0], g.boxes[idx, 2]
+    for k, w in enumerate(wide):
+        r = row[w + 1]
+        e = em[r]
+        a, b = x1[w], x0[w + 1]
+        near = (np.abs(base - base[r]) <= BRIDGE_PITCH_EM * e) & (em <= BRIDGE_SIZE * e) & (e <= BRIDGE_SIZE * em)
+        near[r] = False
+        ink, sides = [], []
+        for side in (base < base[r], base > base[r]):
+            cand = np.flatnonzero(near & side)
+            if not len(cand):
+                continue
+            on = row == cand[np.argmin(np.abs(base[cand] - base[r]))]
+            inner = on[1:] & on[:-1]
+            ends = x0[1:][gapped & inner]
+            inside = on & (x0 < b - BRIDGE_MARGIN_EM * e) & (x1 > a + BRIDGE_MARGIN_EM * e)
+            sides.append(inside.any() and not (np.abs(ends - b) <= GUTTER_ALIGN_EM * e).any())
+            ink.append(np.stack([x0[on], x1[on]], 1))
+        out[k] = bool(sides) and all(sides) and _widest_free(np.concatenate(ink), a, b) < BRIDGE_CHANNEL_EM * e
+    return out
+
+
+def _widest_free(ink: np.ndarray, a: float, b: float) -> float:
+    """The widest stretch of [a, b] that none of the intervals ``ink`` (m, 2) covers."""
+    spans = ink[(ink[:, 1] > a) & (ink[:, 0] < b)]
+    spans = spans[np.argsort(spans[:, 0])]
+    widest, reach = 0.0, a
+    for lo, hi in spans:
+        widest = max(widest, lo - reach)
+        reach = max(reach, hi)
+    return max(widest, b - reach)
 
 
 GUTTER_ROWS = 3  # a gutter runs through this many lines at least ...
