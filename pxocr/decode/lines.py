@@ -71,7 +71,7 @@ BRIDGE_CHANNEL_EM = 1.0
 def _bridged(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, wide: np.ndarray,
              gapped: np.ndarray) -> np.ndarray:
     """Which of the ``wide`` gaps (indices into the neighbours of glyphs ``idx`` (n,) on rows ``row``
-    (n,) of em ``em``) the lines right above and below bridge: their ink
+    (n,), sorted, of em ``em``) the lines right above and below bridge: their ink
     reaches ``BRIDGE_MARGIN_EM`` into the gap and none of their own wide spaces (``gapped`` (n-1,))
     ends where it ends (within ``GUTTER_ALIGN_EM``: a table's column, its cells of any width), on each
     side that has such a line (one at least), and their ink together leaves no channel
@@ -93,12 +93,13 @@ def _bridged(g: Glyphs, idx: np.ndarray, row: np.ndarray, em: np.ndarray, wide: 
             cand = np.flatnonzero(near & side)
             if not len(cand):
                 continue
-            on = row == cand[np.argmin(np.abs(base[cand] - base[r]))]
-            inner = on[1:] & on[:-1]
-            ends = x0[1:][gapped & inner]
-            inside = on & (x0 < b - BRIDGE_MARGIN_EM * e) & (x1 > a + BRIDGE_MARGIN_EM * e)
+            n = cand[np.argmin(np.abs(base[cand] - base[r]))]
+            lo, hi = np.searchsorted(row, [n, n + 1])  # that line's glyphs (rows are sorted)
+            left, right = x0[lo:hi], x1[lo:hi]
+            ends = left[1:][gapped[lo:hi - 1]]
+            inside = (left < b - BRIDGE_MARGIN_EM * e) & (right > a + BRIDGE_MARGIN_EM * e)
             sides.append(inside.any() and not (np.abs(ends - b) <= GUTTER_ALIGN_EM * e).any())
-            ink.append(np.stack([x0[on], x1[on]], 1))
+            ink.append(np.stack([left, right], 1))
         out[k] = bool(sides) and all(sides) and _widest_free(np.concatenate(ink), a, b) < BRIDGE_CHANNEL_EM * e
     return out
 

@@ -315,7 +315,8 @@ def _joined_rows(lines: list[Line]) -> list[Line]:
         if not any(ROW_BASELINE * e < abs(base[k] - base[i]) <= ROW_NEAR_EM * e
                    and min(box[j, 0], box[m, 0]) > max(box[i, 2], box[k, 2]) for k, m in pairs):
             nxt[i] = j
-    heads = [i for i in range(len(lines)) if i not in set(nxt.values())]
+    joined = set(nxt.values())
+    heads = [i for i in range(len(lines)) if i not in joined]
     out = []
     for i in heads:
         run = [i]
