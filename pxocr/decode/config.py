@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..charset import CHARSET
+from .edge_refiner import check_params
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class DecodeConfig:
     # of that character have on training pages (a round letter's sides read a little out, a 'v''s top
     # corners a little in; scripts/fit_edge_bias.py); empty = none.
     edge_bias: tuple = ()
+    # The last step for the edges, on the input's pixels: a small network's weights (pxocr.decode.edge_refiner,
+    # fitted by scripts/fit_edge_refiner.py: (mean, scale, W1, b1, W2, b2, W3, b3)); empty = none.
+    edge_refiner: tuple = ()
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
@@ -106,3 +110,13 @@ class DecodeConfig:
         if bias and (len(bias) != len(CHARSET) or any(len(row) != 8 or max(map(abs, row)) >= 1 for row in bias)):
             raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 8 edges' px, each under 1")
         object.__setattr__(self, "edge_bias", bias)
+        if self.edge_refiner:
+            check_params(self.edge_refiner)
+            object.__setattr__(self, "edge_refiner", _frozen(self.edge_refiner))
+
+
+def _frozen(value):
+    """Nested lists as nested tuples of floats (hashable, as a frozen config's fields are)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return float(value)

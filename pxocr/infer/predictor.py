@@ -16,7 +16,7 @@ import numpy as np
 
 from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
-from ..decode import DecodeConfig, Glyphs, LineReader, find_glyphs, group_lines
+from ..decode import DecodeConfig, Glyphs, LineReader, edge_refiner, find_glyphs, group_lines
 from ..decode.ctc import Reading, read_lines
 from ..decode.cut_ink import drop_cut_pieces
 from ..decode.ink_edges import refine_lines
@@ -311,12 +311,13 @@ class Predictor:
             view, page = self._upright(gray, name, scale)
         else:
             view, page = self._read_sized(gray, None, name, scale)
-        page = self._on_input(view, view.to_input(_styled(view, page)))
+        page = self._refined(view, self._on_input(view, view.to_input(_styled(view, page))))
         if self.general is not None and not choose.stands_alone(page.lines):
             # The general model reads the page the same way up, in its own view (the text size
             # it reads best at may differ); the two readings are chosen line by line.
             gview, other = self.general._read_sized(gray, view.turn, name, scale)
-            lines = choose.merge(page.lines, self.general._on_input(gview, gview.to_input(_styled(gview, other))).lines)
+            other = self.general._refined(gview, self.general._on_input(gview, gview.to_input(_styled(gview, other))))
+            lines = choose.merge(page.lines, other.lines)
             upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
                                             gray.shape[1], gray.shape[0])
             page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
@@ -344,6 +345,17 @@ class Predictor:
         bias = turned_bias(cfg.edge_bias, view.turn)
         return Page(page.width, page.height, refine_lines(page.lines, gray, threshold, cfg.ink_out, bias),
                     page.image, page.dpi, page.page_size_pt)
+
+    def _refined(self, view: "capture.View", page: Page) -> Page:
+        """A reading in the input's pixels with its edges moved by the model's edge refiner
+        (``DecodeConfig.edge_refiner``, :mod:`pxocr.decode.edge_refiner`), where it has one and the page
+        was read upright and level (the refiner learned upright glyphs' edges)."""
+        params = self.decode_cfg.edge_refiner
+        if not params or view.angle or view.turn:
+            return page
+        gray = 255 - view.input_gray if view.inverted else view.input_gray
+        return Page(page.width, page.height, edge_refiner.refine_lines(page.lines, gray, params), page.image,
+                    page.dpi, page.page_size_pt)
 
     def _refines_on_input(self, view: "capture.View") -> bool:
         """Whether a reading in ``view`` has its edges put on the input's own ink only (:meth:`_on_input`),

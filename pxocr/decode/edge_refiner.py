@@ -1,0 +1,141 @@
+"""The last step for the box edges: a small learned network that reads the input's pixels across each edge.
+
+The network's edges (and :mod:`pxocr.decode.ink_edges`' placing of them on the ink) miss where the ink's
+profile does not say where the outline ends: a serif's hairline or a letter's pointed tip covers a small
+share of the pixel it reaches into, and on a blurred, bled or coarsely captured page every edge ramps over
+two pixels or more. Each edge of each box is moved by what a multilayer perceptron (``params``: two hidden
+ReLU layers) reads from the darkness (:func:`pxocr.decode.ink_edges.darkness`) around it: the window of
+``COLS`` pixel columns across the edge (``OUTSIDE`` of them outside the pixel it lies in), each column's mean
+over ``BANDS`` bands of the box's rows (``K_ROWS`` rows sampled evenly) and its darkest pixel, the edge's
+place in its pixel, the box's height and width (log px), which side it is, and the page's ink spread
+(:func:`pxocr.decode.ink_edges.ink_spread`: blurred, bled, enlarged). Every side is seen as a left edge
+(the image mirrored or transposed), so one network serves all four. A move is at most ``MAX_MOVE`` px.
+
+The network is fitted per model by ``scripts/fit_edge_refiner.py`` on training pages and PDF crops (its
+boxes against the exact truth) and kept in the model's metadata (``DecodeConfig.edge_refiner``);
+inference is NumPy.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+
+from ..boxes import union_box
+from ..document import Char, Line
+from .ink_edges import darkness, ink_spread
+
+K_ROWS = 16  # rows sampled evenly over a box's height ...
+BANDS = 4  # ... averaged in this many bands
+COLS = 8  # pixel columns across an edge ...
+OUTSIDE = 4  # ... this many of them outside the pixel the edge lies in
+SIDES = 4
+FEATURES = BANDS * COLS + COLS + 3 + SIDES + 1
+MAX_MOVE = 1.0  # px
+# a left or top edge moves in as x or y grows, a right or bottom one as it falls
+INWARD = np.array([1.0, 1.0, -1.0, -1.0])
+
+
+def _as_left_edges(dark: np.ndarray, boxes: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(image, boxes) per side x0, y0, x1, y1 of ``boxes`` (N, 4), the image mirrored or transposed so
+    that side is each box's left edge (x0)."""
+    h, w = dark.shape
+    b = boxes
+    yield dark, b
+    yield dark.T, b[:, [1, 0, 3, 2]]
+    yield dark[:, ::-1], np.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], 1)
+    yield dark.T[:, ::-1], np.stack([h - b[:, 3], b[:, 0], h - b[:, 1], b[:, 2]], 1)
+
+
+def _left_edge_features(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(N, BANDS * COLS + COLS + 3): the window across each box's left edge in ``img``."""
+    h, w = img.shape
+    pad = COLS + 2
+    padded = np.pad(img, pad)
+    x = boxes[:, 0]
+    first = np.floor(x).astype(np.int64)
+    cols = first[:, None] - OUTSIDE + np.arange(COLS)
+    r0 = np.floor(boxes[:, 1]).astype(np.int64)
+    r1 = np.maximum(np.ceil(boxes[:, 3]).astype(np.int64), r0 + 1)
+    at = (np.arange(K_ROWS) + 0.5) / K_ROWS
+    rows = r0[:, None] + np.floor(at[None, :] * (r1 - r0)[:, None]).astype(np.int64)
+    rows = np.clip(rows + pad, 0, h + 2 * pad - 1)
+    cols = np.clip(cols + pad, 0, w + 2 * pad - 1)
+    window = padded[rows[:, :, None], cols[:, None, :]]  # (N, K_ROWS, COLS)
+    bands = window.reshape(len(boxes), BANDS, K_ROWS // BANDS, COLS).mean(2).reshape(len(boxes), -1)
+    height, width = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
+    shape = np.stack([x - first, np.log(np.maximum(height, 0.5)), np.log(np.maximum(width, 0.5))], 1)
+    return np.concatenate([bands, window.max(1), shape], 1)
+
+
+def features(dark: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(N, SIDES, FEATURES) float32: what the network reads for each side of each of ``boxes`` (N, 4) px
+    on the page's darkness ``dark``."""
+    spread = ink_spread(dark)
+    out = []
+    for side, (img, b) in enumerate(_as_left_edges(dark, np.asarray(boxes, np.float64))):
+        tail = np.zeros((len(b), SIDES + 1))
+        tail[:, side] = 1.0
+        tail[:, SIDES] = spread
+        out.append(np.concatenate([_left_edge_features(img, b), tail], 1))
+    return np.stack(out, 1).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _arrays(params: tuple) -> tuple[np.ndarray, ...]:
+    return tuple(np.asarray(p, np.float32) for p in params)
+
+
+def check_params(params: tuple) -> None:
+    """Raise ValueError unless ``params`` is (mean, scale, W1, b1, W2, b2, W3, b3) of a network that reads
+    ``FEATURES`` inputs (the weights as torch's ``Linear`` keeps them: out x in) and gives one move."""
+    if len(params) != 8:
+        raise ValueError("DecodeConfig.edge_refiner must be (mean, scale, W1, b1, W2, b2, W3, b3)")
+    mean, scale, w1, b1, w2, b2, w3, b3 = (np.asarray(p, np.float64) for p in params)
+    if mean.shape != (FEATURES,) or scale.shape != (FEATURES,) or not (scale > 0).all():
+        raise ValueError(f"DecodeConfig.edge_refiner's mean and scale must be {FEATURES} numbers (scales > 0)")
+    hidden = w1.shape[0] if w1.ndim == 2 else -1
+    if w1.shape != (hidden, FEATURES) or b1.shape != (hidden,) or w2.shape != (hidden, hidden) \
+            or b2.shape != (hidden,) or w3.shape != (1, hidden) or b3.shape != (1,):
+        raise ValueError("DecodeConfig.edge_refiner's layers do not fit: "
+                         f"{FEATURES} inputs -> H -> H -> 1 (weights out x in)")
+
+
+def moves(feats: np.ndarray, params: tuple) -> np.ndarray:
+    """The network's inward move (px, within ``MAX_MOVE``) for each row of ``feats`` (..., FEATURES)."""
+    mean, scale, w1, b1, w2, b2, w3, b3 = _arrays(params)
+    x = (feats.reshape(-1, FEATURES) - mean) / scale
+    x = np.maximum(x @ w1.T + b1, 0.0)
+    x = np.maximum(x @ w2.T + b2, 0.0)
+    return np.clip(x @ w3.T + b3, -MAX_MOVE, MAX_MOVE).reshape(feats.shape[:-1])
+
+
+def refine_boxes(dark: np.ndarray, boxes: np.ndarray, params: tuple) -> np.ndarray:
+    """``boxes`` (N, 4) with each edge moved as the network reads it on ``dark``; a box never turns inside out
+    (its sides stay 0.1 px apart at least, about its old middle)."""
+    boxes = np.asarray(boxes, np.float64)
+    if not len(boxes):
+        return boxes.copy()
+    new = boxes + moves(features(dark, boxes), params) * INWARD
+    for a, b in ((0, 2), (1, 3)):
+        thin = new[:, b] - new[:, a] < 0.1
+        mid = (boxes[thin, a] + boxes[thin, b]) / 2
+        new[thin, a], new[thin, b] = mid - 0.05, mid + 0.05
+    return new
+
+
+def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple) -> list[Line]:
+    """The lines with every character's box refined on ``gray`` (uint8, dark on light)."""
+    chars = [c for ln in lines for c in ln.chars]
+    if not chars:
+        return lines
+    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), params)
+    out, k = [], 0
+    for ln in lines:
+        b = boxes[k:k + len(ln.chars)]
+        new = [Char(c.char, tuple(bx), c.score, c.extra) for c, bx in zip(ln.chars, b.tolist())]
+        out.append(Line(ln.text, tuple(union_box(b).tolist()), new, ln.score, ln.extra, ln.baseline, ln.font_size))
+        k += len(ln.chars)
+    return out

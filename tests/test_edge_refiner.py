@@ -1,0 +1,72 @@
+"""The learned edge refiner (pxocr.decode.edge_refiner): what it reads, how it moves edges, its settings."""
+
+import numpy as np
+import pytest
+
+from pxocr.decode import DecodeConfig
+from pxocr.decode.edge_refiner import BANDS, COLS, FEATURES, MAX_MOVE, features, refine_boxes
+
+
+def network(move: float, hidden: int = 4) -> tuple:
+    """A refiner whose every move is ``move`` px inward (zero weights, the last bias ``move``)."""
+    zeros = [[0.0] * FEATURES for _ in range(hidden)]
+    return ([0.0] * FEATURES, [1.0] * FEATURES, zeros, [0.0] * hidden, [[0.0] * hidden for _ in range(hidden)],
+            [0.0] * hidden, [[0.0] * hidden], [move])
+
+
+def refiner(move: float) -> tuple:
+    """``network(move)`` as a model's settings carry it."""
+    return DecodeConfig(edge_refiner=network(move)).edge_refiner
+
+
+def page_with_bar() -> np.ndarray:
+    """A 32 x 32 page (paper 255) with an ink bar over columns 10.25-20 and rows 5-15: column 10 three
+    quarters covered."""
+    gray = np.full((32, 32), 255, np.uint8)
+    gray[5:15, 11:20] = 0
+    gray[5:15, 10] = 64  # 0.75 of full ink
+    gray[25:27, 25:27] = 0  # more ink elsewhere: the page's ink level is full ink
+    return gray
+
+
+def test_each_edge_moves_inward_by_the_networks_move():
+    dark = np.zeros((40, 40), np.float32)
+    boxes = np.array([[10.0, 5.0, 20.0, 15.0], [2.5, 3.25, 8.0, 30.0]])
+    out = refine_boxes(dark, boxes, refiner(0.25))
+    np.testing.assert_allclose(out, boxes + [0.25, 0.25, -0.25, -0.25], atol=1e-6)
+    out = refine_boxes(dark, boxes, refiner(-0.5))
+    np.testing.assert_allclose(out, boxes + [-0.5, -0.5, 0.5, 0.5], atol=1e-6)
+
+
+def test_a_move_is_bounded_and_a_box_never_turns_inside_out():
+    dark = np.zeros((40, 40), np.float32)
+    boxes = np.array([[10.0, 5.0, 20.0, 15.0], [4.0, 4.0, 5.5, 6.0]])
+    out = refine_boxes(dark, boxes, refiner(3.0))
+    np.testing.assert_allclose(out[0], [10.0 + MAX_MOVE, 5.0 + MAX_MOVE, 20.0 - MAX_MOVE, 15.0 - MAX_MOVE], atol=1e-6)
+    np.testing.assert_allclose(out[1], [4.7, 4.95, 4.8, 5.05], atol=1e-6)  # 1.5 x 2 px: kept 0.1 px about its middle
+
+
+def test_the_window_across_each_edge_is_read_from_outside_in():
+    from pxocr.decode.ink_edges import darkness
+
+    dark = darkness(page_with_bar())
+    f = features(dark, np.array([[10.25, 5.0, 20.0, 15.0]]))
+    assert f.shape == (1, 4, FEATURES)
+    darkest = f[0, :, BANDS * COLS:BANDS * COLS + COLS]
+    np.testing.assert_allclose(darkest[0], [0, 0, 0, 0, 0.75, 1, 1, 1], atol=0.01)  # left: columns 6-13
+    np.testing.assert_allclose(darkest[2], [0, 0, 0, 0, 1, 1, 1, 1], atol=0.01)  # right: columns 23 down to 16
+    np.testing.assert_allclose(darkest[1], [0, 0, 0, 0, 1, 1, 1, 1], atol=0.01)  # top: rows 1-8
+    place = f[0, :, BANDS * COLS + COLS]
+    np.testing.assert_allclose(place, [0.25, 0.0, 0.0, 0.0], atol=1e-6)  # each edge's place in its pixel
+    side = f[0, :, -5:-1]
+    np.testing.assert_array_equal(side, np.eye(4))
+
+
+def test_settings_of_the_wrong_shape_are_refused():
+    DecodeConfig(edge_refiner=network(0.1))  # fits
+    bad = list(network(0.1))
+    bad[2] = [[0.0] * (FEATURES - 1)] * 4
+    with pytest.raises(ValueError, match="edge_refiner"):
+        DecodeConfig(edge_refiner=tuple(bad))
+    with pytest.raises(ValueError, match="edge_refiner"):
+        DecodeConfig(edge_refiner=((0.0,), (1.0,)))
