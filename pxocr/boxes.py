@@ -110,6 +110,20 @@ def translate(b: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return b + np.array([dx, dy, dx, dy])
 
 
+def turned(b: np.ndarray, turn: int, width: float, height: float) -> np.ndarray:
+    """(N, 4) boxes of a ``width`` x ``height`` image -> the same boxes once the image is turned ``turn``
+    quarter turns counter-clockwise (``np.rot90``'s sense; negative: clockwise)."""
+    x0, y0, x1, y1 = b.T
+    turn %= 4
+    if turn == 1:  # (x, y) -> (y, width - x)
+        return np.stack([y0, width - x1, y1, width - x0], 1)
+    if turn == 2:
+        return np.stack([width - x1, height - y1, width - x0, height - y0], 1)
+    if turn == 3:  # (x, y) -> (height - y, x)
+        return np.stack([height - y1, x0, height - y0, x1], 1)
+    return b
+
+
 def edge_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """(N, 4), (N, 4) -> (N, 4) absolute edge differences |dx0|, |dy0|, |dx1|, |dy1|."""
     return np.abs(np.asarray(pred, np.float64).reshape(-1, 4) - np.asarray(gt, np.float64).reshape(-1, 4))

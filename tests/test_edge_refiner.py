@@ -70,3 +70,29 @@ def test_settings_of_the_wrong_shape_are_refused():
         DecodeConfig(edge_refiner=tuple(bad))
     with pytest.raises(ValueError, match="edge_refiner"):
         DecodeConfig(edge_refiner=((0.0,), (1.0,)))
+
+
+@pytest.mark.parametrize("turn", [1, 2, 3])
+def test_a_turned_page_is_refined_as_it_reads_upright(turn):
+    from pxocr.boxes import turned
+    from pxocr.decode.edge_refiner import refine_lines
+    from pxocr.document import Char, Line
+
+    rng = np.random.default_rng(5)
+    hidden = 6
+    shapes = [FEATURES, FEATURES, (hidden, FEATURES), hidden, (hidden, hidden), hidden, (1, hidden), 1]
+    weights = [rng.normal(0, 0.3, s) for s in shapes]
+    weights[1] = np.abs(weights[1]) + 0.5  # scales
+    params = DecodeConfig(edge_refiner=tuple(w.tolist() for w in weights)).edge_refiner
+    gray = page_with_bar()
+    gray[20:24, 3:9] = 30
+    boxes = np.array([[10.3, 5.1, 19.8, 14.9], [3.2, 19.7, 9.1, 24.2]])
+    line = Line("ab", (0, 0, 1, 1), [Char("a", tuple(boxes[0])), Char("b", tuple(boxes[1]))])
+    upright = np.array([c.bbox for c in refine_lines([line], gray, params)[0].chars])
+    assert np.abs(upright - boxes).max() > 0.01  # the network moves them
+    seen = np.ascontiguousarray(np.rot90(gray, -turn))  # the page as captured: upright once turned `turn` times
+    h, w = seen.shape
+    at = turned(boxes, -turn, 32, 32)
+    line = Line("ab", (0, 0, 1, 1), [Char("a", tuple(at[0])), Char("b", tuple(at[1]))])
+    out = np.array([c.bbox for c in refine_lines([line], seen, params, turn)[0].chars])
+    np.testing.assert_allclose(turned(out, turn, w, h), upright, atol=1e-5)

@@ -159,8 +159,9 @@ def test_a_model_gives_the_zoom_and_capture_settings_it_reads_best_with(tmp_path
 
 
 @pytest.mark.parametrize("turn", [0, 1, 2, 3])
-def test_upright_boxes_undo_what_a_turned_view_maps_back(turn):
-    from pxocr.infer.capture import normalise, upright_boxes
+def test_turned_boxes_undo_what_a_turned_view_maps_back(turn):
+    from pxocr.boxes import turned
+    from pxocr.infer.capture import normalise
 
     gray = np.full((90, 160), 255, np.uint8)
     view = normalise(gray, turn=turn)
@@ -168,4 +169,6 @@ def test_upright_boxes_undo_what_a_turned_view_maps_back(turn):
     x0, y0, x1, y1 = box[0]
     corners = view.points_to_input(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
     in_input = np.array([[*corners.min(0), *corners.max(0)]])
-    np.testing.assert_allclose(upright_boxes(in_input, turn, 160, 90), box)
+    np.testing.assert_allclose(turned(in_input, turn, 160, 90), box)
+    np.testing.assert_allclose(turned(turned(in_input, turn, 160, 90), -turn, *((90, 160) if turn % 2 else (160, 90))),
+                               in_input)  # and turned back

@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..boxes import union_box
+from ..boxes import turned, union_box
 from ..document import Char, Line
 from .ink_edges import darkness, ink_spread
 
@@ -126,12 +126,17 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, params: tuple) -> np.ndarr
     return new
 
 
-def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple) -> list[Line]:
-    """The lines with every character's box refined on ``gray`` (uint8, dark on light)."""
+def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int = 0) -> list[Line]:
+    """The lines with every character's box refined on ``gray`` (uint8, dark on light), whose text stands
+    upright once it is turned ``turn`` quarter turns counter-clockwise: the network reads each glyph upright."""
     chars = [c for ln in lines for c in ln.chars]
     if not chars:
         return lines
-    boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), params)
+    h, w = gray.shape
+    boxes = turned(np.array([c.bbox for c in chars], np.float64), turn, w, h)
+    upright = np.rot90(gray, turn)
+    boxes = refine_boxes(darkness(upright), boxes, params)
+    boxes = turned(boxes, -turn, upright.shape[1], upright.shape[0])
     out, k = [], 0
     for ln in lines:
         b = boxes[k:k + len(ln.chars)]
@@ -139,3 +144,4 @@ def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple) -> list[Lin
         out.append(Line(ln.text, tuple(union_box(b).tolist()), new, ln.score, ln.extra, ln.baseline, ln.font_size))
         k += len(ln.chars)
     return out
+

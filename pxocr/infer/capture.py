@@ -452,19 +452,6 @@ def _turned_points(p: np.ndarray, k: int, w: int, h: int) -> np.ndarray:
     return p
 
 
-def upright_boxes(boxes: np.ndarray, turn: int, w: int, h: int) -> np.ndarray:
-    """(N, 4) boxes of a (w, h) input -> the same boxes once it is turned ``turn`` quarter turns
-    counter-clockwise (the inverse of the mapping a turned View keeps)."""
-    x0, y0, x1, y1 = boxes.T
-    if turn == 1:  # (x, y) -> (y, w - x)
-        return np.stack([y0, w - x1, y1, w - x0], 1)
-    if turn == 2:
-        return np.stack([w - x1, h - y1, w - x0, h - y0], 1)
-    if turn == 3:  # (x, y) -> (h - y, x)
-        return np.stack([h - y1, x0, h - y0, x1], 1)
-    return boxes
-
-
 def _rotate(view: View, degrees: float, s: float = 1.0) -> None:
     """Undo a skew of ``degrees`` (counter-clockwise): rotate clockwise by it, canvas grown, paper
     filled; and enlarge by ``s`` in the same resampling."""

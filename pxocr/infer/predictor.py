@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..boxes import turned
 from ..charset import CHARSET
 from ..contract import OCRB_GRID, STRIDE, LineGrid, check_layout
 from ..decode import DecodeConfig, Glyphs, LineReader, edge_refiner, find_glyphs, group_lines
@@ -318,8 +319,8 @@ class Predictor:
             gview, other = self.general._read_sized(gray, view.turn, name, scale)
             other = self.general._refined(gview, self.general._on_input(gview, gview.to_input(_styled(gview, other))))
             lines = choose.merge(page.lines, other.lines)
-            upright = capture.upright_boxes(np.array([ln.bbox for ln in lines]).reshape(-1, 4), view.turn,
-                                            gray.shape[1], gray.shape[0])
+            boxes = np.array([ln.bbox for ln in lines]).reshape(-1, 4)
+            upright = turned(boxes, view.turn, gray.shape[1], gray.shape[0])
             page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
         return _inside(page)
 
@@ -349,13 +350,13 @@ class Predictor:
     def _refined(self, view: "capture.View", page: Page) -> Page:
         """A reading in the input's pixels with its edges moved by the model's edge refiner
         (``DecodeConfig.edge_refiner``, :mod:`pxocr.decode.edge_refiner`), where it has one and the page
-        was read upright and level (the refiner learned upright glyphs' edges)."""
+        was read level (turned a quarter or upside down, each glyph is refined upright)."""
         params = self.decode_cfg.edge_refiner
-        if not params or view.angle or view.turn:
+        if not params or view.angle:
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
-        return Page(page.width, page.height, edge_refiner.refine_lines(page.lines, gray, params), page.image,
-                    page.dpi, page.page_size_pt)
+        return Page(page.width, page.height, edge_refiner.refine_lines(page.lines, gray, params, view.turn),
+                    page.image, page.dpi, page.page_size_pt)
 
     def _refines_on_input(self, view: "capture.View") -> bool:
         """Whether a reading in ``view`` has its edges put on the input's own ink only (:meth:`_on_input`),
