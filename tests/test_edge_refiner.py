@@ -96,3 +96,26 @@ def test_a_turned_page_is_refined_as_it_reads_upright(turn):
     line = Line("ab", (0, 0, 1, 1), [Char("a", tuple(at[0])), Char("b", tuple(at[1]))])
     out = np.array([c.bbox for c in refine_lines([line], seen, params, turn)[0].chars])
     np.testing.assert_allclose(turned(out, turn, w, h), upright, atol=1e-5)
+
+
+def test_the_shipped_latin_models_refiner_puts_fresh_pages_edges_closer_to_the_truth():
+    """Clean and degraded pages in the training families (a seed no fit or test uses): the refiner's edges
+    against the same reading's without it."""
+    import dataclasses
+
+    from pxocr.eval import evaluate
+    from pxocr.infer import Predictor
+    from pxocr.synth import PRESETS, preset, render_page
+    from pxocr.synth.fonts import font_set
+
+    pred = Predictor("latin", threads=1)
+    assert pred.decode_cfg.edge_refiner, "the shipped latin model carries an edge refiner"
+    cfg = preset("clean", width=480, height=480, fonts=font_set("train"), size_min=14.0, size_max=30.0)
+    pages = [render_page(dataclasses.replace(cfg, degrade=PRESETS["degraded"]) if i % 2 else cfg, 7990001, i)
+             for i in range(4)]
+    truth = [p for _, p in pages]
+    refined = evaluate([pred.predict(g) for g, _ in pages], truth, ap=False)
+    plain = evaluate([pred.with_decode(edge_refiner=()).predict(g) for g, _ in pages], truth, ap=False)
+    assert refined["cer"] == plain["cer"]  # the text is the same
+    assert refined["edge_mean"] < 0.85 * plain["edge_mean"]
+    assert refined["f1"]["0.9"] > plain["f1"]["0.9"] + 0.05
