@@ -6,7 +6,8 @@ them) and on crops of training PDF pages (``--crops``), each also moved at rando
 true boxes of ``--synthetic`` more pages (three in four degraded), moved at random (Laplace, 0.15 px), so the
 network learns where the ink puts an edge from any nearby start. Fit after the edge bias; needs pxocr[train].
 
-python scripts/fit_edge_refiner.py MODEL.onnx [--pages 80] [--crops DIR] [--count 160] [--synthetic 600]
+python scripts/fit_edge_refiner.py MODEL.onnx [--pages 80] [--crops DIR] [--count 160] [--synthetic 1200]
+    [--hidden 128] [--epochs 12]
 """
 
 from __future__ import annotations
@@ -104,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crops", help="a folder of training PDF crops (pxocr synth --pdfs train ... --out DIR)")
     ap.add_argument("--count", type=int, default=160, help="crops read from --crops")
     ap.add_argument("--jitter", type=int, default=2, help="random moves of each read edge also learned from")
-    ap.add_argument("--synthetic", type=int, default=600, help="synthetic pages whose true boxes are moved at random")
+    ap.add_argument("--synthetic", type=int, default=1200, help="synthetic pages whose true boxes are moved at random")
     ap.add_argument("--synthetic-seed", type=int, default=7730001)
-    ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=12)
     args = ap.parse_args(argv)
     try:
         model = Predictor(args.model, threads=1)
