@@ -119,3 +119,22 @@ def test_the_shipped_latin_models_refiner_puts_fresh_pages_edges_closer_to_the_t
     assert refined["cer"] == plain["cer"]  # the text is the same
     assert refined["edge_mean"] < 0.85 * plain["edge_mean"]
     assert refined["f1"]["0.9"] > plain["f1"]["0.9"] + 0.05
+
+
+def test_a_skewed_page_is_refined_as_read():
+    """A fresh page skewed 4 degrees (its truth the turned glyphs' ink boxes): the refiner's edges on the
+    input's ink against the same reading's without it."""
+    from pxocr.eval import evaluate
+    from pxocr.infer import Predictor
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.capture import skewed
+    from pxocr.synth.fonts import font_set
+
+    faces = font_set("train")
+    cfg = preset("clean", width=480, height=480, fonts=faces, size_min=16.0, size_max=30.0)
+    gray, truth = skewed(*render_page(cfg, 7990011, 0), 4.0, faces)
+    pred = Predictor("latin", threads=1)
+    refined = evaluate([pred.predict(gray)], [truth], ap=False)
+    plain = evaluate([pred.with_decode(edge_refiner=()).predict(gray)], [truth], ap=False)
+    assert refined["cer"] == plain["cer"]
+    assert refined["edge_mean"] < 0.85 * plain["edge_mean"]
