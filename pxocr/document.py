@@ -13,6 +13,8 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
+from .boxes import union_box
+
 Box = tuple[float, float, float, float]
 
 
@@ -183,6 +185,18 @@ def reading_order(boxes: list[Box]) -> list[int]:
         else:
             rows.append([i])
     return [i for row in rows for i in _left_to_right(row, boxes)]
+
+
+def with_char_boxes(lines: list[Line], boxes: np.ndarray) -> list[Line]:
+    """``lines`` with their characters' boxes replaced by ``boxes`` (N, 4), one a character in the lines'
+    order; each line's box the union of its characters' new ones."""
+    out, k = [], 0
+    for ln in lines:
+        b = boxes[k:k + len(ln.chars)]
+        chars = [Char(c.char, tuple(bx), c.score, c.extra) for c, bx in zip(ln.chars, b.tolist())]
+        out.append(Line(ln.text, tuple(union_box(b).tolist()), chars, ln.score, ln.extra, ln.baseline, ln.font_size))
+        k += len(ln.chars)
+    return out
 
 
 def in_reading_order(lines: list[Line]) -> list[Line]:

@@ -23,8 +23,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..boxes import turned, union_box
-from ..document import Char, Line
+from ..boxes import turned
+from ..document import Line, with_char_boxes
 from .ink_edges import darkness, ink_spread
 
 K_ROWS = 16  # rows sampled evenly over a box's height ...
@@ -136,12 +136,5 @@ def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int =
     boxes = turned(np.array([c.bbox for c in chars], np.float64), turn, w, h)
     upright = np.rot90(gray, turn)
     boxes = refine_boxes(darkness(upright), boxes, params)
-    boxes = turned(boxes, -turn, upright.shape[1], upright.shape[0])
-    out, k = [], 0
-    for ln in lines:
-        b = boxes[k:k + len(ln.chars)]
-        new = [Char(c.char, tuple(bx), c.score, c.extra) for c, bx in zip(ln.chars, b.tolist())]
-        out.append(Line(ln.text, tuple(union_box(b).tolist()), new, ln.score, ln.extra, ln.baseline, ln.font_size))
-        k += len(ln.chars)
-    return out
+    return with_char_boxes(lines, turned(boxes, -turn, upright.shape[1], upright.shape[0]))
 

@@ -46,9 +46,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..boxes import union_box
 from ..charset import CHARSET, char_to_index
-from ..document import Char, Line
+from ..document import Line, with_char_boxes
 
 PAPER = 0.02  # darkness of a column that is paper for sure (a serif's hairline may show under the threshold)
 SHARP = 0.9  # a pixel past an edge's first inked one this dark (of the profile's peak): a crisp edge ...
@@ -269,14 +268,7 @@ def refine_lines(lines: list[Line], gray: np.ndarray, threshold: float,
         return lines
     rows = np.array([bias[char_to_index(c.char)] for c in chars]) if bias else None
     boxes = refine_boxes(darkness(gray), np.array([c.bbox for c in chars]), threshold, further, rows)
-    out, k = [], 0
-    for ln in lines:
-        n = len(ln.chars)
-        b = boxes[k:k + n]
-        new = [Char(c.char, tuple(bx), c.score, c.extra) for c, bx in zip(ln.chars, b.tolist())]
-        out.append(Line(ln.text, tuple(union_box(b).tolist()), new, ln.score, ln.extra, ln.baseline, ln.font_size))
-        k += n
-    return out
+    return with_char_boxes(lines, boxes)
 
 
 def bias_table(errors: dict[tuple[str, int], list[float]], min_count: int = 20, shrink: float = 20.0,
