@@ -33,11 +33,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from set_model_meta import main as set_model_meta  # noqa: E402
 
 
-def pages(count: int, seed: int, crops: str | None, n_crops: int):
-    """(gray, truth) of ``count`` training-font pages (odd ones degraded), then ``n_crops`` crops."""
+def page(i: int, seed: int, **change):
+    """(gray, truth) of training-font page ``i`` (odd ones degraded), its config with ``change``."""
     cfg = preset("clean", width=640, height=640, fonts=font_set("train"), size_min=14.0, size_max=44.0)
+    cfg = dataclasses.replace(cfg, **change)
+    return render_page(dataclasses.replace(cfg, degrade=PRESETS["degraded"]) if i % 2 else cfg, seed, i)
+
+
+def pages(count: int, seed: int, crops: str | None, n_crops: int):
+    """(gray, truth) of ``count`` training-font pages (:func:`page`), then ``n_crops`` crops."""
     for i in range(count):
-        yield render_page(dataclasses.replace(cfg, degrade=PRESETS["degraded"]) if i % 2 else cfg, seed, i)
+        yield page(i, seed)
     for js in sorted(Path(crops).glob("*.json"))[:n_crops] if crops else []:
         yield np.asarray(Image.open(js.with_suffix(".png")).convert("L")), Page.from_dict(json.loads(js.read_text()))
 

@@ -4,10 +4,17 @@ on the model's own boxes against the exact truth. Its samples: the edges of the 
 right (same character, IoU >= 0.5) on training-font pages (half degraded, as scripts/fit_edge_bias.py draws
 them) and on crops of training PDF pages (``--crops``), each also moved at random ``--jitter`` times; and the
 true boxes of ``--synthetic`` more pages (three in four degraded), moved at random (Laplace, 0.15 px), so the
-network learns where the ink puts an edge from any nearby start. Fit after the edge bias; needs pxocr[train].
+network learns where the ink puts an edge from any nearby start. With ``--small F`` a share F of the
+training-font and synthetic pages is made small print first: a share ``--small-native`` of them drawn again at
+em 6-14 px, the rest reduced (by a factor drawn from ``--small-scales``, with a filter drawn from Lanczos, box
+and bilinear) so that small print, coarsely captured, is seen too. With ``--small-net PX`` the network
+is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.small_lines``: characters under PX
+tall) and written as the model's second network for such lines (``decode.edge_refiner_small``, with
+``decode.edge_refiner_small_below`` = PX), its first one kept. Fit after the edge bias; needs pxocr[train].
 
 python scripts/fit_edge_refiner.py MODEL.onnx [--pages 80] [--crops DIR] [--count 160] [--synthetic 1200]
-    [--hidden 128] [--epochs 12]
+    [--hidden 128] [--epochs 12] [--small 0.0] [--small-scales 0.4 0.8] [--small-native 0.0]
+    [--small-net PX]
 """
 
 from __future__ import annotations
@@ -19,34 +26,49 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from tqdm import tqdm
 
-from pxocr.decode.edge_refiner import INWARD, MAX_MOVE, features
+from pxocr.decode.edge_refiner import INWARD, MAX_MOVE, features, small_lines
 from pxocr.decode.ink_edges import darkness
 from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
 from pxocr.infer import Predictor
 from pxocr.synth import PRESETS, preset, render_page
+from pxocr.synth.capture import scaled
 from pxocr.synth.fonts import font_set
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fit_edge_bias import pages  # noqa: E402
+from fit_edge_bias import page, pages  # noqa: E402
 from set_model_meta import main as set_model_meta  # noqa: E402
 
 SYNTHETIC_NOISE = 0.15  # px: the Laplace scale of the synthetic starts' errors
 SYNTHETIC_DEGRADED = 0.75  # share of the synthetic pages degraded
 
 
-def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator):
-    """(features (N, 4, F), inward moves to the truth (N, 4)) of the edges the model reads right."""
+def in_small_lines(page, below: float) -> np.ndarray:
+    """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line of small print;
+    all True when ``below`` is 0 (every line taken)."""
+    chars = CharArrays.from_page(page)
+    if below <= 0:
+        return np.ones(len(chars.boxes), bool)
+    line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
+    return small_lines(chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of, below)
+
+
+def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator,
+                 small_below: float = 0.0):
+    """(features (N, 4, F), inward moves to the truth (N, 4)) of the edges the model reads right (in lines of
+    small print only, with ``small_below``)."""
     xs, ys = [], []
     for gray, truth in tqdm(samples, total=total, desc="pages read", unit="page"):
         page = model.predict(gray)
         m = match_page(page, truth)
-        if not len(m.correct):
+        pairs = m.correct[in_small_lines(page, small_below)[m.correct[:, 0]]] if small_below > 0 else m.correct
+        if not len(pairs):
             continue
-        found = CharArrays.from_page(page).boxes[m.correct[:, 0]].astype(np.float64)
-        true = CharArrays.from_page(truth).boxes[m.correct[:, 1]].astype(np.float64)
+        found = CharArrays.from_page(page).boxes[pairs[:, 0]].astype(np.float64)
+        true = CharArrays.from_page(truth).boxes[pairs[:, 1]].astype(np.float64)
         dark = darkness(gray)
         for k in range(1 + jitter):
             start = found if k == 0 else found + rng.normal(0.0, 0.25, found.shape)
@@ -55,14 +77,56 @@ def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.ran
     return xs, ys
 
 
-def synthetic_samples(count: int, seed: int, rng: np.random.Generator):
+# How a page is reduced: as software resizes a photo (Lanczos, the capture test's reduction), as a sensor's pixels
+# average the light (box), and bilinear. Fitted on Lanczos reductions alone, the small-print network placed the
+# edges of pages drawn at em 8-12 px worse than the first network (F1 at IoU 0.9 0.560 -> 0.501; on the three
+# filters 0.534; with half the pages drawn small, --small-native 0.5, 0.603: MODEL_CARD_latin.md).
+REDUCE_FILTERS = (Image.Resampling.LANCZOS, Image.Resampling.BOX, Image.Resampling.BILINEAR)
+
+
+NATIVE_EM = (6.0, 14.0)  # px: small print drawn at its own size (--small-native)
+
+
+class Reducer:
+    """Makes a share ``p`` of the pages given to it small print, with its own random stream so that ``p`` = 0
+    leaves every other draw of the fit as it was: a share ``native`` of those drawn again at em
+    :data:`NATIVE_EM` (by ``redraw(cfg_change)``), the rest reduced by a factor drawn from ``scales`` (lo, hi)
+    with a filter drawn from :data:`REDUCE_FILTERS`, the boxes scaled as the pixels are
+    (``pxocr.synth.capture.scaled``). Reduced pages alone taught a network the look of resampled print: on
+    pages drawn at em 8-12 px it placed edges worse than the network for all sizes (BENCHMARKS.md)."""
+
+    def __init__(self, p: float, scales: tuple[float, float], seed: int, native: float = 0.0):
+        self.p, self.scales, self.native, self.rng = p, scales, native, np.random.default_rng(seed)
+
+    def __call__(self, gray: np.ndarray, truth, redraw=None):
+        if self.p <= 0 or self.rng.random() >= self.p:
+            return gray, truth
+        if redraw is not None and self.rng.random() < self.native:
+            return redraw({"size_min": NATIVE_EM[0], "size_max": NATIVE_EM[1]})
+        s = float(self.rng.uniform(*self.scales))
+        how = REDUCE_FILTERS[int(self.rng.integers(len(REDUCE_FILTERS)))]
+        return scaled(gray, truth, s, how)
+
+    def pages(self, samples, upto: int, redraw):
+        """``samples`` with the first ``upto`` of them (the training-font pages, not the crops) made small so;
+        ``redraw(k, cfg_change)``: page ``k`` drawn with those changes to its config."""
+        for k, (gray, truth) in enumerate(samples):
+            yield self(gray, truth, lambda change: redraw(k, change)) if k < upto else (gray, truth)
+
+
+def synthetic_samples(count: int, seed: int, rng: np.random.Generator, reduce=lambda g, t, redraw: (g, t),
+                      small_below: float = 0.0):
     """The same from ``count`` synthetic pages' true boxes moved at random (two draws a page)."""
     cfg = preset("clean", width=640, height=640, fonts=font_set("train"), size_min=12.0, size_max=48.0)
     xs, ys = [], []
     for i in tqdm(range(count), desc="synthetic pages", unit="page"):
         degraded = rng.random() < SYNTHETIC_DEGRADED
-        gray, truth = render_page(dataclasses.replace(cfg, degrade=PRESETS["degraded"]) if degraded else cfg, seed, i)
+        page_cfg = dataclasses.replace(cfg, degrade=PRESETS["degraded"]) if degraded else cfg
+        gray, truth = reduce(*render_page(page_cfg, seed, i),
+                             lambda change: render_page(dataclasses.replace(page_cfg, **change), seed, i))
         true = CharArrays.from_page(truth).boxes.astype(np.float64)
+        if small_below > 0:
+            true = true[in_small_lines(truth, small_below)]
         if not len(true):
             continue
         dark = darkness(gray)
@@ -109,24 +173,47 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic-seed", type=int, default=7730001)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--small", type=float, default=0.0, help="share of training-font and synthetic pages reduced")
+    ap.add_argument("--small-scales", type=float, nargs=2, default=(0.4, 0.8), metavar=("LO", "HI"))
+    ap.add_argument("--small-native", type=float, default=0.0,
+                    help=f"share of those drawn again at em {NATIVE_EM[0]:g}-{NATIVE_EM[1]:g} px rather than reduced")
+    ap.add_argument("--small-net", type=float, metavar="PX",
+                    help="fit the second network, for lines of characters under PX tall, on such lines alone")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.small_native <= 1.0:
+        ap.error("--small-native must be in [0, 1]")
+    if not 0.0 <= args.small <= 1.0 or not 0.0 < args.small_scales[0] <= args.small_scales[1] <= 1.0:
+        ap.error("--small must be in [0, 1] and --small-scales LO <= HI in (0, 1]")
+    if args.small_net is not None and not args.small_net > 0:
+        ap.error("--small-net must be a height in px > 0")
     try:
         model = Predictor(args.model, threads=1)
     except (ModelError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    model = model.with_decode(edge_refiner=())  # the boxes as the model gives them without a refiner
+    if args.small_net and not model.decode_cfg.edge_refiner:
+        print("error: --small-net adds a second network: fit the model's first one before", file=sys.stderr)
+        return 2
+    model = model.with_decode(edge_refiner=(), edge_refiner_small=())  # the boxes as the model gives them
     rng = np.random.default_rng(args.seed)
     total = args.pages + (args.count if args.crops else 0)
-    xs, ys = read_samples(model, pages(args.pages, args.seed, args.crops, args.count), total, args.jitter, rng)
-    sx, sy = synthetic_samples(args.synthetic, args.synthetic_seed, rng)
+    reducer = Reducer(args.small, tuple(args.small_scales), args.seed + 1, args.small_native)
+    samples = reducer.pages(pages(args.pages, args.seed, args.crops, args.count), args.pages,
+                            lambda k, change: page(k, args.seed, **change))
+    below = args.small_net or 0.0
+    xs, ys = read_samples(model, samples, total, args.jitter, rng, below)
+    sx, sy = synthetic_samples(args.synthetic, args.synthetic_seed, rng, reducer, below)
     x = np.concatenate(xs + sx).reshape(-1, xs[0].shape[-1])
     y = np.concatenate(ys + sy).reshape(-1)
     keep = np.abs(y) < 1.5  # a pair matched across a neighbour's ink says nothing of its edges
     print(f"{keep.sum()} edges, mean move to the truth {np.abs(y[keep]).mean():.3f} px")
     params = fit(x[keep], y[keep], args.hidden, args.epochs, args.seed)
-    set_model_meta(args.model, ["decode.edge_refiner=" + json.dumps(params)])
-    print(f"wrote decode.edge_refiner ({args.hidden} hidden units) into {args.model}")
+    if args.small_net:
+        settings = ["decode.edge_refiner_small=" + json.dumps(params), f"decode.edge_refiner_small_below={below}"]
+    else:
+        settings = ["decode.edge_refiner=" + json.dumps(params)]
+    set_model_meta(args.model, settings)
+    print(f"wrote {settings[0].split('=')[0]} ({args.hidden} hidden units) into {args.model}")
     return 0
 
 

@@ -70,6 +70,12 @@ class DecodeConfig:
     # The last step for the edges, on the input's pixels: a small network's weights (pxocr.decode.edge_refiner,
     # fitted by scripts/fit_edge_refiner.py: (mean, scale, W1, b1, W2, b2, W3, b3)); empty = none.
     edge_refiner: tuple = ()
+    # ... and a second such network for small print: the lines whose letters and digits are under
+    # ``edge_refiner_small_below`` px tall (input px; pxocr.decode.edge_refiner.small_lines), fitted by
+    # scripts/fit_edge_refiner.py --small-net on such lines (pages drawn small and reduced); empty = none. Used
+    # with an ``edge_refiner`` only: without one (``edge_refiner=()``) no edge is refined.
+    edge_refiner_small: tuple = ()
+    edge_refiner_small_below: float = 0.0
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
@@ -94,7 +100,8 @@ class DecodeConfig:
                   "unread_score": 0 <= self.unread_score < 1,
                   "reserve_threshold": 0 < self.reserve_threshold < 1,
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
-                  "ink_edges": 0 <= self.ink_edges < 1, "ink_out": all(-1 < v < 1 for v in self.ink_out)}
+                  "ink_edges": 0 <= self.ink_edges < 1, "ink_out": all(-1 < v < 1 for v in self.ink_out),
+                  "edge_refiner_small_below": self.edge_refiner_small_below >= 0}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")
@@ -110,9 +117,10 @@ class DecodeConfig:
         if bias and (len(bias) != len(CHARSET) or any(len(row) != 8 or max(map(abs, row)) >= 1 for row in bias)):
             raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 8 edges' px, each under 1")
         object.__setattr__(self, "edge_bias", bias)
-        if self.edge_refiner:
-            check_params(self.edge_refiner)
-            object.__setattr__(self, "edge_refiner", _frozen(self.edge_refiner))
+        for name in ("edge_refiner", "edge_refiner_small"):
+            if getattr(self, name):
+                check_params(getattr(self, name), name)
+                object.__setattr__(self, name, _frozen(getattr(self, name)))
 
 
 def _frozen(value):

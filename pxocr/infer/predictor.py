@@ -353,12 +353,13 @@ class Predictor:
         pixels, a page turned a quarter or upside down seen upright; a skewed page's boxes (its ink's upright
         boxes in the input) as they are (at 4 degrees of skew, F1 at IoU 0.75 91.9 / 88.7 -> 95.8 / 93.8 %
         on the capture test's pages)."""
-        params = self.decode_cfg.edge_refiner
-        if not params:
+        cfg = self.decode_cfg
+        if not cfg.edge_refiner:
             return page
         gray = 255 - view.input_gray if view.inverted else view.input_gray
-        return Page(page.width, page.height, edge_refiner.refine_lines(page.lines, gray, params, view.turn),
-                    page.image, page.dpi, page.page_size_pt)
+        lines = edge_refiner.refine_lines(page.lines, gray, cfg.edge_refiner, view.turn, cfg.edge_refiner_small,
+                                          cfg.edge_refiner_small_below)
+        return Page(page.width, page.height, lines, page.image, page.dpi, page.page_size_pt)
 
     def _refines_on_input(self, view: "capture.View") -> bool:
         """Whether a reading in ``view`` has its edges put on the input's own ink only (:meth:`_on_input`),

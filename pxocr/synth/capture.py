@@ -45,11 +45,14 @@ def _map(page: Page, width: int, height: int, fn: Callable[[tuple], tuple], **li
     return Page(width, height, lines, page.image)
 
 
-def scaled(image: np.ndarray, page: Page, s: float) -> tuple[np.ndarray, Page]:
+def scaled(image: np.ndarray, page: Page, s: float, resample: Optional[int] = None) -> tuple[np.ndarray, Page]:
+    """Resampled by ``s`` with Pillow's ``resample`` filter (default: Lanczos reducing, bicubic enlarging)."""
     h, w = image.shape
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     sx, sy = nw / w, nh / h
-    im = Image.fromarray(image).resize((nw, nh), Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC)
+    if resample is None:
+        resample = Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC
+    im = Image.fromarray(image).resize((nw, nh), resample)
     return np.asarray(im), _map(page, nw, nh, lambda b: (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy))
 
 
