@@ -8,9 +8,10 @@ network learns where the ink puts an edge from any nearby start. With ``--small 
 training-font and synthetic pages is made small print first: a share ``--small-native`` of them drawn again at
 em 6-14 px, the rest reduced (by a factor drawn from ``--small-scales``, with a filter drawn from Lanczos, box
 and bilinear) so that small print, coarsely captured, is seen too. With ``--small-net PX`` the network
-is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.small_lines``: characters under PX
-tall) and written as the model's second network for such lines (``decode.edge_refiner_small``, with
-``decode.edge_refiner_small_below`` = PX), its first one kept. Fit after the edge bias; needs pxocr[train].
+is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.small_lines``: lines whose letters
+and digits are under PX tall, nine in ten of them) and written as the model's second network for such lines
+(``decode.edge_refiner_small``, with ``decode.edge_refiner_small_below`` = PX), its first one kept. Fit after
+the edge bias; needs pxocr[train].
 
 python scripts/fit_edge_refiner.py MODEL.onnx [--pages 80] [--crops DIR] [--count 160] [--synthetic 1200]
     [--hidden 128] [--epochs 12] [--small 0.0] [--small-scales 0.4 0.8] [--small-native 0.0]
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -29,7 +31,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from pxocr.decode.edge_refiner import INWARD, MAX_MOVE, features, small_lines
+from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, small_lines
 from pxocr.decode.ink_edges import darkness
 from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
@@ -173,19 +175,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic-seed", type=int, default=7730001)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--small", type=float, default=0.0, help="share of training-font and synthetic pages reduced")
+    ap.add_argument("--small", type=float, default=0.0,
+                    help="share of training-font and synthetic pages made small print (drawn small or reduced)")
     ap.add_argument("--small-scales", type=float, nargs=2, default=(0.4, 0.8), metavar=("LO", "HI"))
     ap.add_argument("--small-native", type=float, default=0.0,
                     help=f"share of those drawn again at em {NATIVE_EM[0]:g}-{NATIVE_EM[1]:g} px rather than reduced")
     ap.add_argument("--small-net", type=float, metavar="PX",
-                    help="fit the second network, for lines of characters under PX tall, on such lines alone")
+                    help="fit the second network, for lines whose letters and digits are under PX tall, on such lines "
+                         "alone (needs --small > 0)")
     args = ap.parse_args(argv)
     if not 0.0 <= args.small_native <= 1.0:
         ap.error("--small-native must be in [0, 1]")
     if not 0.0 <= args.small <= 1.0 or not 0.0 < args.small_scales[0] <= args.small_scales[1] <= 1.0:
         ap.error("--small must be in [0, 1] and --small-scales LO <= HI in (0, 1]")
-    if args.small_net is not None and not args.small_net > 0:
+    if args.small_net is not None and not (math.isfinite(args.small_net) and args.small_net > 0):
         ap.error("--small-net must be a height in px > 0")
+    if args.small_net and not args.small > 0:
+        ap.error("--small-net fits on small print: give --small > 0 (a share of the pages made small)")
+    if args.small_native > 0 and not args.small > 0:
+        ap.error("--small-native draws a share of the pages made small: give --small > 0 too")
     try:
         model = Predictor(args.model, threads=1)
     except (ModelError, OSError) as e:
@@ -203,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     below = args.small_net or 0.0
     xs, ys = read_samples(model, samples, total, args.jitter, rng, below)
     sx, sy = synthetic_samples(args.synthetic, args.synthetic_seed, rng, reducer, below)
-    x = np.concatenate(xs + sx).reshape(-1, xs[0].shape[-1])
+    if not xs + sx:
+        print("error: no edges to fit on (no character read right"
+              + (f" in a line under {below:g} px)" if below else ")"), file=sys.stderr)
+        return 1
+    x = np.concatenate(xs + sx).reshape(-1, FEATURES)
     y = np.concatenate(ys + sy).reshape(-1)
     keep = np.abs(y) < 1.5  # a pair matched across a neighbour's ink says nothing of its edges
     print(f"{keep.sum()} edges, mean move to the truth {np.abs(y[keep]).mean():.3f} px")

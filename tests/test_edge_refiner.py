@@ -75,9 +75,11 @@ def test_settings_of_the_wrong_shape_are_refused():
 def test_a_second_networks_settings_are_checked_as_the_firsts():
     DecodeConfig(edge_refiner=network(0.1), edge_refiner_small=network(0.2), edge_refiner_small_below=9.0)
     with pytest.raises(ValueError, match="edge_refiner_small's layers"):
-        DecodeConfig(edge_refiner=network(0.1), edge_refiner_small=network(0.2)[:2] + ((1.0,),) + network(0.2)[3:])
-    with pytest.raises(ValueError, match="edge_refiner_small_below"):
-        DecodeConfig(edge_refiner=network(0.1), edge_refiner_small=network(0.2), edge_refiner_small_below=-1.0)
+        DecodeConfig(edge_refiner=network(0.1), edge_refiner_small=network(0.2)[:2] + ((1.0,),) + network(0.2)[3:],
+                     edge_refiner_small_below=9.0)
+    for below in (-1.0, 0.0, float("inf")):  # a second network that no line, or every line, would go to
+        with pytest.raises(ValueError, match="edge_refiner_small_below"):
+            DecodeConfig(edge_refiner=network(0.1), edge_refiner_small=network(0.2), edge_refiner_small_below=below)
 
 
 def test_a_line_is_small_print_by_its_taller_letters_and_digits():
@@ -204,3 +206,50 @@ def test_the_shipped_latin_models_small_print_network_puts_small_prints_edges_cl
         assert both["cer"] == first["cer"]  # the text is the same
         assert both["edge_mean"] < 0.95 * first["edge_mean"]  # measured 0.91x (reduced), 0.89x (drawn small)
         assert both["f1"]["0.9"] > first["f1"]["0.9"] + 0.03  # measured +6.7, +8.7 points
+
+
+@pytest.mark.parametrize("turn", [0, 1])
+def test_lines_are_routed_each_by_its_own_letters_on_a_page_read_turned(turn):
+    from pxocr.boxes import turned
+    from pxocr.decode.edge_refiner import refine_lines
+    from pxocr.document import Char, Line
+
+    def line(text, y0, y1, width):
+        chars = [Char(c, (2.0 + width * i, y0, 2.0 + width * (i + 0.8), y1)) for i, c in enumerate(text)]
+        return Line(text, (2.0, y0, 2.0 + width * len(text), y1), chars)
+
+    upright = [line("Big", 2.0, 18.0, 10.0), line("tiny", 22.0, 27.0, 4.0), line("====", 30.0, 31.0, 4.0),
+               line("ab", 34.0, 39.0, 4.0)]  # 16 px, 5 px, a rule of 1 px (no letter: not small print), 5 px
+    boxes = np.array([c.bbox for ln in upright for c in ln.chars])
+    at = turned(boxes, -turn, 48, 48)  # the page as captured, upright once turned `turn` times
+    k, lines = 0, []
+    for ln in upright:
+        chars = [Char(c.char, tuple(at[k + i])) for i, c in enumerate(ln.chars)]
+        lines.append(Line(ln.text, (0, 0, 1, 1), chars))
+        k += len(chars)
+    out = refine_lines(lines, np.full((48, 48), 255, np.uint8), refiner(0.25), turn, refiner(-0.5), 10.0)
+    moves = [np.subtract(o.bbox, c.bbox) * [1, 1, -1, -1] for ln, old in zip(out, lines)
+             for o, c in zip(ln.chars, old.chars)]  # inward, per side
+    np.testing.assert_allclose(moves, [[0.25] * 4] * 3 + [[-0.5] * 4] * 4 + [[0.25] * 4] * 4 + [[-0.5] * 4] * 2,
+                               atol=1e-6)
+
+
+def test_the_fits_reducer_leaves_pages_as_they_are_at_a_share_of_0():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from fit_edge_refiner import Reducer
+
+    from pxocr.document import Char, Line, Page
+
+    gray = np.arange(64 * 48, dtype=np.uint8).reshape(48, 64)
+    truth = Page(64, 48, [Line("a", (8, 8, 16, 20), [Char("a", (8.0, 8.0, 16.0, 20.0))])])
+    keep = Reducer(0.0, (0.5, 0.5), 1)
+    assert keep(gray, truth)[0] is gray and keep(gray, truth)[1] is truth
+    half = Reducer(1.0, (0.5, 0.5), 1)
+    small, t = half(gray, truth)
+    assert small.shape == (24, 32)
+    np.testing.assert_allclose(t.lines[0].chars[0].bbox, (4.0, 4.0, 8.0, 10.0))  # the boxes scale as the pixels
+    drawn = half.__class__(1.0, (0.5, 0.5), 1, native=1.0)(gray, truth, lambda change: ("drawn", change))
+    assert drawn == ("drawn", {"size_min": 6.0, "size_max": 14.0})  # drawn again small, not reduced

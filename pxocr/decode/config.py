@@ -101,7 +101,8 @@ class DecodeConfig:
                   "reserve_threshold": 0 < self.reserve_threshold < 1,
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
                   "ink_edges": 0 <= self.ink_edges < 1, "ink_out": all(-1 < v < 1 for v in self.ink_out),
-                  "edge_refiner_small_below": self.edge_refiner_small_below >= 0}
+                  "edge_refiner_small_below": (0 < self.edge_refiner_small_below < float("inf")
+                                               if self.edge_refiner_small else self.edge_refiner_small_below >= 0)}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")
