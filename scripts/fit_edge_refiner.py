@@ -37,7 +37,7 @@ from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
 from pxocr.infer import Predictor
 from pxocr.synth import PRESETS, preset, render_page
-from pxocr.synth.capture import scaled
+from pxocr.synth.capture import scaled, skewed
 from pxocr.synth.fonts import font_set
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -116,6 +116,19 @@ class Reducer:
             yield self(gray, truth, lambda change: redraw(k, change)) if k < upto else (gray, truth)
 
 
+class Skewer(Reducer):
+    """Turns every page given to it by an angle drawn from +-``degrees`` (lo, hi), its truth each glyph's turned
+    outline's box (``pxocr.synth.capture.skewed`` with the training fonts), with its own random stream."""
+
+    def __init__(self, degrees: tuple[float, float], seed: int):
+        super().__init__(1.0, (1.0, 1.0), seed)
+        self.degrees, self.faces = degrees, font_set("train")
+
+    def __call__(self, gray: np.ndarray, truth, redraw=None):
+        angle = float(self.rng.uniform(*self.degrees)) * (1 if self.rng.random() < 0.5 else -1)
+        return skewed(gray, truth, angle, self.faces)
+
+
 def synthetic_samples(count: int, seed: int, rng: np.random.Generator, reduce=lambda g, t, redraw: (g, t),
                       small_below: float = 0.0):
     """The same from ``count`` synthetic pages' true boxes moved at random (two draws a page)."""
@@ -180,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small-scales", type=float, nargs=2, default=(0.4, 0.8), metavar=("LO", "HI"))
     ap.add_argument("--small-native", type=float, default=0.0,
                     help=f"share of those drawn again at em {NATIVE_EM[0]:g}-{NATIVE_EM[1]:g} px rather than reduced")
+    ap.add_argument("--skew-net", type=float, nargs=2, metavar=("LO", "HI"),
+                    help="fit the network for skewed pages (read deskewed; decode.edge_refiner_skewed) on pages "
+                         "turned by LO-HI degrees either way (no crops)")
     ap.add_argument("--small-net", type=float, metavar="PX",
                     help="fit the second network, for lines whose letters and digits are under PX tall, on such lines "
                          "alone (needs --small > 0)")
@@ -194,19 +210,26 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--small-net fits on small print: give --small > 0 (a share of the pages made small)")
     if args.small_native > 0 and not args.small > 0:
         ap.error("--small-native draws a share of the pages made small: give --small > 0 too")
+    if args.skew_net is not None:
+        if not 0.0 < args.skew_net[0] <= args.skew_net[1] <= 20.0:
+            ap.error("--skew-net LO HI: 0 < LO <= HI <= 20 degrees")
+        if args.small > 0 or args.small_net:
+            ap.error("--skew-net fits on pages at their own size: leave out --small and --small-net")
     try:
         model = Predictor(args.model, threads=1)
     except (ModelError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.small_net and not model.decode_cfg.edge_refiner:
-        print("error: --small-net adds a second network: fit the model's first one before", file=sys.stderr)
+    if (args.small_net or args.skew_net) and not model.decode_cfg.edge_refiner:
+        print("error: --small-net and --skew-net add a network: fit the model's first one before", file=sys.stderr)
         return 2
-    model = model.with_decode(edge_refiner=(), edge_refiner_small=())  # the boxes as the model gives them
+    model = model.with_decode(edge_refiner=(), edge_refiner_small=(), edge_refiner_skewed=())  # the model's boxes
     rng = np.random.default_rng(args.seed)
-    total = args.pages + (args.count if args.crops else 0)
-    reducer = Reducer(args.small, tuple(args.small_scales), args.seed + 1, args.small_native)
-    samples = reducer.pages(pages(args.pages, args.seed, args.crops, args.count), args.pages,
+    crops = None if args.skew_net else args.crops
+    total = args.pages + (args.count if crops else 0)
+    reducer = Skewer(tuple(args.skew_net), args.seed + 1) if args.skew_net else \
+        Reducer(args.small, tuple(args.small_scales), args.seed + 1, args.small_native)
+    samples = reducer.pages(pages(args.pages, args.seed, crops, args.count), args.pages,
                             lambda k, change: page(k, args.seed, **change))
     below = args.small_net or 0.0
     xs, ys = read_samples(model, samples, total, args.jitter, rng, below)
@@ -220,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     keep = np.abs(y) < 1.5  # a pair matched across a neighbour's ink says nothing of its edges
     print(f"{keep.sum()} edges, mean move to the truth {np.abs(y[keep]).mean():.3f} px")
     params = fit(x[keep], y[keep], args.hidden, args.epochs, args.seed)
-    if args.small_net:
+    if args.skew_net:
+        settings = ["decode.edge_refiner_skewed=" + json.dumps(params)]
+    elif args.small_net:
         settings = ["decode.edge_refiner_small=" + json.dumps(params), f"decode.edge_refiner_small_below={below}"]
     else:
         settings = ["decode.edge_refiner=" + json.dumps(params)]

@@ -76,6 +76,9 @@ class DecodeConfig:
     # with an ``edge_refiner`` only: without one (``edge_refiner=()``) no edge is refined.
     edge_refiner_small: tuple = ()
     edge_refiner_small_below: float = 0.0
+    # ... and one for pages read deskewed (a box there is its ink's upright box in the input: a glyph turned),
+    # fitted by scripts/fit_edge_refiner.py --skew-net on pages turned 1-10 degrees; empty = the others.
+    edge_refiner_skewed: tuple = ()
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
@@ -118,7 +121,7 @@ class DecodeConfig:
         if bias and (len(bias) != len(CHARSET) or any(len(row) != 8 or max(map(abs, row)) >= 1 for row in bias)):
             raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 8 edges' px, each under 1")
         object.__setattr__(self, "edge_bias", bias)
-        for name in ("edge_refiner", "edge_refiner_small"):
+        for name in ("edge_refiner", "edge_refiner_small", "edge_refiner_skewed"):
             if getattr(self, name):
                 check_params(getattr(self, name), name)
                 object.__setattr__(self, name, _frozen(getattr(self, name)))

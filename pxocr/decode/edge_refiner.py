@@ -18,6 +18,8 @@ whose letters and digits are small (:func:`small_lines`: nine in ten of them und
 tall) are refined by it. One network fitted on both sizes served one of them worse: with a third of its pages
 reduced 0.4-0.8x, F1 at IoU 0.9 on half-size tuning pages rose 73.3 / 65.8 -> 82.0 / 76.3 % but fell 0.4-1.5
 points on three of four tuning sets at their own size (MODEL_CARD_latin.md, 2026-12-07, 07:00).
+A third network may serve pages read deskewed (``edge_refiner_skewed``, chosen by ``Predictor._refined``): there
+a box is the upright box of a turned glyph's ink, whose edges the turned outline's corners make.
 """
 
 from __future__ import annotations
