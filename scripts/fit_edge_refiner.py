@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, small_lines
+from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, large_lines, small_lines
 from pxocr.decode.ink_edges import darkness
 from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
@@ -48,25 +48,30 @@ SYNTHETIC_NOISE = 0.15  # px: the Laplace scale of the synthetic starts' errors
 SYNTHETIC_DEGRADED = 0.75  # share of the synthetic pages degraded
 
 
-def in_small_lines(page, below: float) -> np.ndarray:
-    """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line of small print;
-    all True when ``below`` is 0 (every line taken)."""
+def in_lines(page, below: float = 0.0, above: float = 0.0) -> np.ndarray:
+    """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line under ``below`` px
+    tall (small print; 0: any) and over ``above`` px (large print; 0: any), as
+    ``pxocr.decode.edge_refiner.line_heights`` measures lines."""
     chars = CharArrays.from_page(page)
-    if below <= 0:
-        return np.ones(len(chars.boxes), bool)
-    line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
-    return small_lines(chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of, below)
+    keep = np.ones(len(chars.boxes), bool)
+    if below > 0 or above > 0:
+        line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
+        args = (chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of)
+        if below > 0:
+            keep &= small_lines(*args, below)
+        if above > 0:
+            keep &= large_lines(*args, above)
+    return keep
 
 
-def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator,
-                 small_below: float = 0.0):
-    """(features (N, 4, F), inward moves to the truth (N, 4)) of the edges the model reads right (in lines of
-    small print only, with ``small_below``)."""
+def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator, select=None):
+    """(features (N, 4, F), inward moves to the truth (N, 4)) of the edges the model reads right (in the lines
+    ``select(page)`` picks only, where given: :func:`in_lines`)."""
     xs, ys = [], []
     for gray, truth in tqdm(samples, total=total, desc="pages read", unit="page"):
         page = model.predict(gray)
         m = match_page(page, truth)
-        pairs = m.correct[in_small_lines(page, small_below)[m.correct[:, 0]]] if small_below > 0 else m.correct
+        pairs = m.correct[select(page)[m.correct[:, 0]]] if select else m.correct
         if not len(pairs):
             continue
         found = CharArrays.from_page(page).boxes[pairs[:, 0]].astype(np.float64)
@@ -84,9 +89,11 @@ def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.ran
 # edges of pages drawn at em 8-12 px worse than the first network (F1 at IoU 0.9 0.560 -> 0.501; on the three
 # filters 0.534; with half the pages drawn small, --small-native 0.5, 0.603: MODEL_CARD_latin.md).
 REDUCE_FILTERS = (Image.Resampling.LANCZOS, Image.Resampling.BOX, Image.Resampling.BILINEAR)
+ENLARGE_FILTERS = (Image.Resampling.BICUBIC, Image.Resampling.LANCZOS, Image.Resampling.BILINEAR)
 
 
 NATIVE_EM = (6.0, 14.0)  # px: small print drawn at its own size (--small-native)
+NATIVE_LARGE_EM = (48.0, 120.0)  # px: large print drawn at its own size (--large-native)
 
 
 class Reducer:
@@ -97,16 +104,19 @@ class Reducer:
     (``pxocr.synth.capture.scaled``). Reduced pages alone taught a network the look of resampled print: on
     pages drawn at em 8-12 px it placed edges worse than the network for all sizes (BENCHMARKS.md)."""
 
-    def __init__(self, p: float, scales: tuple[float, float], seed: int, native: float = 0.0):
+    def __init__(self, p: float, scales: tuple[float, float], seed: int, native: float = 0.0,
+                 native_em: tuple[float, float] = NATIVE_EM):
         self.p, self.scales, self.native, self.rng = p, scales, native, np.random.default_rng(seed)
+        self.native_em = native_em
 
     def __call__(self, gray: np.ndarray, truth, redraw=None):
         if self.p <= 0 or self.rng.random() >= self.p:
             return gray, truth
         if redraw is not None and self.rng.random() < self.native:
-            return redraw({"size_min": NATIVE_EM[0], "size_max": NATIVE_EM[1]})
+            return redraw({"size_min": self.native_em[0], "size_max": self.native_em[1]})
         s = float(self.rng.uniform(*self.scales))
-        how = REDUCE_FILTERS[int(self.rng.integers(len(REDUCE_FILTERS)))]
+        filters = REDUCE_FILTERS if s < 1 else ENLARGE_FILTERS
+        how = filters[int(self.rng.integers(len(filters)))]
         return scaled(gray, truth, s, how)
 
     def pages(self, samples, upto: int, redraw):
@@ -130,7 +140,7 @@ class Skewer(Reducer):
 
 
 def synthetic_samples(count: int, seed: int, rng: np.random.Generator, reduce=lambda g, t, redraw: (g, t),
-                      small_below: float = 0.0):
+                      select=None):
     """The same from ``count`` synthetic pages' true boxes moved at random (two draws a page)."""
     cfg = preset("clean", width=640, height=640, fonts=font_set("train"), size_min=12.0, size_max=48.0)
     xs, ys = [], []
@@ -140,8 +150,8 @@ def synthetic_samples(count: int, seed: int, rng: np.random.Generator, reduce=la
         gray, truth = reduce(*render_page(page_cfg, seed, i),
                              lambda change: render_page(dataclasses.replace(page_cfg, **change), seed, i))
         true = CharArrays.from_page(truth).boxes.astype(np.float64)
-        if small_below > 0:
-            true = true[in_small_lines(truth, small_below)]
+        if select:
+            true = true[select(truth)]
         if not len(true):
             continue
         dark = darkness(gray)
@@ -193,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small-scales", type=float, nargs=2, default=(0.4, 0.8), metavar=("LO", "HI"))
     ap.add_argument("--small-native", type=float, default=0.0,
                     help=f"share of those drawn again at em {NATIVE_EM[0]:g}-{NATIVE_EM[1]:g} px rather than reduced")
+    ap.add_argument("--large-net", type=float, metavar="PX",
+                    help="fit the network for lines whose letters and digits are over PX tall on such lines alone: "
+                         "every page enlarged by --large-scales or drawn at em 48-120 px (--large-native)")
+    ap.add_argument("--large-scales", type=float, nargs=2, default=(1.5, 4.0), metavar=("LO", "HI"))
+    ap.add_argument("--large-native", type=float, default=0.5, help="share of pages drawn large rather than enlarged")
     ap.add_argument("--skew-net", type=float, nargs=2, metavar=("LO", "HI"),
                     help="fit the network for skewed pages (read deskewed; decode.edge_refiner_skewed) on pages "
                          "turned by LO-HI degrees either way (no crops)")
@@ -210,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--small-net fits on small print: give --small > 0 (a share of the pages made small)")
     if args.small_native > 0 and not args.small > 0:
         ap.error("--small-native draws a share of the pages made small: give --small > 0 too")
+    if args.large_net is not None:
+        if not (math.isfinite(args.large_net) and args.large_net > 0):
+            ap.error("--large-net must be a height in px > 0")
+        if not 1.0 < args.large_scales[0] <= args.large_scales[1] <= 8.0 or not 0.0 <= args.large_native <= 1.0:
+            ap.error("--large-scales LO HI: 1 < LO <= HI <= 8; --large-native in [0, 1]")
+        if args.small > 0 or args.small_net or args.skew_net:
+            ap.error("--large-net fits on large print alone: leave out --small, --small-net and --skew-net")
     if args.skew_net is not None:
         if not 0.0 < args.skew_net[0] <= args.skew_net[1] <= 20.0:
             ap.error("--skew-net LO HI: 0 < LO <= HI <= 20 degrees")
@@ -220,23 +242,29 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if (args.small_net or args.skew_net) and not model.decode_cfg.edge_refiner:
-        print("error: --small-net and --skew-net add a network: fit the model's first one before", file=sys.stderr)
+    if (args.small_net or args.skew_net or args.large_net) and not model.decode_cfg.edge_refiner:
+        print("error: --small-net, --large-net and --skew-net add a network: fit the model's first one before",
+              file=sys.stderr)
         return 2
-    model = model.with_decode(edge_refiner=(), edge_refiner_small=(), edge_refiner_skewed=())  # the model's boxes
+    model = model.with_decode(edge_refiner=(), edge_refiner_small=(), edge_refiner_skewed=(),
+                              edge_refiner_large=())  # the boxes as the model gives them
     rng = np.random.default_rng(args.seed)
-    crops = None if args.skew_net else args.crops
+    crops = None if args.skew_net or args.large_net else args.crops
     total = args.pages + (args.count if crops else 0)
-    reducer = Skewer(tuple(args.skew_net), args.seed + 1) if args.skew_net else \
-        Reducer(args.small, tuple(args.small_scales), args.seed + 1, args.small_native)
+    if args.skew_net:
+        reducer = Skewer(tuple(args.skew_net), args.seed + 1)
+    elif args.large_net:
+        reducer = Reducer(1.0, tuple(args.large_scales), args.seed + 1, args.large_native, NATIVE_LARGE_EM)
+    else:
+        reducer = Reducer(args.small, tuple(args.small_scales), args.seed + 1, args.small_native)
     samples = reducer.pages(pages(args.pages, args.seed, crops, args.count), args.pages,
                             lambda k, change: page(k, args.seed, **change))
-    below = args.small_net or 0.0
-    xs, ys = read_samples(model, samples, total, args.jitter, rng, below)
-    sx, sy = synthetic_samples(args.synthetic, args.synthetic_seed, rng, reducer, below)
+    below, above = args.small_net or 0.0, args.large_net or 0.0
+    select = (lambda page: in_lines(page, below, above)) if below or above else None
+    xs, ys = read_samples(model, samples, total, args.jitter, rng, select)
+    sx, sy = synthetic_samples(args.synthetic, args.synthetic_seed, rng, reducer, select)
     if not xs + sx:
-        print("error: no edges to fit on (no character read right"
-              + (f" in a line under {below:g} px)" if below else ")"), file=sys.stderr)
+        print("error: no edges to fit on (no character read right in the lines chosen)", file=sys.stderr)
         return 1
     x = np.concatenate(xs + sx).reshape(-1, FEATURES)
     y = np.concatenate(ys + sy).reshape(-1)
@@ -245,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     params = fit(x[keep], y[keep], args.hidden, args.epochs, args.seed)
     if args.skew_net:
         settings = ["decode.edge_refiner_skewed=" + json.dumps(params)]
+    elif args.large_net:
+        settings = ["decode.edge_refiner_large=" + json.dumps(params), f"decode.edge_refiner_large_above={above}"]
     elif args.small_net:
         settings = ["decode.edge_refiner_small=" + json.dumps(params), f"decode.edge_refiner_small_below={below}"]
     else:

@@ -79,6 +79,10 @@ class DecodeConfig:
     # ... and one for pages read deskewed (a box there is its ink's upright box in the input: a glyph turned),
     # fitted by scripts/fit_edge_refiner.py --skew-net on pages turned 1-10 degrees; empty = the others.
     edge_refiner_skewed: tuple = ()
+    # ... and one for large print: the lines over ``edge_refiner_large_above`` px tall (as small print is measured),
+    # fitted by scripts/fit_edge_refiner.py --large-net on such lines (pages enlarged and drawn large).
+    edge_refiner_large: tuple = ()
+    edge_refiner_large_above: float = 0.0
     # A digit alone among letters read as the letter it resembles, and the reverse, where the glyph's
     # alternatives allow (pxocr.decode.words): for words, not for codes such as an MRZ's.
     word_shape: bool = False
@@ -105,7 +109,10 @@ class DecodeConfig:
                   "font_box_tol_px": self.font_box_tol_px >= 0, "font_box_tol_em": self.font_box_tol_em >= 0,
                   "ink_edges": 0 <= self.ink_edges < 1, "ink_out": all(-1 < v < 1 for v in self.ink_out),
                   "edge_refiner_small_below": (0 < self.edge_refiner_small_below < float("inf")
-                                               if self.edge_refiner_small else self.edge_refiner_small_below >= 0)}
+                                               if self.edge_refiner_small else self.edge_refiner_small_below >= 0),
+                  "edge_refiner_large_above": (self.edge_refiner_small_below < self.edge_refiner_large_above
+                                               < float("inf") if self.edge_refiner_large
+                                               else self.edge_refiner_large_above >= 0)}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"DecodeConfig.{bad[0]} is out of range ({getattr(self, bad[0])!r})")
@@ -121,7 +128,7 @@ class DecodeConfig:
         if bias and (len(bias) != len(CHARSET) or any(len(row) != 8 or max(map(abs, row)) >= 1 for row in bias)):
             raise ValueError(f"DecodeConfig.edge_bias must be {len(CHARSET)} rows of 8 edges' px, each under 1")
         object.__setattr__(self, "edge_bias", bias)
-        for name in ("edge_refiner", "edge_refiner_small", "edge_refiner_skewed"):
+        for name in ("edge_refiner", "edge_refiner_small", "edge_refiner_skewed", "edge_refiner_large"):
             if getattr(self, name):
                 check_params(getattr(self, name), name)
                 object.__setattr__(self, name, _frozen(getattr(self, name)))

@@ -13,13 +13,15 @@ place in its pixel, the box's height and width (log px), which side it is, and t
 
 The network is fitted per model by ``scripts/fit_edge_refiner.py`` on training pages and PDF crops (its
 boxes against the exact truth) and kept in the model's metadata (``DecodeConfig.edge_refiner``);
-inference is NumPy. A model may carry a second network for small print (``edge_refiner_small``): the lines
-whose letters and digits are small (:func:`small_lines`: nine in ten of them under ``edge_refiner_small_below`` px
-tall) are refined by it. One network fitted on both sizes served one of them worse: with a third of its pages
-reduced 0.4-0.8x, F1 at IoU 0.9 on half-size tuning pages rose 73.3 / 65.8 -> 82.0 / 76.3 % but fell 0.4-1.5
-points on three of four tuning sets at their own size (MODEL_CARD_latin.md, 2026-12-07, 07:00).
-A third network may serve pages read deskewed (``edge_refiner_skewed``, chosen by ``Predictor._refined``): there
-a box is the upright box of a turned glyph's ink, whose edges the turned outline's corners make.
+inference is NumPy. A model may carry a second network for small print (``edge_refiner_small``): the lines whose
+letters and digits are small (:func:`small_lines`: nine in ten of them under ``edge_refiner_small_below`` px tall)
+are refined by it, and another may serve large print (``edge_refiner_large``: lines over
+``edge_refiner_large_above`` px: 300-600 dpi scans, enlarged pages). One network fitted on both sizes served one of
+them worse: with a third of its pages reduced 0.4-0.8x, F1 at IoU 0.9 on half-size tuning pages rose 73.3 / 65.8 ->
+82.0 / 76.3 % but fell 0.4-1.5 points on three of four tuning sets at their own size (MODEL_CARD_latin.md,
+2026-12-07, 07:00). A third network may serve pages read deskewed (``edge_refiner_skewed``, chosen by
+``Predictor._refined``): there a box is the upright box of a turned glyph's ink, whose edges the turned outline's
+corners make.
 """
 
 from __future__ import annotations
@@ -136,28 +138,41 @@ def refine_boxes(dark: np.ndarray, boxes: np.ndarray, params: tuple) -> np.ndarr
 SMALL_QUANTILE = 0.9  # a line is as tall as this share of its letters and digits: its capitals and ascenders
 
 
-def small_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, below: float) -> np.ndarray:
-    """(N,) bool: whether each of ``boxes`` (N, 4), read as ``text`` (N characters), lies in a line (``line_of``:
-    its index) whose letters and digits are under ``below`` px tall at the :data:`SMALL_QUANTILE` of their
-    heights. A line without letters or digits (a rule of '=' or '-', a leader of dots) is not small print at any
-    size: its characters' heights do not tell its size (routed by height alone, the rules of 24 tuning pages lost
-    3 points of F1 at IoU 0.9 to the small-print network)."""
+def line_heights(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray) -> np.ndarray:
+    """(N,) px: for each of ``boxes`` (N, 4), read as ``text`` (N characters), the height of its line (``line_of``:
+    its index): its letters and digits' heights at :data:`SMALL_QUANTILE` (NaN for a line with none: a rule of
+    '=' or '-', a leader of dots, whose characters' heights do not tell its size)."""
     heights = boxes[:, 3] - boxes[:, 1]
     alnum = np.array([c.isalnum() for c in text], bool)
-    small = np.zeros(len(boxes), bool)
+    out = np.full(len(boxes), np.nan)
     for k in np.unique(line_of):
         at = line_of == k
         tall = heights[at & alnum]
-        small[at] = len(tall) > 0 and float(np.quantile(tall, SMALL_QUANTILE)) < below
-    return small
+        if len(tall):
+            out[at] = float(np.quantile(tall, SMALL_QUANTILE))
+    return out
+
+
+def small_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, below: float) -> np.ndarray:
+    """(N,) bool: whether each of ``boxes`` lies in a line under ``below`` px tall (:func:`line_heights`). A line
+    without letters or digits is not small print at any size (routed by all its characters' heights, the rules of
+    24 tuning pages lost 3 points of F1 at IoU 0.9 to the small-print network)."""
+    with np.errstate(invalid="ignore"):
+        return line_heights(boxes, text, line_of) < below
+
+
+def large_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, above: float) -> np.ndarray:
+    """(N,) bool: whether each of ``boxes`` lies in a line over ``above`` px tall (:func:`line_heights`)."""
+    with np.errstate(invalid="ignore"):
+        return line_heights(boxes, text, line_of) > above
 
 
 def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int = 0, small: tuple = (),
-                 small_below: float = 0.0) -> list[Line]:
+                 small_below: float = 0.0, large: tuple = (), large_above: float = float("inf")) -> list[Line]:
     """The lines with every character's box refined on ``gray`` (uint8, dark on light), whose text stands
     upright once it is turned ``turn`` quarter turns counter-clockwise: the network reads each glyph upright.
     With ``small`` (a second network's params), the lines of small print (:func:`small_lines`, under
-    ``small_below`` px) are refined by that one."""
+    ``small_below`` px) are refined by that one; with ``large``, those over ``large_above`` px by that one."""
     chars = [c for ln in lines for c in ln.chars]
     if not chars:
         return lines
@@ -165,15 +180,19 @@ def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int =
     boxes = turned(np.array([c.bbox for c in chars], np.float64), turn, w, h)
     upright = np.rot90(gray, turn)
     dark = darkness(upright)
-    if small:
+    nets = [(np.ones(len(boxes), bool), params)]
+    if small or large:
         line_of = np.repeat(np.arange(len(lines)), [len(ln.chars) for ln in lines])
-        by_small = small_lines(boxes, [c.char for c in chars], line_of, small_below)
-        out = np.empty_like(boxes)
-        for sel, net in ((~by_small, params), (by_small, small)):
-            if sel.any():
-                out[sel] = refine_boxes(dark, boxes[sel], net)
-        boxes = out
-    else:
-        boxes = refine_boxes(dark, boxes, params)
-    return with_char_boxes(lines, turned(boxes, -turn, upright.shape[1], upright.shape[0]))
-
+        text = [c.char for c in chars]
+        if small:
+            nets.append((small_lines(boxes, text, line_of, small_below), small))
+        if large:
+            nets.append((large_lines(boxes, text, line_of, large_above), large))
+    which = np.zeros(len(boxes), np.int64)  # the last network whose lines a box's is
+    for k, (sel, _) in enumerate(nets):
+        which[sel] = k
+    out = np.empty_like(boxes)
+    for k, (_, net) in enumerate(nets):
+        if (which == k).any():
+            out[which == k] = refine_boxes(dark, boxes[which == k], net)
+    return with_char_boxes(lines, turned(out, -turn, upright.shape[1], upright.shape[0]))

@@ -353,7 +353,8 @@ class Predictor:
         pixels, a page turned a quarter or upside down seen upright; a skewed page's boxes (its ink's upright
         boxes in the input) as they are (at 4 degrees of skew, F1 at IoU 0.75 91.9 / 88.7 -> 95.8 / 93.8 %
         on the capture test's pages), by the network for such pages where the model has one
-        (``edge_refiner_skewed``: 95.8 / 93.8 -> 97.7 / 96.0 %); small print by its own (``edge_refiner_small``)."""
+        (``edge_refiner_skewed``: 95.8 / 93.8 -> 97.7 / 96.0 %); small and large print by their own
+        (``edge_refiner_small``, ``edge_refiner_large``)."""
         cfg = self.decode_cfg
         if not cfg.edge_refiner:
             return page
@@ -362,7 +363,8 @@ class Predictor:
             lines = edge_refiner.refine_lines(page.lines, gray, cfg.edge_refiner_skewed, view.turn)
         else:
             lines = edge_refiner.refine_lines(page.lines, gray, cfg.edge_refiner, view.turn, cfg.edge_refiner_small,
-                                              cfg.edge_refiner_small_below)
+                                              cfg.edge_refiner_small_below, cfg.edge_refiner_large,
+                                              cfg.edge_refiner_large_above)
         return Page(page.width, page.height, lines, page.image, page.dpi, page.page_size_pt)
 
     def _refines_on_input(self, view: "capture.View") -> bool:
