@@ -10,12 +10,15 @@ em 6-14 px, the rest reduced (by a factor drawn from ``--small-scales``, with a 
 and bilinear) so that small print, coarsely captured, is seen too. With ``--small-net PX`` the network
 is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.small_lines``: lines whose letters
 and digits are under PX tall, nine in ten of them) and written as the model's second network for such lines
-(``decode.edge_refiner_small``, with ``decode.edge_refiner_small_below`` = PX), its first one kept. Fit after
-the edge bias; needs pxocr[train].
+(``decode.edge_refiner_small``, with ``decode.edge_refiner_small_below`` = PX), its first one kept. Likewise
+``--large-net PX`` fits the network for lines over PX tall (``decode.edge_refiner_large``) on pages enlarged
+(``--large-scales``) or drawn at em 48-120 px (``--large-native``), and ``--skew-net LO HI`` the one for pages
+read deskewed (``decode.edge_refiner_skewed``) on pages turned LO-HI degrees either way; neither reads the crops.
+Fit after the edge bias; needs pxocr[train].
 
 python scripts/fit_edge_refiner.py MODEL.onnx [--pages 80] [--crops DIR] [--count 160] [--synthetic 1200]
     [--hidden 128] [--epochs 12] [--small 0.0] [--small-scales 0.4 0.8] [--small-native 0.0]
-    [--small-net PX]
+    [--small-net PX | --large-net PX [--large-scales 1.5 4] [--large-native 0.5] | --skew-net LO HI]
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, large_lines, small_lines
+from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, line_heights
 from pxocr.decode.ink_edges import darkness
 from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
@@ -51,17 +54,12 @@ SYNTHETIC_DEGRADED = 0.75  # share of the synthetic pages degraded
 def in_lines(page, below: float = 0.0, above: float = 0.0) -> np.ndarray:
     """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line under ``below`` px
     tall (small print; 0: any) and over ``above`` px (large print; 0: any), as
-    ``pxocr.decode.edge_refiner.line_heights`` measures lines."""
+    ``pxocr.decode.edge_refiner.line_heights`` measures lines (a line without letters or digits: neither)."""
     chars = CharArrays.from_page(page)
-    keep = np.ones(len(chars.boxes), bool)
-    if below > 0 or above > 0:
-        line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
-        args = (chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of)
-        if below > 0:
-            keep &= small_lines(*args, below)
-        if above > 0:
-            keep &= large_lines(*args, above)
-    return keep
+    line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
+    tall = line_heights(chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of)
+    with np.errstate(invalid="ignore"):
+        return ((tall < below) if below > 0 else np.ones(len(tall), bool)) & ((tall > above) if above > 0 else True)
 
 
 def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator, select=None):
@@ -97,12 +95,12 @@ NATIVE_LARGE_EM = (48.0, 120.0)  # px: large print drawn at its own size (--larg
 
 
 class Reducer:
-    """Makes a share ``p`` of the pages given to it small print, with its own random stream so that ``p`` = 0
-    leaves every other draw of the fit as it was: a share ``native`` of those drawn again at em
-    :data:`NATIVE_EM` (by ``redraw(cfg_change)``), the rest reduced by a factor drawn from ``scales`` (lo, hi)
-    with a filter drawn from :data:`REDUCE_FILTERS`, the boxes scaled as the pixels are
+    """Makes a share ``p`` of the pages given to it small (or large) print, with its own random stream so that
+    ``p`` = 0 leaves every other draw of the fit as it was: a share ``native`` of those drawn again at em
+    ``native_em`` (by ``redraw(cfg_change)``), the rest resized by a factor drawn from ``scales`` (lo, hi) with
+    a filter drawn from :data:`REDUCE_FILTERS` (or :data:`ENLARGE_FILTERS`), the boxes scaled as the pixels are
     (``pxocr.synth.capture.scaled``). Reduced pages alone taught a network the look of resampled print: on
-    pages drawn at em 8-12 px it placed edges worse than the network for all sizes (BENCHMARKS.md)."""
+    pages drawn at em 8-12 px it placed edges worse than the network for all sizes (MODEL_CARD_latin.md)."""
 
     def __init__(self, p: float, scales: tuple[float, float], seed: int, native: float = 0.0,
                  native_em: tuple[float, float] = NATIVE_EM):

@@ -161,12 +161,6 @@ def small_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, bel
         return line_heights(boxes, text, line_of) < below
 
 
-def large_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, above: float) -> np.ndarray:
-    """(N,) bool: whether each of ``boxes`` lies in a line over ``above`` px tall (:func:`line_heights`)."""
-    with np.errstate(invalid="ignore"):
-        return line_heights(boxes, text, line_of) > above
-
-
 def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int = 0, small: tuple = (),
                  small_below: float = 0.0, large: tuple = (), large_above: float = float("inf")) -> list[Line]:
     """The lines with every character's box refined on ``gray`` (uint8, dark on light), whose text stands
@@ -180,19 +174,17 @@ def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int =
     boxes = turned(np.array([c.bbox for c in chars], np.float64), turn, w, h)
     upright = np.rot90(gray, turn)
     dark = darkness(upright)
-    nets = [(np.ones(len(boxes), bool), params)]
+    which = np.zeros(len(boxes), np.int64)  # the network each box is refined by: 0 first, 1 small, 2 large print
     if small or large:
         line_of = np.repeat(np.arange(len(lines)), [len(ln.chars) for ln in lines])
-        text = [c.char for c in chars]
-        if small:
-            nets.append((small_lines(boxes, text, line_of, small_below), small))
-        if large:
-            nets.append((large_lines(boxes, text, line_of, large_above), large))
-    which = np.zeros(len(boxes), np.int64)  # the last network whose lines a box's is
-    for k, (sel, _) in enumerate(nets):
-        which[sel] = k
+        tall = line_heights(boxes, [c.char for c in chars], line_of)
+        with np.errstate(invalid="ignore"):  # NaN, a line without letters or digits: the first network's
+            if small:
+                which[tall < small_below] = 1
+            if large:
+                which[tall > large_above] = 2
     out = np.empty_like(boxes)
-    for k, (_, net) in enumerate(nets):
+    for k, net in enumerate((params, small, large)):
         if (which == k).any():
             out[which == k] = refine_boxes(dark, boxes[which == k], net)
     return with_char_boxes(lines, turned(out, -turn, upright.shape[1], upright.shape[0]))
