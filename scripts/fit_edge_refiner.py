@@ -8,7 +8,7 @@ network learns where the ink puts an edge from any nearby start. With ``--small 
 training-font and synthetic pages is made small print first: a share ``--small-native`` of them drawn again at
 em 6-14 px, the rest reduced (by a factor drawn from ``--small-scales``, with a filter drawn from Lanczos, box
 and bilinear) so that small print, coarsely captured, is seen too. With ``--small-net PX`` the network
-is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.small_lines``: lines whose letters
+is fitted on the lines of small print alone (``pxocr.decode.edge_refiner.line_networks``: lines whose letters
 and digits are under PX tall, nine in ten of them) and written as the model's second network for such lines
 (``decode.edge_refiner_small``, with ``decode.edge_refiner_small_below`` = PX), its first one kept. Likewise
 ``--large-net PX`` fits the network for lines over PX tall (``decode.edge_refiner_large``) on pages enlarged
@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, line_heights
+from pxocr.decode.edge_refiner import FEATURES, INWARD, MAX_MOVE, features, line_networks
 from pxocr.decode.ink_edges import darkness
 from pxocr.errors import ModelError
 from pxocr.eval.metrics import CharArrays, match_page
@@ -52,14 +52,16 @@ SYNTHETIC_DEGRADED = 0.75  # share of the synthetic pages degraded
 
 
 def in_lines(page, below: float = 0.0, above: float = 0.0) -> np.ndarray:
-    """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line under ``below`` px
-    tall (small print; 0: any) and over ``above`` px (large print; 0: any), as
-    ``pxocr.decode.edge_refiner.line_heights`` measures lines (a line without letters or digits: neither)."""
+    """(chars,) bool: whether each character of ``page`` (in CharArrays' order) lies in a line of small print, under
+    ``below`` px tall, or, with ``above`` instead (the fit's flags exclude each other), of large print, over it, as
+    ``pxocr.decode.edge_refiner.line_networks`` routes lines when reading (neither given: every character)."""
     chars = CharArrays.from_page(page)
+    if not (below > 0 or above > 0):
+        return np.ones(len(chars.labels), bool)
     line_of = np.repeat(np.arange(len(page.lines)), [len(ln.chars) for ln in page.lines])
-    tall = line_heights(chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of)
-    with np.errstate(invalid="ignore"):
-        return ((tall < below) if below > 0 else np.ones(len(tall), bool)) & ((tall > above) if above > 0 else True)
+    which = line_networks(chars.boxes.astype(np.float64), [str(c) for c in chars.labels], line_of, below,
+                          above if above > 0 else float("inf"))
+    return which == (1 if below > 0 else 2)
 
 
 def read_samples(model: Predictor, samples, total: int, jitter: int, rng: np.random.Generator, select=None):

@@ -83,7 +83,7 @@ def test_a_second_networks_settings_are_checked_as_the_firsts():
 
 
 def test_a_line_is_small_print_by_its_taller_letters_and_digits():
-    from pxocr.decode.edge_refiner import small_lines
+    from pxocr.decode.edge_refiner import line_networks
 
     letters = [[0, 0, 4, h] for h in (6, 6, 8, 9, 6, 9, 9, 6, 8, 9)]  # x-height 6, capitals and ascenders 8-9
     dots = [[0, 8, 1, 9]] * 30  # a leader: 30 dots of 1 px after the line's letters
@@ -91,10 +91,12 @@ def test_a_line_is_small_print_by_its_taller_letters_and_digits():
     boxes = np.array(letters + letters + dots + rule, np.float64)
     text = "Contents12" * 2 + "." * 30 + "-" * 12
     line_of = np.array([0] * 10 + [1] * 40 + [2] * 12)
-    np.testing.assert_array_equal(small_lines(boxes, text, line_of, 9.5), [True] * 50 + [False] * 12)
-    np.testing.assert_array_equal(small_lines(boxes, text, line_of, 8.5), [False] * 62)  # 9 px tall: neither
+    np.testing.assert_array_equal(line_networks(boxes, text, line_of, 9.5) == 1, [True] * 50 + [False] * 12)
+    np.testing.assert_array_equal(line_networks(boxes, text, line_of, 8.5) == 1, [False] * 62)  # 9 px tall: neither
     # line of letters is small; the rule has no letter or digit to tell its size by, and is not
-    np.testing.assert_array_equal(small_lines(boxes[:10], text[:10], line_of[:10], 9.0), [False] * 10)  # 9 !< 9
+    np.testing.assert_array_equal(line_networks(boxes[:10], text[:10], line_of[:10], 9.0) == 1, [False] * 10)  # 9 !< 9
+    # over a large-print threshold: the lines of letters go to the third network, the rule stays with the first
+    np.testing.assert_array_equal(line_networks(boxes, text, line_of, 0.0, 8.5), [2] * 50 + [0] * 12)
 
 
 def test_lines_of_small_print_are_refined_by_the_second_network():

@@ -71,7 +71,7 @@ class DecodeConfig:
     # fitted by scripts/fit_edge_refiner.py: (mean, scale, W1, b1, W2, b2, W3, b3)); empty = none.
     edge_refiner: tuple = ()
     # ... and a second such network for small print: the lines whose letters and digits are under
-    # ``edge_refiner_small_below`` px tall (input px; pxocr.decode.edge_refiner.small_lines), fitted by
+    # ``edge_refiner_small_below`` px tall (input px; pxocr.decode.edge_refiner.line_networks), fitted by
     # scripts/fit_edge_refiner.py --small-net on such lines (pages drawn small and reduced); empty = none. Used
     # with an ``edge_refiner`` only: without one (``edge_refiner=()``) no edge is refined.
     edge_refiner_small: tuple = ()

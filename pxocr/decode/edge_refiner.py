@@ -14,7 +14,7 @@ place in its pixel, the box's height and width (log px), which side it is, and t
 The network is fitted per model by ``scripts/fit_edge_refiner.py`` on training pages and PDF crops (its
 boxes against the exact truth) and kept in the model's metadata (``DecodeConfig.edge_refiner``);
 inference is NumPy. A model may carry a second network for small print (``edge_refiner_small``): the lines whose
-letters and digits are small (:func:`small_lines`: nine in ten of them under ``edge_refiner_small_below`` px tall)
+letters and digits are small (:func:`line_networks`: nine in ten of them under ``edge_refiner_small_below`` px tall)
 are refined by it, and another may serve large print (``edge_refiner_large``: lines over
 ``edge_refiner_large_above`` px: 300-600 dpi scans, enlarged pages). One network fitted on both sizes served one of
 them worse: with a third of its pages reduced 0.4-0.8x, F1 at IoU 0.9 on half-size tuning pages rose 73.3 / 65.8 ->
@@ -153,19 +153,25 @@ def line_heights(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray) ->
     return out
 
 
-def small_lines(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, below: float) -> np.ndarray:
-    """(N,) bool: whether each of ``boxes`` lies in a line under ``below`` px tall (:func:`line_heights`). A line
-    without letters or digits is not small print at any size (routed by all its characters' heights, the rules of
-    24 tuning pages lost 3 points of F1 at IoU 0.9 to the small-print network)."""
-    with np.errstate(invalid="ignore"):
-        return line_heights(boxes, text, line_of) < below
+def line_networks(boxes: np.ndarray, text: Sequence[str], line_of: np.ndarray, small_below: float = 0.0,
+                  large_above: float = float("inf")) -> np.ndarray:
+    """(N,) int: the network each of ``boxes`` is refined by (:func:`refine_lines`), from its line's height
+    (:func:`line_heights`): 1 in a line under ``small_below`` px (small print), 2 in one over ``large_above`` px (large
+    print), else 0 (the first network). A line without letters or digits is neither at any size (routed by all its
+    characters' heights, the rules of 24 tuning pages lost 3 points of F1 at IoU 0.9 to the small-print network)."""
+    tall = line_heights(boxes, text, line_of)
+    which = np.zeros(len(boxes), np.int64)
+    with np.errstate(invalid="ignore"):  # NaN, a line without letters or digits: the first network's
+        which[tall < small_below] = 1
+        which[tall > large_above] = 2
+    return which
 
 
 def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int = 0, small: tuple = (),
                  small_below: float = 0.0, large: tuple = (), large_above: float = float("inf")) -> list[Line]:
     """The lines with every character's box refined on ``gray`` (uint8, dark on light), whose text stands
     upright once it is turned ``turn`` quarter turns counter-clockwise: the network reads each glyph upright.
-    With ``small`` (a second network's params), the lines of small print (:func:`small_lines`, under
+    With ``small`` (a second network's params), the lines of small print (:func:`line_networks`, under
     ``small_below`` px) are refined by that one; with ``large``, those over ``large_above`` px by that one."""
     chars = [c for ln in lines for c in ln.chars]
     if not chars:
@@ -177,12 +183,8 @@ def refine_lines(lines: list[Line], gray: np.ndarray, params: tuple, turn: int =
     which = np.zeros(len(boxes), np.int64)  # the network each box is refined by: 0 first, 1 small, 2 large print
     if small or large:
         line_of = np.repeat(np.arange(len(lines)), [len(ln.chars) for ln in lines])
-        tall = line_heights(boxes, [c.char for c in chars], line_of)
-        with np.errstate(invalid="ignore"):  # NaN, a line without letters or digits: the first network's
-            if small:
-                which[tall < small_below] = 1
-            if large:
-                which[tall > large_above] = 2
+        which = line_networks(boxes, [c.char for c in chars], line_of, small_below if small else 0.0,
+                              large_above if large else float("inf"))
     out = np.empty_like(boxes)
     for k, net in enumerate((params, small, large)):
         if (which == k).any():
