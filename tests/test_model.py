@@ -210,6 +210,36 @@ def test_a_grown_network_computes_what_the_narrow_one_did():
         grow_into(narrow, wide.state_dict())
 
 
+def test_a_shallower_network_starts_from_a_deeper_one_with_its_last_blocks_left_out():
+    """pxocr.model.grow.prune_into: a shallower network takes every tensor it has from the deeper
+    one; left out are the last residual blocks of each stage. With those blocks adding nothing
+    (their last batch norm's scale and shift 0), both read alike. Weights that do not fit, or a stage's first
+    (stride-2) block left out, are refused."""
+    from pxocr.model.grow import prune_into
+
+    cls = PRESETS["tiny-ctc"].__class__
+    torch.manual_seed(3)
+    deep = PxNet(cls(stem=8, c4=16, c8=24, c16=32, blocks=(1, 3, 3), head=16, line_head=16))
+    with torch.no_grad():
+        for name, t in deep.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) + 0.5 if "running_var" in name else torch.randn_like(t) * 0.3)
+        for stage in (deep.s8, deep.s16):
+            for block in stage[2:]:  # s8.2, s8.3, s16.2, s16.3 add nothing: their last batch norm gives 0
+                block.block[2][1].weight.zero_()
+                block.block[2][1].bias.zero_()
+    shallow = PxNet(cls(stem=8, c4=16, c8=24, c16=32, blocks=(1, 1, 1), head=16, line_head=16))
+    dropped = prune_into(shallow, deep.state_dict())
+    assert {k.split(".block.")[0] for k in dropped} == {"s8.2", "s8.3", "s16.2", "s16.3"}
+    assert torch.equal(shallow.s8[1].block[0][0].weight, deep.s8[1].block[0][0].weight)
+    _same_reading(deep, shallow)
+    with pytest.raises(ValueError, match="lack"):  # the deeper weights must hold every tensor
+        prune_into(deep, shallow.state_dict())
+    narrower = PxNet(cls(stem=8, c4=16, c8=16, c16=32, blocks=(1, 1, 1), head=16, line_head=16))
+    with pytest.raises(ValueError, match="is not"):
+        prune_into(narrower, deep.state_dict())
+
+
 def test_a_deeper_network_starts_as_the_shallower_one_and_then_learns():
     """pxocr.model.grow: extra blocks in every stage (and wider channels) start as the identity,
     so the map and line reading are the shallower network's; one training step moves the new

@@ -48,5 +48,10 @@ PRESETS = {
     # from a ``latin-wide`` run (``pxocr.model.grow``: the new blocks start as the identity).
     "latin-deep": ModelConfig(c4=24, c8=64, c16=128, blocks=(1, 4, 4), head=48, line_head=160,
                               grid=PROPORTIONAL_GRID),
+    # ``latin-deep`` with the two last blocks of its stride-8 and -16 stages left out (a third less time for the
+    # image branch: scripts/time_network_shapes.py), started from a ``latin-deep`` run's weights with
+    # ``pxocr train --init`` (``pxocr.model.grow.prune_into``): issue 17's speed.
+    "latin-fast": ModelConfig(c4=24, c8=64, c16=128, blocks=(1, 2, 2), head=48, line_head=160,
+                              grid=PROPORTIONAL_GRID),
     "tiny-ctc": ModelConfig(stem=8, c4=16, c8=24, c16=32, blocks=(0, 1, 1), head=16, line_head=16),
 }

@@ -15,6 +15,9 @@ concatenated, the channel index is the outer one (the line head flattens (channe
 A deeper network (more blocks per stage: ``ModelConfig.blocks``) grows the same way: the extra
 blocks come after the narrower network's in each stage, and each is a residual block whose last
 batch norm starts with scale 0, so it adds 0 to its input and the stage computes what it did.
+
+The other way, :func:`prune_into` starts a shallower network from a deeper one's weights, its last
+blocks of each stage left out (a faster network to train from the one it is to replace).
 """
 
 from __future__ import annotations
@@ -59,3 +62,31 @@ def grow_into(model: nn.Module, narrow: dict[str, torch.Tensor]) -> list[str]:
                     raise ValueError(f"{name} is a new block that changes the shape: it cannot start as the identity")
                 module.block[2][1].weight.zero_()  # the last batch norm's scale: the block adds 0
     return [k for k in state if k not in narrow]
+
+
+def prune_into(model: nn.Module, deeper: dict[str, torch.Tensor]) -> list[str]:
+    """Load ``deeper`` (a state dict of the same design with more blocks per stage and the same
+    channels) into ``model`` in place, the blocks ``model`` lacks left out: the last ones of each
+    stage, each a residual block (``x + f(x)``), so that the rest still computes most of what the
+    deeper network did and training from there recovers the difference. Returns the names of the
+    tensors left out. Raises ValueError when a tensor ``model`` has is missing or has another
+    shape, or when what is left out is not whole residual blocks (stride 1, as wide in as out)."""
+    state = model.state_dict()
+    missing = [k for k in state if k not in deeper]
+    if missing:
+        raise ValueError(f"the deeper weights lack {missing[0]!r}")
+    for name, t in state.items():
+        if deeper[name].shape != t.shape:
+            raise ValueError(f"{name}: {tuple(deeper[name].shape)} is not {tuple(t.shape)}")
+    dropped = [k for k in deeper if k not in state]
+    for block in {k.split(".block.")[0] for k in dropped}:
+        first = deeper.get(f"{block}.block.0.0.weight")  # the 1x1 expansion: (mid, in, 1, 1)
+        last = deeper.get(f"{block}.block.2.0.weight")  # the 1x1 projection: (out, mid, 1, 1)
+        stride_one = deeper.get(f"{block}.block.1.0.weight") is not None
+        if first is None or last is None or not stride_one or first.shape[1] != last.shape[0] \
+                or int(block.rsplit(".", 1)[1]) == 0:
+            raise ValueError(f"{block} is not a residual block that can be left out")
+    if any(".block." not in k for k in dropped):
+        raise ValueError(f"{next(k for k in dropped if '.block.' not in k)!r} is not part of a block")
+    model.load_state_dict({k: deeper[k] for k in state})
+    return dropped

@@ -150,6 +150,7 @@ def _wide_real(steps: int) -> Stage:
 
 TEX_CROPS = "runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"  # latin-deep-tex's crop pools
 DOC_CROPS = TEX_CROPS + ",runs/pdf-crops-latex,runs/pdf-crops-extra"  # latin-deep-docs's: more typesetters
+FAST_CROPS = "runs/pdf-crops-s8j,runs/pdf-crops-s9j,runs/pdf-crops-s12j"  # latin-fast's
 
 
 def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train",
@@ -163,6 +164,13 @@ def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train
         lr=3e-4, warmup=100, seed=seed, val_every=1500, val_pages=12, val_fonts="heldout", ema=0.998, ckpt_every=100,
         loss=LossConfig(l1=2.0),
     )
+
+
+def _fast_round() -> TrainConfig:
+    """``latin-fast``'s round: the twenty-seventh deep round's mix (``checkpoints/deep27/config.json``) on
+    :data:`FAST_CROPS`, for model ``latin-fast``."""
+    deep = _deep_round(FAST_CROPS, seed=101, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
+    return replace(deep, model="latin-fast", stages=(replace(deep.stages[0], p_rules=0.06, p_scripts=0.2),))
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -344,6 +352,13 @@ PRESETS: dict[str, TrainConfig] = {
     # siscone-doc-pdf (``runs/extra-pdfs``, 3000 crops, seed 7, ``runs/pdf-crops-extra``); real crops 60 %
     # of the crops rather than 45.
     "latin-deep-docs": _deep_round(DOC_CROPS, seed=59, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0), p_real=0.6),
+    # Issue 17's speed: the deep network with the two last blocks of its stride-8 and -16 stages left out (model
+    # ``latin-fast``; ``--init`` the shipped ``latin-deep`` weights, ``checkpoints/deep27``), trained on the twenty-
+    # seventh round's mix (rules 6 %, sub- and superscripts 20 % of the blocks) with three new pools of real crops
+    # whose rows are joined as a reader sees them: ``pxocr synth --pdfs train --count 4000 --size 256x256
+    # --font-sizes 11 52 --seed S --out runs/pdf-crops-sS``, then ``python scripts/join_pool_rows.py
+    # runs/pdf-crops-sS runs/pdf-crops-sSj``, S = 8, 9, 12.
+    "latin-fast": _fast_round(),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as

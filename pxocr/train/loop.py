@@ -20,7 +20,7 @@ from ..errors import UsageError
 from ..eval.metrics import evaluate
 from ..infer import Predictor
 from ..model.config import PRESETS as MODEL_PRESETS
-from ..model.grow import grow_into
+from ..model.grow import grow_into, prune_into
 from ..model.loss import PxLoss, ctc_loss
 from ..model.net import PxNet
 from ..synth.engine import preset, render_page
@@ -292,8 +292,12 @@ def _init_weights(model: PxNet, init: str, cfg: TrainConfig) -> None:
     if source is not None and source.line_head and source.grid != MODEL_PRESETS[cfg.model].grid:
         raise UsageError(f"{init}: its line head samples another line grid than model {cfg.model!r}")
     start = weights_to_ship(ck_init)
-    try:  # the same or a narrower network of the same design (pxocr.model.grow)
-        missing = grow_into(model, start)
+    state = model.state_dict()
+    try:
+        if any(k not in state for k in start):  # a deeper network: its last blocks left out
+            prune_into(model, start)
+            return
+        missing = grow_into(model, start)  # the same or a narrower network of the same design
     except ValueError as e:
         raise UsageError(f"{init}: its weights do not fit model {cfg.model!r} ({e})") from None
     # a new line head starts from scratch; new residual blocks (".block." tensors) as the identity
