@@ -79,14 +79,14 @@ def prune_into(model: nn.Module, deeper: dict[str, torch.Tensor]) -> list[str]:
         if deeper[name].shape != t.shape:
             raise ValueError(f"{name}: {tuple(deeper[name].shape)} is not {tuple(t.shape)}")
     dropped = [k for k in deeper if k not in state]
+    outside = [k for k in dropped if ".block." not in k]
+    if outside:
+        raise ValueError(f"{outside[0]!r} is not part of a block")
     for block in {k.split(".block.")[0] for k in dropped}:
         first = deeper.get(f"{block}.block.0.0.weight")  # the 1x1 expansion: (mid, in, 1, 1)
         last = deeper.get(f"{block}.block.2.0.weight")  # the 1x1 projection: (out, mid, 1, 1)
-        stride_one = deeper.get(f"{block}.block.1.0.weight") is not None
-        if first is None or last is None or not stride_one or first.shape[1] != last.shape[0] \
-                or int(block.rsplit(".", 1)[1]) == 0:
+        # a stage's first block (index 0) is its stride-2 one; the others are stride 1
+        if first is None or last is None or first.shape[1] != last.shape[0] or block.endswith(".0"):
             raise ValueError(f"{block} is not a residual block that can be left out")
-    if any(".block." not in k for k in dropped):
-        raise ValueError(f"{next(k for k in dropped if '.block.' not in k)!r} is not part of a block")
     model.load_state_dict({k: deeper[k] for k in state})
     return dropped
