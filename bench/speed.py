@@ -1,10 +1,11 @@
 """Reading speed and peak memory, pxocr vs Tesseract 5, on the same seeded synthetic pages.
 
     python bench/speed.py [--pages 20] [--warmup 3] [--threads 1 2] [--psm 3] [--seed 8100001]
-                          [--set ocrb|documents] [--model latin]
+                          [--set ocrb|documents|a4] [--model latin]
 
 Writes ``pages`` clean 640x640 synthetic pages as PNG files (OCR-B pages, or with ``--set documents``
-document text in the training families at body sizes, about 800 characters a page), then runs each engine and thread
+document text in the training families at body sizes, about 800 characters a page; ``--set a4``: whole
+A4 pages at 300 dpi, 2480x3508 px, in those families), then runs each engine and thread
 count in a fresh subprocess and prints a Markdown table:
 
 - pxocr: one ``Predictor(threads=n)`` per process; the time of a page covers decoding the PNG
@@ -43,12 +44,14 @@ from pathlib import Path
 
 # The pages timed: OCR-B pages (the OCR-B model's), or document text in the training families at body
 # sizes (issue 17's "a 640x640 page of document text, 700-900 characters": about 800 a page).
-PAGE_SETS = ("ocrb", "documents")
+# Or whole A4 pages scanned at 300 dpi (2480x3508 px, body text of 10-13 pt: em 34-46 px), read in tiles.
+PAGE_SETS = ("ocrb", "documents", "a4")
 DOCUMENT_EM = (13.0, 17.0)
+A4_EM = (34.0, 46.0)
 
 
 def write_pages(folder: Path, pages: int, seed: int, kind: str = "ocrb") -> list[dict]:
-    """``pages`` clean 640x640 pages of ``kind`` (PAGE_SETS) as PNG: [{"path", "chars"}] (chars =
+    """``pages`` clean pages of ``kind`` (PAGE_SETS; 640x640 but A4's) as PNG: [{"path", "chars"}] (chars =
     ground-truth glyphs)."""
     from PIL import Image
 
@@ -59,6 +62,9 @@ def write_pages(folder: Path, pages: int, seed: int, kind: str = "ocrb") -> list
     if kind == "documents":
         cfg = preset("clean", width=640, height=640, fonts=font_set("train"), size_min=DOCUMENT_EM[0],
                      size_max=DOCUMENT_EM[1])
+    elif kind == "a4":
+        cfg = preset("clean", width=2480, height=3508, fonts=font_set("train"), size_min=A4_EM[0], size_max=A4_EM[1],
+                     max_blocks=60)
     out = []
     for i in range(pages):
         gray, gt = render_page(cfg, seed, i)
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-tesseract", action="store_true", help="time pxocr only")
     ap.add_argument("--int8", metavar="MODEL", help="also time this int8 model (pxocr export --int8)")
     ap.add_argument("--set", default="ocrb", choices=PAGE_SETS,
-                    help="pages: OCR-B pages, or document text in many fonts (about 800 characters a page)")
+                    help="OCR-B pages, document text in many fonts (about 800 characters a page), or A4 at 300 dpi")
     ap.add_argument("--model", help="pxocr model (shipped name or ONNX file; default: the automatic choice)")
     ap.add_argument("--single-pass", action="store_true", help=argparse.SUPPRESS)
     # internal: one engine in this process
@@ -209,9 +215,10 @@ def main(argv: list[str] | None = None) -> None:
         tver = ver.stdout.split("\n")[0]
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"`{' '.join(shlex.quote(a) for a in [sys.executable.rsplit('/', 1)[-1]] + sys.argv)}`\n")
-    lo, hi = DOCUMENT_EM
+    lo, hi = A4_EM if args.set == "a4" else DOCUMENT_EM
+    size = "2480x3508 (A4 at 300 dpi)" if args.set == "a4" else "640x640"
     what = "OCR-B" if args.set == "ocrb" else f"document (training families, em {lo:g}-{hi:g} px)"
-    print(f"{args.pages} clean 640x640 synthetic {what} pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
+    print(f"{args.pages} clean {size} synthetic {what} pages (seed {args.seed}, {gt_chars:.0f} glyphs/page), "
           f"pxocr model {args.model or 'automatic'}, "
           f"median after {args.warmup} warm-up pages; {os.cpu_count()} CPUs "
           f"({platform.processor() or platform.machine()}), load average {load}; "

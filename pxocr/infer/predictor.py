@@ -30,7 +30,7 @@ from ..preprocess import MULTIPLE, to_input
 from . import capture, choose, zoom
 from .capture import CaptureConfig
 from .image_io import InputPage
-from .windows import TileConfig, core_cells, ink_window, spans
+from .windows import TileConfig, core_cells, ink_window, spans, tile_shape
 from .zoom import ZoomConfig
 
 # model names -> files in pxocr/models ("mrz": the reader of identity documents; "mrz-confirm": the second
@@ -271,21 +271,24 @@ class Predictor:
         ``head`` as in ``line_reader``). Images over ``max_whole`` px (default: the tile config's)
         are read in tiles; each tile's features over its core make one map of the page's
         features, which the line head reads."""
-        h, w = gray.shape
-        t = self.tiles
-        if max(h, w) <= (max_whole or t.max_whole):
-            y0, y1, x0, x1 = ink_window(gray)
-            if y1 <= y0:
-                return Glyphs.empty(), None  # blank page
-            g, dense, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
-            inside = (g.boxes[:, 0] < x1) & (g.boxes[:, 1] < y1)
+        t = replace(self.tiles, max_whole=max_whole or self.tiles.max_whole)
+        wy0, wy1, wx0, wx1 = ink_window(gray)
+        if wy1 <= wy0:
+            return Glyphs.empty(), None  # blank page
+        if max(wy1 - wy0, wx1 - wx0) <= t.max_whole:
+            g, dense, feats = self._find(gray[wy0:wy1, wx0:wx1], (wx0, wy0))
+            inside = (g.boxes[:, 0] < wx1) & (g.boxes[:, 1] < wy1)
             return g.take(np.nonzero(inside)[0]), \
-                self.line_reader(feats, x0, y0, head, self._probe(dense)) if self.reads_lines else None
+                self.line_reader(feats, wx0, wy0, head, self._probe(dense)) if self.reads_lines else None
+        h, w = gray.shape
+        th, tw = tile_shape(wy1 - wy0, wx1 - wx0, t)
         parts = []
         page_feats: Optional[np.ndarray] = None
         page_dense: Optional[np.ndarray] = None
-        for y0, y1, cy0, cy1 in spans(h, t.tile, t.overlap):
-            for x0, x1, cx0, cx1 in spans(w, t.tile, t.overlap):
+        ys = [tuple(v + wy0 for v in s) for s in spans(wy1 - wy0, th, t.overlap)]  # in page px
+        xs = [tuple(v + wx0 for v in s) for s in spans(wx1 - wx0, tw, t.overlap)]
+        for y0, y1, cy0, cy1 in ys:
+            for x0, x1, cx0, cx1 in xs:
                 g, dense, feats = self._find(gray[y0:y1, x0:x1], (x0, y0))
                 cx = (g.boxes[:, 0] + g.boxes[:, 2]) / 2
                 cy = (g.boxes[:, 1] + g.boxes[:, 3]) / 2

@@ -1,9 +1,10 @@
 """The windows the network reads: the ink window of a page, and tiles of a large image.
 
-Images up to ``TileConfig.max_whole`` px on each side run in one pass (padded to the
-network's stride). Larger ones are cut into ``tile`` px tiles overlapping by
-``overlap`` px; a tile keeps the glyphs whose box centre lies in its core (the tile less
-half the overlap on each inner side), so each glyph is kept by exactly one tile, and
+The network reads a page's ink window (:func:`ink_window`). Windows up to ``TileConfig.max_whole``
+px on each side run in one pass (padded to the network's stride). Larger ones are cut into tiles
+overlapping by ``overlap`` px, as few and as small in all as :func:`tile_shape` finds, each at most
+``tile_area`` px (peak memory); a tile keeps the glyphs whose box centre lies in its core (the tile
+less half the overlap on each inner side), so each glyph is kept by exactly one tile, and
 the lines are grouped once over the whole page; the tiles' features over their cores make one
 map of the page's features, on which the line head reads the lines. Tiles start at multiples of the network's
 stride (16 px), so a tile sees the same pixel grid as the whole image and, away from its
@@ -23,7 +24,8 @@ from ..preprocess import MULTIPLE
 @dataclass(frozen=True)
 class TileConfig:
     max_whole: int = 1408
-    tile: int = 640
+    tile: int = 640  # the smallest side of a tile, where a window is cut
+    tile_area: int = 1024 * 1024  # the most px a tile has (an A4 page at 300 dpi: six tiles of 1.0-1.1 Mpx)
     overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
     max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
 
@@ -33,14 +35,16 @@ class TileConfig:
 
 
 def spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]]:
-    """Tiles along one axis: (start, end, core_start, core_end) in px; starts are multiples of 16."""
+    """Tiles of ``tile`` px along an axis of ``n`` px, spread evenly: (start, end, core_start, core_end)
+    in px; starts are multiples of 16, neighbours overlap by at least ``overlap`` px."""
     if n <= tile:
         return [(0, n, -np.inf, np.inf)]
     # Starts on the network's stride grid: a shift that is not a multiple of it changes the
     # features of every cell (boxes moved by up to 1.7 px and glyphs were lost at seams).
     step = (tile - overlap) // MULTIPLE * MULTIPLE
     last = (n - tile) // MULTIPLE * MULTIPLE
-    starts = list(range(0, last, step)) + [last]
+    k = -(-last // step) + 1
+    starts = [i * last // max(1, k - 1) // MULTIPLE * MULTIPLE for i in range(k)]
     out = []
     for k, s in enumerate(starts):
         end = n if k == len(starts) - 1 else s + tile
@@ -48,6 +52,24 @@ def spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]
         hi = np.inf if k == len(starts) - 1 else (starts[k + 1] + s + tile) / 2
         out.append((s, end, lo, hi))
     return out
+
+
+def tile_shape(h: int, w: int, t: TileConfig) -> tuple[int, int]:
+    """(height, width) of the tiles that cover an ``h`` x ``w`` window with the fewest pixels read,
+    each tile at most ``t.tile_area`` px and, where the window is cut, at least ``t.tile``
+    px on that side (of two equal totals, the fewer tiles)."""
+
+    def options(n: int) -> list[tuple[int, int]]:  # (tile size, tiles) for 1, 2, ... tiles along the axis
+        out = [(n, 1)]
+        for k in range(2, n // max(1, t.tile - t.overlap) + 2):
+            size = max(t.tile, -(-(n + (k - 1) * (t.overlap + MULTIPLE)) // (k * MULTIPLE)) * MULTIPLE)
+            if size < n:
+                out.append((size, len(spans(n, size, t.overlap))))
+        return out
+
+    best = min(((ny * nx * sy * sx, ny * nx), (sy, sx)) for sy, ny in options(h) for sx, nx in options(w)
+               if sy * sx <= t.tile_area or (sy <= t.tile and sx <= t.tile))
+    return best[1]
 
 
 def core_cells(start: int, end: int, lo: float, hi: float) -> tuple[int, int]:
