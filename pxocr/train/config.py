@@ -151,6 +151,7 @@ def _wide_real(steps: int) -> Stage:
 TEX_CROPS = "runs/pdf-crops-train3,runs/pdf-crops-train4,runs/pdf-crops-man"  # latin-deep-tex's crop pools
 DOC_CROPS = TEX_CROPS + ",runs/pdf-crops-latex,runs/pdf-crops-extra"  # latin-deep-docs's: more typesetters
 FAST_CROPS = "runs/pdf-crops-s8j,runs/pdf-crops-s9j,runs/pdf-crops-s12j"  # latin-fast's
+FAST_DOC_CROPS = FAST_CROPS + ",runs/pdf-crops-man13j,runs/pdf-crops-extra14j"  # latin-fast-docs': two more typesetters
 
 
 def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train",
@@ -166,10 +167,10 @@ def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train
     )
 
 
-def _fast_round() -> TrainConfig:
+def _fast_round(real: str = FAST_CROPS, seed: int = 101) -> TrainConfig:
     """``latin-fast``'s round: the twenty-seventh deep round's mix (``checkpoints/deep27/config.json``) on
-    :data:`FAST_CROPS`, for model ``latin-fast``."""
-    deep = _deep_round(FAST_CROPS, seed=101, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
+    the crop pools ``real``, for model ``latin-fast``."""
+    deep = _deep_round(real, seed=seed, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
     return replace(deep, model="latin-fast", stages=(replace(deep.stages[0], p_rules=0.06, p_scripts=0.2),))
 
 
@@ -359,6 +360,14 @@ PRESETS: dict[str, TrainConfig] = {
     # --font-sizes 11 52 --seed S --out runs/pdf-crops-sS``, then ``python scripts/join_pool_rows.py
     # runs/pdf-crops-sS runs/pdf-crops-sSj``, S = 8, 9, 12.
     "latin-fast": _fast_round(),
+    # Its second round (``--init`` a ``latin-fast`` run): two more typesetters' real crops, as deep27 saw them
+    # (groff's manual pages and the Texinfo, Prawn and Doxygen manuals; the LaTeX pool is left out): ``pxocr synth
+    # --man-pdfs --count 80 --seed 1 --out runs/man-pdfs``, ``pxocr synth --pdfs runs/man-pdfs --count 4000 --size
+    # 256x256 --font-sizes 11 52 --seed 13 --out runs/pdf-crops-man13``; ``python scripts/collect_pdfs.py
+    # runs/extra-pdfs octave-doc ruby-prawn-doc siscone-doc-pdf`` (less ``*refcard-le*``), ``pxocr synth --pdfs
+    # runs/extra-pdfs --count 3000 ... --seed 14 --out runs/pdf-crops-extra14``; each joined by
+    # ``scripts/join_pool_rows.py`` into ``...j``.
+    "latin-fast-docs": _fast_round(FAST_DOC_CROPS, seed=103),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as
