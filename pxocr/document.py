@@ -19,7 +19,7 @@ Box = tuple[float, float, float, float]
 
 
 def _box(b: Iterable[float]) -> Box:
-    x0, y0, x1, y1 = (float(v) for v in b)
+    x0, y0, x1, y1 = map(float, b)
     if not (x1 >= x0 and y1 >= y0):
         raise ValueError(f"box {[x0, y0, x1, y1]} has x1 < x0 or y1 < y0")
     return (x0, y0, x1, y1)

@@ -333,12 +333,13 @@ def alternatives(cands: np.ndarray, score: np.ndarray, chosen: np.ndarray) -> li
         return []
     p = np.exp(score - score.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
-    order = np.argsort(-p, 1)
-    out = []
-    for k in range(len(cands)):
+    out: list[list[dict]] = [[] for _ in range(len(cands))]
+    some = np.flatnonzero(((p >= ALT_MIN_P) & (cands != np.asarray(chosen)[:, None])).any(1))  # most have none
+    order = np.argsort(-p[some], 1)
+    for k, row in zip(some.tolist(), order):
         alt = [{"char": CHARSET[c], "score": round(float(p[k, j]), 4)}
-               for j in order[k] if (c := int(cands[k, j])) != chosen[k] and p[k, j] >= ALT_MIN_P]
-        out.append(alt[:ALT_MAX])
+               for j in row if (c := int(cands[k, j])) != chosen[k] and p[k, j] >= ALT_MIN_P]
+        out[k] = alt[:ALT_MAX]
     return out
 
 

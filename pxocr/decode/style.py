@@ -86,14 +86,12 @@ def _slant(ink: np.ndarray, baseline: float, step: int = 1) -> float:
     every ``step``-th row of the line)."""
     ys, xs = np.nonzero(ink)
     rise = baseline - (ys * step + 0.5)  # px above the baseline
-    best, best_s = -1.0, 0.0
-    for s in SHEARS:
-        cols = np.round(xs - s * rise).astype(np.int64)
-        counts = np.bincount(cols - cols.min())
-        sharp = float(np.dot(counts, counts))
-        if sharp > best:
-            best, best_s = sharp, float(s)
-    return best_s
+    cols = np.round(xs[None, :] - np.array(SHEARS)[:, None] * rise[None, :]).astype(np.int64)  # (shears, pixels)
+    cols -= cols.min(1, keepdims=True)
+    width = int(cols.max()) + 1
+    counts = np.bincount((cols + width * np.arange(len(SHEARS))[:, None]).ravel(), minlength=width * len(SHEARS))
+    sharp = (counts * counts).reshape(len(SHEARS), width).sum(1)
+    return float(SHEARS[int(np.argmax(sharp))])  # the first of equally sharp ones
 
 
 def _monospaced(line: Line) -> Optional[bool]:
