@@ -2,7 +2,10 @@
 (``decode.FIELD``), pxocr.infer.zoom.ZoomConfig (``zoom.FIELD``) or pxocr.infer.capture.CaptureConfig
 (``capture.FIELD``), the settings the model reads best with; the graph and the rest of the
 metadata stay as they are. Usage:
-python scripts/set_model_meta.py MODEL.onnx SECTION.FIELD=VALUE [...]   (VALUE as JSON)
+python scripts/set_model_meta.py MODEL.onnx [--like OTHER.onnx] SECTION.FIELD=VALUE [...]   (VALUE as JSON)
+``--like`` first takes all three sections from another model (its edge bias and refiners too), as a new round
+is first read with the shipped model's settings; never the rest of its metadata (the class head's weights and the
+network's shape are each model's own).
 """
 
 import json
@@ -24,6 +27,16 @@ def main(path: str, settings: list[str]) -> None:
     m = onnx.load(path)
     prop = next(p for p in m.metadata_props if p.key == "pxocr")
     meta = json.loads(prop.value)
+    if settings[:1] == ["--like"]:
+        if len(settings) < 2:
+            sys.exit("--like needs a model file")
+        other = next(p for p in onnx.load(settings[1]).metadata_props if p.key == "pxocr")
+        like = json.loads(other.value)
+        for section in SECTIONS:
+            meta.pop(section, None)
+            if section in like:
+                meta[section] = like[section]
+        settings = settings[2:]
     for item in settings:
         key, _, value = item.partition("=")
         section, _, field = key.partition(".")
