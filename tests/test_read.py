@@ -554,11 +554,18 @@ def test_spans_cover_the_axis_on_the_stride_grid():
 def test_tiles_cover_a_window_with_few_pixels_each_within_the_tile_area(h, w):
     t = TileConfig()
     th, tw = tile_shape(h, w, t)
-    ny, nx = len(spans(h, th, t.overlap)), len(spans(w, tw, t.overlap))
-    assert th * tw <= t.tile_area
-    assert ny * nx * th * tw <= 1.31 * h * w  # 640 px tiles read 1.64x an A4 scan's pixels
+    ly, lx = ([e - s for s, e, _, _ in spans(n, size, t.overlap)] for n, size in ((h, th), (w, tw)))
+    assert max(ly) * max(lx) <= t.tile_area  # the real tiles (a last one up to 15 px longer)
+    assert sum(ly) * sum(lx) <= 1.31 * h * w  # 640 px tiles read 1.64x an A4 scan's pixels
     if h * w <= t.tile_area:
         assert (th, tw) == (h, w)  # one tile where one will do
+
+
+@pytest.mark.parametrize("h, w, t", [(700, 5105, SEAMED), (8945, 8945, TileConfig(tile=1024)),
+                                     (3000, 3000, TileConfig(tile=32, overlap=7, tile_area=100))])
+def test_a_window_no_cut_keeps_within_the_tile_area_gets_the_smallest_tiles(h, w, t):
+    th, tw = tile_shape(h, w, t)
+    assert th <= max(t.tile, 4 * (t.overlap + 16)) and tw <= max(t.tile, 4 * (t.overlap + 16))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from ..preprocess import MULTIPLE
 class TileConfig:
     max_whole: int = 1408
     tile: int = 640  # the smallest side of a tile, where a window is cut
-    tile_area: int = 1024 * 1024  # the most px a tile has (an A4 page at 300 dpi: six tiles of 1.0-1.1 Mpx)
+    tile_area: int = 1024 * 1024  # the most px a tile has (an A4 page at 300 dpi: 12 tiles of 0.92 Mpx)
     overlap: int = 128  # must exceed the tallest glyph (about 1 em at 48 px)
     max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
 
@@ -55,21 +55,28 @@ def spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]
 
 
 def tile_shape(h: int, w: int, t: TileConfig) -> tuple[int, int]:
-    """(height, width) of the tiles that cover an ``h`` x ``w`` window with the fewest pixels read,
-    each tile at most ``t.tile_area`` px and, where the window is cut, at least ``t.tile``
-    px on that side (of two equal totals, the fewer tiles)."""
+    """(height, width) to cut an ``h`` x ``w`` window into (:func:`spans`) so that it reads the fewest pixels,
+    each tile at most ``t.tile_area`` px (its real size: a last tile is up to 15 px longer) and, where the
+    window is cut, at least ``t.tile`` px on that side; of two equal totals, the fewer tiles. Where no cut
+    keeps a tile within the area, the smallest tiles."""
+    ys, xs = _axis_cuts(h, t), _axis_cuts(w, t)
+    fits = [((sy[1] * sx[1], sy[3] * sx[3]), (sy[0], sx[0])) for sy in ys for sx in xs if sy[2] * sx[2] <= t.tile_area]
+    return min(fits)[1] if fits else (ys[-1][0], xs[-1][0])
 
-    def options(n: int) -> list[tuple[int, int]]:  # (tile size, tiles) for 1, 2, ... tiles along the axis
-        out = [(n, 1)]
-        for k in range(2, n // max(1, t.tile - t.overlap) + 2):
-            size = max(t.tile, -(-(n + (k - 1) * (t.overlap + MULTIPLE)) // (k * MULTIPLE)) * MULTIPLE)
-            if size < n:
-                out.append((size, len(spans(n, size, t.overlap))))
-        return out
 
-    best = min(((ny * nx * sy * sx, ny * nx), (sy, sx)) for sy, ny in options(h) for sx, nx in options(w)
-               if sy * sx <= t.tile_area or (sy <= t.tile and sx <= t.tile))
-    return best[1]
+def _axis_cuts(n: int, t: TileConfig) -> list[tuple[int, int, int, int]]:
+    """The ways to cut an axis of ``n`` px with 1, 2, ... tiles, down to tiles of ``t.tile`` px: (tile size,
+    the tiles' px in all, the longest tile, tiles), largest tiles first."""
+    out = [(n, n, n, 1)]
+    for k in range(2, n // MULTIPLE + 2):
+        last = out[-1][0]
+        if last <= t.tile:
+            break
+        size = max(t.tile, -(-(n + (k - 1) * (t.overlap + MULTIPLE)) // (k * MULTIPLE)) * MULTIPLE)
+        if size < last:  # (more tiles of the same size: no other cut)
+            lengths = [e - s for s, e, _, _ in spans(n, size, t.overlap)]
+            out.append((size, sum(lengths), max(lengths), len(lengths)))
+    return out
 
 
 def core_cells(start: int, end: int, lo: float, hi: float) -> tuple[int, int]:
