@@ -125,6 +125,47 @@ def test_lines_left_out_leave_no_ink_even_accents_stacked_high(tmp_path):
     _assert_no_unlabelled_ink(image, truth)
 
 
+@pytest.mark.skipif(not (os.path.isfile(DEJAVU) and os.path.isfile(TYPE1)), reason="fonts-dejavu-core or "
+                    "fonts-urw-base35 is not installed")
+def test_a_line_in_a_font_that_draws_figures_is_left_out_and_painted_over(tmp_path, monkeypatch):
+    """Glyphs of a font that draws (XY-pic's dashes map to letters: a dashed arrow was in the truth as
+    'q q q q') make their line unknown: left out, and its ink painted over with the glyphs' outlines."""
+    import pxocr.synth.pdf as pdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=160)
+    page.insert_text((20, 40), "Kept line one.", fontsize=20, fontname="F0", fontfile=DEJAVU)
+    page.insert_text((20, 85), "q q q q M M M ;;;;", fontsize=20, fontname="F1", fontfile=TYPE1)
+    page.insert_text((20, 130), "Kept line three.", fontsize=20, fontname="F0", fontfile=DEJAVU)
+    path = str(tmp_path / "drawing.pdf")
+    doc.save(path)
+    _, truth = page_truth(open_pdf(path), 0, 150)
+    assert len(truth.lines) == 3  # a text font: every line kept
+    monkeypatch.setattr(pdf, "DRAWING_FONTS", ("NIMBUSROMAN",))  # the Type 1 face draws, for this test
+    image, truth = page_truth(open_pdf(path), 0, 150)
+    assert [ln.text for ln in truth.lines] == ["Kept line one.", "Kept line three."]
+    _assert_no_unlabelled_ink(image, truth)
+    assert pdf.is_drawing_font("ABCDEF+NimbusRoman-Bold") and not pdf.is_drawing_font("DejaVuSans")
+
+
+GRAPHS = "/usr/share/doc/glpk-doc/graphs.pdf"  # glpk-doc (held out): XY-pic figures
+
+
+@pytest.mark.skipif(not os.path.isfile(GRAPHS), reason="glpk-doc is not installed")
+def test_xy_pic_figures_are_not_text():
+    from pxocr.synth.pdf import is_drawing_font
+
+    xy = [s for s in open_pdf(GRAPHS)[13].get_texttrace() if is_drawing_font(s["font"])]
+    assert sum(len(s["chars"]) for s in xy) > 100
+    image, truth = page_truth(open_pdf(GRAPHS), 13, 100)
+    assert len(truth.chars) > 200
+    for span in xy:  # no character of the truth on a figure's glyph, whose ink is painted over
+        for _, _, origin, _ in span["chars"]:
+            x, y = origin[0] * 100 / 72, origin[1] * 100 / 72
+            assert not any(c.bbox[0] <= x <= c.bbox[2] and c.bbox[1] <= y - 1 <= c.bbox[3] for c in truth.chars)
+    assert not any(t in truth.text for t in ("q q q", "M M M", ";;;;"))
+
+
 def _assert_no_unlabelled_ink(image, truth) -> None:
     """No ink outside the truth's character boxes (a pixel around each for antialiasing)."""
     ink = image < INK

@@ -9,8 +9,9 @@ from MuPDF's text extraction (``rawdict``), matched to the trace by origin. Liga
 ff, ffi, ffl) read as their letters, the glyph's box split evenly among them; typographic
 quotes, dashes and a few other marks are read as their ASCII look-alikes. Text that is not
 upright, in fonts whose outlines cannot be read (Type 1, Type 3), or outside printable ASCII after
-that mapping is left out, and so is its line: a page keeps only lines whose every character is
-known, and the lines left out are painted white in the image (no unlabelled ink). So are the page's
+that mapping is left out, and so is its line, as are lines in fonts that draw figures (``DRAWING_FONTS``): a page
+keeps only lines whose every character is known, and the lines left out are painted white in the image (no
+unlabelled ink). So are the page's
 raster images (a screenshot's text is in no text layer), but for the labelled characters drawn over them.
 """
 
@@ -111,6 +112,18 @@ class _Glyph:
     box: tuple[float, float, float, float]  # ink box, page points, y down
     origin: tuple[float, float] = (0.0, 0.0)  # pen position, page points
     size: float = 0.0  # font size, points
+    drawing: bool = False  # a piece of a figure, drawn with a font (DRAWING_FONTS): no text
+
+
+# Fonts that draw figures, not text: XY-pic's arrow tips, dashes and squiggles (its glyphs map to letters:
+# a dashed arrow read "q q q q"), LaTeX's picture-mode lines and circles. Their lines are left out and
+# painted over, as lines of unknown characters are.
+DRAWING_FONTS = ("XY", "LINE10", "LINEW10", "LCIRCLE10", "LCIRCLEW10")
+
+
+def is_drawing_font(name: str) -> bool:
+    """Whether a font (its PostScript name, with or without a subset's ``ABCDEF+`` prefix) draws figures."""
+    return name.split("+")[-1].upper().startswith(DRAWING_FONTS)
 
 
 # MuPDF draws a glyph of up to GLYPH_CACHE_PX px from its glyph cache, at its pen position rounded:
@@ -156,7 +169,7 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
             if b is None or not text:
                 continue
             box = (origin[0] + b[0] * size, origin[1] - b[3] * size, origin[0] + b[2] * size, origin[1] - b[1] * size)
-            out[key] = _Glyph(text, box, (origin[0], origin[1]), size)
+            out[key] = _Glyph(text, box, (origin[0], origin[1]), size, is_drawing_font(span["font"]))
     return out
 
 
@@ -367,7 +380,7 @@ def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Opt
                 continue
             last = key
             g = glyphs.get(key)
-            if g is None or not all(0x21 <= ord(k) <= 0x7E for k in g.text):
+            if g is None or g.drawing or not all(0x21 <= ord(k) <= 0x7E for k in g.text):
                 return None
             text += g.text
             tail = g.text[1:]
