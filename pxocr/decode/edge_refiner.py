@@ -60,8 +60,6 @@ def _as_left_edges(dark: np.ndarray, boxes: np.ndarray) -> Iterator[tuple[np.nda
 def _left_edge_features(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """(N, BANDS * COLS + COLS + 3): the window across each box's left edge in ``img``."""
     h, w = img.shape
-    pad = COLS + 2
-    padded = np.pad(img, pad)
     x = boxes[:, 0]
     first = np.floor(x).astype(np.int64)
     cols = first[:, None] - OUTSIDE + np.arange(COLS)
@@ -69,9 +67,9 @@ def _left_edge_features(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     r1 = np.maximum(np.ceil(boxes[:, 3]).astype(np.int64), r0 + 1)
     at = (np.arange(K_ROWS) + 0.5) / K_ROWS
     rows = r0[:, None] + np.floor(at[None, :] * (r1 - r0)[:, None]).astype(np.int64)
-    rows = np.clip(rows + pad, 0, h + 2 * pad - 1)
-    cols = np.clip(cols + pad, 0, w + 2 * pad - 1)
-    window = padded[rows[:, :, None], cols[:, None, :]]  # (N, K_ROWS, COLS)
+    # pixels off the image read as paper (0), as on the image padded with zeros, without copying it
+    inside = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
+    window = img[np.clip(rows, 0, h - 1)[:, :, None], np.clip(cols, 0, w - 1)[:, None, :]] * inside  # (N, K_ROWS, COLS)
     bands = window.reshape(len(boxes), BANDS, K_ROWS // BANDS, COLS).mean(2).reshape(len(boxes), -1)
     height, width = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
     shape = np.stack([x - first, np.log(np.maximum(height, 0.5)), np.log(np.maximum(width, 0.5))], 1)
