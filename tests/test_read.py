@@ -564,6 +564,8 @@ def test_tiles_cover_a_window_with_few_pixels_each_within_the_tile_area(h, w):
 @pytest.mark.parametrize("h, w, t", [(700, 5105, SEAMED), (8945, 8945, TileConfig(tile=1024)),
                                      (3000, 3000, TileConfig(tile=32, overlap=7, tile_area=100))])
 def test_a_window_no_cut_keeps_within_the_tile_area_gets_the_smallest_tiles(h, w, t):
+    with pytest.raises(ValueError):
+        TileConfig(tile=16, overlap=7)  # tiles would advance by no whole step of 16 px
     th, tw = tile_shape(h, w, t)
     assert th <= max(t.tile, 4 * (t.overlap + 16)) and tw <= max(t.tile, 4 * (t.overlap + 16))
 

@@ -30,8 +30,8 @@ class TileConfig:
     max_whole_zoom: int = 2048  # the mosaic of enlarged small text (pxocr.infer.zoom) is read whole up to this
 
     def __post_init__(self) -> None:
-        if not 0 < 2 * self.overlap < self.tile or self.tile % 16:
-            raise ValueError("TileConfig needs 0 < 2 * overlap < tile and tile a multiple of 16")
+        if not 0 < 2 * self.overlap < self.tile or self.tile % 16 or self.tile - self.overlap < 16:
+            raise ValueError("TileConfig needs 0 < 2 * overlap < tile, tile - overlap >= 16 and tile a multiple of 16")
 
 
 def spans(n: int, tile: int, overlap: int) -> list[tuple[int, int, float, float]]:
