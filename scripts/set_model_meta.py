@@ -9,6 +9,7 @@ network's shape are each model's own).
 """
 
 import json
+import os
 import sys
 
 import onnx
@@ -28,9 +29,11 @@ def main(path: str, settings: list[str]) -> None:
     prop = next(p for p in m.metadata_props if p.key == "pxocr")
     meta = json.loads(prop.value)
     if settings[:1] == ["--like"]:
-        if len(settings) < 2:
-            sys.exit("--like needs a model file")
-        other = next(p for p in onnx.load(settings[1]).metadata_props if p.key == "pxocr")
+        if len(settings) < 2 or not os.path.isfile(settings[1]):
+            sys.exit("--like needs a model file that exists: set_model_meta.py MODEL.onnx --like OTHER.onnx [...]")
+        other = next((p for p in onnx.load(settings[1]).metadata_props if p.key == "pxocr"), None)
+        if other is None:
+            sys.exit(f"{settings[1]}: not a pxocr model (no 'pxocr' metadata)")
         like = json.loads(other.value)
         for section in SECTIONS:
             meta.pop(section, None)

@@ -152,6 +152,35 @@ GRAPHS = "/usr/share/doc/glpk-doc/graphs.pdf"  # glpk-doc (held out): XY-pic fig
 
 
 @pytest.mark.skipif(not os.path.isfile(GRAPHS), reason="glpk-doc is not installed")
+@pytest.mark.parametrize("index", [13, 45])
+def test_xy_pic_figures_leave_no_ink_and_no_truth(index):
+    """Page 46 sets edge labels on one line with dashes whose codes are controls (read as spaces): the
+    line is still left out, and every piece of the figure painted over by its outline's box."""
+    from pxocr.synth.pdf import _trace_glyphs, is_drawing_font
+
+    doc = open_pdf(GRAPHS)
+    drawn = [g.box for g in _trace_glyphs(doc, doc[index]).values() if g.drawing]
+    assert len(drawn) > 40
+    image, truth = page_truth(doc, index, 100)
+    ink = image < INK
+    for c in truth.chars:  # the truth's own ink, a pixel around it
+        x0, y0, x1, y1 = c.bbox
+        ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
+    s = 100 / 72
+    for x0, y0, x1, y1 in drawn:
+        assert not ink[int(y0 * s):int(np.ceil(y1 * s)), int(x0 * s):int(np.ceil(x1 * s))].any(), (x0, y0)
+    boxes = np.array([c.bbox for c in truth.chars])
+    for block in doc[index].get_text("rawdict")["blocks"]:  # no character of a line holding a figure's piece
+        for ln in block.get("lines", []):
+            if any(is_drawing_font(sp["font"]) for sp in ln["spans"]):  # its text (an edge's label) left out too
+                for sp in (sp for sp in ln["spans"] if not is_drawing_font(sp["font"])):
+                    for c in (c for c in sp["chars"] if not c["c"].isspace()):
+                        x, y = (c["bbox"][0] + c["bbox"][2]) / 2 * s, (c["bbox"][1] + c["bbox"][3]) / 2 * s
+                        assert not ((boxes[:, 0] <= x) & (x <= boxes[:, 2]) & (boxes[:, 1] <= y)
+                                    & (y <= boxes[:, 3])).any(), c["c"]
+
+
+@pytest.mark.skipif(not os.path.isfile(GRAPHS), reason="glpk-doc is not installed")
 def test_xy_pic_figures_are_not_text():
     from pxocr.synth.pdf import is_drawing_font
 

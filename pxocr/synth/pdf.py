@@ -159,6 +159,7 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
         if outl is None or tuple(span["dir"]) != (1.0, 0.0) or span.get("wmode", 0):
             continue
         size = span["size"]
+        drawing = is_drawing_font(span["font"])
         for uni, gid, origin, _bbox in span["chars"]:
             key = (round(origin[0] * 100), round(origin[1] * 100))
             text = LIGATURES.get(chr(uni), FOLD.get(chr(uni), chr(uni))) if uni >= 32 else ""
@@ -166,10 +167,10 @@ def _trace_glyphs(doc, page) -> dict[tuple[int, int], _Glyph]:
                 out[key] = replace(out[key], text=out[key].text + text)
                 continue
             b = outl.boxes.get(gid)
-            if b is None or not text:
+            if b is None or not (text or drawing):  # a figure's piece with a control code: its ink box still known
                 continue
             box = (origin[0] + b[0] * size, origin[1] - b[3] * size, origin[0] + b[2] * size, origin[1] - b[1] * size)
-            out[key] = _Glyph(text, box, (origin[0], origin[1]), size, is_drawing_font(span["font"]))
+            out[key] = _Glyph(text, box, (origin[0], origin[1]), size, drawing)
     return out
 
 
@@ -366,6 +367,8 @@ def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Opt
     text, chars, sizes, bases = "", [], [], []
     last, tail = None, ""
     for span in raw["spans"]:
+        if is_drawing_font(span["font"]):  # its pieces may map to controls that read as spaces: never text
+            return None
         for c in span["chars"]:
             ch = FOLD.get(c["c"], c["c"])
             if tail and c["bbox"][2] - c["bbox"][0] < 1e-3 and ch == tail[0]:
