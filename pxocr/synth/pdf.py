@@ -367,7 +367,7 @@ def _line(raw: dict, glyphs: dict[tuple[int, int], _Glyph], scale: float) -> Opt
     text, chars, sizes, bases = "", [], [], []
     last, tail = None, ""
     for span in raw["spans"]:
-        if is_drawing_font(span["font"]):  # its pieces may map to controls that read as spaces: never text
+        if is_drawing_font(span.get("font", "")):  # its pieces may map to controls that read as spaces: never text
             return None
         for c in span["chars"]:
             ch = FOLD.get(c["c"], c["c"])
