@@ -162,10 +162,7 @@ def test_xy_pic_figures_leave_no_ink_and_no_truth(index):
     drawn = [g.box for g in _trace_glyphs(doc, doc[index]).values() if g.drawing]
     assert len(drawn) > 40
     image, truth = page_truth(doc, index, 100)
-    ink = image < INK
-    for c in truth.chars:  # the truth's own ink, a pixel around it
-        x0, y0, x1, y1 = c.bbox
-        ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
+    ink = _unlabelled_ink(image, truth)
     s = 100 / 72
     for x0, y0, x1, y1 in drawn:
         assert not ink[int(y0 * s):int(np.ceil(y1 * s)), int(x0 * s):int(np.ceil(x1 * s))].any(), (x0, y0)
@@ -195,12 +192,18 @@ def test_xy_pic_figures_are_not_text():
     assert not any(t in truth.text for t in ("q q q", "M M M", ";;;;"))
 
 
-def _assert_no_unlabelled_ink(image, truth) -> None:
-    """No ink outside the truth's character boxes (a pixel around each for antialiasing)."""
+def _unlabelled_ink(image, truth) -> np.ndarray:
+    """The ink (bool, image's shape) outside the truth's character boxes (a pixel around each for antialiasing)."""
     ink = image < INK
     for c in truth.chars:
         x0, y0, x1, y1 = c.bbox
         ink[max(0, int(y0) - 1):int(np.ceil(y1)) + 1, max(0, int(x0) - 1):int(np.ceil(x1)) + 1] = False
+    return ink
+
+
+def _assert_no_unlabelled_ink(image, truth) -> None:
+    """No ink outside the truth's character boxes (a pixel around each for antialiasing)."""
+    ink = _unlabelled_ink(image, truth)
     assert not ink.any(), np.argwhere(ink)[:5]
 
 
