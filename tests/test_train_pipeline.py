@@ -393,6 +393,40 @@ def test_low_resolution_crops_keep_their_ink_in_its_boxes_and_spare_print_too_sm
         assert abs(left - 30) <= 0.35 and abs(right - 44) <= 0.35, (left, right)
 
 
+def test_small_print_crops_bring_the_smallest_text_to_an_em_of_7_to_12_px(tmp_path, monkeypatch):
+    """Stage.p_small: that share of the coarser crops is reduced until its smallest text has an em in SMALL_EM;
+    the others keep the reductions they had without it (a stream of its own)."""
+    from PIL import Image
+
+    from pxocr.document import Page
+    from pxocr.train import data
+    from pxocr.train.data import SMALL_EM, SynthCrops
+
+    real = tmp_path / "real"
+    real.mkdir()
+    Image.fromarray(np.full((128, 128), 255, np.uint8)).save(real / "000000.png")
+    (real / "000000.json").write_text(Page.from_dict({"width": 128, "height": 128, "lines": [
+        {"text": "I", "bbox": [30, 40, 44, 60], "baseline": 60, "font_size": 40.0,
+         "chars": [{"char": "I", "bbox": [30, 40, 44, 60]}]}]}).to_json())
+    factors: list[float] = []
+    monkeypatch.setattr(data, "low_resolution", lambda image, factor: factors.append(factor) or image)
+
+    def reductions(p_small: float) -> list[float]:
+        factors.clear()
+        crops = SynthCrops(Stage(steps=10, crop=128, mix={"clean": 1.0}, real=str(real), p_real=0.99, p_lowres=1.0,
+                                 p_small=p_small), 3, 40)
+        return [factors[-1] if crops.page(i)[2].chars else None for i in range(40)]
+
+    plain, half, small = reductions(0.0), reductions(0.5), reductions(1.0)
+    ems = [40.0 * f for f in small if f is not None]
+    assert len(ems) > 30 and SMALL_EM[0] <= min(ems) and max(ems) <= SMALL_EM[1]
+    assert min(40.0 * f for f in plain if f is not None) >= 12.0  # 0.3-0.7 of 40 px
+    kept = [a == b for a, b in zip(plain, half) if a is not None]
+    assert 0.3 < sum(kept) / len(kept) < 0.7  # the rest as before, bit for bit
+    with pytest.raises(UsageError, match="p_small"):
+        Stage(steps=10, p_small=0.5)
+
+
 def test_small_photo_crops_blur_and_compress_the_ink_where_its_box_is():
     """Stage.p_photo: a crop seen as a small hand-held photo enlarged back: softer than the reduced
     crop alone (blur at the coarse size), noisy, the ink still centred in its box; the truth kept."""

@@ -44,6 +44,9 @@ class Stage:
     # share of crops seen as a small hand-held photo enlarged back (pxocr.synth.degrade.small_photo:
     # reduced as for p_lowres, then blurred, noisy and JPEG-compressed at that size)
     p_photo: float = 0.0
+    # share of the p_lowres crops reduced further, so that their smallest text lands at an em of
+    # SMALL_EM (7-12 px: x-heights of 3.5-6 px, issue 18's half-size print), enlarged back
+    p_small: float = 0.0
 
     def __post_init__(self) -> None:
         if not (min(self.p_real, self.p_blank, self.p_docs) >= 0 and self.p_real + self.p_blank + self.p_docs < 1) \
@@ -57,6 +60,8 @@ class Stage:
             raise UsageError(f"bad stage mix {self.mix}: weights >= 0 over presets {list(SYNTH_PRESETS)}")
         if not (self.p_lowres >= 0 and self.p_photo >= 0 and self.p_lowres + self.p_photo <= 1):
             raise UsageError(f"bad stage {self}: p_lowres, p_photo >= 0 and p_lowres + p_photo <= 1")
+        if not 0 <= self.p_small <= 1 or (self.p_small and not self.p_lowres):
+            raise UsageError(f"bad stage {self}: p_small in [0, 1], and only with p_lowres")
         if not all(0 <= p < 1 for p in (self.p_symbols, self.p_rules, self.p_scripts)):
             raise UsageError(f"bad stage {self}: p_symbols, p_rules and p_scripts must be in [0, 1)")
         if self.fonts and self.fonts not in FONT_SETS:
@@ -172,6 +177,13 @@ def _fast_round(real: str = FAST_CROPS, seed: int = 101) -> TrainConfig:
     the crop pools ``real``, for model ``latin-fast``."""
     deep = _deep_round(real, seed=seed, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
     return replace(deep, model="latin-fast", stages=(replace(deep.stages[0], p_rules=0.06, p_scripts=0.2),))
+
+
+def _small_round() -> TrainConfig:
+    """``latin-deep-small``'s round: the twenty-seventh deep round's mix on ``latin-fast-docs``' crop pools, 2,000
+    steps, with ``Stage.p_small``."""
+    deep = _deep_round(FAST_DOC_CROPS, seed=109, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
+    return replace(deep, stages=(replace(deep.stages[0], steps=2000, p_rules=0.06, p_scripts=0.2, p_small=0.6),))
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -368,6 +380,11 @@ PRESETS: dict[str, TrainConfig] = {
     # runs/extra-pdfs --count 3000 ... --seed 14 --out runs/pdf-crops-extra14``; each joined by
     # ``scripts/join_pool_rows.py`` into ``...j``.
     "latin-fast-docs": _fast_round(FAST_DOC_CROPS, seed=103),
+    # Issue 18's half-size print: a deep round (``--init`` the shipped weights, ``checkpoints/deep27``) on the
+    # twenty-seventh's mix with ``latin-fast-docs``' crop pools (new crops to the deep model), where 60 % of the
+    # crops seen at a coarser resolution are reduced until their smallest text has an em of 7-12 px
+    # (``Stage.p_small``): a quarter of all crops rather than about a tenth.
+    "latin-deep-small": _small_round(),
     # Issue 20: a larger reader for machine-readable zones: the deep latin network (``--init`` a
     # ``latin-deep-tex`` run: it reads every printable character of many fonts) turned to OCR-B pages
     # and identity documents, as the ``ocrb-docs-photo`` round sees them (35 % documents, a fifth as

@@ -23,6 +23,7 @@ from .config import Stage
 
 LOWRES_FACTORS = (0.3, 0.7)  # Stage.p_lowres: the reductions drawn ...
 LOWRES_MIN_EM = 7.0  # ... no smaller than brings the page's smallest text to this em, px
+SMALL_EM = (7.0, 12.0)  # Stage.p_small: the em its reductions bring the page's smallest text to, px
 MAX_LINES = 24  # line-head targets per crop
 MAX_LABELS = 64  # labels per line; longer lines are not used for the line head
 
@@ -120,6 +121,10 @@ class SynthCrops(Dataset):
             u = rng.random()
             if u < self.stage.p_lowres + self.stage.p_photo and low < LOWRES_FACTORS[1]:
                 factor = float(rng.uniform(low, LOWRES_FACTORS[1]))
+                if u < self.stage.p_lowres and ems and self.stage.p_small:  # a stream of its own, as above
+                    small = np.random.default_rng([self.seed, i, 13])
+                    if small.random() < self.stage.p_small:
+                        factor = min(LOWRES_FACTORS[1], float(small.uniform(*SMALL_EM)) / min(ems))
                 image = low_resolution(image, factor) if u < self.stage.p_lowres else \
                     small_photo(image, factor, np.random.default_rng([self.seed, i, 12]))
         return cfg, image, truth
