@@ -1,8 +1,9 @@
 """Lines cut from larger shapes (pxocr.decode.cut_ink), on hand-drawn pages."""
 
 import numpy as np
+import pytest
 
-from pxocr.decode.cut_ink import cut_share, drop_cut_pieces
+from pxocr.decode.cut_ink import cut_share, drawn_box, drop_cut_pieces
 from pxocr.document import Char, Line
 
 
@@ -65,3 +66,93 @@ def test_a_drawn_rule_read_as_marks_is_dropped_and_a_rule_printed_in_text_stays(
                             _line("======", (20.0, 100.0, 88.0, 106.0)))
     assert drop_cut_pieces([drawn, dashes, dots, equals], page) == [dashes, dots, equals]
     assert drop_cut_pieces([_line("------", (20.0, 50.0, 64.0, 52.0))], page)  # a part of the printed run
+
+
+def _boxes_page():
+    """Paper with a form's boxes beside words (em 40): a ticked box (filled, x 40-76), two empty ones (a 3 px
+    and a 1 px frame, x 40-76), a bullet (a disk, x 40-56) and a ring (an 'O', x 40-70)."""
+    page = np.full((400, 400), 240, np.uint8)
+    page[20:56, 40:76] = 20  # ticked
+    page[[20, 20, 55, 55], [40, 75, 40, 75]] = 240  # its corners anti-aliased
+    page[100:136, 40:76] = 20
+    page[103:133, 43:73] = 240  # empty
+    page[150:186, 40:76] = 20
+    page[151:185, 41:75] = 240  # empty, framed by 1 px
+    yy, xx = np.mgrid[0:400, 0:400]
+    page[(yy - 208) ** 2 + (xx - 48) ** 2 <= 64] = 20  # a bullet of 16 px
+    ring = (yy - 300) ** 2 + (xx - 55) ** 2
+    page[(ring <= 225) & (ring >= 121)] = 20  # an 'O', 30 px across
+    for y in (20, 100, 200, 285):
+        page[y + 4:y + 8, 90:110] = 20  # a letter after each: a 'T'
+        page[y + 8:y + 30, 98:102] = 20
+    return page
+
+
+def _boxed(first, box, y):
+    """A line of ``first`` on ``box`` and a letter 'T' at x 90-110, 40 px em."""
+    chars = [Char(first, box, 0.6), Char("T", (90.0, y + 4.0, 110.0, y + 30.0), 0.9)]
+    return Line(f"{first} T", (box[0], min(box[1], y + 4.0), 110.0, max(box[3], y + 30.0)), chars, 0.8,
+                font_size=40.0)
+
+
+def test_a_form_s_boxes_read_as_characters_are_dropped_and_bullets_and_letters_stay():
+    page = _boxes_page()
+    ticked, empty = _boxed("B", (40.0, 20.0, 76.0, 56.0), 20), _boxed("O", (40.0, 100.0, 76.0, 136.0), 100)
+    bullet, ring = _boxed("*", (40.0, 200.0, 57.0, 217.0), 200), _boxed("O", (40.0, 285.0, 71.0, 316.0), 285)
+    kept = drop_cut_pieces([ticked, empty, bullet, ring], page)
+    assert [ln.text for ln in kept] == ["T", "T", "* T", "O T"]
+    assert kept[0].bbox == (90.0, 24.0, 110.0, 50.0) and kept[0].chars == ticked.chars[1:]
+    assert kept[2] is bullet and kept[3] is ring
+    # the box's own box drawn loosely (a pixel of paper around it) is found as well; a box alone leaves no line
+    assert drop_cut_pieces([_line("B", (39.0, 19.0, 77.0, 57.0)), bullet, ring], page) == [bullet, ring]
+    # where the ink has bled into blobs (the page's characters fill their boxes) no box is looked for
+    blobs = [_boxed("B", (40.0, 20.0, 76.0, 56.0), 20)] + [_line("ab", (90.0 + 30 * k, 20.0, 110.0 + 30 * k, 56.0))
+                                                           for k in range(3)]
+    bled = page.copy()
+    bled[20:56, 90:200] = 20
+    assert drop_cut_pieces(blobs, bled)[0] is blobs[0]
+    assert drawn_box(page, 120, (39.0, 99.0, 77.0, 137.0)) and drawn_box(page, 120, (40.0, 150.0, 76.0, 186.0))
+    assert drawn_box(page, 120, (45.0, 21.0, 68.0, 54.0), 47.0)  # a box read inside the ink (OCR-B's cell)
+
+
+@pytest.mark.parametrize("family", ["DejaVu Sans", "Liberation Serif", "Nimbus Mono PS", "URW Gothic", "OCR B"])
+def test_no_printable_ascii_character_is_taken_for_a_drawn_box(family):
+    """Every character of the charset, in regular and bold, at 24 and 48 px: its ink is not a drawn box."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pxocr.charset import CHARSET
+    from pxocr.synth.fonts import catalogue
+
+    faces = [f for f in catalogue() if f.family == family and f.style in ("regular", "bold")]
+    assert faces, family
+    for face in faces:
+        for size in (24, 48):
+            font = ImageFont.truetype(face.path, size)
+            for ch in CHARSET:
+                image = Image.new("L", (3 * size, 3 * size), 255)
+                ImageDraw.Draw(image).text((size, size // 2), ch, font=font, fill=0)
+                gray = np.asarray(image)
+                ys, xs = np.nonzero(gray <= 128)
+                box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+                assert not drawn_box(gray, 128, box, float(size)), (face.path, size, ch)
+
+
+def test_a_form_read_by_default_gives_its_words_without_its_boxes():
+    """Ticked and empty boxes before options, read by ``pxocr.read`` as a user would (the OCR-B model and the
+    latin model, merged): the options' words, and no character where a box is."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    import pxocr
+    from pxocr.synth.fonts import catalogue
+
+    path = next(f.path for f in catalogue() if f.family == "Liberation Serif" and f.style == "regular")
+    font = ImageFont.truetype(path, 40)
+    image = Image.new("L", (900, 330), 255)
+    draw = ImageDraw.Draw(image)
+    for k, (word, ticked) in enumerate([("Option one", True), ("Option two", False), ("Option three", True)]):
+        y = 30 + 100 * k
+        draw.rectangle((40, y + 5, 75, y + 40), fill=0 if ticked else 255, outline=0, width=3)
+        draw.text((100, y), word, font=font, fill=0)
+    page = pxocr.read(np.asarray(image)).pages[0]
+    assert page.text.split("\n") == ["Option one", "Option two", "Option three"]
+    assert all(c.bbox[0] >= 99 for c in page.chars)

@@ -17,16 +17,25 @@ A line of one rule-like mark repeated ("-----", "=====", "....", :func:`pxocr.de
 is a drawn rule where its ink is one stroke, fewer pieces than half its marks, and is dropped: a rule
 printed in text (a separator under a heading, a comment's "# -----", a contents line's leader) has a
 piece of ink for each mark.
+
+A form's boxes read as letters (a ticked box as 'B' or '@', an empty one as 'O' or ']') are dropped from
+their lines (:func:`drawn_box`): a glyph at least :data:`BOX_EM` of its line's em tall and wide, about
+square, its corners and sides inked (each along :data:`FRAME_SIDE` of its length), whose ink fills the
+box (:data:`FILLED`) or frames it, the middle empty; looked for where ink has not bled into blobs
+(:data:`BLED`). No printable ASCII character is either (a bullet read
+as '*' or a round 'O' leaves its corners empty, an 'H' or 'E' leaves a side open).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
 from .. import morphology
-from ..document import Line
+from ..boxes import union_of
+from ..document import Char, Line
 from .ink_edges import ink_levels
 from .pipeline import RULE_CHARS, rule_marks
 
@@ -36,17 +45,130 @@ INK = 0.5
 CUT_SHARE = 0.75
 REACH_PX = 3.0
 REACH_BOX = 0.5
+BOX_EM = 0.5  # a drawn box's least height and width, in its line's em
+BOX_MIN_PX = 10  # ... and in pixels
+BOX_ASPECT = 1.5  # its sides' greatest ratio
+FILLED = 0.9  # the share of a filled box's pixels that are ink
+FRAME_SIDE = 0.9  # the share of each side of a drawn box that is ink
+FRAME_MIDDLE = 0.05  # the most ink in the middle half of a framed box
+FILL_SAMPLE = 100
+SLACK = 0.6  # a glyph box looked at may be this much smaller than the box it read (OCR-B's cells)
+BLED = 0.65  # boxes are looked for where the page's characters fill at most this of their boxes in the median
 
 
 def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
-    """The lines less those cut from larger shapes of ``gray`` (uint8 (H, W), dark ink on light paper)."""
+    """The lines less those cut from larger shapes of ``gray`` (uint8 (H, W), dark ink on light paper), and
+    less the drawn boxes read as characters (:func:`drawn_box`)."""
     looked = [_suspect(ln) for ln in lines]
-    if not any(looked):
+    boxy = _box_sized_chars(lines)
+    if not any(looked) and not boxy:
         return lines
     paper, ink = ink_levels(gray)
-    dark = gray <= paper - INK * max(paper - ink, 1.0)
-    return [ln for ln, look in zip(lines, looked)
-            if not look or (cut_share(dark, ln.bbox) < CUT_SHARE and not drawn_rule(dark, ln))]
+    level = paper - INK * max(paper - ink, 1.0)  # ink is at most this light
+    kept = _without_boxes(lines, boxy, gray, level) if boxy else list(lines)
+    if not any(looked):
+        return [ln for ln in kept if ln is not None]
+    dark = gray <= level
+    return [ln for ln, look in zip(kept, looked)
+            if ln is not None and (not look or (cut_share(dark, ln.bbox) < CUT_SHARE and not drawn_rule(dark, ln)))]
+
+
+def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.ndarray,
+                   level: float) -> list[Optional[Line]]:
+    """The lines less their characters of ``boxy`` (those sized as drawn boxes, with their lines) that are
+    drawn boxes (None for a line with nothing else), unless the page's ink has bled into blobs (:data:`BLED`:
+    measured on up to :data:`FILL_SAMPLE` of its characters)."""
+    chars = [c for ln in lines for c in ln.chars]
+    crops = [_crop(gray, c.bbox) for c in chars[::max(1, len(chars) // FILL_SAMPLE)]]
+    fills = [np.count_nonzero(crop <= level) / crop.size for crop in crops if crop.size]
+    if not fills or float(np.median(fills)) > BLED:
+        return list(lines)
+    gone = {id(c) for ln, c in boxy if drawn_box(gray, level, c.bbox, ln.font_size)}
+    return [_less(ln, gone) if any(id(c) in gone for c in ln.chars) else ln for ln in lines]
+
+
+def _crop(gray: np.ndarray, box) -> np.ndarray:
+    """``gray``'s pixels in ``box`` rounded to whole pixels."""
+    h, w = gray.shape
+    return gray[min(max(round(box[1]), 0), h):min(max(round(box[3]), 0), h),
+                min(max(round(box[0]), 0), w):min(max(round(box[2]), 0), w)]
+
+
+def _less(line: Line, gone: set[int]) -> Optional[Line]:
+    """``line`` less its characters whose ``id`` is in ``gone`` (None when nothing else is left)."""
+    words = [[c for c in word if id(c) not in gone] for word in line.words]
+    words = [w for w in words if w]
+    if not words:
+        return None
+    chars = [c for word in words for c in word]
+    text = " ".join("".join(c.char for c in word) for word in words)
+    return Line(text, union_of(c.bbox for c in chars), chars, line.score, dict(line.extra), line.baseline,
+                line.font_size)
+
+
+def _box_sized_chars(lines: list[Line]) -> list[tuple[Line, Char]]:
+    """The characters (with their lines) whose boxes may be drawn boxes' (:func:`_box_sized` with
+    :data:`SLACK`), in one NumPy pass."""
+    pairs = [(ln, c) for ln in lines for c in ln.chars]
+    if not pairs:
+        return []
+    boxes = np.array([c.bbox for _, c in pairs], np.float64)
+    em = np.array([ln.font_size or 0.0 for ln, _ in pairs], np.float64)
+    side, long = (np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]),
+                  np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]))
+    ok = (side >= np.maximum(BOX_MIN_PX, SLACK * BOX_EM * em)) & (long <= BOX_ASPECT * side / SLACK)
+    return [pairs[i] for i in np.flatnonzero(ok)]
+
+
+def _box_sized(box, em: Optional[float], slack: float = 1.0) -> bool:
+    """Whether a box is as large and as square as a drawn box on a line of em ``em`` px is; with ``slack``
+    under 1, whether a glyph box may be one's (a reading's box can lie inside the ink it read)."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    least = max(BOX_MIN_PX, slack * BOX_EM * em) if em else BOX_MIN_PX
+    return min(w, h) >= least and max(w, h) <= BOX_ASPECT * min(w, h) / slack
+
+
+def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -> bool:
+    """Whether the piece of ink (pixels of ``gray`` at most ``level``) that most of ``box``'s ink belongs to is
+    a drawn box, filled or framed (module notes), on a line of em ``em`` px."""
+    crop = _crop(gray, box) <= level
+    if not crop.any() or crop.mean() < FILLED and not _box_shaped(_tight(crop)):
+        return False  # neither a box nor inside ink (a reading's box inside a filled box)
+    h, w = gray.shape
+    x0, y0, x1, y1 = (min(max(round(v), 0), n) for v, n in zip(box, (w, h, w, h)))
+    gx, gy = x1 - x0 + 2, y1 - y0 + 2
+    wx0, wy0, wx1, wy1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
+    pieces, _ = morphology.label(gray[wy0:wy1, wx0:wx1] <= level)
+    inside = pieces[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0]
+    piece = pieces == np.bincount(inside[inside > 0]).argmax()
+    ys, xs = np.nonzero(piece)
+    if ys.min() == 0 < wy0 or xs.min() == 0 < wx0 or ys.max() == piece.shape[0] - 1 and wy1 < h \
+            or xs.max() == piece.shape[1] - 1 and wx1 < w:
+        return False  # a piece of a larger shape (a table's frame)
+    cut = _tight(piece)
+    return _box_sized((0, 0, cut.shape[1], cut.shape[0]), em) and _box_shaped(cut)
+
+
+def _tight(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (bool, some set) cut to the box of its set pixels."""
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _box_shaped(cut: np.ndarray) -> bool:
+    """Whether ink cut to its own box (bool) is a drawn box: corners and sides inked, filled or framed."""
+    bh, bw = cut.shape
+    if min(bh, bw) < 4:
+        return False
+    band = max(2, round(0.15 * min(bh, bw)))
+    rows, cols = (cut[0], cut[-1]), (cut[:, 0], cut[:, -1])  # the outermost rows and columns meet at the corners
+    if not all(min(np.count_nonzero(row[:band]), np.count_nonzero(row[-band:]), np.count_nonzero(col[:band]),
+                   np.count_nonzero(col[-band:])) * 2 >= band for row in rows for col in cols):
+        return False  # a round shape: a bullet, an 'O'
+    sides = (cut[:band].any(0), cut[-band:].any(0), cut[:, :band].any(1), cut[:, -band:].any(1))
+    if min(float(side.mean()) for side in sides) < FRAME_SIDE:
+        return False  # a side open or notched: an 'H', an 'M'
+    return cut.mean() >= FILLED or float(cut[bh // 4:bh - bh // 4, bw // 4:bw - bw // 4].mean()) <= FRAME_MIDDLE
 
 
 def drawn_rule(dark: np.ndarray, line: Line) -> bool:
