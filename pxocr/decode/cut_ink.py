@@ -87,11 +87,17 @@ def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.nd
     return [_less(ln, gone) if any(id(c) in gone for c in ln.chars) else ln for ln in lines]
 
 
+def _pixels(box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``box`` rounded to whole pixels inside an image of ``shape`` (H, W): x0, y0, x1, y1."""
+    h, w = shape
+    return (min(max(round(box[0]), 0), w), min(max(round(box[1]), 0), h),
+            min(max(round(box[2]), 0), w), min(max(round(box[3]), 0), h))
+
+
 def _crop(gray: np.ndarray, box) -> np.ndarray:
     """``gray``'s pixels in ``box`` rounded to whole pixels."""
-    h, w = gray.shape
-    return gray[min(max(round(box[1]), 0), h):min(max(round(box[3]), 0), h),
-                min(max(round(box[0]), 0), w):min(max(round(box[2]), 0), w)]
+    x0, y0, x1, y1 = _pixels(box, gray.shape)
+    return gray[y0:y1, x0:x1]
 
 
 def _less(line: Line, gone: set[int]) -> Optional[Line]:
@@ -114,18 +120,16 @@ def _box_sized_chars(lines: list[Line]) -> list[tuple[Line, Char]]:
         return []
     boxes = np.array([c.bbox for _, c in pairs], np.float64)
     em = np.array([ln.font_size or 0.0 for ln, _ in pairs], np.float64)
-    side, long = (np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]),
-                  np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]))
-    ok = (side >= np.maximum(BOX_MIN_PX, SLACK * BOX_EM * em)) & (long <= BOX_ASPECT * side / SLACK)
+    ok = _box_sized(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1], em, SLACK)
     return [pairs[i] for i in np.flatnonzero(ok)]
 
 
-def _box_sized(box, em: Optional[float], slack: float = 1.0) -> bool:
-    """Whether a box is as large and as square as a drawn box on a line of em ``em`` px is; with ``slack``
-    under 1, whether a glyph box may be one's (a reading's box can lie inside the ink it read)."""
-    w, h = box[2] - box[0], box[3] - box[1]
-    least = max(BOX_MIN_PX, slack * BOX_EM * em) if em else BOX_MIN_PX
-    return min(w, h) >= least and max(w, h) <= BOX_ASPECT * min(w, h) / slack
+def _box_sized(w, h, em, slack: float = 1.0):
+    """Whether boxes ``w`` x ``h`` px (numbers or arrays) are as large and as square as drawn boxes on lines of
+    em ``em`` px (0: unknown) are; with ``slack`` under 1, whether glyph boxes may be theirs (a reading's box can
+    lie inside the ink it read)."""
+    side, long = np.minimum(w, h), np.maximum(w, h)
+    return (side >= np.maximum(BOX_MIN_PX, slack * BOX_EM * em)) & (long <= BOX_ASPECT * side / slack)
 
 
 def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -> bool:
@@ -135,7 +139,7 @@ def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -
     if not crop.any() or crop.mean() < FILLED and not _box_shaped(_tight(crop)):
         return False  # neither a box nor inside ink (a reading's box inside a filled box)
     h, w = gray.shape
-    x0, y0, x1, y1 = (min(max(round(v), 0), n) for v, n in zip(box, (w, h, w, h)))
+    x0, y0, x1, y1 = _pixels(box, gray.shape)
     gx, gy = x1 - x0 + 2, y1 - y0 + 2
     wx0, wy0, wx1, wy1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
     pieces, _ = morphology.label(gray[wy0:wy1, wx0:wx1] <= level)
@@ -146,7 +150,7 @@ def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -
             or xs.max() == piece.shape[1] - 1 and wx1 < w:
         return False  # a piece of a larger shape (a table's frame)
     cut = _tight(piece)
-    return _box_sized((0, 0, cut.shape[1], cut.shape[0]), em) and _box_shaped(cut)
+    return bool(_box_sized(cut.shape[1], cut.shape[0], em or 0.0)) and _box_shaped(cut)
 
 
 def _tight(mask: np.ndarray) -> np.ndarray:
