@@ -199,6 +199,38 @@ def with_char_boxes(lines: list[Line], boxes: np.ndarray) -> list[Line]:
     return out
 
 
+def cut_line(line: Line, keep: np.ndarray) -> Line:
+    """The line's glyphs where ``keep`` (n,) is True: the spaces between kept glyphs as in the
+    line's text, its box the union of theirs and its score their mean."""
+    chars = [c for c, kk in zip(line.chars, keep.tolist()) if kk]
+    text = _cut_text(line.text, keep)
+    scores = [c.score for c in chars if c.score is not None]
+    score: Optional[float] = float(np.mean(scores)) if scores else None
+    return Line(text, tuple(union_box([c.bbox for c in chars]).tolist()), chars, score, dict(line.extra), line.baseline,
+                line.font_size)
+
+
+def _cut_text(text: str, keep: np.ndarray) -> str:
+    """``text`` with the glyphs where ``keep`` is False taken out; spaces stay between two kept
+    glyphs, a run of dropped glyphs between kept ones becomes one space."""
+    out: list[str] = []
+    gap = ""  # what separates the previous kept glyph from the next one
+    k = -1
+    for ch in text:
+        if ch == " ":
+            gap = gap + " " if gap != "x" else gap
+            continue
+        k += 1
+        if keep[k]:
+            if out:
+                out.append(" " if gap == "x" else gap)
+            out.append(ch)
+            gap = ""
+        elif out:
+            gap = "x"
+    return "".join(out)
+
+
 def in_reading_order(lines: list[Line]) -> list[Line]:
     """``lines`` in :func:`reading_order` of their boxes."""
     return [lines[i] for i in reading_order([ln.bbox for ln in lines])]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pxocr.decode.cut_ink import cut_share, drawn_box, drop_cut_pieces
+from pxocr.decode.cut_ink import _drawn_box_pieces, cut_share, drawn_box, drop_cut_pieces
 from pxocr.document import Char, Line
 
 
@@ -113,6 +113,32 @@ def test_a_form_s_boxes_read_as_characters_are_dropped_and_bullets_and_letters_s
     assert drop_cut_pieces(blobs, bled)[0] is blobs[0]
     assert drawn_box(page, 120, (39.0, 99.0, 77.0, 137.0)) and drawn_box(page, 120, (40.0, 150.0, 76.0, 186.0))
     assert drawn_box(page, 120, (45.0, 21.0, 68.0, 54.0), 47.0)  # a box read inside the ink (OCR-B's cell)
+
+
+def test_the_page_s_drawn_boxes_are_found_at_once_and_a_box_inside_a_word_leaves_a_space():
+    """The pieces of ink shaped as drawn boxes, for the whole page: the ticked box and the two empty ones, not the
+    bullet, the ring or the letters; a box read inside a word leaves the word's two sides apart."""
+    page = _boxes_page()
+    assert _drawn_box_pieces(page <= 120).tolist() == [[40, 20, 76, 56], [40, 100, 76, 136], [40, 150, 76, 186]]
+    box = Char("B", (40.0, 20.0, 76.0, 56.0), 0.2)
+    before = [Char(c, (x, 24.0, x + 8, 50.0), 0.9) for c, x in (("a", 10.0), ("b", 22.0))]
+    after = [Char(c, (x, 24.0, x + 8, 50.0), 0.6) for c, x in (("c", 90.0), ("d", 100.0))]
+    word = Line("abBcd", (10.0, 20.0, 108.0, 56.0), before + [box] + after, 0.5, font_size=40.0)
+    [kept] = drop_cut_pieces([word], page)
+    assert kept.text == "ab cd" and kept.chars == before + after and kept.score == pytest.approx(0.75)
+    assert kept.bbox == (10.0, 24.0, 108.0, 50.0)
+
+
+def test_letters_with_four_inked_corners_are_no_drawn_boxes_on_a_page():
+    """Capitals whose corners are all inked (serifs), drawn large on a page: no piece of theirs is a drawn box."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pxocr.synth.fonts import catalogue
+
+    path = next(f.path for f in catalogue() if f.family == "Liberation Serif" and f.style == "bold")
+    image = Image.new("L", (900, 200), 255)
+    ImageDraw.Draw(image).text((20, 40), "HNMUXIEB HIM", font=ImageFont.truetype(path, 80), fill=0)
+    assert len(_drawn_box_pieces(np.asarray(image) <= 128)) == 0
 
 
 @pytest.mark.parametrize("family", ["DejaVu Sans", "Liberation Serif", "Nimbus Mono PS", "URW Gothic", "OCR B"])

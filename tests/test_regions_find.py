@@ -18,10 +18,10 @@ import pxocr
 import pxocr.infer
 from pxocr.boxes import iou_matrix, union_of
 from pxocr.cli import main
-from pxocr.document import Char, Line, Page
+from pxocr.document import Char, Line, Page, cut_line
 from pxocr.errors import UsageError
 from pxocr.infer import Predictor
-from pxocr.infer.regions import RegionConfig, cut_line, parse_region, read_regions, select, shift_line
+from pxocr.infer.regions import RegionConfig, parse_region, read_regions, select, shift_line
 from pxocr.search import find_in_pages
 from pxocr.synth import preset, render_page
 

@@ -34,8 +34,7 @@ from typing import Optional
 import numpy as np
 
 from .. import morphology
-from ..boxes import union_of
-from ..document import Char, Line
+from ..document import Char, Line, cut_line
 from .ink_edges import ink_levels
 from .pipeline import RULE_CHARS, rule_marks
 
@@ -83,8 +82,45 @@ def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.nd
     fills = [np.count_nonzero(crop <= level) / crop.size for crop in crops if crop.size]
     if not fills or float(np.median(fills)) > BLED:
         return list(lines)
-    gone = {id(c) for ln, c in boxy if drawn_box(gray, level, c.bbox, ln.font_size)}
+    pieces = _drawn_box_pieces(gray <= level)
+    if not len(pieces):
+        return list(lines)
+    boxes = np.array([_pixels(c.bbox, gray.shape) for _, c in boxy], np.int64).reshape(-1, 4)
+    near = ((boxes[:, None, 0] < pieces[None, :, 2]) & (pieces[None, :, 0] < boxes[:, None, 2])
+            & (boxes[:, None, 1] < pieces[None, :, 3]) & (pieces[None, :, 1] < boxes[:, None, 3])).any(1)
+    gone = {id(c) for i in np.flatnonzero(near) for ln, c in [boxy[i]] if drawn_box(gray, level, c.bbox, ln.font_size)}
     return [_less(ln, gone) if any(id(c) in gone for c in ln.chars) else ln for ln in lines]
+
+
+def _less(line: Line, gone: set[int]) -> Optional[Line]:
+    """``line`` less its characters whose ``id`` is in ``gone`` (None when nothing else is left)."""
+    keep = np.array([id(c) not in gone for c in line.chars])
+    return cut_line(line, keep) if keep.any() else None
+
+
+def _drawn_box_pieces(ink: np.ndarray) -> np.ndarray:
+    """The boxes (M, 4) int ``x0, y0, x1, y1`` (ends exclusive) of the pieces of ``ink`` (bool (H, W)) sized and
+    shaped as drawn boxes on a line of any em: what :func:`drawn_box` can find, found for the whole page at once
+    (a piece it finds lies inside its window, so it is a whole piece of the page). Each piece's outermost rows and
+    columns are first counted near its corners with one gather for all of them (:func:`_box_shaped`'s first
+    test): on a page of text few letters pass, and only those are cut out and looked at whole."""
+    labels, n = morphology.label(ink)
+    b = morphology.bounds(labels, n)  # y0, x0, y1, x1
+    y0, x0, y1, x1 = b.T
+    k = np.flatnonzero(_box_sized(x1 - x0, y1 - y0, 0.0))
+    if len(k):
+        band = np.maximum(2, np.round(0.15 * np.minimum(y1 - y0, x1 - x0)[k])).astype(np.int64)
+        corners = []  # per piece, pixels of its piece among the first (last) ``band`` of each outermost row and column
+        for ys, xs, dy, dx in ((y0, x0, 0, 1), (y0, x1 - 1, 0, -1), (y1 - 1, x0, 0, 1), (y1 - 1, x1 - 1, 0, -1),
+                               (y0, x0, 1, 0), (y1 - 1, x0, -1, 0), (y0, x1 - 1, 1, 0), (y1 - 1, x1 - 1, -1, 0)):
+            step = np.arange(band.max())
+            yy = np.clip(ys[k, None] + dy * step, 0, labels.shape[0] - 1)
+            xx = np.clip(xs[k, None] + dx * step, 0, labels.shape[1] - 1)
+            hit = (labels[yy, xx] == (k + 1)[:, None]) & (step < band[:, None])
+            corners.append(2 * hit.sum(1) >= band)
+        k = k[np.logical_and.reduce(corners)]
+    kept = [i for i in k if _box_shaped(labels[y0[i]:y1[i], x0[i]:x1[i]] == i + 1)]
+    return np.stack([x0[kept], y0[kept], x1[kept], y1[kept]], 1) if kept else np.zeros((0, 4), np.int64)
 
 
 def _pixels(box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -98,18 +134,6 @@ def _crop(gray: np.ndarray, box) -> np.ndarray:
     """``gray``'s pixels in ``box`` rounded to whole pixels."""
     x0, y0, x1, y1 = _pixels(box, gray.shape)
     return gray[y0:y1, x0:x1]
-
-
-def _less(line: Line, gone: set[int]) -> Optional[Line]:
-    """``line`` less its characters whose ``id`` is in ``gone`` (None when nothing else is left)."""
-    words = [[c for c in word if id(c) not in gone] for word in line.words]
-    words = [w for w in words if w]
-    if not words:
-        return None
-    chars = [c for word in words for c in word]
-    text = " ".join("".join(c.char for c in word) for word in words)
-    return Line(text, union_of(c.bbox for c in chars), chars, line.score, dict(line.extra), line.baseline,
-                line.font_size)
 
 
 def _box_sized_chars(lines: list[Line]) -> list[tuple[Line, Char]]:

@@ -27,8 +27,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ..boxes import union_of
-from ..document import Box, Char, Line, Page
+from ..document import Box, Char, Line, Page, cut_line
 from ..errors import UsageError
 from .image_io import InputPage
 
@@ -152,38 +151,6 @@ def select(lines: list[Line], box: Box, slack: float = 3.0) -> list[Line]:
         elif keep.any():
             out.append(cut_line(ln, keep))
     return out
-
-
-def cut_line(line: Line, keep: np.ndarray) -> Line:
-    """The line's glyphs where ``keep`` (n,) is True: the spaces between kept glyphs as in the
-    line's text, its box the union of theirs and its score their mean."""
-    chars = [c for c, kk in zip(line.chars, keep.tolist()) if kk]
-    text = _cut_text(line.text, keep)
-    scores = [c.score for c in chars if c.score is not None]
-    score: Optional[float] = float(np.mean(scores)) if scores else None
-    return Line(text, union_of(c.bbox for c in chars), chars, score, dict(line.extra), line.baseline,
-                line.font_size)
-
-
-def _cut_text(text: str, keep: np.ndarray) -> str:
-    """``text`` with the glyphs where ``keep`` is False taken out; spaces stay between two kept
-    glyphs, a run of dropped glyphs between kept ones becomes one space."""
-    out: list[str] = []
-    gap = ""  # what separates the previous kept glyph from the next one
-    k = -1
-    for ch in text:
-        if ch == " ":
-            gap = gap + " " if gap != "x" else gap
-            continue
-        k += 1
-        if keep[k]:
-            if out:
-                out.append(" " if gap == "x" else gap)
-            out.append(ch)
-            gap = ""
-        elif out:
-            gap = "x"
-    return "".join(out)
 
 
 def shift_line(line: Line, dx: float, dy: float) -> Line:
