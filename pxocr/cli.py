@@ -496,7 +496,7 @@ def _add_show_eval_train_export(sub) -> None:
                         "latin-deep, latin-deep-more, latin-deep-man, latin-deep-tex, latin-deep-lowres, "
                         "latin-deep-wider, latin-deep-em18, latin-deep-docs, ocrb-docs, ocrb-docs-lowres, "
                         "ocrb-docs-photo, mrz-deep, mrz-deep-photo, mrz-deep-small, latin-fast, latin-fast-docs, "
-                        "latin-deep-small, tiny or tiny-ctc")
+                        "latin-deep-small, latin-deep-em24, tiny or tiny-ctc")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--init", metavar="RUN", help="start from this run's weights (fine-tuning, e.g. --preset finetune)")
     t.add_argument("--seed", type=int, help="the config's data seed instead (new pages for another round)")

@@ -56,4 +56,8 @@ def main(path: str, settings: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        sys.exit(__doc__)
+    if not os.path.isfile(sys.argv[1]):
+        sys.exit(f"{sys.argv[1]}: no such model file")
     main(sys.argv[1], sys.argv[2:])
