@@ -14,6 +14,9 @@ Test sets, generated in memory from a seed (or read back from ``--cache DIR``):
   lines of one mark repeated, ASCII table borders, contents lines with their leaders).
 - ``scripts``: the same with half the blocks formulas and running text with sub- and superscripts
   (variables, powers, chemical formulas, footnotes' marks), read in line.
+- ``mixed``: a title over small print: the page's top 240 px a block at 2.2-3.2 times the em of the body
+  text below it (em 13-18 px), in the trained families, even pages clean and odd pages degraded (a page
+  read enlarged for its small print holds its title far above the sizes a network reads).
 - ``pdf``: 640x640 crops of real PDF pages (``--pdf``, by default glpk-doc's four manuals, which
   pxocr holds out of training), each page rendered so that its body text's em is 18-28 px, ground
   truth from the PDF (``pxocr.synth.pdf``: glyph outlines, 0.05 px from the rendered ink); characters
@@ -79,13 +82,14 @@ from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_line
 from pxocr.synth.fonts import font_set  # noqa: E402
 from pxocr.writers.atomic import save_png_atomic, write_atomic  # noqa: E402
 
-SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts", "pdf", "rules", "scripts")
+SETS: tuple[str, ...] = ("clean", "degraded", "mrz", "fonts", "heldout-fonts", "pdf", "rules", "scripts", "mixed")
 PDF_DOCS = tuple(f"/usr/share/doc/glpk-doc/{n}.pdf" for n in ("glpk", "gmpl", "graphs", "cnfsat"))
 PDF_EM = (18.0, 28.0)  # body text em of the rendered pages, px
 FONT_SETS = {"fonts": "train", "heldout-fonts": "heldout", "rules": "train", "scripts": "train"}  # set -> font set
 P_RULES = {"rules": 0.5}  # test set -> share of its blocks that are rules drawn in text (separators, leaders)
 P_SCRIPTS = {"scripts": 0.5}  # test set -> share of its blocks with sub- and superscripts
 FONT_SIZES = (14.0, 44.0)
+MIXED_BODY_EM, MIXED_TITLE_RATIO, MIXED_TITLE_PX = (13.0, 18.0), (2.2, 3.2), 240  # the mixed set's sizes
 ENGINES: tuple[str, ...] = ("pxocr", "tesseract", "rapidocr")
 SIZE = 640  # test page width and height, px
 MRZ_SIZES = (16.0, 19.0)  # OCR-B font size range (em, px) of MRZ zones: 44 chars of 0.723 em fit 640 px
@@ -132,6 +136,26 @@ def half_degraded_page(cfg: SynthConfig, seed: int, index: int, name: str = "") 
     return render_page(replace(cfg, degrade=PRESETS["degraded"]) if index % 2 else cfg, seed, index, name)
 
 
+def mixed_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> Sample:
+    """Page ``index`` of the ``mixed`` set: a block of title-sized text over body text (module notes), drawn in
+    ``cfg``'s fonts, with the ``degraded`` preset's degradations on odd pages."""
+    from pxocr.infer.regions import shift_line
+
+    rng = np.random.default_rng([seed, index, 0x313])
+    body = round(float(rng.uniform(*MIXED_BODY_EM)))
+    title = round(body * float(rng.uniform(*MIXED_TITLE_RATIO)))
+    top_cfg = replace(cfg, height=MIXED_TITLE_PX, size_min=title, size_max=title, size_step=1.0)
+    low_cfg = replace(cfg, height=cfg.height - MIXED_TITLE_PX, size_min=body, size_max=body, size_step=1.0)
+    (top, t_gt), (low, l_gt) = render_page(top_cfg, seed, index), render_page(low_cfg, seed + 1, index)
+    image = np.concatenate([top, low], 0)
+    lines = list(t_gt.lines) + [shift_line(ln, 0, MIXED_TITLE_PX) for ln in l_gt.lines]
+    if index % 2:
+        from pxocr.synth.degrade import degrade_page
+
+        image = degrade_page(image, PRESETS["degraded"], np.random.default_rng([seed, index, 0x314]))
+    return image, Page(image.shape[1], image.shape[0], in_reading_order(lines), name)
+
+
 def pdf_crop(cfg: SynthConfig, seed: int, index: int, name: str = "", docs: Sequence[str] = PDF_DOCS) -> Sample:
     """Crop ``index``: a page of document ``index % len(docs)`` rendered with its median text size
     at an em drawn from ``PDF_EM``, cut to ``cfg``'s size around a random character (at least 150
@@ -164,6 +188,8 @@ def _set_source(name: str, mrz_preset: str) -> tuple[SynthConfig, Callable[..., 
         return preset("clean", width=SIZE, height=SIZE), pdf_crop
     if name == "mrz":
         return preset(mrz_preset, width=SIZE, height=SIZE), mrz_page
+    if name == "mixed":
+        return preset("clean", width=SIZE, height=SIZE, fonts=font_set("train")), mixed_page
     if name in FONT_SETS:
         return preset("clean", width=SIZE, height=SIZE, fonts=font_set(FONT_SETS[name]), size_min=FONT_SIZES[0],
                       size_max=FONT_SIZES[1], p_rules=P_RULES.get(name, 0.0),

@@ -173,7 +173,7 @@ def cmd_read(a: argparse.Namespace) -> int:
     opt = WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact)
     pred = Predictor(a.model, threads=a.threads).with_capture(orientation=a.orientation)
     if a.single_pass:
-        pred = pred.with_zoom(below_em=0.0)
+        pred = pred.single_pass()
     failed = 0
     # A progress bar on a terminal when results go to files; it counts pages.
     bar = tqdm(desc="read", unit="page", disable=a.out is None or not sys.stderr.isatty())
@@ -293,7 +293,7 @@ def cmd_find(a: argparse.Namespace) -> int:
         raise UsageError("--format overlay writes a PNG: give --out FILE.png")
     pred = Predictor(a.model, threads=a.threads)
     if a.single_pass:
-        pred = pred.with_zoom(below_em=0.0)
+        pred = pred.single_pass()
     ranges = parse_pages(a.pages) if a.pages else None
     pages, grays = [], []
     for page in iter_pages(a.image, dpi=a.dpi, pages=ranges):
@@ -425,8 +425,8 @@ def _add_read_and_synth(sub) -> None:
     r.add_argument("--model", help=MODEL_HELP)
     r.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
     r.add_argument("--single-pass", action="store_true",
-                   help="read once at the image's own scale: faster, but text under 24 px em is not read "
-                        "again enlarged (about 6x the errors at 16 px)")
+                   help="read each page once: faster, but text far smaller (or larger) than the rest of its page "
+                        "is not read again enlarged (reduced)")
     r.add_argument("--orientation", choices=["auto", "0", "90", "180", "270"], default="0",
                    help="the quarter turn (counter-clockwise) the pages have, or auto to find it per page "
                         "(about 2-3x the time); dark paper, large, small and skewed text are handled always")

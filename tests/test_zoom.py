@@ -8,8 +8,9 @@ import os
 import numpy as np
 import pytest
 
+from pxocr.boxes import union_of
 from pxocr.decode import TOPK, Glyphs
-from pxocr.document import Char, Line
+from pxocr.document import Char, Line, Page
 from pxocr.eval import evaluate
 from pxocr.infer import Predictor
 from pxocr.infer.zoom import Region, ZoomConfig, confirmed, enlarge, merge, mosaic, regions, to_page
@@ -247,3 +248,40 @@ def test_a_small_line_read_as_garbage_at_a_wrong_size_is_read_right():
     page = Predictor("ocrb", threads=1).predict(image)
     assert "; urgent" in [ln.text for ln in page.lines]
     assert evaluate([page], [gt], ap=False)["cer"] < 0.01
+
+
+def test_large_lines_are_read_again_reduced_with_the_whole_of_their_rows():
+    """``above_em``: a region for the lines over it, reduced so that its smallest is ``reduce_to_em``; widened
+    over the rest of each row it crosses (a heading's word the first reading sized under ``above_em``), so that
+    no word is cut; small lines elsewhere take no part."""
+    cfg = ZoomConfig(below_em=0, above_em=56, reduce_to_em=36)
+    head, rest = _line("TI", 20, 20, 80), _line("TLE", 180, 22, 50)  # one heading, parted at a size either side
+    lines = [head, rest, _line("body", 20, 200, 16)]
+    [r] = regions(lines, 700, 400, cfg, large=True)
+    np.testing.assert_allclose(r.core, union_of([head.bbox, rest.bbox]))
+    assert r.scale == pytest.approx(36 / 80)
+    assert regions(lines, 700, 400, cfg) == []  # no small text read again
+    assert regions(lines, 700, 400, ZoomConfig(below_em=0), large=True) == []  # off by default
+    with pytest.raises(ValueError):
+        ZoomConfig(above_em=30, reduce_to_em=36)
+
+
+def test_a_title_over_small_print_is_read_reduced():
+    """A page of 14 px print under a title of 44 px em in a light monospaced face: read with the print enlarged
+    to 30 px em, the title stood at 94 px and read ``BOXCaE S`` for ``Boxcar's``; read again reduced, right."""
+    from dataclasses import replace as with_
+
+    from pxocr.infer.regions import shift_line
+    from pxocr.synth.fonts import font_set
+
+    title = with_(preset("clean"), fonts=font_set("train"), size_min=44.0, size_max=44.0, height=320)
+    body = with_(title, size_min=14.0, size_max=14.0)
+    (a, ta), (b, tb) = render_page(title, 7_471_001, 0), render_page(body, 7_472_001, 0)
+    page = np.concatenate([a, b], 0)
+    truth = Page(page.shape[1], page.shape[0], list(ta.lines) + [shift_line(ln, 0, a.shape[0]) for ln in tb.lines])
+    pred = Predictor("latin", threads=1)
+    assert pred.zoom.above_em > 0  # the shipped reading
+    got = pred.predict(page)
+    assert got.text.split("\n")[:4] == ["Boxcar's", "withdrawa", "power", "Albany's"]
+    once = pred.with_zoom(above_em=0).predict(page)
+    assert evaluate([got], [truth], ap=False)["cer"] < evaluate([once], [truth], ap=False)["cer"] / 2

@@ -56,7 +56,7 @@ class Outcome:
 def load_predictor(opt: ReadOptions, threads: int = 1) -> Predictor:
     """The predictor a worker keeps for the whole run (one model, ``threads`` onnxruntime threads)."""
     pred = Predictor(opt.model, threads=threads)
-    return pred.with_zoom(below_em=0.0) if opt.single_pass else pred
+    return pred.single_pass() if opt.single_pass else pred
 
 
 def read_input(pred: Predictor, path: str, opt: ReadOptions) -> Outcome:

@@ -45,7 +45,7 @@ def read(source: ImageSource, model: Optional[str] = None, threads: int = 0, sin
 
     pred = _predictor(model, threads)
     if single_pass:
-        pred = pred.with_zoom(below_em=0.0)
+        pred = pred.single_pass()
     if orientation != "0":
         pred = pred.with_capture(orientation=orientation)
     ranges = parse_pages(pages) if pages else None

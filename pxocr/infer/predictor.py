@@ -488,20 +488,27 @@ class Predictor:
         return out
 
     def read_small_again(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
-        """The page's lines (a first reading) with its small text read a second time, enlarged
-        (``pxocr.infer.zoom``), where that reads better; as they are when ``zoom.below_em`` is 0."""
-        if self.zoom.below_em <= 0:
-            return lines
-        missed = zoom.unread_ink(gray, lines, self.zoom) if self.zoom.unread_ink else []
-        regions = zoom.regions(zoom.ink_sized(gray, lines, self.zoom) + missed, gray.shape[1], gray.shape[0],
-                               self.zoom)
+        """The page's lines (a first reading) with its small text read a second time, enlarged, and its large
+        text reduced (``pxocr.infer.zoom``), where that reads better; as they are when ``zoom.below_em`` and
+        ``zoom.above_em`` are 0."""
+        if self.zoom.below_em > 0:
+            missed = zoom.unread_ink(gray, lines, self.zoom) if self.zoom.unread_ink else []
+            lines = self._read_again(gray, lines, zoom.ink_sized(gray, lines, self.zoom) + missed, False)
+        if self.zoom.above_em > 0:
+            lines = self._read_again(gray, lines, lines, True)
+        return lines
+
+    def _read_again(self, gray: np.ndarray, lines: list[Line], sized: list[Line], large: bool) -> list[Line]:
+        """``lines`` with the regions of ``sized`` (the lines as :func:`zoom.regions` sizes them) read again in a
+        mosaic: the small ones enlarged, or with ``large`` the large ones reduced."""
+        regions = zoom.regions(sized, gray.shape[1], gray.shape[0], self.zoom, large)
         if not regions:
             return lines
         first = np.array([c.bbox for ln in lines for c in ln.chars]).reshape(-1, 4)
-        m = zoom.mosaic(gray, regions)
+        m = zoom.mosaic(gray, regions, stacked=large)
         g, reader = self.detect(m.image, max_whole=self.tiles.max_whole_zoom)
         g = zoom.confirmed(g, m, first, self.zoom)
-        return zoom.merge(lines, zoom.to_page(group_lines(g, self.decode_cfg, reader), m), self.zoom)
+        return zoom.merge(lines, zoom.to_page(group_lines(g, self.decode_cfg, reader), m), self.zoom, large)
 
     def with_decode(self, **changes) -> "Predictor":
         """The same loaded model with these DecodeConfig fields changed."""
@@ -513,9 +520,14 @@ class Predictor:
                           general=self.general.with_capture(**changes) if self.general else None)
 
     def with_zoom(self, **changes) -> "Predictor":
-        """The same loaded models with these ZoomConfig fields changed (``below_em=0``: one pass)."""
+        """The same loaded models with these ZoomConfig fields changed (``below_em=0``: small text read once)."""
         return self._with(zoom=replace(self.zoom, **changes),
                           general=self.general.with_zoom(**changes) if self.general else None)
+
+    def single_pass(self) -> "Predictor":
+        """The same loaded models reading each page once: no small text read again enlarged, no large text read
+        again reduced (``--single-pass``)."""
+        return self.with_zoom(below_em=0.0, above_em=0.0)
 
     def with_turned_ink_edges(self, threshold: Optional[float]) -> "Predictor":
         """The same loaded models with a deskewed reading's edges put on the input's ink at this share

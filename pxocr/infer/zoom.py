@@ -8,6 +8,12 @@ regions. Each region is cut out with a margin and enlarged (bicubic) so that its
 line is ``target_em`` px; the enlarged crops are packed into one mosaic, read in one network
 pass, and mapped back to the page's own pixels. In each region, the lines found there replace
 the first reading's lines they overlap, unless they score lower on average (``merge``).
+
+Large text is read again the same way, reduced (``ZoomConfig.above_em``): a page of small print holding a
+heading or a title twice its size or more is read enlarged for the small print (``pxocr.infer.capture``),
+its large lines then above the sizes the network reads (at 80-95 px em, a title in a light monospaced face
+read ``BOXCaE S`` for ``Boxcar's``). Those lines are cut out, reduced so that the smallest of each region
+is ``reduce_to_em`` px, and read in a mosaic of their own.
 """
 
 from __future__ import annotations
@@ -41,12 +47,16 @@ class ZoomConfig:
     neighbour_score: float = 1.0  # ... or this one beside a confirmed glyph on its line (1: off)
     unread_ink: bool = True  # also small print that the first reading missed (unread_ink)
     unsure_score: float = 0.4  # a line scoring under this is enlarged for its ink's height (ink_sized); 0 = off
+    above_em: float = 0.0  # lines larger than this (em, px) are read again, reduced; 0 = off
+    reduce_to_em: float = 36.0  # ... to this em
 
     def __post_init__(self) -> None:
         if self.below_em < 0 or self.target_em <= 0 or self.max_scale < 1 or self.margin_em <= 0 \
-                or self.keep_em <= 0 or not 0 <= self.confirm_score:
+                or self.keep_em <= 0 or not 0 <= self.confirm_score or self.above_em < 0 or self.reduce_to_em <= 0 \
+                or 0 < self.above_em < self.reduce_to_em:
             raise ValueError("ZoomConfig needs below_em >= 0, target_em > 0, max_scale >= 1, margin_em > 0, "
-                             "keep_em > 0 and confirm_score >= 0")
+                             "keep_em > 0, confirm_score >= 0, reduce_to_em > 0 and above_em 0 or at least "
+                             "reduce_to_em")
 
 
 @dataclass(frozen=True)
@@ -81,11 +91,16 @@ def _em(line: Line) -> float:
 MERGE_EM_RATIO = 1.5  # lines of more different sizes stay in separate regions (each its own scale)
 
 
-def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig) -> list[Region]:
-    """The regions that hold the lines smaller than ``cfg.below_em``: each small line's box
-    grown by the margin, merged while any two of similar size (within ``MERGE_EM_RATIO``)
-    overlap. A region's scale brings its smallest line to ``cfg.target_em``."""
-    groups = [(np.array(ln.bbox, np.float64), _em(ln), _em(ln)) for ln in lines if 0 < _em(ln) < cfg.below_em]
+def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig, large: bool = False) -> list[Region]:
+    """The regions that hold the lines smaller than ``cfg.below_em`` (with ``large``, larger than
+    ``cfg.above_em``): each such line's box grown by the margin, merged while any two of similar size
+    (within ``MERGE_EM_RATIO``) overlap. A region's scale brings its smallest line to ``cfg.target_em``
+    (``cfg.reduce_to_em``)."""
+    if large:
+        picked = [ln for ln in lines if cfg.above_em and _em(ln) > cfg.above_em]
+    else:
+        picked = [ln for ln in lines if 0 < _em(ln) < cfg.below_em]
+    groups = [(np.array(ln.bbox, np.float64), _em(ln), _em(ln)) for ln in picked]
     merged = True
     while merged:  # a handful of regions per page: the quadratic merge is cheap
         merged = False
@@ -102,16 +117,34 @@ def regions(lines: list[Line], width: int, height: int, cfg: ZoomConfig) -> list
             else:
                 out.append((box, lo, hi))
         groups = out
+    if large:
+        groups = [(_whole_rows(box, lines, cfg.margin_em * lo), lo, hi) for box, lo, hi in groups]
     result = []
     for box, em, _ in groups:
         margin = cfg.margin_em * em
         want = (np.floor(box[0] - margin), np.floor(box[1] - margin), np.ceil(box[2] + margin),
                 np.ceil(box[3] + margin))
         crop = (max(0, int(want[0])), max(0, int(want[1])), min(width, int(want[2])), min(height, int(want[3])))
-        scale = float(np.clip(cfg.target_em / em, 1.0, cfg.max_scale))
+        scale = min(cfg.reduce_to_em / em, 1.0) if large else float(np.clip(cfg.target_em / em, 1.0, cfg.max_scale))
         cut = (crop[0] - want[0], crop[1] - want[1], want[2] - crop[2], want[3] - crop[3])
         result.append(Region(tuple(float(v) for v in box), crop, scale, tuple(int(round(v * scale)) for v in cut)))
     return result
+
+
+def _whole_rows(box: np.ndarray, lines: list[Line], reach: float) -> np.ndarray:
+    """``box`` widened over every line whose row it crosses (half the line's height or more) and that comes
+    within ``reach`` px of it (its crop's margin), until none is left: a large line that the first reading
+    parted from the rest of its row (a heading's words at sizes either side of ``above_em``) is read again with
+    all of it, no word cut."""
+    b = np.array([ln.bbox for ln in lines], np.float64).reshape(-1, 4)
+    half = (b[:, 3] - b[:, 1]) / 2
+    while True:
+        cross = ((np.minimum(b[:, 3], box[3]) - np.maximum(b[:, 1], box[1]) >= half)
+                 & (b[:, 0] < box[2] + reach) & (b[:, 2] > box[0] - reach))
+        grown = union_box(np.vstack([box[None], b[cross]])) if cross.any() else box
+        if np.array_equal(grown, box):
+            return box
+        box = grown
 
 
 UNREAD_SURE = 0.8  # a first reading's line this sure (mean character score) has read its ink
@@ -206,7 +239,8 @@ def ink_sized(gray: np.ndarray, lines: list[Line], cfg: ZoomConfig) -> list[Line
 
 
 def enlarge(gray: np.ndarray, region: Region) -> np.ndarray:
-    """The region's crop of the page, enlarged by its scale (bicubic), uint8."""
+    """The region's crop of the page, resized by its scale (bicubic; Pillow's filter widens as it reduces, so a
+    reduced crop does not alias), uint8."""
     x0, y0, x1, y1 = region.crop
     return np.asarray(Image.fromarray(gray[y0:y1, x0:x1]).resize(region.size(), Image.BICUBIC))
 
@@ -243,14 +277,15 @@ class Mosaic:
         return self.regions[k].to_page(np.asarray(boxes, np.float64).reshape(-1, 4) - [x, y, x, y])
 
 
-def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP) -> Mosaic:
+def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP, stacked: bool = False) -> Mosaic:
     """Shelf-pack the enlarged crops (tallest first) into rows at most ``MOSAIC_WIDTH`` px wide
     (or the widest crop), ``gap`` px apart, on the page's paper grey. Each crop takes its
-    ``pad`` of paper with it, so every region keeps its full margin on every side."""
+    ``pad`` of paper with it, so every region keeps its full margin on every side. ``stacked``: one
+    crop a row (large text reduced: side by side, two crops' lines read as one across their margins)."""
     crops = [enlarge(gray, r) for r in regions]
     pads = np.array([r.pad for r in regions], np.int64).reshape(-1, 4)
     foot = np.array([c.shape[::-1] for c in crops]) + pads[:, :2] + pads[:, 2:]  # (R, 2) w, h with pads
-    width = max(MOSAIC_WIDTH, int(foot[:, 0].max()))
+    width = int(foot[:, 0].max()) if stacked else max(MOSAIC_WIDTH, int(foot[:, 0].max()))
     corner = np.zeros((len(crops), 2), np.int64)
     x = y = shelf = 0
     for k in sorted(range(len(crops)), key=lambda k: -foot[k, 1]):
@@ -332,20 +367,24 @@ def _mean_score(lines: list[Line]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _replaces(again: Line, first: Line, cfg: ZoomConfig) -> bool:
-    """Whether a line of the enlarged reading stands for a first reading's line: it overlaps it by a
-    third of the smaller box or more, and that line is small text (under ``cfg.below_em``) or a third
-    of it is covered. (A superscript read again must not take the larger line it sits on with it.)"""
+def _replaces(again: Line, first: Line, cfg: ZoomConfig, large: bool = False) -> bool:
+    """Whether a line of the enlarged (``large``: reduced) reading stands for a first reading's line: it
+    overlaps it by a third of the smaller box or more, and that line is small text (under ``cfg.below_em``;
+    large text over ``cfg.above_em``) or a third of it is covered. (A superscript read again must not take the
+    larger line it sits on with it.)"""
     overlap = overlap_of_smaller(first.bbox, again.bbox)
     if overlap < 1 / 3:
         return False
-    if _em(first) < cfg.below_em:
+    if (_em(first) > cfg.above_em) if large else (_em(first) < cfg.below_em):
         return True
     first_area, again_area = area(np.array([first.bbox, again.bbox]))
     return overlap * min(first_area, again_area) >= first_area / 3
 
 
-def merge(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig) -> list[Line]:
+LARGE_KEEP = 0.6
+
+
+def merge(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig, large: bool = False) -> list[Line]:
     """The first reading's lines with each region's enlarged reading (``agains``) merged in turn:
     less those that a kept line of the region's reading overlaps by at least a third of the smaller
     box, plus those kept lines; in reading order, put once (a page of 3,000 specks read as lines, a
@@ -353,11 +392,13 @@ def merge(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig) -> list[
     enlarged reading keeps its lines up to ``cfg.keep_em``: a larger line there was cut by the crop
     or belongs to bigger text, which the first reading already read well. The lines stay as they
     are where a region's reading is less sure of its characters (mean score lower by more than
-    ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks look like punctuation."""
+    ``cfg.min_gain``): on noisy or blurred pages, enlarging makes specks look like punctuation. With
+    ``large``, the readings are of large text reduced, and keep their lines over :data:`LARGE_KEEP` of
+    ``cfg.above_em`` (page px): smaller text beside a heading, reduced there, is the first reading's."""
     lines, changed = first, False
     for again in agains:
-        kept = [ln for ln in again if _em(ln) <= cfg.keep_em]
-        hit = [any(_replaces(k, ln, cfg) for k in kept) for ln in lines]
+        kept = [ln for ln in again if (_em(ln) > LARGE_KEEP * cfg.above_em if large else _em(ln) <= cfg.keep_em)]
+        hit = [any(_replaces(k, ln, cfg, large) for k in kept) for ln in lines]
         replaced = [ln for ln, h in zip(lines, hit) if h]
         if _mean_score(kept) >= _mean_score(replaced) + cfg.min_gain:
             lines, changed = [ln for ln, h in zip(lines, hit) if not h] + kept, True

@@ -41,8 +41,8 @@ def _form_schema(fields: dict, required: list[str]) -> dict:
 _FILE = {"type": "string", "format": "binary",
          "description": "an image (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM) or a PDF"}
 _COMMON = {
-    "single_pass": {"type": "boolean", "default": False, "description": "read once, without the enlarged "
-                    "second reading of text under 24 px em"},
+    "single_pass": {"type": "boolean", "default": False, "description": "read each page once, without the second "
+                    "reading of text far smaller (enlarged) or larger (reduced) than the rest of its page"},
     "pages": {"type": "string", "description": "PDF: pages to read, e.g. 1-3,7"},
     "dpi": {"type": "number", "description": "PDF: render at this resolution (default: chosen per page)"},
 }

@@ -156,7 +156,7 @@ class Service:
         return Reply(json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json", name + ".find.json")
 
     def _predictor(self, single_pass: bool) -> Predictor:
-        return self.predictor.with_zoom(below_em=0.0) if single_pass else self.predictor
+        return self.predictor.single_pass() if single_pass else self.predictor
 
     def _pages(self, path: Path, name: str, ranges, dpi, deadline: Optional[float]) -> Iterator[InputPage]:
         """The upload's pages, named after the upload, within the limits; one line per refusal."""
