@@ -29,7 +29,7 @@ SETS = ("clean", "degraded", "hard")
 
 def variants(pred: Predictor) -> dict[str, Predictor]:
     no_redraw = {"font_box_tol_px": 0.0, "font_box_tol_em": 0.0}
-    one = pred.with_zoom(below_em=0.0)  # one reading at the page's own scale
+    one = pred.single_pass()  # each page read once
     out = {"detection only": one.with_decode(geometry=(), ctc_weight=0.0),
            "+ shape check": one.with_decode(ctc_weight=0.0, **no_redraw)}
     if pred.reads_lines:

@@ -202,7 +202,8 @@ def load_set(name: str, pages: int, seed: int, mrz_preset: str, cache: Optional[
     cfg, make = _set_source(name, mrz_preset)
     folder = None
     if cache:
-        key = hashlib.sha1(f"{CACHE_VERSION} {name} {cfg!r}".encode()).hexdigest()[:10]
+        sizes = f" {MIXED_BODY_EM} {MIXED_TITLE_RATIO} {MIXED_TITLE_PX}" if name == "mixed" else ""
+        key = hashlib.sha1(f"{CACHE_VERSION} {name} {cfg!r}{sizes}".encode()).hexdigest()[:10]
         folder = os.path.join(cache, f"{name}-seed{seed}-{key}")
     out = []
     for i in tqdm(range(pages), desc=f"pages {name}", unit="page", leave=False):

@@ -85,7 +85,7 @@ def worker_pxocr(files: list[str], threads: int, warmup: int, model: str | None 
     t0 = time.perf_counter()
     pred = Predictor(model, threads=threads)
     if single_pass:  # pxocr read --single-pass: small text is not read again, enlarged
-        pred = pred.with_zoom(below_em=0.0)
+        pred = pred.single_pass()
     startup = time.perf_counter() - t0
 
     def one(path: str) -> int:

@@ -6,7 +6,7 @@ Clean 640x640 pages (seed 8100001, the pages of bench/speed.py) are saved as PNG
 with the shipped model at one thread, timing each stage of ``Predictor.predict`` separately.
 Prints the median ms per stage and its share of the sum of the medians. The line head's
 network call (``line_logp``), made while the first reading's lines are decoded, is timed on its
-own; the second reading of small text (``Predictor.read_small_again``: mosaic, network, line
+own; the second reading (``Predictor.read_again``: small text enlarged, large text reduced; mosaic, network, line
 head and decoding) is one stage.
 """
 
@@ -73,7 +73,7 @@ def main() -> None:
                 reader = pred.line_reader(feats, x0, y0, head) if pred.reads_lines else None
                 lines = group_lines(g, pred.decode_cfg, reader)
                 t.append(time.perf_counter())
-                lines = pred.read_small_again(gray, lines)
+                lines = pred.read_again(gray, lines)
                 t.append(time.perf_counter())
                 Result(os.path.basename(path), [Page(gray.shape[1], gray.shape[0], lines)]).to_json()
                 t.append(time.perf_counter())

@@ -529,7 +529,7 @@ def _add_find_serve(sub) -> None:
     f.add_argument("--zoom", type=_positive_int, default=2, help="overlay enlargement (default 2)")
     f.add_argument("--model", help=MODEL_HELP)
     f.add_argument("--threads", type=int, default=0, help="inference threads (0 = onnxruntime's choice)")
-    f.add_argument("--single-pass", action="store_true", help="read once at the image's own scale (as for read)")
+    f.add_argument("--single-pass", action="store_true", help="read each page once (as for read)")
     f.add_argument("--dpi", type=_positive_float, help="PDF input: render pages at this resolution")
     f.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,7 (default all)")
     f.set_defaults(func=cmd_find)

@@ -201,11 +201,11 @@ def with_char_boxes(lines: list[Line], boxes: np.ndarray) -> list[Line]:
 
 def cut_line(line: Line, keep: np.ndarray) -> Line:
     """The line's glyphs where ``keep`` (n,) is True: the spaces between kept glyphs as in the
-    line's text, its box the union of theirs and its score their mean."""
+    line's text, its box the union of theirs and its score their mean (the line's, where none has one)."""
     chars = [c for c, kk in zip(line.chars, keep.tolist()) if kk]
     text = _cut_text(line.text, keep)
     scores = [c.score for c in chars if c.score is not None]
-    score: Optional[float] = float(np.mean(scores)) if scores else None
+    score: Optional[float] = float(np.mean(scores)) if scores else line.score
     return Line(text, tuple(union_box([c.bbox for c in chars]).tolist()), chars, score, dict(line.extra), line.baseline,
                 line.font_size)
 

@@ -36,7 +36,7 @@ def bounds(labels: np.ndarray, n: int) -> np.ndarray:
     h, w = labels.shape
     at = np.flatnonzero(labels)
     region = labels.ravel()[at].astype(np.intp)
-    if region.max() > n:  # regions past n left out
+    if region.size and region.max() > n:  # regions past n left out
         at, region = at[region <= n], region[region <= n]
     y, x = np.divmod(at, w)
     box = np.empty((4, n + 1), np.int64)

@@ -61,7 +61,11 @@ def main() -> int:
             ap.error(f"no function {spec!r}: give module:name, e.g. {DEFAULT[0]}")
         spent[spec] = [0.0, 0]
         for mod in list(sys.modules.values()):
-            if getattr(mod, name, None) is fn:
+            try:
+                held = getattr(mod, name, None) is fn
+            except Exception:  # a lazy module that fails on a look-up holds nothing of ours
+                held = False
+            if held:
                 setattr(mod, name, _timed(fn, spent, spec))
     try:
         pred = Predictor(a.model, threads=1)

@@ -228,7 +228,7 @@ def test_cli_text_to_stdout(page, capsys):
 def test_cli_single_pass_reads_once(tmp_path, capsys):
     """--single-pass (and pxocr.read(single_pass=True)) skips reading small text again,
     enlarged: on a page of 16 px text it gives the one-pass reading
-    (Predictor.with_zoom(below_em=0)), which errs no less than the default."""
+    (Predictor.single_pass()), which errs no less than the default."""
     from rapidfuzz.distance import Levenshtein as lev
 
     gray, gt = render_page(preset("clean", width=400, height=300, size_min=16, size_max=16), SEED_API, 1)
@@ -238,7 +238,7 @@ def test_cli_single_pass_reads_once(tmp_path, capsys):
     once = capsys.readouterr().out
     assert _cli(str(path)) == ExitCode.OK
     twice = capsys.readouterr().out
-    one_pass = Predictor(MODEL, threads=THREADS).with_zoom(below_em=0.0).predict(gray)
+    one_pass = Predictor(MODEL, threads=THREADS).single_pass().predict(gray)
     assert once == one_pass.text + "\n"
     assert pxocr.read(gray, model=MODEL, threads=THREADS, single_pass=True).text == one_pass.text
     assert twice == pxocr.read(gray, model=MODEL, threads=THREADS).text + "\n"

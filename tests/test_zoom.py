@@ -1,9 +1,10 @@
-"""Small text read again, enlarged (pxocr.infer.zoom): regions, the mosaic's exact pixel
-mapping, which glyphs and lines of the second reading are kept, and the accuracy it buys."""
+"""Text read again at a better size (pxocr.infer.zoom): small text enlarged, large text reduced; regions, the
+mosaic's exact pixel mapping, which glyphs and lines of the second reading are kept, and the accuracy it buys."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -261,6 +262,8 @@ def test_large_lines_are_read_again_reduced_with_the_whole_of_their_rows():
     np.testing.assert_allclose(r.core, union_of([head.bbox, rest.bbox]))
     assert r.scale == pytest.approx(36 / 80)
     assert regions(lines, 700, 400, cfg) == []  # no small text read again
+    [small] = regions(lines, 700, 400, replace(cfg, below_em=24))  # the small pass takes the body line alone
+    assert small.scale > 1 and small.core[1] == 200
     assert regions(lines, 700, 400, ZoomConfig(below_em=0), large=True) == []  # off by default
     with pytest.raises(ValueError):
         ZoomConfig(above_em=30, reduce_to_em=36)
@@ -285,3 +288,13 @@ def test_a_title_over_small_print_is_read_reduced():
     assert got.text.split("\n")[:4] == ["Boxcar's", "withdrawa", "power", "Albany's"]
     once = pred.with_zoom(above_em=0).predict(page)
     assert evaluate([got], [truth], ap=False)["cer"] < evaluate([once], [truth], ap=False)["cer"] / 2
+
+
+def test_a_stacked_mosaic_puts_one_crop_a_row():
+    """Reduced crops of large text, one a row: side by side, two crops' lines are read as one across their margins."""
+    gray = np.full((400, 900), 255, np.uint8)
+    rs = [Region((0, 0, 600, 60), (0, 0, 600, 60), 1.0), Region((0, 100, 200, 160), (0, 100, 200, 160), 1.0),
+          Region((300, 100, 500, 160), (300, 100, 500, 160), 1.0)]
+    assert len({y for _, y in mosaic(gray, rs).origin.tolist()}) == 2  # packed: the two small ones share a row
+    m = mosaic(gray, rs, stacked=True)
+    assert m.origin[:, 0].tolist() == [0, 0, 0] and len(set(m.origin[:, 1].tolist())) == 3

@@ -1,7 +1,7 @@
 """The predictor: loads the model and orchestrates a reading. Preprocess -> onnxruntime on the
 page's ink window or its tiles (``pxocr.infer.windows``) -> NumPy decoding (``pxocr.decode``),
-with the line head read between drafting and settling the lines -> the enlarged second reading
-of small text (``pxocr.infer.zoom``)."""
+with the line head read between drafting and settling the lines -> the second reading of text
+far from the size the model reads best, small text enlarged or large text reduced (``pxocr.infer.zoom``)."""
 
 from __future__ import annotations
 
@@ -380,7 +380,7 @@ class Predictor:
 
     def read_view(self, gray: np.ndarray, name: str = "", again: bool = True, refine: bool = True) -> Page:
         """Read an image as it is (no capture normalisation), by this model alone; with
-        ``again``, small text is read a second time, enlarged (``read_small_again``); ``refine``:
+        ``again``, text far from the size the model reads best is read a second time (``read_again``); ``refine``:
         as in :meth:`_finish`."""
         h, w = gray.shape
         first = self._first(gray)
@@ -405,11 +405,11 @@ class Predictor:
         return [ln for ln in lines if looks_like_text(ln, self.decode_cfg)]
 
     def _finish(self, gray: np.ndarray, lines: list[Line], refine: bool = True) -> list[Line]:
-        """A first reading's lines (:meth:`_first`) with small text read again, enlarged, those
-        still scoring under ``min_line_score`` and those cut from larger shapes dropped
+        """A first reading's lines (:meth:`_first`) with text far from a good size read again
+        (:meth:`read_again`), those still scoring under ``min_line_score`` and those cut from larger shapes dropped
         (``DecodeConfig.cut_pieces``) and, with ``refine``, the edges put on the ink where the
         model's settings say so (``DecodeConfig.ink_edges``)."""
-        lines = self._sure(self.read_small_again(gray, lines))
+        lines = self._sure(self.read_again(gray, lines))
         cfg = self.decode_cfg
         if cfg.cut_pieces:
             lines = drop_cut_pieces(lines, gray)
@@ -487,7 +487,7 @@ class Predictor:
         out.dpi, out.page_size_pt = page.dpi, page.size_pt
         return out
 
-    def read_small_again(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
+    def read_again(self, gray: np.ndarray, lines: list[Line]) -> list[Line]:
         """The page's lines (a first reading) with its small text read a second time, enlarged, and its large
         text reduced (``pxocr.infer.zoom``), where that reads better; as they are when ``zoom.below_em`` and
         ``zoom.above_em`` are 0."""

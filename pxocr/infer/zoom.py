@@ -290,7 +290,7 @@ def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP, stack
     x = y = shelf = 0
     for k in sorted(range(len(crops)), key=lambda k: -foot[k, 1]):
         w, h = foot[k]
-        if x and x + w > width:
+        if x and (stacked or x + w > width):
             x, y, shelf = 0, y + shelf + gap, 0
         corner[k] = x, y
         x, shelf = x + w + gap, max(shelf, h)
