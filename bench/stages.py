@@ -30,8 +30,8 @@ from pxocr.synth import preset, render_page
 
 SEED = 8100001
 STAGES = ("image decode", "preprocessing (ink window, input)", "network: page", "glyph decoding",
-          "lines: grouping, fusion, shape check, box redraw", "second reading of small text, enlarged",
-          "JSON output")
+          "lines: grouping, fusion, shape check, box redraw",
+          "second reading (small text enlarged, large text reduced)", "JSON output")
 HEAD = "network: line head"
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
-from .boxes import union_box
+from .boxes import union_box, union_of
 
 Box = tuple[float, float, float, float]
 
@@ -206,8 +206,7 @@ def cut_line(line: Line, keep: np.ndarray) -> Line:
     text = _cut_text(line.text, keep)
     scores = [c.score for c in chars if c.score is not None]
     score: Optional[float] = float(np.mean(scores)) if scores else line.score
-    return Line(text, tuple(union_box([c.bbox for c in chars]).tolist()), chars, score, dict(line.extra), line.baseline,
-                line.font_size)
+    return Line(text, union_of(c.bbox for c in chars), chars, score, dict(line.extra), line.baseline, line.font_size)
 
 
 def _cut_text(text: str, keep: np.ndarray) -> str:

@@ -64,16 +64,16 @@ def drop_cut_pieces(lines: list[Line], gray: np.ndarray) -> list[Line]:
         return lines
     paper, ink = ink_levels(gray)
     level = paper - INK * max(paper - ink, 1.0)  # ink is at most this light
-    kept = _without_boxes(lines, boxy, gray, level) if boxy else list(lines)
+    dark = gray <= level
+    kept = _without_boxes(lines, boxy, gray, level, dark) if boxy else list(lines)
     if not any(looked):
         return [ln for ln in kept if ln is not None]
-    dark = gray <= level
     return [ln for ln, look in zip(kept, looked)
             if ln is not None and (not look or (cut_share(dark, ln.bbox) < CUT_SHARE and not drawn_rule(dark, ln)))]
 
 
-def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.ndarray,
-                   level: float) -> list[Optional[Line]]:
+def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.ndarray, level: float,
+                   dark: np.ndarray) -> list[Optional[Line]]:
     """The lines less their characters of ``boxy`` (those sized as drawn boxes, with their lines) that are
     drawn boxes (None for a line with nothing else), unless the page's ink has bled into blobs (:data:`BLED`:
     measured on up to :data:`FILL_SAMPLE` of its characters)."""
@@ -82,7 +82,7 @@ def _without_boxes(lines: list[Line], boxy: list[tuple[Line, Char]], gray: np.nd
     fills = [np.count_nonzero(crop <= level) / crop.size for crop in crops if crop.size]
     if not fills or float(np.median(fills)) > BLED:
         return list(lines)
-    pieces = _drawn_box_pieces(gray <= level)
+    pieces = _drawn_box_pieces(dark)
     if not len(pieces):
         return list(lines)
     boxes = np.array([_pixels(c.bbox, gray.shape) for _, c in boxy], np.int64).reshape(-1, 4)
@@ -111,9 +111,9 @@ def _drawn_box_pieces(ink: np.ndarray) -> np.ndarray:
     if len(k):
         band = np.maximum(2, np.round(0.15 * np.minimum(y1 - y0, x1 - x0)[k])).astype(np.int64)
         corners = []  # per piece, pixels of its piece among the first (last) ``band`` of each outermost row and column
+        step = np.arange(band.max())
         for ys, xs, dy, dx in ((y0, x0, 0, 1), (y0, x1 - 1, 0, -1), (y1 - 1, x0, 0, 1), (y1 - 1, x1 - 1, 0, -1),
                                (y0, x0, 1, 0), (y1 - 1, x0, -1, 0), (y0, x1 - 1, 1, 0), (y1 - 1, x1 - 1, -1, 0)):
-            step = np.arange(band.max())
             yy = np.clip(ys[k, None] + dy * step, 0, labels.shape[0] - 1)
             xx = np.clip(xs[k, None] + dx * step, 0, labels.shape[1] - 1)
             hit = (labels[yy, xx] == (k + 1)[:, None]) & (step < band[:, None])

@@ -285,7 +285,7 @@ def mosaic(gray: np.ndarray, regions: list[Region], gap: int = MOSAIC_GAP, stack
     crops = [enlarge(gray, r) for r in regions]
     pads = np.array([r.pad for r in regions], np.int64).reshape(-1, 4)
     foot = np.array([c.shape[::-1] for c in crops]) + pads[:, :2] + pads[:, 2:]  # (R, 2) w, h with pads
-    width = int(foot[:, 0].max()) if stacked else max(MOSAIC_WIDTH, int(foot[:, 0].max()))
+    width = max(MOSAIC_WIDTH, int(foot[:, 0].max()))
     corner = np.zeros((len(crops), 2), np.int64)
     x = y = shelf = 0
     for k in sorted(range(len(crops)), key=lambda k: -foot[k, 1]):
@@ -381,7 +381,7 @@ def _replaces(again: Line, first: Line, cfg: ZoomConfig, large: bool = False) ->
     return overlap * min(first_area, again_area) >= first_area / 3
 
 
-LARGE_KEEP = 0.6
+LARGE_KEEP = 0.6  # a reduced reading keeps its lines over this share of above_em (page px)
 
 
 def merge(first: list[Line], agains: list[list[Line]], cfg: ZoomConfig, large: bool = False) -> list[Line]:

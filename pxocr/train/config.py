@@ -172,25 +172,29 @@ def _deep_round(real: str, seed: int, p_lowres: float = 0.2, fonts: str = "train
     )
 
 
+def _deep27_round(real: str, seed: int, sizes: tuple[float, float] = (18.0, 52.0), **stage) -> TrainConfig:
+    """A round on the twenty-seventh deep round's mix (``checkpoints/deep27/config.json``: rules 6 %, sub- and
+    superscripts 20 % of the blocks) on the crop pools ``real``, synthetic text at an em of ``sizes`` px, with
+    these other ``Stage`` fields."""
+    deep = _deep_round(real, seed=seed, p_lowres=0.4, fonts="wider", sizes=sizes)
+    return replace(deep, stages=(replace(deep.stages[0], p_rules=0.06, p_scripts=0.2, **stage),))
+
+
 def _fast_round(real: str = FAST_CROPS, seed: int = 101) -> TrainConfig:
-    """``latin-fast``'s round: the twenty-seventh deep round's mix (``checkpoints/deep27/config.json``) on
-    the crop pools ``real``, for model ``latin-fast``."""
-    deep = _deep_round(real, seed=seed, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
-    return replace(deep, model="latin-fast", stages=(replace(deep.stages[0], p_rules=0.06, p_scripts=0.2),))
+    """``latin-fast``'s round: :func:`_deep27_round` for model ``latin-fast``."""
+    return replace(_deep27_round(real, seed), model="latin-fast")
 
 
 def _small_round() -> TrainConfig:
-    """``latin-deep-small``'s round: the twenty-seventh deep round's mix on ``latin-fast-docs``' crop pools, 2,000
-    steps, with ``Stage.p_small``."""
-    deep = _deep_round(FAST_DOC_CROPS, seed=109, p_lowres=0.4, fonts="wider", sizes=(18.0, 52.0))
-    return replace(deep, stages=(replace(deep.stages[0], steps=2000, p_rules=0.06, p_scripts=0.2, p_small=0.6),))
+    """``latin-deep-small``'s round: :func:`_deep27_round` on ``latin-fast-docs``' crop pools, 2,000 steps, with
+    ``Stage.p_small``."""
+    return _deep27_round(FAST_DOC_CROPS, 109, steps=2000, p_small=0.6)
 
 
 def _em24_round() -> TrainConfig:
-    """``latin-deep-em24``'s round: the twenty-seventh deep round's mix on ``latin-fast-docs``' crop pools, 2,000
-    steps, synthetic text at an em of 16-44 px rather than 18-52."""
-    deep = _deep_round(FAST_DOC_CROPS, seed=113, p_lowres=0.4, fonts="wider", sizes=(16.0, 44.0))
-    return replace(deep, stages=(replace(deep.stages[0], steps=2000, p_rules=0.06, p_scripts=0.2),))
+    """``latin-deep-em24``'s round: :func:`_deep27_round` on ``latin-fast-docs``' crop pools, 2,000 steps,
+    synthetic text at an em of 16-44 px rather than 18-52."""
+    return _deep27_round(FAST_DOC_CROPS, 113, sizes=(16.0, 44.0), steps=2000)
 
 
 PRESETS: dict[str, TrainConfig] = {
