@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pxocr.decode.cut_ink import _drawn_box_pieces, cut_share, drawn_box, drop_cut_pieces
 from pxocr.document import Char, Line
@@ -182,3 +184,46 @@ def test_a_form_read_by_default_gives_its_words_without_its_boxes():
     page = pxocr.read(np.asarray(image)).pages[0]
     assert page.text.split("\n") == ["Option one", "Option two", "Option three"]
     assert all(c.bbox[0] >= 99 for c in page.chars)
+
+
+_shapes = st.lists(st.tuples(st.integers(0, 70), st.integers(0, 50), st.integers(3, 30), st.integers(3, 30),
+                             st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(shapes=_shapes, specks=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 79)), max_size=12),
+       query=st.tuples(st.integers(-2, 78), st.integers(-2, 58), st.integers(1, 34), st.integers(1, 34)))
+def test_every_drawn_box_one_glyph_finds_is_among_the_page_s_pieces(shapes, specks, query):
+    """``_drawn_box_pieces`` (a page's drawn boxes, found at once) holds every piece that :func:`drawn_box` finds
+    for a glyph box anywhere: on pages of filled boxes and frames 1-3 px thick (shape kind 0: filled), their corners
+    cut by 0-4 px, and specks, overlapping one another or the page's edge, for boxes around the shapes or anywhere."""
+    page = np.full((60, 80), 230, np.uint8)
+    for x, y, w, h, kind, notch in shapes:
+        page[y:y + h, x:x + w] = 10
+        if kind:
+            page[y + kind:y + h - kind, x + kind:x + w - kind] = 230
+        for cy, cx in ((y, x), (y, x + w - notch), (y + h - notch, x), (y + h - notch, x + w - notch)):
+            page[max(cy, 0):cy + notch, max(cx, 0):cx + notch] = 230  # corners cut: rounded boxes, notched shapes
+    for y, x in specks:
+        page[y, x] = 10
+    pieces = {tuple(p) for p in _drawn_box_pieces(page <= 120).tolist()}
+    queries = [(x - 1.0, y - 1.0, x + w + 1.0, y + h + 1.0) for x, y, w, h, _, _ in shapes]
+    x, y, w, h = query
+    queries.append((float(x), float(y), float(x + w), float(y + h)))
+    for box in queries:
+        if drawn_box(page, 120, box):
+            assert _piece_box(page <= 120, box) in pieces, (box, pieces)
+
+
+def _piece_box(ink, box):
+    """The box (x0, y0, x1, y1, ends exclusive) of the piece of ``ink`` that most of ``box``'s ink belongs to,
+    labelled on the whole page (``drawn_box`` labels a window about it: a piece it finds does not reach the
+    window's edge, so it is the page's piece)."""
+    from pxocr import morphology
+    from pxocr.decode.cut_ink import _pixels
+
+    labels, _ = morphology.label(ink)
+    x0, y0, x1, y1 = _pixels(box, ink.shape)
+    inside = labels[y0:y1, x0:x1]
+    ys, xs = np.nonzero(labels == np.bincount(inside[inside > 0]).argmax())
+    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
