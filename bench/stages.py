@@ -1,95 +1,124 @@
-"""Where a page's reading time goes, stage by stage (issue 8's profile).
+"""Where a page's reading time goes: named steps of ``Predictor.predict``, each timed where it is called from.
 
-    python bench/stages.py [--pages 20] [--repeats 3]
+    python bench/stages.py [STEP ...] [--model latin] [--pages 10] [--seed 8100001] [--set documents]
 
-Clean 640x640 pages (seed 8100001, the pages of bench/speed.py) are saved as PNG, then read
-with the shipped model at one thread, timing each stage of ``Predictor.predict`` separately.
-Prints the median ms per stage and its share of the sum of the medians. The line head's
-network call (``line_logp``), made while the first reading's lines are decoded, is timed on its
-own; the second reading (``Predictor.read_again``: small text enlarged, large text reduced; mosaic, network, line
-head and decoding) is one stage.
+A STEP is ``module:name`` or ``module:Class.name`` (e.g. ``pxocr.decode.cut_ink:drop_cut_pieces``,
+``pxocr.infer.predictor:Predictor.read_again``); every module that holds a function under that name gets the
+timed one, so calls from anywhere count (a class's method is timed on the class). Without STEPs, the steps of
+:data:`DEFAULT`. Steps nest: a step's time includes the steps it calls (grouping lines holds the line head and
+its CTC reading). The pages are ``bench/speed.py``'s (``--set``: 640x640 document text, em 13-17 px, about 960
+characters, by default), read one thread by ``Predictor.predict`` after one warm-up page. Prints the whole
+page's mean and each step's mean ms a page and calls a page. A timer costs about a microsecond a call: steps
+called thousands of times a page read a little slow.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from pxocr.decode import find_glyphs, group_lines
-from pxocr.document import Page
-from pxocr.infer import Predictor, Result
-from pxocr.infer.image_io import load_images
-from pxocr.infer.windows import ink_window
-from pxocr.preprocess import to_input
-from pxocr.synth import preset, render_page
+DEFAULT = (
+    "pxocr.infer.capture:normalise",  # the view: measured, painted, turned, resampled
+    "pxocr.infer.predictor:Predictor._run",  # the network's page branch
+    "pxocr.decode.peaks:find_glyphs",
+    "pxocr.decode.pipeline:group_lines",  # lines, their line head reading and settling
+    "pxocr.decode.ctc:read_lines",  # the line head's network and its CTC reading
+    "pxocr.infer.predictor:Predictor.read_again",  # small or large text read again
+    "pxocr.decode.cut_ink:drop_cut_pieces",
+    "pxocr.decode.ink_edges:refine_lines",  # edges put on the ink
+    "pxocr.decode.edge_refiner:refine_lines",  # the edge refiner networks
+    "pxocr.decode.style:line_style",
+)
 
-SEED = 8100001
-STAGES = ("image decode", "preprocessing (ink window, input)", "network: page", "glyph decoding",
-          "lines: grouping, fusion, shape check, box redraw",
-          "second reading (small text enlarged, large text reduced)", "JSON output")
-HEAD = "network: line head"
+
+def _timed(fn, spent: list):
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+            spent[1] += 1
+    return timed
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pages", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=3)
+def _wrap(spec: str, spent: list) -> bool:
+    """Put a timer on ``spec``'s function wherever it is held; False when there is no such function."""
+    mod_name, _, name = spec.partition(":")
+    try:
+        mod = importlib.import_module(mod_name)
+    except (ImportError, ValueError):
+        return False
+    owner_name, _, attr = name.rpartition(".")
+    if owner_name:  # a method: timed on its class
+        owner = getattr(mod, owner_name, None)
+        if not isinstance(owner, type) or not callable(owner.__dict__.get(attr)):
+            return False
+        setattr(owner, attr, _timed(owner.__dict__[attr], spent))
+        return True
+    fn = getattr(mod, name, None)
+    if not callable(fn):
+        return False
+    for held in list(sys.modules.values()):
+        try:
+            same = getattr(held, name, None) is fn
+        except Exception:  # a lazy module that fails on a look-up holds nothing of ours
+            same = False
+        if same:
+            setattr(held, name, _timed(fn, spent))
+    return True
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("steps", nargs="*", default=list(DEFAULT), metavar="STEP")
+    ap.add_argument("--model", default="latin", help="a shipped model's name or an ONNX file")
+    ap.add_argument("--pages", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=8_100_001)
+    ap.add_argument("--set", default="documents", help="bench/speed.py's page set (default documents)")
     a = ap.parse_args()
-    pred = Predictor(None, threads=1)
-    times: dict[str, list[float]] = {k: [] for k in (*STAGES, HEAD)}
-    head_ms: list[float] = []
+    if a.pages < 1:
+        ap.error("--pages must be positive")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import speed
 
-    def head(feeds: dict) -> np.ndarray:  # the line head's network call, timed apart from decoding
-        t0 = time.perf_counter()
-        out = pred.session.run(["line_logp"], feeds)[0]
-        head_ms.append(1000 * (time.perf_counter() - t0))
-        return out
+    from pxocr.errors import ModelError
+    from pxocr.infer import Predictor
 
-    with tempfile.TemporaryDirectory() as d:
-        paths = []
-        for i in range(a.pages):
-            path = os.path.join(d, f"{i}.png")
-            Image.fromarray(render_page(preset("clean"), SEED, i)[0]).save(path)
-            paths.append(path)
-        for _ in range(a.repeats):
-            for path in paths:
-                t = [time.perf_counter()]
-                gray = load_images(path)[0][1]
-                t.append(time.perf_counter())
-                y0, y1, x0, x1 = ink_window(gray)
-                x = to_input(gray[y0:y1, x0:x1])
-                t.append(time.perf_counter())
-                feeds = {"image": x} | (pred.no_lines if pred.reads_lines else {})
-                dense, feats = pred.session.run(["dense", "features"], feeds)
-                t.append(time.perf_counter())
-                g = find_glyphs(dense[0], pred.decode_cfg, (x0, y0), pred.class_head(feats))
-                t.append(time.perf_counter())
-                head_ms.clear()
-                reader = pred.line_reader(feats, x0, y0, head) if pred.reads_lines else None
-                lines = group_lines(g, pred.decode_cfg, reader)
-                t.append(time.perf_counter())
-                lines = pred.read_again(gray, lines)
-                t.append(time.perf_counter())
-                Result(os.path.basename(path), [Page(gray.shape[1], gray.shape[0], lines)]).to_json()
-                t.append(time.perf_counter())
-                for k, t0, t1 in zip(STAGES, t, t[1:]):
-                    times[k].append(1000 * (t1 - t0))
-                times[HEAD].append(sum(head_ms))
-                times[STAGES[4]][-1] -= sum(head_ms)
-    order = [*STAGES[:4], HEAD, *STAGES[4:]]
-    med = {k: float(np.median(times[k])) for k in order}
-    total = sum(med.values())
-    print(f"`python bench/stages.py --pages {a.pages} --repeats {a.repeats}` (1 thread, median ms per page)\n")
-    print("| stage | ms | share |\n|---|---:|---:|")
-    for k, v in med.items():
-        print(f"| {k} | {v:.2f} | {100 * v / total:.0f} % |")
-    print(f"| total (sum of the medians) | {total:.2f} | |")
+    if a.set not in speed.PAGE_SETS:
+        ap.error(f"--set {a.set!r}: choose from {', '.join(speed.PAGE_SETS)}")
+    spent = {spec: [0.0, 0] for spec in a.steps}
+    for spec in a.steps:
+        if not _wrap(spec, spent[spec]):
+            ap.error(f"no function {spec!r}: give module:name or module:Class.name, e.g. {DEFAULT[-1]}")
+    try:
+        pred = Predictor(a.model, threads=1)
+    except ModelError as e:
+        ap.error(str(e))
+    with tempfile.TemporaryDirectory() as tmp:
+        speed.write_pages(Path(tmp), a.pages, a.seed, a.set)
+        pages = [np.asarray(Image.open(f).convert("L")) for f in sorted(Path(tmp).glob("*.png"))]
+    pred.predict(pages[0])
+    for v in spent.values():
+        v[:] = [0.0, 0]
+    t = time.perf_counter()
+    for page in pages:
+        pred.predict(page)
+    total = (time.perf_counter() - t) / len(pages)
+    print(f"`python bench/stages.py {' '.join(sys.argv[1:])}` ({len(pages)} pages of {a.set}, model {a.model}, "
+          "1 thread; steps include the steps they call)\n")
+    print(f"| step | ms a page | calls a page |\n|---|---:|---:|\n| whole page | {1000 * total:.1f} | |")
+    for spec, (secs, calls) in spent.items():
+        print(f"| `{spec}` | {1000 * secs / len(pages):.1f} | {calls / len(pages):.1f} |")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
