@@ -11,7 +11,7 @@ from typing import Callable, Optional, Sequence
 
 from . import __version__
 from .errors import ExitCode, InputError, PxocrError, UsageError
-from .writers.atomic import write_atomic
+from .writers.atomic import output_file, output_folder, write_atomic
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -75,6 +75,7 @@ def cmd_synth(a: argparse.Namespace) -> int:
     if sum(map(bool, (a.font, a.fonts, a.pdfs, a.man_pdfs))) > 1:
         raise UsageError("give one of --font (OCR-B-style pages), --fonts (document pages), --pdfs (real pages) "
                          "or --man-pdfs")
+    output_folder(a.out)
     if a.man_pdfs:
         from .synth.manpages import typeset
 
@@ -150,6 +151,7 @@ def cmd_show(a: argparse.Namespace) -> int:
     from .writers.atomic import save_png_atomic
     from .writers.overlay import draw_boxes
 
+    output_file(a.out)
     gray = load_images(a.image)[0][1]
     img = draw_boxes(gray, gt=_load_page_json(a.gt), pred=_load_page_json(a.pred), zoom=a.zoom)
     save_png_atomic(a.out, img)
@@ -169,6 +171,8 @@ def cmd_read(a: argparse.Namespace) -> int:
     fmt = FORMATS[a.format]
     if fmt.binary and a.out is None:
         raise UsageError(f"--format {fmt.name} writes files: give --out DIR")
+    output_folder(a.out)
+    output_folder(a.overlay, "--overlay")
     ranges = parse_pages(a.pages) if a.pages else None
     opt = WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact)
     pred = Predictor(a.model, threads=a.threads).with_capture(orientation=a.orientation)
@@ -219,6 +223,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
     if (a.pred is None) == (a.data is None):
         raise UsageError("give either --pred DIR (with --gt DIR) or --data DIR")
     out = a.out
+    output_folder(out)
     if a.data is not None:
         from .eval.run import predict_dir
 
@@ -255,6 +260,7 @@ def cmd_train(a: argparse.Namespace) -> int:
         from dataclasses import replace
 
         cfg = replace(cfg, seed=a.seed)
+    output_folder(a.out)
     metrics = train(a.out, cfg, resume=a.resume, progress=not a.quiet, init=a.init)
     print(" ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
     return ExitCode.OK
@@ -267,6 +273,7 @@ def cmd_export(a: argparse.Namespace) -> int:
     require("onnx", "train")
     from .train.export import export_onnx
 
+    output_file(a.out)
     if a.int8:
         import tempfile
 
@@ -291,6 +298,7 @@ def cmd_find(a: argparse.Namespace) -> int:
     check_query(a.text, a.max_edits)
     if a.format == "overlay" and a.out is None:
         raise UsageError("--format overlay writes a PNG: give --out FILE.png")
+    output_file(a.out)
     pred = Predictor(a.model, threads=a.threads)
     if a.single_pass:
         pred = pred.single_pass()
@@ -368,6 +376,7 @@ def cmd_mrz(a: argparse.Namespace) -> int:
 
     from .mrz import read_mrz
 
+    output_folder(a.out)
     failed = invalid = 0
     for path in a.images:
         try:
@@ -567,6 +576,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except OSError as e:  # a file that could not be written or read after the checks: one line, not a traceback
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"pxocr: error: {where}{e.strerror or e} ({type(e).__name__})", file=sys.stderr)
+        return int(ExitCode.FAILURE)
 
 
 if __name__ == "__main__":

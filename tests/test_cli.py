@@ -57,3 +57,41 @@ def test_errors_are_one_line(argv, code, message, capsys, tmp_path, monkeypatch)
     assert "Traceback" not in "\n".join(lines)
     assert [message in line for line in lines].count(True) == 1 and message in lines[-1]
     assert lines[-1].startswith("pxocr") and (parser_error or len(lines) == 1)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["read", "missing.png", "--out", "taken"], "--out taken: cannot make a folder there (a file of that name"),
+    (["read", "missing.png", "--overlay", "taken/x"], "--overlay taken/x: cannot make a folder there"),
+    (["mrz", "missing.png", "--out", "taken"], "--out taken: cannot make a folder there"),
+    (["batch", "missing.png", "--out", "taken"], "--out taken: cannot make a folder there"),
+    (["synth", "--count", "1", "--out", "taken"], "--out taken: cannot make a folder there"),
+    (["eval", "--pred", "missing", "--gt", "missing", "--out", "taken"], "--out taken: cannot make a folder there"),
+    (["show", "missing.png", "--out", "taken/o.png"], "--out taken/o.png: cannot make its folder"),
+    (["show", "missing.png", "--out", "folder"], "--out folder: a folder of that name is in the way of the file"),
+    (["find", "missing.png", "abc", "--out", "taken/o.txt"], "--out taken/o.txt: cannot make its folder"),
+])
+def test_an_output_that_cannot_be_written_stops_the_call_before_any_reading(argv, message, capsys, tmp_path,
+                                                                            monkeypatch):
+    """An output place taken by a file (or a folder where a file goes) is a usage error, said in one line before any
+    input is looked at: the inputs here do not exist, and the output's error is the one reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken").write_text("a file")
+    (tmp_path / "folder").mkdir()
+    rc = main(argv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1 and message in lines[0], lines
+    assert (tmp_path / "taken").read_text() == "a file"
+
+
+def test_a_file_error_past_the_checks_is_one_line(monkeypatch, capsys):
+    """An OSError no command turned into its own error (a disk full, a permission lost mid-way) is one line naming
+    the file, exit 1, not a traceback."""
+    import pxocr.cli as cli
+
+    def fails(a):
+        raise PermissionError(13, "Permission denied", "/srv/out/page.json")
+
+    monkeypatch.setattr(cli, "cmd_show", fails)
+    assert main(["show", "page.png", "--out", "o.png"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "pxocr: error: /srv/out/page.json: Permission denied (PermissionError)"]

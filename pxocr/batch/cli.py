@@ -36,6 +36,7 @@ def add_batch_parser(sub) -> None:
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
+    from ..writers.atomic import output_folder
     from ..writers.formats import WriteOptions
     from .run import BatchOptions, run_batch
     from .work import ReadOptions
@@ -44,6 +45,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
                        single_pass=a.single_pass,
                        write=WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact))
     opt = BatchOptions(read=read, jobs=a.jobs, ray=a.ray, retry_failed=a.retry_failed, progress=not a.quiet)
+    output_folder(a.out)
     summary = run_batch(a.inputs, a.out, opt)
     print(f"pxocr batch: {summary.line()}", file=sys.stderr)
     return int(summary.exit_code)

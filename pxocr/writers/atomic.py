@@ -6,9 +6,11 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from PIL import Image
+
+from ..errors import UsageError
 
 # The process umask, read once at import (reading it means setting it, which is not thread-safe).
 _UMASK = os.umask(0o022)
@@ -67,3 +69,33 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def output_folder(path: Optional[Union[str, os.PathLike]], flag: str = "--out") -> None:
+    """Make ``path`` (None: nothing to do) a folder to write into, its parents too, before any work is done: a
+    :class:`~pxocr.errors.UsageError` naming ``flag`` where it cannot be one (a file of that name, no permission,
+    a place that takes no folders), so that nothing is read for output that cannot be written."""
+    if path is not None:
+        _made(path, f"{flag} {os.fspath(path)}: cannot make a folder there")
+
+
+def output_file(path: Optional[Union[str, os.PathLike]], flag: str = "--out") -> None:
+    """Check before any work that a file can be written at ``path`` (None: nothing to do): its folder made, and
+    no folder of that name in the way; a :class:`~pxocr.errors.UsageError` naming ``flag`` otherwise."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {os.fspath(path)}: a folder of that name is in the way of the file")
+    folder = os.path.dirname(os.path.abspath(path))
+    _made(folder, f"{flag} {os.fspath(path)}: cannot make its folder {folder}")
+
+
+def _made(folder: Union[str, os.PathLike], message: str) -> None:
+    """Make ``folder`` (and its parents) and check that it can be written to; a UsageError of ``message`` and why."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        why = "a file of that name is in the way" if isinstance(e, FileExistsError) else e.strerror or str(e)
+        raise UsageError(f"{message} ({why})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{message} (no permission to write in it)")
