@@ -4,10 +4,13 @@ stderr and map to ``ExitCode``s."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 from . import __version__
 from .errors import ExitCode, InputError, PxocrError, UsageError
@@ -406,7 +409,7 @@ def cmd_mrz(a: argparse.Namespace) -> int:
 
 def _add_mrz(sub) -> None:
     m = sub.add_parser("mrz", help="read passports, ID cards and visas: MRZ lines, fields and check digits")
-    m.add_argument("images", nargs="+", help="image files or PDFs")
+    m.add_argument("images", nargs="+", help="image files or PDFs; - reads one from standard input")
     m.add_argument("--format", choices=["text", "json"], default="text",
                    help="text: the lines and a verdict; json: fields, checks, corrections and every character's box")
     m.add_argument("--out", help="write one file per input into this directory instead of stdout")
@@ -426,7 +429,8 @@ def _add_read_and_synth(sub) -> None:
     from .writers.formats import FORMATS, format_help
 
     r = sub.add_parser("read", help="read images and PDFs: text, JSON, hOCR, ALTO, PAGE, searchable PDF, overlays")
-    r.add_argument("images", nargs="+", help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF) or PDF files")
+    r.add_argument("images", nargs="+",
+                   help="image files (PNG, JPEG, TIFF, BMP, WebP, GIF) or PDF files; - reads one from standard input")
     r.add_argument("--format", choices=list(FORMATS), default="text", help=format_help())
     r.add_argument("--out", help="write one file per image into this directory instead of stdout")
     r.add_argument("--overlay", metavar="DIR", help="also write a box overlay PNG per page into DIR")
@@ -525,7 +529,7 @@ def _add_show_eval_train_export(sub) -> None:
 
 def _add_find_serve(sub) -> None:
     f = sub.add_parser("find", help="find a text on a page: every occurrence with its glyph boxes")
-    f.add_argument("image", help="an image or PDF file")
+    f.add_argument("image", help="an image or PDF file; - reads it from standard input")
     f.add_argument("text", help="the text to find (runs of white space count as one space)")
     f.add_argument("--ignore-case", action="store_true", help="compare lower-cased characters")
     f.add_argument("--max-edits", type=int, default=0, metavar="K",
@@ -562,12 +566,38 @@ def _add_find_serve(sub) -> None:
     v.set_defaults(func=cmd_serve)
 
 
+@contextlib.contextmanager
+def _stdin_spooled(a: argparse.Namespace) -> Iterator[None]:
+    """An input ``-`` (``images`` or ``image``, once at most) stands for the bytes piped into standard input: they
+    are written to a temporary file named ``stdin`` (an image or a PDF, told apart by its bytes as any file is;
+    outputs are named after it) for the command's run."""
+    many = isinstance(getattr(a, "images", None), list)
+    given = a.images if many else [getattr(a, "image", None)]
+    if "-" not in given:
+        yield
+        return
+    if given.count("-") > 1:
+        raise UsageError("- (standard input) can be read once a call")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("-: standard input is a terminal: pipe an image or a PDF into it")
+    with tempfile.TemporaryDirectory(prefix="pxocr-stdin-") as tmp:
+        spooled = os.path.join(tmp, "stdin")
+        with open(spooled, "wb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f)
+        if many:
+            a.images = [spooled if p == "-" else p for p in a.images]
+        else:
+            a.image = spooled
+        yield
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = a.func
     try:
-        return int(func(a))
+        with _stdin_spooled(a):
+            return int(func(a))
     except PxocrError as e:
         print(f"pxocr: error: {e}", file=sys.stderr)
         return int(e.exit_code)

@@ -95,3 +95,23 @@ def test_a_file_error_past_the_checks_is_one_line(monkeypatch, capsys):
     assert main(["show", "page.png", "--out", "o.png"]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "pxocr: error: /srv/out/page.json: Permission denied (PermissionError)"]
+
+
+def test_an_image_piped_into_standard_input_is_read_as_dash(monkeypatch, capsys, tmp_path):
+    """``pxocr read -`` reads the image piped in (named ``stdin`` in its outputs); ``-`` twice is a usage error, an
+    empty pipe the input's error."""
+    import io
+    from pathlib import Path
+
+    sample = (Path(__file__).resolve().parents[1] / "pxocr" / "samples" / "sample.png").read_bytes()
+
+    def pipe(data: bytes) -> None:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    pipe(sample)
+    assert main(["read", "-", "--format", "json", "--out", str(tmp_path)]) == 0
+    assert '"text": "INVOICE No. 2024-0715"' in (tmp_path / "stdin.json").read_text()
+    pipe(sample)
+    assert main(["read", "-", "-"]) == 2 and "can be read once" in capsys.readouterr().err
+    pipe(b"")
+    assert main(["read", "-"]) == 3 and "stdin: file is empty" in capsys.readouterr().err
