@@ -172,3 +172,31 @@ def test_turned_boxes_undo_what_a_turned_view_maps_back(turn):
     np.testing.assert_allclose(turned(in_input, turn, 160, 90), box)
     np.testing.assert_allclose(turned(turned(in_input, turn, 160, 90), -turn, *((90, 160) if turn % 2 else (160, 90))),
                                in_input)  # and turned back
+
+
+def test_a_title_over_worn_small_print_enlarges_the_page_by_the_print(monkeypatch):
+    """A title of 20 px em over worn print of 8 px, read first as it is (as pages not in plain rows are): the sure
+    lines are the title's, and the page was enlarged for it (1.43x: the print at 11 px em, 62 % CER on this page);
+    the glyphs' own sizes, over half the title's, say the print's: enlarged about 3x, the page reads at 28 %."""
+    from dataclasses import replace
+
+    import pxocr.infer.predictor as predictor
+    from pxocr.document import Page
+    from pxocr.eval.metrics import evaluate
+    from pxocr.infer.regions import shift_line
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.degrade import degrade_page
+    from pxocr.synth.fonts import font_set
+
+    if not font_set("train"):
+        pytest.skip("no catalogued fonts installed")
+    monkeypatch.setattr(predictor, "PLAIN_ROWS", float("inf"))  # a first reading, whatever the ink's rows say
+    base = replace(preset("clean"), fonts=font_set("train"), size_step=1.0)
+    (a, ta) = render_page(replace(base, size_min=20.0, size_max=20.0, height=120), 7_473_002, 0)
+    (b, tb) = render_page(replace(base, size_min=8.0, size_max=8.0, height=520), 7_473_003, 0)
+    page = degrade_page(np.concatenate([a, b], 0), preset("degraded").degrade, np.random.default_rng([7_473_002, 5]))
+    truth = Page(640, 640, list(ta.lines) + [shift_line(ln, 0, a.shape[0]) for ln in tb.lines])
+    pred = Predictor("latin", threads=1)
+    view, _ = pred._read_sized(page, None, "")
+    assert view.scale > 2.5
+    assert evaluate([pred.predict(page)], [truth], ap=False)["cer"] < 0.4

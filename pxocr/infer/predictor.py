@@ -91,6 +91,10 @@ SMALL_INK = 0.8
 # be): a card scanned at 2,000 px whose guilloche measured as print 5.6 px high was enlarged five times, to 70
 # million pixels, and each of its four turns read for minutes.
 MAX_ENLARGED_PIXELS = 12_000_000
+# A page read too small is enlarged by its glyphs' median size where its sure lines' em stands this many times
+# above it (:meth:`Predictor._smaller_text_em`): on pages read once, the two lie within 5 % (tuning pages, seed
+# 7300001); a title over print read unsurely: 1.4-2.3 times
+SMALLER_TEXT = 1.3
 # a deskewed reading's edges put on the input's ink at this threshold where the model's own is 0 (the OCR-B
 # models, whose boxes are their font's on each line's fit in the view): skewed OCR-B pages' F1 at IoU 0.9 0.79 ->
 # 0.99, as the latin model's threshold reads them (BENCHMARKS.md, capture conditions)
@@ -386,13 +390,13 @@ class Predictor:
         first = self._first(gray)
         return Page(w, h, self._finish(gray, first, refine) if again else self._sure(first), name)
 
-    def _first(self, gray: np.ndarray) -> list[Line]:
-        """A first reading's lines; for a fixed-pitch (OCR-B) model, those of two characters or
-        more scoring under ``DecodeConfig.min_line_score`` kept when small text is to be read again
-        (``ZoomConfig.below_em``): small print that the first reading scores low (OCR-B at half
-        size: '~/', '+9' at 0.2) scores as text once enlarged; a lone speck read as ',' did too."""
+    def _first(self, gray: np.ndarray, found: Optional[tuple[Glyphs, Optional[LineReader]]] = None) -> list[Line]:
+        """A first reading's lines (``found``: the image's :meth:`detect`, if made already); for a fixed-pitch
+        (OCR-B) model, those of two characters or more scoring under ``DecodeConfig.min_line_score`` kept when
+        small text is to be read again (``ZoomConfig.below_em``): small print that the first reading scores low
+        (OCR-B at half size: '~/', '+9' at 0.2) scores as text once enlarged; a lone speck read as ',' did too."""
         cfg = self.decode_cfg
-        g, reader = self.detect(gray)
+        g, reader = found or self.detect(gray)
         if self.zoom.below_em <= 0 or cfg.min_line_score <= 0 or cfg.spacing != "fixed":
             # the OCR-B models only: the latin model's fresh PDF crops read 1.90 -> 1.99 % with it
             return group_lines(g, cfg, reader)
@@ -434,7 +438,8 @@ class Predictor:
                 and too_small(max(ink.em, ink.letters_em or 0.0) / SMALL_INK):
             em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
         else:
-            first = self._first(view.gray)
+            found = self.detect(view.gray)
+            first = self._first(view.gray, found)
             page = Page(view.gray.shape[1], view.gray.shape[0], self._sure(first), name)
             em = self._em(page, view)
             if not too_small(em):
@@ -445,9 +450,22 @@ class Predictor:
                 em = self._em(page, view)
                 if not too_small(em):
                     return view, page
+            em = min(em, self._smaller_text_em(found, em))
         scale = max(1.0, min(self.capture.small_to_em / em, math.sqrt(MAX_ENLARGED_PIXELS / gray.size)))
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=scale, like=view)
         return view, self.read_view(view.gray, name, refine=not self._refines_on_input(view))
+
+    def _smaller_text_em(self, found: tuple[Glyphs, Optional[LineReader]], em: float) -> float:
+        """The em a page read too small is enlarged by, given its sure lines' ``em``: the median size the network
+        regresses for its glyphs (those it finds surely, ``DecodeConfig.threshold``) where that lies under
+        ``em`` by more than :data:`SMALLER_TEXT`, else ``em``. A title over small print, both too small, was
+        sized by the title's lines (the print read unsurely) and the print enlarged a third as much as it needs."""
+        g = found[0]
+        sizes = g.size[g.scores >= self.decode_cfg.threshold]
+        if len(sizes) < 8:
+            return em
+        median = float(np.median(sizes))
+        return median if median * SMALLER_TEXT < em else em
 
     @staticmethod
     def _em(page: Page, view: "capture.View") -> Optional[float]:
