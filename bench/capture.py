@@ -2,9 +2,10 @@
 
     python bench/capture.py [--pages 6] [--seed 7460001] [--engines pxocr tesseract] [--out FILE.md]
 
-Two page sets, generated from the seed: ``ocrb`` (the synthetic engine's clean OCR-B pages, read
-with ``--model ocrb``) and ``fonts`` (document pages in the families pxocr trains on, em 16-40 px,
-read with ``--model latin``). Each page is read upright and after each transform of
+Three page sets, generated from the seed: ``ocrb`` (the synthetic engine's clean OCR-B pages, read
+with ``--model ocrb``), ``fonts`` (document pages in the families pxocr trains on, em 16-40 px,
+read with ``--model latin``) and ``mixed`` (``bench/peers.py``'s: a title 2.2-3.2 times the size of the
+body text under it, body em 13-18 px, half the pages worn; read with ``--model latin``). Each page is read upright and after each transform of
 ``pxocr.synth.capture`` (exact boxes; under skew, the box of each glyph's outline turned). Then 8
 pages of each kind without text (``pxocr.synth.capture.BLANK_KINDS``): the table gives false characters per page.
 
@@ -28,7 +29,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from peers import PxocrEngine, TesseractEngine  # noqa: E402
+from peers import PxocrEngine, TesseractEngine, load_set  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from pxocr.eval import evaluate  # noqa: E402
@@ -48,7 +49,7 @@ CONDITIONS = {  # (image, truth, the fonts it was drawn in) -> (image, truth)
     "turned 270": lambda im, p, fonts: turned(im, p, 3),
     "inverted": lambda im, p, fonts: inverted(im, p),
 }
-SETS = {"ocrb": "ocrb", "fonts": "latin"}  # set -> pxocr model
+SETS = {"ocrb": "ocrb", "fonts": "latin", "mixed": "latin"}  # set -> pxocr model
 
 
 def fonts_of(name: str):
@@ -57,6 +58,8 @@ def fonts_of(name: str):
 
 
 def pages_of(name: str, count: int, seed: int):
+    if name == "mixed":
+        return load_set("mixed", count, seed, "degraded", None)
     if name == "ocrb":
         cfg = preset("clean")
     else:
@@ -85,7 +88,7 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=6)
     ap.add_argument("--seed", type=int, default=7_460_001)
     ap.add_argument("--engines", nargs="+", default=["pxocr"], choices=["pxocr", "tesseract"])
-    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--sets", nargs="+", default=["ocrb", "fonts"], choices=list(SETS))
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     ap.add_argument("--blank", type=int, default=3, help="pages of each kind without text (0: none)")
     ap.add_argument("--orientation", default="0", help="pxocr's orientation setting (auto or 0)")
