@@ -4,9 +4,10 @@
 
 Three page sets, generated from the seed: ``ocrb`` (the synthetic engine's clean OCR-B pages, read
 with ``--model ocrb``), ``fonts`` (document pages in the families pxocr trains on, em 16-40 px,
-read with ``--model latin``) and ``mixed`` (``bench/peers.py``'s: a title 2.2-3.2 times the size of the
-body text under it, body em 13-18 px, half the pages worn; read with ``--model latin``). Each page is read upright and after each transform of
-``pxocr.synth.capture`` (exact boxes; under skew, the box of each glyph's outline turned). Then 8
+read with ``--model latin``) and ``mixed`` (``bench/peers.py``'s: a title 2.2-3.2 times the size of
+the body text under it, body em 13-18 px, half the pages worn; read with ``--model latin``; not a default).
+Each page is read upright and after each transform of ``pxocr.synth.capture`` (exact boxes; under skew, the box
+of each glyph's outline turned). Then 8
 pages of each kind without text (``pxocr.synth.capture.BLANK_KINDS``): the table gives false characters per page.
 
 Prints one Markdown table per set: CER, character F1 at IoU 0.75 and 0.9, mean edge error and median

@@ -39,6 +39,7 @@ DEFAULT = (
 
 
 def _timed(fn, spent: list):
+    """``fn`` adding its time and one call to ``spent`` ([seconds, calls]) each time it is called."""
     def timed(*args, **kwargs):
         t = time.perf_counter()
         try:
@@ -57,11 +58,15 @@ def _wrap(spec: str, spent: list) -> bool:
     except (ImportError, ValueError):
         return False
     owner_name, _, attr = name.rpartition(".")
-    if owner_name:  # a method: timed on its class
+    if owner_name:  # a method: timed on its class (a static or class method inside its own wrapper again)
         owner = getattr(mod, owner_name, None)
-        if not isinstance(owner, type) or not callable(owner.__dict__.get(attr)):
+        held = owner.__dict__.get(attr) if isinstance(owner, type) else None
+        if isinstance(held, (staticmethod, classmethod)):
+            setattr(owner, attr, type(held)(_timed(held.__func__, spent)))
+            return True
+        if not callable(held):
             return False
-        setattr(owner, attr, _timed(owner.__dict__[attr], spent))
+        setattr(owner, attr, _timed(held, spent))
         return True
     fn = getattr(mod, name, None)
     if not callable(fn):

@@ -78,10 +78,10 @@ def cmd_synth(a: argparse.Namespace) -> int:
     if sum(map(bool, (a.font, a.fonts, a.pdfs, a.man_pdfs))) > 1:
         raise UsageError("give one of --font (OCR-B-style pages), --fonts (document pages), --pdfs (real pages) "
                          "or --man-pdfs")
-    output_folder(a.out)
     if a.man_pdfs:
         from .synth.manpages import typeset
 
+        output_folder(a.out)
         typeset(a.out, a.count, a.seed, progress=not a.quiet)
         print(f"wrote {a.count} PDF files of manual pages to {a.out}", file=sys.stderr)
         return ExitCode.OK
@@ -103,6 +103,7 @@ def cmd_synth(a: argparse.Namespace) -> int:
         face_renderer(face.path)
     if not cfg.fonts:
         font_renderer(cfg.font)
+    output_folder(a.out)
     write_dataset(a.out, cfg, a.seed, a.count, progress=not a.quiet)
     print(f"wrote {a.count} pages (PNG + JSON) to {a.out}", file=sys.stderr)
     return ExitCode.OK
@@ -119,6 +120,7 @@ def _synth_pdf_crops(a: argparse.Namespace) -> int:
         raise UsageError("--pdfs crops are square: give --size NxN")
     crops = iter_crops(files, a.seed, a.count, width, tuple(a.font_sizes or (14.0, 40.0)))
     degrade = preset(a.preset).degrade
+    output_folder(a.out)
     if degrade != preset("clean").degrade:
         crops = (_degraded(image, gt, degrade, a.seed, i) for i, (image, gt) in enumerate(crops))
     write_pages(a.out, crops, a.count, progress=not a.quiet)
@@ -174,11 +176,11 @@ def cmd_read(a: argparse.Namespace) -> int:
     fmt = FORMATS[a.format]
     if fmt.binary and a.out is None:
         raise UsageError(f"--format {fmt.name} writes files: give --out DIR")
-    output_folder(a.out)
-    output_folder(a.overlay, "--overlay")
     ranges = parse_pages(a.pages) if a.pages else None
     opt = WriteOptions(zoom=a.zoom, jpeg_quality=a.jpeg_quality, pdf_exact=a.pdf_exact)
     pred = Predictor(a.model, threads=a.threads).with_capture(orientation=a.orientation)
+    output_folder(a.out)
+    output_folder(a.overlay, "--overlay")
     if a.single_pass:
         pred = pred.single_pass()
     failed = 0
@@ -225,18 +227,18 @@ def cmd_eval(a: argparse.Namespace) -> int:
 
     if (a.pred is None) == (a.data is None):
         raise UsageError("give either --pred DIR (with --gt DIR) or --data DIR")
-    out = a.out
+    if a.pred is not None and a.gt is None:
+        raise UsageError("--pred needs --gt DIR")
+    out = a.out or (a.data.rstrip("/\\") + "-eval" if a.data is not None else None)
     output_folder(out)
     if a.data is not None:
         from .eval.run import predict_dir
 
-        pred_dir = os.path.join(out or a.data + "-eval", "pred")
+        pred_dir = os.path.join(out, "pred")
+        output_folder(pred_dir, "--out")
         predict_dir(a.data, pred_dir, a.model, threads=a.threads)
         gt_dir = a.data
-        out = out or a.data + "-eval"
     else:
-        if a.gt is None:
-            raise UsageError("--pred needs --gt DIR")
         pred_dir, gt_dir = a.pred, a.gt
     result = eval_dirs(pred_dir, gt_dir, out)
     print(render_markdown(result))
@@ -607,7 +609,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         return int(ExitCode.OK)
     except OSError as e:  # a file that could not be written or read after the checks: one line, not a traceback
-        where = f"{e.filename}: " if e.filename else ""
+        named = e.filename2 or e.filename  # a failed rename's target, not its temporary file
+        where = f"{named}: " if named else ""
         print(f"pxocr: error: {where}{e.strerror or e} ({type(e).__name__})", file=sys.stderr)
         return int(ExitCode.FAILURE)
 

@@ -115,3 +115,16 @@ def test_an_image_piped_into_standard_input_is_read_as_dash(monkeypatch, capsys,
     assert main(["read", "-", "-"]) == 2 and "can be read once" in capsys.readouterr().err
     pipe(b"")
     assert main(["read", "-"]) == 3 and "stdin: file is empty" in capsys.readouterr().err
+
+
+def test_dash_on_a_terminal_is_a_usage_error(monkeypatch, capsys):
+    """``pxocr read -`` with nothing piped in (standard input a terminal) says so rather than wait for bytes."""
+    import io
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal(io.BytesIO(b"")))
+    assert main(["read", "-"]) == 2
+    assert "standard input is a terminal" in capsys.readouterr().err

@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pxocr.decode.cut_ink import _drawn_box_pieces, cut_share, drawn_box, drop_cut_pieces
 from pxocr.document import Char, Line
@@ -186,44 +184,50 @@ def test_a_form_read_by_default_gives_its_words_without_its_boxes():
     assert all(c.bbox[0] >= 99 for c in page.chars)
 
 
-_shapes = st.lists(st.tuples(st.integers(0, 70), st.integers(0, 50), st.integers(3, 30), st.integers(3, 30),
-                             st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=5)
-
-
-@settings(max_examples=150, deadline=None)
-@given(shapes=_shapes, specks=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 79)), max_size=12),
-       query=st.tuples(st.integers(-2, 78), st.integers(-2, 58), st.integers(1, 34), st.integers(1, 34)))
-def test_every_drawn_box_one_glyph_finds_is_among_the_page_s_pieces(shapes, specks, query):
+def test_every_drawn_box_one_glyph_finds_is_among_the_page_s_pieces():
     """``_drawn_box_pieces`` (a page's drawn boxes, found at once) holds every piece that :func:`drawn_box` finds
-    for a glyph box anywhere: on pages of filled boxes and frames 1-3 px thick (shape kind 0: filled), their corners
-    cut by 0-4 px, and specks, overlapping one another or the page's edge, for boxes around the shapes or anywhere."""
-    page = np.full((60, 80), 230, np.uint8)
-    for x, y, w, h, kind, notch in shapes:
-        page[y:y + h, x:x + w] = 10
-        if kind:
-            page[y + kind:y + h - kind, x + kind:x + w - kind] = 230
-        for cy, cx in ((y, x), (y, x + w - notch), (y + h - notch, x), (y + h - notch, x + w - notch)):
-            page[max(cy, 0):cy + notch, max(cx, 0):cx + notch] = 230  # corners cut: rounded boxes, notched shapes
-    for y, x in specks:
-        page[y, x] = 10
-    pieces = {tuple(p) for p in _drawn_box_pieces(page <= 120).tolist()}
-    queries = [(x - 1.0, y - 1.0, x + w + 1.0, y + h + 1.0) for x, y, w, h, _, _ in shapes]
-    x, y, w, h = query
-    queries.append((float(x), float(y), float(x + w), float(y + h)))
-    for box in queries:
-        if drawn_box(page, 120, box):
-            assert _piece_box(page <= 120, box) in pieces, (box, pieces)
+    for a glyph box anywhere: on 600 random pages of 1-5 filled boxes and frames 1-3 px thick, 3-30 px a side, their
+    corners cut by 0-4 px, and specks, overlapping one another or the page's edge, for boxes around the shapes and
+    one anywhere. (Drawn uniformly: drawn as hypothesis draws, small sizes and cuts more often, the pages missed a
+    corner count asking every pixel near a corner, which this finds on 5 % of the pages; a band of 3 rows for 2
+    is the one change tried that it does not find.)"""
+    rng = np.random.default_rng(7_900_001)
+    found = 0
+    for _ in range(600):
+        page = np.full((60, 80), 230, np.uint8)
+        shapes = [(*rng.integers(0, [71, 51]), *rng.integers(3, 31, 2), *rng.integers(0, 5, 2))
+                  for _ in range(rng.integers(1, 6))]
+        for x, y, w, h, kind, notch in shapes:
+            page[y:y + h, x:x + w] = 10
+            if kind:
+                page[y + kind:y + h - kind, x + kind:x + w - kind] = 230
+            for cy, cx in ((y, x), (y, x + w - notch), (y + h - notch, x), (y + h - notch, x + w - notch)):
+                page[max(cy, 0):cy + notch, max(cx, 0):cx + notch] = 230  # corners cut: rounded or notched
+        for y, x in rng.integers(0, [60, 80], (rng.integers(0, 12), 2)):
+            page[y, x] = 10
+        pieces = {tuple(p) for p in _drawn_box_pieces(page <= 120).tolist()}
+        queries = [(x - 1.0, y - 1.0, x + w + 1.0, y + h + 1.0) for x, y, w, h, _, _ in shapes]
+        x, y, w, h = rng.integers(-2, [79, 59, 35, 35])
+        queries.append((float(x), float(y), float(x + max(w, 1)), float(y + max(h, 1))))
+        for box in queries:
+            if drawn_box(page, 120, box):
+                found += 1
+                assert _piece_box(page <= 120, box) in pieces, (box, shapes, pieces)
+    assert found >= 40, found  # 71 on these pages
 
 
 def _piece_box(ink, box):
-    """The box (x0, y0, x1, y1, ends exclusive) of the piece of ``ink`` that most of ``box``'s ink belongs to,
-    labelled on the whole page (``drawn_box`` labels a window about it: a piece it finds does not reach the
-    window's edge, so it is the page's piece)."""
+    """The box (x0, y0, x1, y1, ends exclusive) of the piece of ``ink`` that :func:`drawn_box` looks at for
+    ``box``: labelled in the same window about the box, the piece most of the box's ink belongs to (ties to the
+    same piece), in page pixels (a piece it finds does not reach the window's edge: it is a whole piece)."""
     from pxocr import morphology
     from pxocr.decode.cut_ink import _pixels
 
-    labels, _ = morphology.label(ink)
+    h, w = ink.shape
     x0, y0, x1, y1 = _pixels(box, ink.shape)
-    inside = labels[y0:y1, x0:x1]
+    gx, gy = x1 - x0 + 2, y1 - y0 + 2
+    wx0, wy0, wx1, wy1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
+    labels, _ = morphology.label(ink[wy0:wy1, wx0:wx1])
+    inside = labels[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0]
     ys, xs = np.nonzero(labels == np.bincount(inside[inside > 0]).argmax())
-    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return (int(xs.min()) + wx0, int(ys.min()) + wy0, int(xs.max()) + 1 + wx0, int(ys.max()) + 1 + wy0)
