@@ -590,16 +590,41 @@ def _stdin_spooled(a: argparse.Namespace) -> Iterator[None]:
             a.images = [spooled if p == "-" else p for p in a.images]
         else:
             a.image = spooled
-        yield
+        with contextlib.redirect_stderr(_Renamed(sys.stderr, spooled, "stdin")):
+            yield
+
+
+class _Renamed:
+    """A text stream writing to ``stream`` with ``old`` said as ``new`` (the spooled standard input's path, in the
+    error and progress lines that name it, as ``stdin``); anything else is the stream's own."""
+
+    def __init__(self, stream, old: str, new: str):
+        self._stream, self._old, self._new = stream, old, new
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.replace(self._old, self._new))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = a.func
     try:
         with _stdin_spooled(a):
-            return int(func(a))
+            return _run(a)
+    except PxocrError as e:  # standard input given wrongly
+        print(f"pxocr: error: {e}", file=sys.stderr)
+        return int(e.exit_code)
+
+
+def _run(a: argparse.Namespace) -> int:
+    """The command's exit code, its errors said in one line (inside :func:`_stdin_spooled`: a piped input's
+    temporary path is said as ``stdin``)."""
+    func: Callable[[argparse.Namespace], int] = a.func
+    try:
+        return int(func(a))
     except PxocrError as e:
         print(f"pxocr: error: {e}", file=sys.stderr)
         return int(e.exit_code)

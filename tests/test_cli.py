@@ -114,7 +114,12 @@ def test_an_image_piped_into_standard_input_is_read_as_dash(monkeypatch, capsys,
     pipe(sample)
     assert main(["read", "-", "-"]) == 2 and "can be read once" in capsys.readouterr().err
     pipe(b"")
-    assert main(["read", "-"]) == 3 and "stdin: file is empty" in capsys.readouterr().err
+    assert main(["read", "-"]) == 3 and capsys.readouterr().err == "pxocr: error: stdin: file is empty\n"
+    pipe(b"%PDF-1.4 not a PDF")
+    assert main(["mrz", "-"]) == 3
+    assert capsys.readouterr().err.startswith("pxocr: error: stdin: not a readable PDF")
+    pipe(b"")
+    assert main(["find", "-", "abc"]) == 3 and capsys.readouterr().err == "pxocr: error: stdin: file is empty\n"
 
 
 def test_dash_on_a_terminal_is_a_usage_error(monkeypatch, capsys):
