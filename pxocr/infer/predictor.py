@@ -450,7 +450,7 @@ class Predictor:
                 em = self._em(page, view)
                 if not too_small(em):
                     return view, page
-            em = min(em, self._smaller_text_em(found, em))
+            em = self._smaller_text_em(found, em)
         scale = max(1.0, min(self.capture.small_to_em / em, math.sqrt(MAX_ENLARGED_PIXELS / gray.size)))
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=scale, like=view)
         return view, self.read_view(view.gray, name, refine=not self._refines_on_input(view))
