@@ -78,7 +78,7 @@ from pxocr.eval import evaluate  # noqa: E402
 from pxocr.synth import PRESETS, preset, render_page  # noqa: E402
 from pxocr.synth import text as textgen  # noqa: E402
 from pxocr.synth.degrade import compose  # noqa: E402
-from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_lines  # noqa: E402
+from pxocr.synth.engine import LineSpec, SynthConfig, font_renderer, render_lines, stacked  # noqa: E402
 from pxocr.synth.fonts import font_set  # noqa: E402
 from pxocr.writers.atomic import save_png_atomic, write_atomic  # noqa: E402
 
@@ -139,21 +139,17 @@ def half_degraded_page(cfg: SynthConfig, seed: int, index: int, name: str = "") 
 def mixed_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> Sample:
     """Page ``index`` of the ``mixed`` set: a block of title-sized text over body text (module notes), drawn in
     ``cfg``'s fonts, with the ``degraded`` preset's degradations on odd pages."""
-    from pxocr.infer.regions import shift_line
-
     rng = np.random.default_rng([seed, index, 0x313])
     body = round(float(rng.uniform(*MIXED_BODY_EM)))
     title = round(body * float(rng.uniform(*MIXED_TITLE_RATIO)))
     top_cfg = replace(cfg, height=MIXED_TITLE_PX, size_min=title, size_max=title, size_step=1.0)
     low_cfg = replace(cfg, height=cfg.height - MIXED_TITLE_PX, size_min=body, size_max=body, size_step=1.0)
-    (top, t_gt), (low, l_gt) = render_page(top_cfg, seed, index), render_page(low_cfg, seed + 1, index)
-    image = np.concatenate([top, low], 0)
-    lines = list(t_gt.lines) + [shift_line(ln, 0, MIXED_TITLE_PX) for ln in l_gt.lines]
+    image, truth = stacked(render_page(top_cfg, seed, index), render_page(low_cfg, seed + 1, index))
     if index % 2:
         from pxocr.synth.degrade import degrade_page
 
         image = degrade_page(image, PRESETS["degraded"], np.random.default_rng([seed, index, 0x314]))
-    return image, Page(image.shape[1], image.shape[0], in_reading_order(lines), name)
+    return image, Page(image.shape[1], image.shape[0], in_reading_order(truth.lines), name)
 
 
 def pdf_crop(cfg: SynthConfig, seed: int, index: int, name: str = "", docs: Sequence[str] = PDF_DOCS) -> Sample:

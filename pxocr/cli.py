@@ -280,8 +280,6 @@ def cmd_export(a: argparse.Namespace) -> int:
 
     output_file(a.out)
     if a.int8:
-        import tempfile
-
         from .train.quantize import quantize_int8
 
         with tempfile.TemporaryDirectory() as tmp:

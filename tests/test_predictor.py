@@ -181,21 +181,19 @@ def test_a_title_over_worn_small_print_enlarges_the_page_by_the_print(monkeypatc
     from dataclasses import replace
 
     import pxocr.infer.predictor as predictor
-    from pxocr.document import Page
     from pxocr.eval.metrics import evaluate
-    from pxocr.infer.regions import shift_line
     from pxocr.synth import preset, render_page
     from pxocr.synth.degrade import degrade_page
+    from pxocr.synth.engine import stacked
     from pxocr.synth.fonts import font_set
 
     if not font_set("train"):
         pytest.skip("no catalogued fonts installed")
     monkeypatch.setattr(predictor, "PLAIN_ROWS", float("inf"))  # a first reading, whatever the ink's rows say
     base = replace(preset("clean"), fonts=font_set("train"), size_step=1.0)
-    (a, ta) = render_page(replace(base, size_min=20.0, size_max=20.0, height=120), 7_473_002, 0)
-    (b, tb) = render_page(replace(base, size_min=8.0, size_max=8.0, height=520), 7_473_003, 0)
-    page = degrade_page(np.concatenate([a, b], 0), preset("degraded").degrade, np.random.default_rng([7_473_002, 5]))
-    truth = Page(640, 640, list(ta.lines) + [shift_line(ln, 0, a.shape[0]) for ln in tb.lines])
+    clean, truth = stacked(render_page(replace(base, size_min=20.0, size_max=20.0, height=120), 7_473_002, 0),
+                           render_page(replace(base, size_min=8.0, size_max=8.0, height=520), 7_473_003, 0))
+    page = degrade_page(clean, preset("degraded").degrade, np.random.default_rng([7_473_002, 5]))
     pred = Predictor("latin", threads=1)
     view, _ = pred._read_sized(page, None, "")
     assert view.scale > 2.5

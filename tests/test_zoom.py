@@ -11,7 +11,7 @@ import pytest
 
 from pxocr.boxes import union_of
 from pxocr.decode import TOPK, Glyphs
-from pxocr.document import Char, Line, Page
+from pxocr.document import Char, Line
 from pxocr.eval import evaluate
 from pxocr.infer import Predictor
 from pxocr.infer.zoom import Region, ZoomConfig, confirmed, enlarge, merge, mosaic, regions, to_page
@@ -272,16 +272,12 @@ def test_large_lines_are_read_again_reduced_with_the_whole_of_their_rows():
 def test_a_title_over_small_print_is_read_reduced():
     """A page of 14 px print under a title of 44 px em in a light monospaced face: read with the print enlarged
     to 30 px em, the title stood at 94 px and read ``BOXCaE S`` for ``Boxcar's``; read again reduced, right."""
-    from dataclasses import replace as with_
-
-    from pxocr.infer.regions import shift_line
+    from pxocr.synth.engine import stacked
     from pxocr.synth.fonts import font_set
 
-    title = with_(preset("clean"), fonts=font_set("train"), size_min=44.0, size_max=44.0, height=320)
-    body = with_(title, size_min=14.0, size_max=14.0)
-    (a, ta), (b, tb) = render_page(title, 7_471_001, 0), render_page(body, 7_472_001, 0)
-    page = np.concatenate([a, b], 0)
-    truth = Page(page.shape[1], page.shape[0], list(ta.lines) + [shift_line(ln, 0, a.shape[0]) for ln in tb.lines])
+    title = replace(preset("clean"), fonts=font_set("train"), size_min=44.0, size_max=44.0, height=320)
+    body = replace(title, size_min=14.0, size_max=14.0)
+    page, truth = stacked(render_page(title, 7_471_001, 0), render_page(body, 7_472_001, 0))
     pred = Predictor("latin", threads=1)
     assert pred.zoom.above_em > 0  # the shipped reading
     got = pred.predict(page)

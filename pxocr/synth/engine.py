@@ -220,6 +220,17 @@ def render_page(cfg: SynthConfig, seed: int, index: int, name: str = "") -> tupl
     return image, Page(cfg.width, cfg.height, in_reading_order(lines), name)
 
 
+def stacked(top: tuple[np.ndarray, Page], bottom: tuple[np.ndarray, Page]) -> tuple[np.ndarray, Page]:
+    """Two rendered pages of one width, ``top`` over ``bottom``: one image, and one truth with the top's lines, then
+    the bottom's moved down by the top's height (a title block over body text of another size)."""
+    from ..infer.regions import shift_line
+
+    (a, ta), (b, tb) = top, bottom
+    image = np.concatenate([a, b], 0)
+    lines = list(ta.lines) + [shift_line(ln, 0, a.shape[0]) for ln in tb.lines]
+    return image, Page(image.shape[1], image.shape[0], lines)
+
+
 def iter_pages(cfg: SynthConfig, seed: int, count: int, start: int = 0) -> Iterator[tuple[np.ndarray, Page]]:
     """Pages ``start .. start+count-1`` of stream ``seed``, in memory."""
     for i in range(start, start + count):
