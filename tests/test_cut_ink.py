@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pxocr.decode.cut_ink import _drawn_box_pieces, cut_share, drawn_box, drop_cut_pieces
+from pxocr.decode.cut_ink import _drawn_box_pieces, cut_share, drawn_box, drop_cut_pieces, piece_about
 from pxocr.document import Char, Line
 
 
@@ -212,22 +212,13 @@ def test_every_drawn_box_one_glyph_finds_is_among_the_page_s_pieces():
         for box in queries:
             if drawn_box(page, 120, box):
                 found += 1
-                assert _piece_box(page <= 120, box) in pieces, (box, shapes, pieces)
+                assert _piece_box(page, 120, box) in pieces, (box, shapes, pieces)
     assert found >= 40, found  # 71 on these pages
 
 
-def _piece_box(ink, box):
-    """The box (x0, y0, x1, y1, ends exclusive) of the piece of ``ink`` that :func:`drawn_box` looks at for
-    ``box``: labelled in the same window about the box, the piece most of the box's ink belongs to (ties to the
-    same piece), in page pixels (a piece it finds does not reach the window's edge: it is a whole piece)."""
-    from pxocr import morphology
-    from pxocr.decode.cut_ink import _pixels
-
-    h, w = ink.shape
-    x0, y0, x1, y1 = _pixels(box, ink.shape)
-    gx, gy = x1 - x0 + 2, y1 - y0 + 2
-    wx0, wy0, wx1, wy1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
-    labels, _ = morphology.label(ink[wy0:wy1, wx0:wx1])
-    inside = labels[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0]
-    ys, xs = np.nonzero(labels == np.bincount(inside[inside > 0]).argmax())
-    return (int(xs.min()) + wx0, int(ys.min()) + wy0, int(xs.max()) + 1 + wx0, int(ys.max()) + 1 + wy0)
+def _piece_box(page, level, box):
+    """The box (x0, y0, x1, y1, ends exclusive) in page pixels of the piece :func:`drawn_box` looks at for ``box``
+    (``piece_about``: a piece it finds is whole, so it is a piece of the page)."""
+    piece, (wx, wy), _ = piece_about(page, level, box)
+    ys, xs = np.nonzero(piece)
+    return (int(xs.min()) + wx, int(ys.min()) + wy, int(xs.max()) + 1 + wx, int(ys.max()) + 1 + wy)

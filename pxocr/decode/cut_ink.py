@@ -162,6 +162,18 @@ def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -
     crop = _crop(gray, box) <= level
     if not crop.any() or crop.mean() < FILLED and not _box_shaped(_tight(crop)):
         return False  # neither a box nor inside ink (a reading's box inside a filled box)
+    piece, _, whole = piece_about(gray, level, box)
+    if not whole:
+        return False  # a piece of a larger shape (a table's frame)
+    cut = _tight(piece)
+    return bool(_box_sized(cut.shape[1], cut.shape[0], em or 0.0)) and _box_shaped(cut)
+
+
+def piece_about(gray: np.ndarray, level: float, box) -> tuple[np.ndarray, tuple[int, int], bool]:
+    """The piece of ink (pixels of ``gray`` at most ``level``; some inside ``box``) that most of ``box``'s ink
+    belongs to, labelled in a window reaching a box's size past it on each side: its mask in the window, the
+    window's corner (x, y) in ``gray``, and whether the piece is whole (touches no side of the window that is
+    not the image's own)."""
     h, w = gray.shape
     x0, y0, x1, y1 = _pixels(box, gray.shape)
     gx, gy = x1 - x0 + 2, y1 - y0 + 2
@@ -170,11 +182,9 @@ def drawn_box(gray: np.ndarray, level: float, box, em: Optional[float] = None) -
     inside = pieces[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0]
     piece = pieces == np.bincount(inside[inside > 0]).argmax()
     ys, xs = np.nonzero(piece)
-    if ys.min() == 0 < wy0 or xs.min() == 0 < wx0 or ys.max() == piece.shape[0] - 1 and wy1 < h \
-            or xs.max() == piece.shape[1] - 1 and wx1 < w:
-        return False  # a piece of a larger shape (a table's frame)
-    cut = _tight(piece)
-    return bool(_box_sized(cut.shape[1], cut.shape[0], em or 0.0)) and _box_shaped(cut)
+    reaches_out = ys.min() == 0 < wy0 or xs.min() == 0 < wx0 or ys.max() == piece.shape[0] - 1 and wy1 < h \
+        or xs.max() == piece.shape[1] - 1 and wx1 < w
+    return piece, (wx0, wy0), not reaches_out
 
 
 def _tight(mask: np.ndarray) -> np.ndarray:
