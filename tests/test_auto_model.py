@@ -1,12 +1,13 @@
 """The automatic model choice (pxocr.infer.choose): the rules on hand-built lines, and the
 choice on fresh pages against each model alone."""
 
+import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
 from pxocr.document import Char, Line
 from pxocr.infer import Predictor
-from pxocr.infer.choose import SURE_LINE, SURE_PAGE, merge, stands_alone
+from pxocr.infer.choose import FIXED_PITCH_CHARS, SURE_LINE, SURE_PAGE, merge, stands_alone, wants_specialist
 
 
 def _line(text: str, x0: float, y0: float, score: float, h: float = 20.0) -> Line:
@@ -44,6 +45,24 @@ def test_a_sure_page_stands_alone():
     assert not stands_alone([])
 
 
+def _judged(text: str, mono, y0: float = 0) -> Line:
+    line = _line(text, 0, y0, 0.9)
+    if mono is not None:
+        line.extra["monospaced"] = mono
+    return line
+
+
+def test_the_specialist_is_wanted_where_the_general_reading_shows_fixed_pitch_print():
+    prose = [_judged("proportional text", False, 30 * k) for k in range(8)]
+    assert not wants_specialist(prose)
+    assert not wants_specialist(prose + [_judged("a code", True, 300)])  # one short line of eight
+    assert wants_specialist(prose + [_judged("x" * FIXED_PITCH_CHARS, True, 300)])  # one long one
+    assert wants_specialist(prose[:5] + [_judged("ab12", True, 300 + 30 * k) for k in range(2)])  # 2 of 7
+    assert wants_specialist(prose + [_judged("P<UTOERIKSSON<<ANNA", None, 300)])  # MRZ fillers
+    assert wants_specialist([_judged("ab", None), _judged("cd", None, 30)])  # no line long enough to judge
+    assert wants_specialist([])
+
+
 @pytest.fixture(scope="module")
 def models():
     return {m: Predictor(m, threads=1) for m in ("ocrb", "latin", "auto")}
@@ -74,3 +93,41 @@ def test_auto_reads_ocrb_pages_as_the_ocrb_model_and_other_fonts_as_the_latin_mo
     assert len(runs) >= 3
     print(f"fonts: auto {auto_fonts:.3f}, latin {latin_fonts:.3f}, ocrb {ocrb_fonts:.3f}")
     assert auto_fonts <= latin_fonts + 0.01 and auto_fonts < 0.5 * ocrb_fonts
+
+
+def test_auto_reads_small_document_text_as_the_latin_model_without_the_specialists_second_reading(models,
+                                                                                                   monkeypatch):
+    """Document text at em 13-17 px, which the specialist reads unsurely as it is and would enlarge: the general
+    model reads the page, shows no fixed-pitch print, and its reading stands; OCR-B print at half size still goes
+    to the specialist."""
+    from PIL import Image
+
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.fonts import font_set
+
+    docs = [render_page(preset("clean", width=480, height=480, fonts=font_set("train"), size_min=13, size_max=17),
+                        880013, i) for i in (0, 5)]  # proportional families (pages 2-4: monospaced ones)
+    auto = models["auto"]
+    again = []
+    monkeypatch.setattr(auto, "read_again", lambda *a, real=auto.read_again, **k: again.append(1) or real(*a, **k))
+    for image, _ in docs:
+        assert auto.predict(image).text == models["latin"].predict(image).text
+    assert again == []
+
+    image, gt = render_page(preset("clean", width=640, height=640), 880014, 0)
+    half = np.asarray(Image.fromarray(image).resize((320, 320), Image.LANCZOS))
+    assert auto.predict(half).text == models["ocrb"].predict(half).text
+    assert again  # the specialist read on, enlarged
+
+
+def test_auto_with_orientation_auto_reads_document_text_the_way_up_the_latin_model_finds(models):
+    """With ``--orientation auto``, a page of small document text: the general model finds its way up itself. (Before,
+    the specialist chose the turn for both models: on this page a quarter turn, read at 88 % CER.)"""
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.fonts import font_set
+
+    image, gt = render_page(preset("clean", width=640, height=640, fonts=font_set("train"), size_min=13,
+                                   size_max=17), 8300001, 2)
+    text = models["auto"].with_capture(orientation="auto").predict(image).text
+    assert text == models["latin"].with_capture(orientation="auto").predict(image).text
+    assert Levenshtein.distance(text, gt.text) < 0.03 * len(gt.text)

@@ -352,7 +352,7 @@ def test_a_turned_pair_is_read_whole_before_the_way_up_is_chosen(monkeypatch):
     scores = {0: 0.3, 2: 0.2, 1: 0.95, 3: 0.7}  # by the quarter turn applied: 0 and 2 unsure, then 1 sure
     tried = []
 
-    def read_sized(self, gray, turn, name, scale=None):
+    def read_sized(self, gray, turn, name, scale=None, go_on=None):
         tried.append(turn)
         view = capture.normalise(gray, self.capture, turn=turn)
         return view, Page(10, 10, [Line("A", (0, 0, 5, 5), [Char("A", (0, 0, 5, 5), scores[turn])])])

@@ -1,9 +1,14 @@
 """Choosing between two readings of one image: the OCR-B specialist's and the general model's.
 
 ``pxocr read`` without ``--model`` (or with ``--model auto``) reads each view of a page with the
-OCR-B model first. When its characters score :data:`SURE_PAGE` on average, the page is OCR-B
-and that reading stands: the general model never runs. Otherwise the general (latin) model
-reads the same view too, and the two readings are merged line by line:
+OCR-B model first. When its first reading (at the page's own size, before any enlarging) is not
+:func:`promising`, the general (latin) model reads the page, and the specialist reads on only where
+that reading shows print of fixed pitch (:func:`wants_specialist`): else the general model's
+reading is the page's. Document text at 13-17 px em, which the specialist would read again
+enlarged before the general model read it, so costs the specialist's first reading and the general
+model's (on document pages of the speed bench, 964 -> 527 ms a page). Where the specialist reads on and its reading
+scores :data:`SURE_PAGE` on average, the page is OCR-B and that reading stands. Otherwise the
+two readings are merged line by line:
 
 - lines of the two readings that overlap (their intersection covers at least
   :data:`OVERLAP` of the smaller box) form one group, transitively;
@@ -18,7 +23,10 @@ and 0.43-0.80 on other fonts, where the general model's score 0.59-0.82; on crop
 pages the general model scores lower (0.14-0.69) than the specialist (0.37-0.76), so a
 comparison of scores alone would choose wrong: the specialist must also be sure. The
 thresholds were chosen on our own pages (12 OCR-B, 10 in the training fonts, 10 PDF crops, 10
-half-and-half; ``bench/auto_model.py`` measures the choice on fresh ones).
+half-and-half; ``bench/auto_model.py`` measures the choice on fresh ones); those of the first
+look on 24 pages each of OCR-B (at 0.5-1x), MRZ zones and documents, and of document text, PDF
+crops of the training manuals and the training families (seed 7320001). With ``--orientation
+auto`` the specialist reads every turn it tries whole, as before.
 """
 
 from __future__ import annotations
@@ -29,6 +37,16 @@ from ..boxes import overlap_of_smaller_matrix
 from ..document import Line
 
 SURE_PAGE = 0.8  # a specialist's reading with this mean character score is taken whole
+# a specialist's first reading (before any enlarging) with this mean character score reads on without the general
+# model's look at the page (``promising``): on tuning pages, OCR-B at its size scored 0.80-0.94 so, other fonts
+# 0.36-0.63 (one page 0.73)
+PROMISING = 0.7
+# The general reading shows print the specialist may read better where at least this share of its lines judged
+# for pitch are monospaced, or one of these many characters is (``wants_specialist``). On tuning pages of
+# proportional print, 0-9 % of the judged lines read as monospaced, dates and numbers in tabular figures of up to
+# 10 characters (one of 15); OCR-B pages' were all monospaced; a page of half OCR-B 3 of 17, one of 16 characters.
+FIXED_PITCH_SHARE = 0.25
+FIXED_PITCH_CHARS = 12
 SURE_LINE = 0.85  # a specialist's line group with this mean character score may be taken
 OVERLAP = 0.5
 
@@ -42,6 +60,23 @@ def line_score(lines: list[Line]) -> float:
 def stands_alone(special: list[Line]) -> bool:
     """Whether the specialist's reading is taken whole: it found text, and is sure of it."""
     return line_score(special) >= SURE_PAGE
+
+
+def promising(special: list[Line]) -> bool:
+    """Whether a specialist's first reading (its sure lines, before any enlarging) reads on unasked: it scores
+    :data:`PROMISING`. Else the general model reads the page first and ``wants_specialist`` decides."""
+    return line_score(special) >= PROMISING
+
+
+def wants_specialist(general: list[Line]) -> bool:
+    """Whether the general model's reading of a page shows print that the specialist may read better: a page
+    none of whose lines could be judged for pitch (``pxocr.decode.style``'s ``monospaced``: lines of short words
+    are not), where :data:`FIXED_PITCH_SHARE` of the judged lines are monospaced or one of
+    :data:`FIXED_PITCH_CHARS` characters or more is, or a line holds a run of MRZ fillers (``<<``)."""
+    judged = [ln for ln in general if "monospaced" in ln.extra]
+    mono = [ln for ln in judged if ln.extra["monospaced"]]
+    return (not judged or len(mono) >= FIXED_PITCH_SHARE * len(judged)
+            or any(len(ln.chars) >= FIXED_PITCH_CHARS for ln in mono) or any("<<" in ln.text for ln in general))
 
 
 def merge(special: list[Line], general: list[Line]) -> list[Line]:

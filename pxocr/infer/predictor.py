@@ -315,21 +315,58 @@ class Predictor:
         ``scale`` resamples it by that factor instead of the size the capture settings choose."""
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("Predictor.predict takes a 2-D uint8 array")
+        if self.general is not None:
+            return _inside(self._chosen(gray, name, scale))
+        view, page = self._read(gray, name, scale)
+        return _inside(self._read_out(view, page))
+
+    def _read(self, gray: np.ndarray, name: str, scale: Optional[float] = None,
+              go_on: Optional[Callable[[list[Line]], bool]] = None) -> tuple["capture.View", Optional[Page]]:
+        """This model's reading in its capture view, the way up it finds (``orientation="auto"``) or the configured
+        one; ``go_on``: as in :meth:`_read_sized`."""
         if self.capture.orientation == "auto":
-            view, page = self._upright(gray, name, scale)
-        else:
-            view, page = self._read_sized(gray, None, name, scale)
-        page = self._refined(view, self._on_input(view, view.to_input(_styled(view, page))))
-        if self.general is not None and not choose.stands_alone(page.lines):
-            # The general model reads the page the same way up, in its own view (the text size
-            # it reads best at may differ); the two readings are chosen line by line.
-            gview, other = self.general._read_sized(gray, view.turn, name, scale)
-            other = self.general._refined(gview, self.general._on_input(gview, gview.to_input(_styled(gview, other))))
-            lines = choose.merge(page.lines, other.lines)
-            boxes = np.array([ln.bbox for ln in lines]).reshape(-1, 4)
-            upright = turned(boxes, view.turn, gray.shape[1], gray.shape[0])
-            page = Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
-        return _inside(page)
+            return self._upright(gray, name, scale, go_on)
+        return self._read_sized(gray, None, name, scale, go_on)
+
+    def _chosen(self, gray: np.ndarray, name: str, scale: Optional[float]) -> Page:
+        """The specialist's reading (this model's), the general model's, or the two merged line by line
+        (``pxocr.infer.choose``)."""
+        readings: list[tuple[int, Page]] = []  # the general model's: (the quarter turn it read, its page)
+
+        def general_reading(turn: Optional[int] = None) -> tuple[int, Page]:
+            # in its own view (the text size it reads best at may differ): the way up it finds itself (None), else
+            # this one
+            for t, page in readings:
+                if turn is None or t == turn:
+                    return t, page
+            gview, page = self.general._read(gray, name, scale) if turn is None else \
+                self.general._read_sized(gray, turn, name, scale)
+            readings.append((gview.turn, self.general._read_out(gview, page)))
+            return readings[-1]
+
+        def go_on(lines: list[Line]) -> bool:
+            # a page the specialist's first reading is not sure of is read by the general model first; the
+            # specialist reads on only where that reading shows fixed-pitch print
+            return choose.promising(lines) or choose.wants_specialist(general_reading()[1].lines)
+
+        view, page = self._read(gray, name, scale, go_on)
+        if page is None:
+            return general_reading()[1]
+        page = self._read_out(view, page)
+        if choose.stands_alone(page.lines):
+            return page
+        turn, other = general_reading(None if self.capture.orientation == "auto" else view.turn)
+        if turn != view.turn:  # the general model found another way up: the specialist reads it that way too
+            view, page = self._read_sized(gray, turn, name, scale)
+            page = self._read_out(view, page)
+        lines = choose.merge(page.lines, other.lines)
+        boxes = np.array([ln.bbox for ln in lines]).reshape(-1, 4)
+        upright = turned(boxes, view.turn, gray.shape[1], gray.shape[0])
+        return Page(page.width, page.height, [lines[i] for i in reading_order(upright)], name)
+
+    def _read_out(self, view: "capture.View", page: Page) -> Page:
+        """A reading in ``view`` as :meth:`predict` gives it: styled, mapped to the input and refined."""
+        return self._refined(view, self._on_input(view, view.to_input(_styled(view, page))))
 
     def _on_input(self, view: "capture.View", page: Page) -> Page:
         """A reading mapped back from a resampled or deskewed view with its edges put on the input's
@@ -421,12 +458,13 @@ class Predictor:
             return lines
         return refine_lines(lines, gray, cfg.ink_edges, cfg.ink_out, cfg.edge_bias)
 
-    def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str,
-                    scale: Optional[float] = None) -> tuple["capture.View", Page]:
+    def _read_sized(self, gray: np.ndarray, turn: Optional[int], name: str, scale: Optional[float] = None,
+                    go_on: Optional[Callable[[list[Line]], bool]] = None) -> tuple["capture.View", Optional[Page]]:
         """Read in the capture view (``turn``: quarter turns to apply, None: the configured one);
         text the reading finds smaller than ``em_range`` is read again, enlarged. Text too small
         for any sure reading is sized by its ink, when the ink lies in lines. ``scale``: read
-        the view resampled by that factor, once."""
+        the view resampled by that factor, once. ``go_on``, if given, is asked with the first reading's sure
+        lines (none where the page is enlarged without one) whether to read on: if not, the page is None."""
         view = capture.normalise(gray, self.capture, turn=turn, scale=scale)
         may_rescale = self.capture.rescale and scale is None and view.scale == 1.0
 
@@ -437,10 +475,14 @@ class Predictor:
         if ink is not None and ink.em is not None and ink.rows_vs_cols >= PLAIN_ROWS \
                 and too_small(max(ink.em, ink.letters_em or 0.0) / SMALL_INK):
             em = ink.em  # text in plain rows this small by its ink alone: enlarged without a first reading
+            if go_on is not None and not go_on([]):
+                return view, None
         else:
             found = self.detect(view.gray)
             first = self._first(view.gray, found)
             page = Page(view.gray.shape[1], view.gray.shape[0], self._sure(first), name)
+            if go_on is not None and not go_on(page.lines):
+                return view, None
             em = self._em(page, view)
             if not too_small(em):
                 # small lines read again, enlarged; the size measured again on that reading (a first
@@ -478,21 +520,25 @@ class Predictor:
         return em
 
 
-    def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None) -> tuple["capture.View", Page]:
+    def _upright(self, gray: np.ndarray, name: str, scale: Optional[float] = None,
+                 go_on: Optional[Callable[[list[Line]], bool]] = None) -> tuple["capture.View", Optional[Page]]:
         """``orientation="auto"``: text running down the page is turned by 90 degrees first; then
         the way up is the one of the two opposite turns whose reading scores better (all four
         when neither reads surely, as small or worn print may: then both of the other two, since a
         line upside down can read surely too, OCR-B's `E` as `3`). A page to be read reduced (``scale``
         under 1) is measured reduced: fine guilloche on a card scanned at 1,400 px, specks at its
         own size, merges into grey (measured as it was, its rows ran down the page, and its
-        zone read upside down scored surely before upright was tried)."""
+        zone read upside down scored surely before upright was tried). ``go_on``: as in :meth:`_read_sized`, asked
+        on the first way up tried."""
         ink = capture.measure_as_read(gray, self.capture, scale)
         base = 1 if ink.em is not None and ink.rows_vs_cols < 1.0 else 0
         best = None
         for k in (base, base + 2, base + 1, (base + 3) % 4):
             if k == base + 1 and best[0] >= SURE_READING:
                 break  # the other pair of opposite turns is read whole or not at all
-            view, page = self._read_sized(gray, k % 4, name, scale)
+            view, page = self._read_sized(gray, k % 4, name, scale, go_on if best is None else None)
+            if page is None:
+                return view, None
             chars = page.chars
             score = float(np.mean([c.score for c in chars])) if chars else 0.0
             if best is None or score > best[0]:
