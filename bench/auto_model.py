@@ -1,6 +1,6 @@
 """The automatic model choice (``--model auto``, the default) against each model alone.
 
-    python bench/auto_model.py [--pages 20] [--seed 7100001] [--cache DIR] [--out FILE.md]
+    python bench/auto_model.py [--pages 20] [--seed 7100001] [--orientation 0|auto] [--cache DIR] [--out FILE.md]
 
 Sets (fresh seeds: the choice's thresholds were set on other pages):
 
@@ -13,6 +13,7 @@ Sets (fresh seeds: the choice's thresholds were set on other pages):
 
 Prints, per set and model: CER, F1 at IoU 0.75, the median ms per page on one thread, and for
 ``auto`` how often the latin model read too (a page read again enlarged or turned counts again).
+``--orientation auto`` reads every page as ``pxocr read --orientation auto`` does (the pages stay upright).
 """
 
 from __future__ import annotations
@@ -84,10 +85,11 @@ def main(argv=None) -> None:
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7_100_001)
     ap.add_argument("--cache", help="directory to keep the generated pages in")
+    ap.add_argument("--orientation", choices=["0", "auto"], default="0", help="the way up pages are read")
     ap.add_argument("--out", help="also write the table to this Markdown file")
     a = ap.parse_args(argv)
     sets = load_sets(a.pages, a.seed, a.cache)
-    preds = {m: Predictor(m, threads=1) for m in MODELS}
+    preds = {m: Predictor(m, threads=1).with_capture(orientation=a.orientation) for m in MODELS}
     general_runs = 0
     real = preds["auto"].general.read_view
 
@@ -115,7 +117,8 @@ def main(argv=None) -> None:
             rows.append(f"| {set_name} | {m} | {100 * res['cer']:.2f} % | {res['f1']['0.75']:.3f} | "
                         f"{statistics.median(ms):.0f} | {ran} |")
             print(rows[-1], flush=True)
-    text = f"`python bench/auto_model.py --pages {a.pages} --seed {a.seed}`\n\n" + "\n".join(rows) + "\n"
+    command = f"python bench/auto_model.py --pages {a.pages} --seed {a.seed} --orientation {a.orientation}"
+    text = f"`{command}`\n\n" + "\n".join(rows) + "\n"
     print("\n" + text)
     if a.out:
         write_atomic(a.out, text)
