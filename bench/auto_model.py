@@ -12,7 +12,7 @@ Sets (fresh seeds: the choice's thresholds were set on other pages):
   counted per half, so that the order of lines across the seam does not count.
 
 Prints, per set and model: CER, F1 at IoU 0.75, the median ms per page on one thread, and for
-``auto`` how often the latin model read too (a page read again enlarged or turned counts again).
+``auto`` how often the latin model read too (each way up it reads a page in counts).
 ``--orientation auto`` reads every page as ``pxocr read --orientation auto`` does (the pages stay upright).
 """
 
@@ -91,14 +91,14 @@ def main(argv=None) -> None:
     sets = load_sets(a.pages, a.seed, a.cache)
     preds = {m: Predictor(m, threads=1).with_capture(orientation=a.orientation) for m in MODELS}
     general_runs = 0
-    real = preds["auto"].general.read_view
+    real = preds["auto"].general._read_sized
 
     def counted(*args, **kwargs):
         nonlocal general_runs
         general_runs += 1
         return real(*args, **kwargs)
 
-    preds["auto"].general.read_view = counted
+    preds["auto"].general._read_sized = counted
     rows = ["| set | model | CER | F1@0.75 | ms/page (median) | latin readings |", "|---|---|---:|---:|---:|---:|"]
     for set_name, samples in sets.items():
         for m, pred in preds.items():

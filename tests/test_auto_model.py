@@ -7,7 +7,17 @@ from rapidfuzz.distance import Levenshtein
 
 from pxocr.document import Char, Line
 from pxocr.infer import Predictor
-from pxocr.infer.choose import FIXED_PITCH_CHARS, SURE_LINE, SURE_PAGE, merge, stands_alone, wants_specialist
+from pxocr.infer.choose import (
+    FIXED_PITCH_CHARS,
+    FIXED_PITCH_SHARE,
+    PROMISING,
+    SURE_LINE,
+    SURE_PAGE,
+    merge,
+    promising,
+    stands_alone,
+    wants_specialist,
+)
 
 
 def _line(text: str, x0: float, y0: float, score: float, h: float = 20.0) -> Line:
@@ -52,12 +62,22 @@ def _judged(text: str, mono, y0: float = 0) -> Line:
     return line
 
 
+def test_a_promising_first_reading_reads_on_unasked():
+    assert promising([_line("AB", 0, 0, PROMISING + 0.01), _line("CD", 0, 30, PROMISING + 0.01)])
+    assert not promising([_line("AB", 0, 0, PROMISING - 0.01)])
+    assert not promising([])
+
+
 def test_the_specialist_is_wanted_where_the_general_reading_shows_fixed_pitch_print():
     prose = [_judged("proportional text", False, 30 * k) for k in range(8)]
     assert not wants_specialist(prose)
-    assert not wants_specialist(prose + [_judged("a code", True, 300)])  # one short line of eight
-    assert wants_specialist(prose + [_judged("x" * FIXED_PITCH_CHARS, True, 300)])  # one long one
-    assert wants_specialist(prose[:5] + [_judged("ab12", True, 300 + 30 * k) for k in range(2)])  # 2 of 7
+    assert not wants_specialist(prose + [_judged("a code", True, 300)])  # one short line of nine
+    assert not wants_specialist(prose + [_judged("x" * (FIXED_PITCH_CHARS - 1), True, 300)])  # one, a little short
+    assert wants_specialist(prose + [_judged("x" * FIXED_PITCH_CHARS, True, 300)])  # one long enough
+    n = 8  # judged lines; the share of monospaced ones at the rule's and under it
+    mono = int(np.ceil(FIXED_PITCH_SHARE * n))
+    assert wants_specialist(prose[:n - mono] + [_judged("ab12", True, 300 + 30 * k) for k in range(mono)])
+    assert not wants_specialist(prose[:n - mono + 1] + [_judged("ab12", True, 300 + 30 * k) for k in range(mono - 1)])
     assert wants_specialist(prose + [_judged("P<UTOERIKSSON<<ANNA", None, 300)])  # MRZ fillers
     assert wants_specialist([_judged("ab", None), _judged("cd", None, 30)])  # no line long enough to judge
     assert wants_specialist([])
@@ -114,7 +134,7 @@ def test_auto_reads_small_document_text_as_the_latin_model_without_the_specialis
         assert auto.predict(image).text == models["latin"].predict(image).text
     assert again == []
 
-    image, gt = render_page(preset("clean", width=640, height=640), 880014, 0)
+    image, _ = render_page(preset("clean", width=640, height=640), 880014, 0)
     half = np.asarray(Image.fromarray(image).resize((320, 320), Image.LANCZOS))
     assert auto.predict(half).text == models["ocrb"].predict(half).text
     assert again  # the specialist read on, enlarged

@@ -6,9 +6,10 @@ OCR-B model first. When its first reading (at the page's own size, before any en
 that reading shows print of fixed pitch (:func:`wants_specialist`): else the general model's
 reading is the page's. Document text at 13-17 px em, which the specialist would read again
 enlarged before the general model read it, so costs the specialist's first reading and the general
-model's (on document pages of the speed bench, 964 -> 527 ms a page). Where the specialist reads on and its reading
-scores :data:`SURE_PAGE` on average, the page is OCR-B and that reading stands. Otherwise the
-two readings are merged line by line:
+model's (on document pages of the speed bench, 835 -> 505 ms a page). A page too large to be read
+whole is first looked at in one window about the centre of its ink (``Predictor._glance``). Where
+the specialist reads on and its reading scores :data:`SURE_PAGE` on average, the page is OCR-B and
+that reading stands. Otherwise the two readings are merged line by line:
 
 - lines of the two readings that overlap (their intersection covers at least
   :data:`OVERLAP` of the smaller box) form one group, transitively;
@@ -26,7 +27,8 @@ thresholds were chosen on our own pages (12 OCR-B, 10 in the training fonts, 10 
 half-and-half; ``bench/auto_model.py`` measures the choice on fresh ones); those of the first
 look on 24 pages each of OCR-B (at 0.5-1x), MRZ zones and documents, and of document text, PDF
 crops of the training manuals and the training families (seed 7320001). With ``--orientation
-auto`` the specialist reads every turn it tries whole, as before.
+auto`` the first way up the specialist tries is looked at so; where the specialist reads on and
+finds no way up surely, the general model finds its own and the specialist reads that way too.
 """
 
 from __future__ import annotations

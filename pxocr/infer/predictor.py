@@ -5,10 +5,10 @@ far from the size the model reads best, small text enlarged or large text reduce
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
+import threading
 from dataclasses import replace
 from importlib import resources
 from typing import Callable, Optional
@@ -103,19 +103,27 @@ TURNED_INK_EDGES = 0.12
 SURE_READING = 0.6  # orientation auto: a mean character score from which the best turn is not doubted
 
 
-@functools.cache
+_ARENA_LOCK = threading.Lock()
+_arena: Optional[bool] = None  # whether the shared arena is registered; None: not tried yet
+
+
 def _shared_arena() -> bool:
-    """Whether every model's session of this process can draw its memory from one CPU arena (registered here,
-    once): the automatic choice's two models then hold the peak of one reading, not of each (document pages,
-    default model: 399 -> 325 MiB peak). False where onnxruntime refuses it (one is registered already)."""
+    """Registers one CPU memory arena for every model session of this process to draw from (once; it is
+    process-wide, onnxruntime's default environment's): the automatic choice's two models then hold the peak
+    of one reading, not of each (document pages, default model: 364 -> 290 MiB peak). False where
+    onnxruntime refuses it."""
+    global _arena
     import onnxruntime as ort
 
-    info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
-    try:
-        ort.create_and_register_allocator(info, ort.OrtArenaCfg(0, -1, -1, -1))  # the arena's defaults
-    except Exception:  # onnxruntime raises its own exception types
-        return False
-    return True
+    with _ARENA_LOCK:  # sessions made in threads at once (the service) register it once
+        if _arena is None:
+            info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+            try:
+                ort.create_and_register_allocator(info, ort.OrtArenaCfg(0, -1, -1, -1))  # the arena's defaults
+                _arena = True
+            except Exception:  # onnxruntime raises its own exception types
+                _arena = False
+        return _arena
 
 
 def _inside(page: Page) -> Page:
@@ -167,8 +175,10 @@ def turned_bias(bias: tuple, turn: int) -> tuple:
 class Predictor:
     """Loads the ONNX model once; ``predict(gray)`` is safe to call repeatedly.
 
-    ``model_path`` None or ``"auto"``: the OCR-B model, with the latin model as ``general``, which
-    reads the views the OCR-B model is not sure of (``pxocr.infer.choose.stands_alone``)."""
+    ``model_path`` None or ``"auto"``: the OCR-B model, with the latin model as ``general``, which reads
+    the pages the OCR-B model's first reading is not sure of (``pxocr.infer.choose.promising``): its
+    reading stands where it shows no fixed-pitch print (``choose.wants_specialist``), else the two
+    are merged where the OCR-B model's whole reading is not sure either (``choose.stands_alone``)."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
                  decode: Optional[DecodeConfig] = None, tiles: TileConfig = TileConfig(),
@@ -348,19 +358,23 @@ class Predictor:
 
     def _chosen(self, gray: np.ndarray, name: str, scale: Optional[float]) -> Page:
         """The specialist's reading (this model's), the general model's, or the two merged line by line
-        (``pxocr.infer.choose``)."""
-        readings: list[tuple[int, Page]] = []  # the general model's: (the quarter turn it read, its page)
+        (``pxocr.infer.choose``). With ``orientation="auto"``, where the specialist reads no way up surely
+        (:data:`SURE_READING`), the general model finds its own, and the specialist reads that way too to merge."""
+        readings: dict[int, Page] = {}  # the general model's, by the quarter turn it read the page at
 
         def general_reading(turn: Optional[int] = None) -> tuple[int, Page]:
-            # in its own view (the text size it reads best at may differ): the way up it finds itself (None), else
-            # this one
-            for t, page in readings:
-                if turn is None or t == turn:
-                    return t, page
-            gview, page = self.general._read(gray, name, scale) if turn is None else \
-                self.general._read_sized(gray, turn, name, scale)
-            readings.append((gview.turn, self.general._read_out(gview, page)))
-            return readings[-1]
+            # in its own view (the text size it reads best at may differ): at ``turn``, or (None) the way up it
+            # finds itself, unless it has read the page already
+            if turn is None and readings:
+                turn = next(iter(readings))
+            if turn not in readings:
+                if turn is None:
+                    gview, reading = self.general._read(gray, name, scale)
+                else:
+                    gview, reading = self.general._read_sized(gray, turn, name, scale)
+                turn = gview.turn
+                readings[turn] = self.general._read_out(gview, reading)
+            return turn, readings[turn]
 
         def go_on(lines: list[Line]) -> bool:
             # a page the specialist's first reading is not sure of is read by the general model first; the
@@ -373,7 +387,9 @@ class Predictor:
         page = self._read_out(view, page)
         if choose.stands_alone(page.lines):
             return page
-        turn, other = general_reading(None if self.capture.orientation == "auto" else view.turn)
+        # the way up: the specialist's where fixed or where it reads surely that way, else the general model's
+        sure_turn = self.capture.orientation != "auto" or choose.line_score(page.lines) >= SURE_READING
+        turn, other = general_reading(view.turn if sure_turn else None)
         if turn != view.turn:  # the general model found another way up: the specialist reads it that way too
             view, page = self._read_sized(gray, turn, name, scale)
             page = self._read_out(view, page)
@@ -496,6 +512,8 @@ class Predictor:
             if go_on is not None and not go_on([]):
                 return view, None
         else:
+            if go_on is not None and (glance := self._glance(view.gray)) is not None and not go_on(glance):
+                return view, None
             found = self.detect(view.gray)
             first = self._first(view.gray, found)
             page = Page(view.gray.shape[1], view.gray.shape[0], self._sure(first), name)
@@ -514,6 +532,18 @@ class Predictor:
         scale = max(1.0, min(self.capture.small_to_em / em, math.sqrt(MAX_ENLARGED_PIXELS / gray.size)))
         view = capture.normalise(gray, self.capture, turn=view.turn, scale=scale, like=view)
         return view, self.read_view(view.gray, name, refine=not self._refines_on_input(view))
+
+    def _glance(self, gray: np.ndarray) -> Optional[list[Line]]:
+        """For a page too large to be read whole (its ink window over ``TileConfig.max_whole``), the sure lines of
+        a first reading of one window of that size about the centre of its ink: a look at the page for the cost
+        of one window (``go_on``); None for a page read whole."""
+        wy0, wy1, wx0, wx1 = ink_window(gray)
+        size = self.tiles.max_whole
+        if max(wy1 - wy0, wx1 - wx0) <= size:
+            return None
+        y0 = max(wy0, min((wy0 + wy1 - size) // 2, wy1 - size))
+        x0 = max(wx0, min((wx0 + wx1 - size) // 2, wx1 - size))
+        return self._sure(self._first(gray[y0:y0 + size, x0:x0 + size]))
 
     def _smaller_text_em(self, found: tuple[Glyphs, Optional[LineReader]], em: float) -> float:
         """The em a page read too small is enlarged by, given its sure lines' ``em``: the median size the network
