@@ -151,3 +151,22 @@ def test_auto_with_orientation_auto_reads_document_text_the_way_up_the_latin_mod
     text = models["auto"].with_capture(orientation="auto").predict(image).text
     assert text == models["latin"].with_capture(orientation="auto").predict(image).text
     assert Levenshtein.distance(text, gt.text) < 0.03 * len(gt.text)
+
+
+def test_a_page_too_large_to_read_whole_is_looked_at_in_one_window(models, monkeypatch):
+    """Document text on a page over ``TileConfig.max_whole``: the specialist reads one window of it, not the page,
+    before the general model's reading shows no fixed-pitch print and stands."""
+    from pxocr.synth import preset, render_page
+    from pxocr.synth.fonts import font_set
+
+    image, gt = render_page(preset("clean", width=1700, height=1500, fonts=font_set("train"), size_min=30,
+                                   size_max=36, max_blocks=12), 880015, 0)
+    auto = models["auto"]
+    size = auto.tiles.max_whole
+    shapes = []
+    monkeypatch.setattr(auto, "detect", lambda gray, *a, real=auto.detect, **k: shapes.append(gray.shape)
+                        or real(gray, *a, **k))
+    text = auto.predict(image).text
+    assert shapes and all(max(s) <= size for s in shapes)  # the specialist never read the whole page
+    assert text == models["latin"].predict(image).text
+    assert Levenshtein.distance(text, gt.text) < 0.03 * len(gt.text)
