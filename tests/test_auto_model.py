@@ -74,6 +74,7 @@ def test_the_specialist_is_wanted_where_the_general_reading_shows_fixed_pitch_pr
     assert not wants_specialist(prose + [_judged("a code", True, 300)])  # one short line of nine
     assert not wants_specialist(prose + [_judged("x" * (FIXED_PITCH_CHARS - 1), True, 300)])  # one, a little short
     assert wants_specialist(prose + [_judged("x" * FIXED_PITCH_CHARS, True, 300)])  # one long enough
+    assert not wants_specialist(prose + [_judged("Scope" + " ." * 30 + " 12", True, 300)])  # leader dots
     n = 8  # judged lines; the share of monospaced ones at the rule's and under it
     mono = int(np.ceil(FIXED_PITCH_SHARE * n))
     assert wants_specialist(prose[:n - mono] + [_judged("ab12", True, 300 + 30 * k) for k in range(mono)])

@@ -73,12 +73,18 @@ def promising(special: list[Line]) -> bool:
 def wants_specialist(general: list[Line]) -> bool:
     """Whether the general model's reading of a page shows print that the specialist may read better: a page
     none of whose lines could be judged for pitch (``pxocr.decode.style``'s ``monospaced``: lines of short words
-    are not), where :data:`FIXED_PITCH_SHARE` of the judged lines are monospaced or one of
-    :data:`FIXED_PITCH_CHARS` characters or more is, or a line holds a run of MRZ fillers (``<<``)."""
+    are not), where :data:`FIXED_PITCH_SHARE` of the judged lines are monospaced print or one with
+    :data:`FIXED_PITCH_CHARS` letters and digits is, or a line holds a run of MRZ fillers (``<<``). A monospaced
+    line counts as print where letters and digits are half its characters: a table of contents' leader dots
+    (``Scope . . . . . 1``) are evenly spaced too."""
     judged = [ln for ln in general if "monospaced" in ln.extra]
-    mono = [ln for ln in judged if ln.extra["monospaced"]]
+    mono = [ln for ln in judged if ln.extra["monospaced"] and 2 * _alnum(ln) >= len(ln.chars)]
     return (not judged or len(mono) >= FIXED_PITCH_SHARE * len(judged)
-            or any(len(ln.chars) >= FIXED_PITCH_CHARS for ln in mono) or any("<<" in ln.text for ln in general))
+            or any(_alnum(ln) >= FIXED_PITCH_CHARS for ln in mono) or any("<<" in ln.text for ln in general))
+
+
+def _alnum(line: Line) -> int:
+    return sum(c.char.isalnum() for c in line.chars)
 
 
 def merge(special: list[Line], general: list[Line]) -> list[Line]:
