@@ -10,6 +10,7 @@ from pxocr.infer import Predictor
 from pxocr.infer.choose import (
     FIXED_PITCH_CHARS,
     FIXED_PITCH_SHARE,
+    OCRB_PITCH_EM,
     PROMISING,
     SURE_LINE,
     SURE_PAGE,
@@ -55,8 +56,9 @@ def test_a_sure_page_stands_alone():
     assert not stands_alone([])
 
 
-def _judged(text: str, mono, y0: float = 0) -> Line:
-    line = _line(text, 0, y0, 0.9)
+def _judged(text: str, mono, y0: float = 0, pitch_em: float = 0.72) -> Line:
+    line = _line(text, 0, y0, 0.9)  # characters 12 px apart
+    line.font_size = 12 / pitch_em
     if mono is not None:
         line.extra["monospaced"] = mono
     return line
@@ -75,6 +77,9 @@ def test_the_specialist_is_wanted_where_the_general_reading_shows_fixed_pitch_pr
     assert not wants_specialist(prose + [_judged("x" * (FIXED_PITCH_CHARS - 1), True, 300)])  # one, a little short
     assert wants_specialist(prose + [_judged("x" * FIXED_PITCH_CHARS, True, 300)])  # one long enough
     assert not wants_specialist(prose + [_judged("Scope" + " ." * 30 + " 12", True, 300)])  # leader dots
+    code = [_judged("print(mean(values), digits)", True, 300 + 30 * k, pitch_em=OCRB_PITCH_EM - 0.05) for k in range(4)]
+    assert not wants_specialist(prose + code)  # a Courier-like pitch: code, not OCR-B
+    assert wants_specialist(prose + [_judged("print(mean(values), digits)", True, 300, pitch_em=OCRB_PITCH_EM + 0.01)])
     n = 8  # judged lines; the share of monospaced ones at the rule's and under it
     mono = int(np.ceil(FIXED_PITCH_SHARE * n))
     assert wants_specialist(prose[:n - mono] + [_judged("ab12", True, 300 + 30 * k) for k in range(mono)])

@@ -3,7 +3,7 @@
 ``pxocr read`` without ``--model`` (or with ``--model auto``) reads each view of a page with the
 OCR-B model first. When its first reading (at the page's own size, before any enlarging) is not
 :func:`promising`, the general (latin) model reads the page, and the specialist reads on only where
-that reading shows print of fixed pitch (:func:`wants_specialist`): else the general model's
+that reading shows monospaced print at OCR-B's pitch (:func:`wants_specialist`): else the general model's
 reading is the page's. Document text at 13-17 px em, which the specialist would read again
 enlarged before the general model read it, so costs the specialist's first reading and the general
 model's (on document pages of the speed bench, 835 -> 505 ms a page). A page too large to be read
@@ -49,6 +49,10 @@ PROMISING = 0.7
 # 10 characters (one of 15); OCR-B pages' were all monospaced; a page of half OCR-B 3 of 17, one of 16 characters.
 FIXED_PITCH_SHARE = 0.25
 FIXED_PITCH_CHARS = 12
+# OCR-B's pitch is 0.723 em; the monospaced lines the general model reads measure it at 0.61-0.75 (1st-99th
+# percentile) on OCR-B pages at full size, from 0.53 at half size; Courier's and most monospaced families' 0.6 em
+# measure 0.51-0.57 in the training manuals' code
+OCRB_PITCH_EM = 0.6
 SURE_LINE = 0.85  # a specialist's line group with this mean character score may be taken
 OVERLAP = 0.5
 
@@ -73,18 +77,28 @@ def promising(special: list[Line]) -> bool:
 def wants_specialist(general: list[Line]) -> bool:
     """Whether the general model's reading of a page shows print that the specialist may read better: a page
     none of whose lines could be judged for pitch (``pxocr.decode.style``'s ``monospaced``: lines of short words
-    are not), where :data:`FIXED_PITCH_SHARE` of the judged lines are monospaced print or one with
-    :data:`FIXED_PITCH_CHARS` letters and digits is, or a line holds a run of MRZ fillers (``<<``). A monospaced
-    line counts as print where letters and digits are half its characters: a table of contents' leader dots
-    (``Scope . . . . . 1``) are evenly spaced too."""
+    are not); one where :data:`FIXED_PITCH_SHARE` of the judged lines, other monospaced print apart, are
+    monospaced print at OCR-B's pitch (:data:`OCRB_PITCH_EM`), or one such line with :data:`FIXED_PITCH_CHARS`
+    letters and digits is; or a line holding a run of MRZ fillers (``<<``). A monospaced line counts as print
+    where letters and digits are half its characters: a table of contents' leader dots (``Scope . . . . 1``) are
+    evenly spaced too."""
     judged = [ln for ln in general if "monospaced" in ln.extra]
-    mono = [ln for ln in judged if ln.extra["monospaced"] and 2 * _alnum(ln) >= len(ln.chars)]
-    return (not judged or len(mono) >= FIXED_PITCH_SHARE * len(judged)
-            or any(_alnum(ln) >= FIXED_PITCH_CHARS for ln in mono) or any("<<" in ln.text for ln in general))
+    fixed = [ln for ln in judged if ln.extra["monospaced"] and 2 * _alnum(ln) >= len(ln.chars)]
+    ocrb = [ln for ln in fixed if _pitch_em(ln) >= OCRB_PITCH_EM]
+    others = len(judged) - (len(fixed) - len(ocrb))  # the judged lines but monospaced print of another pitch
+    return (not judged or bool(ocrb) and len(ocrb) >= FIXED_PITCH_SHARE * others
+            or any(_alnum(ln) >= FIXED_PITCH_CHARS for ln in ocrb) or any("<<" in ln.text for ln in general))
 
 
 def _alnum(line: Line) -> int:
     return sum(c.char.isalnum() for c in line.chars)
+
+
+def _pitch_em(line: Line) -> float:
+    """A line's median step between neighbouring characters' centres within its words, over its em (0 where
+    it has no such step or no em)."""
+    steps = [(b.bbox[0] + b.bbox[2] - a.bbox[0] - a.bbox[2]) / 2 for word in line.words for a, b in zip(word, word[1:])]
+    return float(np.median(steps)) / line.font_size if steps and line.font_size else 0.0
 
 
 def merge(special: list[Line], general: list[Line]) -> list[Line]:

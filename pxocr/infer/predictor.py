@@ -177,7 +177,7 @@ class Predictor:
 
     ``model_path`` None or ``"auto"``: the OCR-B model, with the latin model as ``general``, which reads
     the pages the OCR-B model's first reading is not sure of (``pxocr.infer.choose.promising``): its
-    reading stands where it shows no fixed-pitch print (``choose.wants_specialist``), else the two
+    reading stands where it shows no print at OCR-B's pitch (``choose.wants_specialist``), else the two
     are merged where the OCR-B model's whole reading is not sure either (``choose.stands_alone``)."""
 
     def __init__(self, model_path: Optional[str] = None, threads: int = 0,
@@ -378,7 +378,7 @@ class Predictor:
 
         def go_on(lines: list[Line]) -> bool:
             # a page the specialist's first reading is not sure of is read by the general model first; the
-            # specialist reads on only where that reading shows fixed-pitch print
+            # specialist reads on only where that reading shows print at OCR-B's pitch
             return choose.promising(lines) or choose.wants_specialist(general_reading()[1].lines)
 
         view, page = self._read(gray, name, scale, go_on)
