@@ -12,6 +12,7 @@ from pxocr.infer.choose import (
     FIXED_PITCH_SHARE,
     OCRB_PITCH_EM,
     PROMISING,
+    SURE_CHARS,
     SURE_LINE,
     SURE_PAGE,
     merge,
@@ -67,6 +68,9 @@ def _judged(text: str, mono, y0: float = 0, pitch_em: float = 0.72) -> Line:
 def test_a_promising_first_reading_reads_on_unasked():
     assert promising([_line("AB", 0, 0, PROMISING + 0.01), _line("CD", 0, 30, PROMISING + 0.01)])
     assert not promising([_line("AB", 0, 0, PROMISING - 0.01)])
+    other_print = [_line("other print", 0, 30 * k, 0.3) for k in range(1, 9)]
+    assert promising(other_print + [_line("X" * SURE_CHARS, 0, 0, SURE_LINE)])  # a sure OCR-B line among them
+    assert not promising(other_print + [_line("X" * (SURE_CHARS - 1), 0, 0, SURE_LINE)])
     assert not promising([])
 
 

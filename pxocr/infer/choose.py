@@ -43,6 +43,9 @@ SURE_PAGE = 0.8  # a specialist's reading with this mean character score is take
 # model's look at the page (``promising``): on tuning pages, OCR-B at its size scored 0.80-0.94 so, other fonts
 # 0.36-0.63 (one page 0.73)
 PROMISING = 0.7
+# ... or with this many characters in lines scoring SURE_LINE: OCR-B lines among other print (tuning pages, seed
+# 7310001: half-OCR-B pages 18-56 such characters, pages of document text 0-1, of the training families 0-30)
+SURE_CHARS = 16
 # The general reading shows print the specialist may read better where at least this share of its lines judged
 # for pitch are monospaced, or one of these many characters is (``wants_specialist``). On tuning pages of
 # proportional print, 0-9 % of the judged lines read as monospaced, dates and numbers in tabular figures of up to
@@ -70,8 +73,10 @@ def stands_alone(special: list[Line]) -> bool:
 
 def promising(special: list[Line]) -> bool:
     """Whether a specialist's first reading (its sure lines, before any enlarging) reads on unasked: it scores
-    :data:`PROMISING`. Else the general model reads the page first and ``wants_specialist`` decides."""
-    return line_score(special) >= PROMISING
+    :data:`PROMISING`, or lines scoring :data:`SURE_LINE` hold :data:`SURE_CHARS` characters. Else the general
+    model reads the page first and ``wants_specialist`` decides."""
+    return line_score(special) >= PROMISING or \
+        sum(len(ln.chars) for ln in special if line_score([ln]) >= SURE_LINE) >= SURE_CHARS
 
 
 def wants_specialist(general: list[Line]) -> bool:
