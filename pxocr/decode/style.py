@@ -94,9 +94,14 @@ def _slant(ink: np.ndarray, baseline: float, step: int = 1) -> float:
     return float(SHEARS[int(np.argmax(sharp))])  # the first of equally sharp ones
 
 
+def in_word_steps(line: Line) -> list[float]:
+    """The steps between neighbouring characters' box centres within each of the line's words, px."""
+    return [(b.bbox[0] + b.bbox[2] - a.bbox[0] - a.bbox[2]) / 2 for word in line.words for a, b in zip(word, word[1:])]
+
+
 def _monospaced(line: Line) -> Optional[bool]:
-    pitches = [b.bbox[0] + b.bbox[2] - a.bbox[0] - a.bbox[2] for word in line.words for a, b in zip(word, word[1:])]
+    pitches = in_word_steps(line)
     if len(pitches) < MIN_PAIRS:
         return None
-    mid = float(np.median(pitches))  # twice the pitch: sums of box edges
+    mid = float(np.median(pitches))
     return mid > 0 and float(np.std(pitches)) / mid < MONO_SPREAD

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..boxes import overlap_of_smaller_matrix
+from ..decode.style import in_word_steps
 from ..document import Line
 
 SURE_PAGE = 0.8  # a specialist's reading with this mean character score is taken whole
@@ -100,9 +101,9 @@ def _alnum(line: Line) -> int:
 
 
 def _pitch_em(line: Line) -> float:
-    """A line's median step between neighbouring characters' centres within its words, over its em (0 where
-    it has no such step or no em)."""
-    steps = [(b.bbox[0] + b.bbox[2] - a.bbox[0] - a.bbox[2]) / 2 for word in line.words for a, b in zip(word, word[1:])]
+    """A line's median step between neighbouring characters within its words, over its em (0 where it has no
+    such step or no em)."""
+    steps = in_word_steps(line)
     return float(np.median(steps)) / line.font_size if steps and line.font_size else 0.0
 
 
